@@ -1,0 +1,2 @@
+// Public surface of the AIR area: parser, AST, VM.
+export {};

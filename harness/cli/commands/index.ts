@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** A subcommand module adds its commands to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+// One entry per command module; each module owns its own file in this folder.
+export const commands: RegisterCommand[] = [];

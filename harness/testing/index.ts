@@ -1,0 +1,2 @@
+// Public surface for tests: in-process networks and service loaders.
+export {};
