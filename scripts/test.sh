@@ -35,15 +35,12 @@ tests=$(find marine-host harness -path '*/test/*' -name '*.test.ts' | sort)
 if [ -n "$tests" ]; then
   # shellcheck disable=SC2086
   npx tap --reporter=tap $tests 2>&1 | tee "$log"
-  # tap's TAP stream: count top-level test points (one per test file).
-  tp=$(grep -cE '^ok [0-9]+' "$log" || true)
-  tf=$(grep -cE '^not ok [0-9]+' "$log" || true)
-  # Prefer the subtest totals from tap's closing summary when present.
-  summary=$(grep -E '^# \{ total: ' "$log" | tail -n 1)
-  if [ -n "$summary" ]; then
-    tp=$(sed -E 's/.*pass: ([0-9]+).*/\1/' <<<"$summary")
-    tf=$(grep -oE 'fail: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-  fi
+  # Count the test cases (first-level subtests of each file); a file that crashed before any
+  # subtest ran counts as one failure.
+  tp=$(grep -cE '^    ok [0-9]+' "$log" || true)
+  tf=$(grep -cE '^    not ok [0-9]+' "$log" || true)
+  files_failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
+  if [ "$tf" -eq 0 ] && [ "$files_failed" -gt 0 ]; then tf=$files_failed; fi
   passed=$((passed + tp))
   failed=$((failed + tf))
 fi
