@@ -1,0 +1,43 @@
+// The particle loop that joins the AIR VM and services: peers, the in-process network, builtins.
+export {
+  KeyPair,
+  peerIdFromPublicKey,
+  publicKeyFromPeerId,
+  verifySignature,
+  InvalidPeerIdError,
+} from './key-pair.js';
+export {
+  createParticle,
+  hasValidSignature,
+  particleSignedBytes,
+  timeLeft,
+  DEFAULT_TTL_MS,
+  type Particle,
+} from './particle.js';
+export {
+  ok,
+  serviceError,
+  serviceHandler,
+  runHandlerChain,
+  SERVICE_ERROR_CODE,
+  type CallHandler,
+  type ServiceCall,
+  type ServiceFunction,
+  type ParticleContext,
+} from './handlers.js';
+export { builtinHandlers, type PeerIdentity } from './builtins.js';
+export { Peer, type PeerEvent, type PeerOptions, type ParticleTransport } from './peer.js';
+export {
+  LocalNetwork,
+  ParticleError,
+  type LocalNetworkOptions,
+  type CallOptions,
+} from './local-network.js';
+export type {
+  AirRunner,
+  CallRequest,
+  CallResult,
+  InvokeOutcome,
+  RunParameters,
+  SecurityTetraplet,
+} from './vm-types.js';

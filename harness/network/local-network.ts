@@ -1,0 +1,193 @@
+import { ok, serviceError, type CallHandler, type ServiceCall } from './handlers.js';
+import { KeyPair } from './key-pair.js';
+import { DEFAULT_TTL_MS, type Particle } from './particle.js';
+import { Peer, type PeerEvent, type ParticleTransport } from './peer.js';
+import type { AirRunner } from './vm-types.js';
+
+/** Thrown when a particle started by `callAquaFunction` fails; the message names the particle. */
+export class ParticleError extends Error {
+  constructor(
+    message: string,
+    readonly particleId: string,
+    readonly detail?: unknown,
+  ) {
+    super(`${message} (particle id: ${particleId})`);
+    this.name = 'ParticleError';
+  }
+}
+
+/** Options of an in-process network. */
+export interface LocalNetworkOptions {
+  /** Peers besides the relay and the client. Default 3. */
+  readonly peers?: number;
+  /** Makes the VM each peer runs (one instance per peer, as each Nox peer has its own). */
+  readonly vm: () => AirRunner;
+  /** Services to install on every peer (client included), e.g. test services. */
+  readonly services?: (peer: Peer) => void;
+  /** Deterministic identities: peer i gets a seed derived from this byte. */
+  readonly seed?: number;
+}
+
+/** How `callAquaFunction` runs one compiled Aqua function. */
+export interface CallOptions {
+  readonly ttl?: number;
+  /** Callback arguments (`callbackSrv.<name>`), by argument name. */
+  readonly callbacks?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+}
+
+/**
+ * An in-process network: a relay, N peers and a client connected to the relay, passing
+ * particles through an asynchronous in-memory transport. Used by tests, `marine air run` and demos.
+ */
+export class LocalNetwork implements ParticleTransport {
+  readonly relay: Peer;
+  readonly peers: readonly Peer[];
+  readonly client: Peer;
+  readonly events: PeerEvent[] = [];
+  readonly #byId = new Map<string, Peer>();
+  readonly #listeners = new Set<(event: PeerEvent) => void>();
+
+  constructor(options: LocalNetworkOptions) {
+    const count = options.peers ?? 3;
+    const keyPair = (i: number): KeyPair =>
+      options.seed === undefined
+        ? KeyPair.random()
+        : KeyPair.fromSecretKey(
+            new Uint8Array(32).fill(options.seed).map((b, j) => (j === 0 ? i : b)),
+          );
+    const onEvent = (event: PeerEvent): void => {
+      this.events.push(event);
+      for (const listener of this.#listeners) listener(event);
+    };
+    const make = (i: number, relayPeerId?: string): Peer => {
+      const peer = new Peer({
+        keyPair: keyPair(i),
+        vm: options.vm(),
+        transport: this,
+        onEvent,
+        ...(relayPeerId === undefined ? {} : { relayPeerId }),
+      });
+      this.#byId.set(peer.peerId, peer);
+      options.services?.(peer);
+      return peer;
+    };
+    this.relay = make(0);
+    this.peers = Array.from({ length: count }, (_, i) => make(i + 1));
+    this.client = make(count + 1, this.relay.peerId);
+  }
+
+  /** Every peer: relay, peers, client. */
+  get all(): readonly Peer[] {
+    return [this.relay, ...this.peers, this.client];
+  }
+
+  /** The peer with this id, if it is part of the network. */
+  peer(peerId: string): Peer | undefined {
+    return this.#byId.get(peerId);
+  }
+
+  /** Subscribes to every peer's events; returns the unsubscribe function. */
+  onEvent(listener: (event: PeerEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** ParticleTransport: delivers on a later turn of the event loop, like a network would. */
+  send(from: string, to: string, particle: Particle): void {
+    const target = this.#byId.get(to);
+    setImmediate(() => {
+      if (target) target.receive(particle, from);
+      else
+        this.events.push({
+          type: 'dropped',
+          peerId: from,
+          particleId: particle.id,
+          reason: `no route to peer ${to}`,
+        });
+    });
+  }
+
+  /**
+   * Runs a compiled Aqua function from the client with js-client's conventions: arguments from
+   * `getDataSrv.<name>`, the relay from `getDataSrv.-relay-`, the result from
+   * `callbackSrv.response`, errors from `errorHandlingSrv.error`. Resolves with the result
+   * (null, the single value, or an array for several); rejects with a ParticleError.
+   */
+  callAquaFunction(
+    script: string,
+    args: Readonly<Record<string, unknown>>,
+    options: CallOptions = {},
+  ): Promise<unknown> {
+    const ttl = options.ttl ?? DEFAULT_TTL_MS;
+    const particle = this.client.createParticle(script, { ttl });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(new ParticleError(`Particle expired after ttl of ${ttl} ms`, particle.id)),
+          ),
+        ttl,
+      );
+      const settle = (fn: () => void): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        fn();
+      };
+      const handler: CallHandler = (call: ServiceCall) => {
+        if (call.serviceId === 'getDataSrv') {
+          if (call.functionName === '-relay-') return ok(this.relay.peerId);
+          if (Object.hasOwn(args, call.functionName)) return ok(args[call.functionName]);
+          return serviceError(`no argument named '${call.functionName}' was given`);
+        }
+        if (call.serviceId === 'callbackSrv') {
+          if (call.functionName === 'response') {
+            const value =
+              call.args.length === 0
+                ? null
+                : call.args.length === 1
+                  ? call.args[0]
+                  : [...call.args];
+            settle(() => resolve(value));
+            return ok('');
+          }
+          const callback = options.callbacks?.[call.functionName];
+          if (callback) return ok(callback(...call.args));
+          return undefined;
+        }
+        if (call.serviceId === 'errorHandlingSrv' && call.functionName === 'error') {
+          const detail = call.args[0];
+          const message =
+            detail !== null && typeof detail === 'object' && 'message' in detail
+              ? String((detail as { message: unknown }).message)
+              : JSON.stringify(detail);
+          settle(() =>
+            reject(new ParticleError(`Aqua function failed: ${message}`, particle.id, detail)),
+          );
+          return ok('');
+        }
+        return undefined;
+      };
+      this.client.setParticleHandlers(particle.id, [handler]);
+      const unsubscribe = this.onEvent((event) => {
+        if (
+          event.type === 'invoked' &&
+          event.peerId === this.client.peerId &&
+          event.particleId === particle.id &&
+          event.retCode !== 0
+        ) {
+          settle(() =>
+            reject(
+              new ParticleError(`Script interpretation failed: ${event.errorMessage}`, particle.id),
+            ),
+          );
+        }
+      });
+      this.client.initiate(particle);
+    });
+  }
+
+  /** Forgets all particle state on every peer. */
+  stop(): void {
+    for (const peer of this.all) peer.stop();
+  }
+}
