@@ -1,0 +1,112 @@
+import t from 'tap';
+import { builtinHandlers } from '../builtins.js';
+import { runHandlerChain, serviceHandler, type ServiceCall } from '../handlers.js';
+
+const handlers = builtinHandlers({
+  external_addresses: [],
+  node_version: 'test',
+  air_version: 'test',
+  spell_version: 'none',
+  allowed_binaries: [],
+});
+
+function call(
+  serviceId: string,
+  functionName: string,
+  args: unknown[],
+): Promise<{ retCode: number; result: unknown }> {
+  const request: ServiceCall = {
+    serviceId,
+    functionName,
+    args,
+    tetraplets: args.map(() => []),
+    peerId: 'peer',
+    particle: {
+      particleId: 'p',
+      initPeerId: 'i',
+      timestamp: 0,
+      ttl: 0,
+      signature: new Uint8Array(),
+    },
+  };
+  return runHandlerChain(handlers, request);
+}
+
+t.test('op builtins', async (t) => {
+  t.same(await call('op', 'identity', ['x']), { retCode: 0, result: 'x' });
+  t.same(await call('op', 'identity', []), { retCode: 0, result: '' });
+  t.equal((await call('op', 'identity', [1, 2])).retCode, 1);
+  t.same(await call('op', 'array', [1, 'a']), { retCode: 0, result: [1, 'a'] });
+  t.same(await call('op', 'concat', [[1], [2, 3]]), { retCode: 0, result: [1, 2, 3] });
+  t.same(await call('op', 'concat_strings', ['a', 'b']), { retCode: 0, result: 'ab' });
+  t.same(await call('op', 'array_length', [[1, 2, 3]]), { retCode: 0, result: 3 });
+  const b58 = await call('op', 'string_to_b58', ['hello']);
+  t.same(await call('op', 'string_from_b58', [b58.result]), { retCode: 0, result: 'hello' });
+  t.match((await call('op', 'sha256_string', ['abc'])).result, /^Qm/);
+});
+
+t.test('math and cmp builtins check their arithmetic', async (t) => {
+  t.same(await call('math', 'add', [2, 3]), { retCode: 0, result: 5 });
+  t.same(await call('math', 'div', [7, 2]), { retCode: 0, result: 3 });
+  t.match(await call('math', 'div', [1, 0]), { retCode: 1, result: /division by zero/ });
+  t.match(await call('math', 'mul', [2 ** 62, 4]), { retCode: 1, result: /overflow/ });
+  t.same(await call('math', 'log', [2, 1024]), { retCode: 0, result: 10 });
+  t.same(await call('cmp', 'gt', [2, 1]), { retCode: 0, result: true });
+  t.same(await call('cmp', 'cmp', [1, 2]), { retCode: 0, result: -1 });
+  t.same(await call('array', 'slice', [[1, 2, 3, 4], 1, 3]), { retCode: 0, result: [2, 3] });
+  t.same(await call('array', 'dedup', [['a', 'b', 'a']]), { retCode: 0, result: ['a', 'b'] });
+});
+
+t.test('json builtins', async (t) => {
+  t.same(await call('json', 'obj', ['a', 1, 'b', 'x']), { retCode: 0, result: { a: 1, b: 'x' } });
+  t.same(await call('json', 'puts', [{ a: 1 }, 'b', 2]), { retCode: 0, result: { a: 1, b: 2 } });
+  t.same(await call('json', 'parse', ['{"k":[1]}']), { retCode: 0, result: { k: [1] } });
+  t.match(await call('json', 'obj', ['a']), { retCode: 1, result: /odd count/ });
+});
+
+t.test('unknown services and functions are errors that name them', async (t) => {
+  t.same(await call('nope', 'f', []), {
+    retCode: 1,
+    result: "Service with id 'nope' not found (function f)",
+  });
+  t.match(await call('op', 'nope', []), {
+    retCode: 1,
+    result: /function 'nope' not found on service 'op'/,
+  });
+});
+
+t.test('a throwing handler becomes a service error and the chain goes on for others', async (t) => {
+  const chain = [
+    serviceHandler('boom', {
+      f: () => {
+        throw new Error('kaput');
+      },
+    }),
+    ...handlers,
+  ];
+  const base = {
+    tetraplets: [],
+    peerId: 'p',
+    particle: {
+      particleId: 'p',
+      initPeerId: 'i',
+      timestamp: 0,
+      ttl: 0,
+      signature: new Uint8Array(),
+    },
+  };
+  t.match(
+    await runHandlerChain(chain, { ...base, serviceId: 'boom', functionName: 'f', args: [] }),
+    {
+      retCode: 1,
+      result: /Service call failed.*boom.*kaput/,
+    },
+  );
+  t.same(
+    await runHandlerChain(chain, { ...base, serviceId: 'op', functionName: 'identity', args: [5] }),
+    {
+      retCode: 0,
+      result: 5,
+    },
+  );
+});
