@@ -1,0 +1,103 @@
+//! What the host tells a module about the current call, the records the SDK declares, and the
+//! allocator the host uses.
+//!
+//! These items live in one Rust module on purpose: rustc puts a module's items in one object
+//! file, and the linker pulls that object in for `cabi_realloc` and the import shims (every
+//! module exports them), so the interface entries of every record and host import declared
+//! here are always present together.
+
+use crate::abi::alloc_realloc;
+use crate::marine;
+
+/// The allocator the host uses to put values into this module's memory (Canonical ABI).
+///
+/// # Safety
+/// Called only by the host, with `old_ptr`/`old_size`/`align` of a live allocation or 0/0.
+#[no_mangle]
+pub unsafe extern "C" fn cabi_realloc(
+    old_ptr: *mut u8,
+    old_size: usize,
+    align: usize,
+    new_size: usize,
+) -> *mut u8 {
+    alloc_realloc(old_ptr, old_size, align, new_size)
+}
+
+/// Where a value came from: the peer, service and function that produced it, and the lens
+/// applied to the result (e.g. `.$.field.[0]`).
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecurityTetraplet {
+    /// Peer id of the peer that produced the value.
+    pub peer_pk: String,
+    /// Service that produced it (empty for literals).
+    pub service_id: String,
+    /// Function that produced it (empty for literals).
+    pub function_name: String,
+    /// Lens applied to the function's result.
+    pub lens: String,
+}
+
+/// The particle that caused this call.
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParticleParameters {
+    /// Particle id.
+    pub id: String,
+    /// Peer id of the peer that started the particle.
+    pub init_peer_id: String,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub timestamp: u64,
+    /// Time to live, milliseconds.
+    pub ttl: u32,
+    /// The AIR script.
+    pub script: String,
+    /// The init peer's signature of the particle.
+    pub signature: Vec<u8>,
+    /// Opaque token the host may hand out for this particle.
+    pub token: String,
+}
+
+/// Everything the host knows about the current call.
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallParameters {
+    /// The particle.
+    pub particle: ParticleParameters,
+    /// Id of the service being called.
+    pub service_id: String,
+    /// Peer id of the service's creator.
+    pub service_creator_peer_id: String,
+    /// Peer id of the host running the service.
+    pub host_id: String,
+    /// Id of the worker the service belongs to.
+    pub worker_id: String,
+    /// One list of tetraplets per argument of the call.
+    pub tetraplets: Vec<Vec<SecurityTetraplet>>,
+}
+
+/// The outcome of running a mounted binary: its exit code and output, or why the host could
+/// not run it (`error` non-empty).
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MountedBinaryResult {
+    /// Exit status of the binary, or a host error code (>= 100000) when it did not run.
+    pub ret_code: i32,
+    /// Why the host could not run the binary; empty when it ran.
+    pub error: String,
+    /// What the binary wrote to stdout.
+    pub stdout: Vec<u8>,
+    /// What the binary wrote to stderr.
+    pub stderr: Vec<u8>,
+}
+
+#[marine]
+#[link(wasm_import_module = "marine_host_api")]
+extern "C" {
+    /// The parameters of the call in progress: particle, service and host ids, and the
+    /// tetraplets of every argument.
+    pub fn get_call_parameters() -> CallParameters;
+
+    /// Writes a log record (level 1 error … 5 trace) through the host's logger.
+    pub(crate) fn log_utf8_string(level: i32, target: i32, msg: String);
+}

@@ -1,0 +1,27 @@
+//! Write marine-ts service modules in Rust.
+//!
+//! `#[marine]` on a `pub fn` exports it, on a struct with named fields makes it a record, and on
+//! an `extern "C"` block with `#[link(wasm_import_module = "…")]` imports functions from another
+//! module of the same service. [`get_call_parameters`] tells a function who called it and where
+//! each argument came from; [`MountedBinaryResult`] is what mounted binaries return;
+//! [`WasmLoggerBuilder`] sends `log` records to the host.
+
+// Lets the code #[marine] generates name this crate as `::marine_rs_sdk` inside it too.
+extern crate self as marine_rs_sdk;
+
+mod abi;
+mod host_api;
+mod logger;
+mod mounted_binary;
+
+pub use host_api::{get_call_parameters, CallParameters, ParticleParameters, SecurityTetraplet};
+pub use logger::{LoggerError, WasmLoggerBuilder};
+pub use marine_rs_sdk_macro::marine;
+pub use host_api::MountedBinaryResult;
+pub use mounted_binary::{MountedBinaryStringResult, BINARY_SUCCESS_CODE, SUCCESS_CODE};
+
+/// Support code for what `#[marine]` generates; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::abi::*;
+}
