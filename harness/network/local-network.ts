@@ -26,11 +26,19 @@ export interface LocalNetworkOptions {
   readonly services?: (peer: Peer) => void;
   /** Deterministic identities: peer i gets a seed derived from this byte. */
   readonly seed?: number;
+  /**
+   * Whether the client sends every particle to the relay, as js-client does (default true).
+   * Compiled Aqua routes through the relay itself; hand-written AIR that names peers directly
+   * needs a client that reaches every peer (false).
+   */
+  readonly clientViaRelay?: boolean;
 }
 
 /** How `callAquaFunction` runs one compiled Aqua function. */
 export interface CallOptions {
   readonly ttl?: number;
+  /** The particle's timestamp (default now); fixed timestamps make runs comparable. */
+  readonly timestamp?: number;
   /** Callback arguments (`callbackSrv.<name>`), by argument name. */
   readonly callbacks?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
 }
@@ -73,7 +81,7 @@ export class LocalNetwork implements ParticleTransport {
     };
     this.relay = make(0);
     this.peers = Array.from({ length: count }, (_, i) => make(i + 1));
-    this.client = make(count + 1, this.relay.peerId);
+    this.client = make(count + 1, options.clientViaRelay === false ? undefined : this.relay.peerId);
   }
 
   /** Every peer: relay, peers, client. */
@@ -119,7 +127,10 @@ export class LocalNetwork implements ParticleTransport {
     options: CallOptions = {},
   ): Promise<unknown> {
     const ttl = options.ttl ?? DEFAULT_TTL_MS;
-    const particle = this.client.createParticle(script, { ttl });
+    const particle = this.client.createParticle(script, {
+      ttl,
+      ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
