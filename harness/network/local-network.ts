@@ -43,6 +43,24 @@ export interface CallOptions {
   readonly callbacks?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
 }
 
+/** Options of `runScript`: those of a call, the arguments, and an idle cut-off. */
+export interface RunScriptOptions extends CallOptions {
+  readonly args?: Readonly<Record<string, unknown>>;
+  /** Settle as 'idle' once no peer has done anything for this long (for AIR without a response). */
+  readonly idleMs?: number;
+}
+
+/** How a script started by `runScript` ended. */
+export type RunOutcome =
+  | { readonly status: 'result'; readonly particleId: string; readonly value: unknown }
+  | {
+      readonly status: 'error';
+      readonly particleId: string;
+      readonly message: string;
+      readonly detail?: unknown;
+    }
+  | { readonly status: 'expired' | 'idle'; readonly particleId: string; readonly message: string };
+
 /**
  * An in-process network: a relay, N peers and a client connected to the relay, passing
  * particles through an asynchronous in-memory transport. Used by tests, `marine air run` and demos.
@@ -121,28 +139,62 @@ export class LocalNetwork implements ParticleTransport {
    * `callbackSrv.response`, errors from `errorHandlingSrv.error`. Resolves with the result
    * (null, the single value, or an array for several); rejects with a ParticleError.
    */
-  callAquaFunction(
+  async callAquaFunction(
     script: string,
     args: Readonly<Record<string, unknown>>,
     options: CallOptions = {},
   ): Promise<unknown> {
+    const outcome = await this.runScript(script, { ...options, args });
+    if (outcome.status === 'result') return outcome.value;
+    throw new ParticleError(
+      outcome.message,
+      outcome.particleId,
+      outcome.status === 'error' ? outcome.detail : undefined,
+    );
+  }
+
+  /**
+   * Starts a script from the client and reports how it ended: a result through
+   * `callbackSrv.response`, an error (through `errorHandlingSrv.error`, or the client's VM
+   * failing), expiry, or — when `idleMs` is given — the network going quiet with neither.
+   */
+  runScript(script: string, options: RunScriptOptions = {}): Promise<RunOutcome> {
     const ttl = options.ttl ?? DEFAULT_TTL_MS;
+    const args = options.args ?? {};
     const particle = this.client.createParticle(script, {
       ttl,
       ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
     });
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
+    const particleId = particle.id;
+    return new Promise((resolve) => {
+      let idleTimer: NodeJS.Timeout | undefined;
+      const expiryTimer = setTimeout(
         () =>
-          settle(() =>
-            reject(new ParticleError(`Particle expired after ttl of ${ttl} ms`, particle.id)),
-          ),
+          settle({
+            status: 'expired',
+            particleId,
+            message: `Particle expired after ttl of ${ttl} ms`,
+          }),
         ttl,
       );
-      const settle = (fn: () => void): void => {
-        clearTimeout(timer);
+      const armIdle = (): void => {
+        if (options.idleMs === undefined) return;
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(
+          () =>
+            settle({
+              status: 'idle',
+              particleId,
+              message: 'the network went idle without a response',
+            }),
+          options.idleMs,
+        );
+      };
+      const settle = (outcome: RunOutcome): void => {
+        clearTimeout(expiryTimer);
+        clearTimeout(idleTimer);
         unsubscribe();
-        fn();
+        resolve(outcome);
       };
       const handler: CallHandler = (call: ServiceCall) => {
         if (call.serviceId === 'getDataSrv') {
@@ -158,7 +210,7 @@ export class LocalNetwork implements ParticleTransport {
                 : call.args.length === 1
                   ? call.args[0]
                   : [...call.args];
-            settle(() => resolve(value));
+            settle({ status: 'result', particleId, value });
             return ok('');
           }
           const callback = options.callbacks?.[call.functionName];
@@ -171,28 +223,33 @@ export class LocalNetwork implements ParticleTransport {
             detail !== null && typeof detail === 'object' && 'message' in detail
               ? String((detail as { message: unknown }).message)
               : JSON.stringify(detail);
-          settle(() =>
-            reject(new ParticleError(`Aqua function failed: ${message}`, particle.id, detail)),
-          );
+          settle({
+            status: 'error',
+            particleId,
+            message: `Aqua function failed: ${message}`,
+            detail,
+          });
           return ok('');
         }
         return undefined;
       };
-      this.client.setParticleHandlers(particle.id, [handler]);
       const unsubscribe = this.onEvent((event) => {
+        armIdle();
         if (
           event.type === 'invoked' &&
           event.peerId === this.client.peerId &&
-          event.particleId === particle.id &&
+          event.particleId === particleId &&
           event.retCode !== 0
         ) {
-          settle(() =>
-            reject(
-              new ParticleError(`Script interpretation failed: ${event.errorMessage}`, particle.id),
-            ),
-          );
+          settle({
+            status: 'error',
+            particleId,
+            message: `Script interpretation failed: ${event.errorMessage}`,
+          });
         }
       });
+      this.client.setParticleHandlers(particleId, [handler]);
+      armIdle();
       this.client.initiate(particle);
     });
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createReferenceAquaVM } from '../../test/reference/aquavm.js';
+import { createReferenceAquaVM } from '../reference-aquavm.js';
 import { LocalNetwork, ParticleError, type AirRunner, type PeerEvent } from '../index.js';
 
 // The loop is exercised with the reference AquaVM so these tests check the loop, not our VM.

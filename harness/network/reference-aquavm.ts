@@ -1,5 +1,6 @@
 // The reference AquaVM (@fluencelabs/avm, run by @fluencelabs/marine-js) behind our AirRunner
-// interface, so the same network loop can run a scenario with either VM. Test oracle only.
+// interface, so the same network loop can run a scenario with either VM: the conformance tests
+// and `marine air run --vm reference` use it. Needs the optional @fluencelabs packages.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MarineService } from '@fluencelabs/marine-js/MarineService';
@@ -10,7 +11,7 @@ import type {
   CallResult,
   InvokeOutcome,
   RunParameters,
-} from '../../network/index.js';
+} from './vm-types.js';
 
 const require = createRequire(import.meta.url);
 

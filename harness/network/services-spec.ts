@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { serviceError, ok, type CallHandler } from './handlers.js';
+import type { Peer } from './peer.js';
+
+// A services spec says which scripted JS services run on which peers, for `marine air run`:
+//
+//   [{ "peers": "all" | ["relay", "p1", "client"], "serviceId": "echo",
+//      "functions": { "echo": { "echo": true }, "version": { "value": "1.0" },
+//                     "broken": { "error": "always fails" } } }]
+
+/** How a scripted function answers. */
+export type ScriptedFunction =
+  { readonly value: unknown } | { readonly echo: true } | { readonly error: string };
+
+/** One service of a services spec. */
+export interface ScriptedService {
+  readonly peers: 'all' | readonly string[];
+  readonly serviceId: string;
+  readonly functions: Readonly<Record<string, ScriptedFunction>>;
+}
+
+/** Thrown for a services spec that does not have the expected shape; names the place. */
+export class ServicesSpecError extends Error {
+  constructor(file: string, where: string, message: string) {
+    super(`${file}: ${where}: ${message}`);
+    this.name = 'ServicesSpecError';
+  }
+}
+
+/** Reads and checks a services spec file. */
+export async function readServicesSpec(file: string): Promise<ScriptedService[]> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ServicesSpecError(
+      file,
+      'file',
+      error instanceof Error ? error.message : String(error),
+    );
+  }
+  return parseServicesSpec(raw, file);
+}
+
+/** Checks a parsed services spec. */
+export function parseServicesSpec(raw: unknown, file = '<services>'): ScriptedService[] {
+  if (!Array.isArray(raw))
+    throw new ServicesSpecError(
+      file,
+      'top level',
+      `expected an array of services, found ${typeof raw}`,
+    );
+  return raw.map((entry: unknown, i) => {
+    const where = `[${i}]`;
+    if (entry === null || typeof entry !== 'object')
+      throw new ServicesSpecError(file, where, 'expected an object');
+    const { peers, serviceId, functions } = entry as Record<string, unknown>;
+    if (typeof serviceId !== 'string' || serviceId === '') {
+      throw new ServicesSpecError(
+        file,
+        `${where}.serviceId`,
+        `expected a non-empty string, found ${JSON.stringify(serviceId)}`,
+      );
+    }
+    if (peers !== 'all' && !(Array.isArray(peers) && peers.every((p) => typeof p === 'string'))) {
+      throw new ServicesSpecError(
+        file,
+        `${where}.peers`,
+        `expected "all" or an array of peer names, found ${JSON.stringify(peers)}`,
+      );
+    }
+    if (functions === null || typeof functions !== 'object' || Array.isArray(functions)) {
+      throw new ServicesSpecError(
+        file,
+        `${where}.functions`,
+        'expected an object of function name → behaviour',
+      );
+    }
+    for (const [name, behaviour] of Object.entries(functions)) {
+      const b = behaviour as Record<string, unknown> | null;
+      const valid =
+        b !== null &&
+        typeof b === 'object' &&
+        (('value' in b && Object.keys(b).length === 1) ||
+          (b['echo'] === true && Object.keys(b).length === 1) ||
+          (typeof b['error'] === 'string' && Object.keys(b).length === 1));
+      if (!valid) {
+        throw new ServicesSpecError(
+          file,
+          `${where}.functions.${name}`,
+          `expected {"value": …}, {"echo": true} or {"error": "message"}, found ${JSON.stringify(behaviour)}`,
+        );
+      }
+    }
+    return {
+      peers: peers as ScriptedService['peers'],
+      serviceId,
+      functions: functions as ScriptedService['functions'],
+    };
+  });
+}
+
+/** A handler that plays one scripted service. */
+export function scriptedServiceHandler(service: ScriptedService): CallHandler {
+  return (call) => {
+    if (call.serviceId !== service.serviceId) return undefined;
+    const behaviour = Object.hasOwn(service.functions, call.functionName)
+      ? service.functions[call.functionName]
+      : undefined;
+    if (!behaviour)
+      return serviceError(
+        `function '${call.functionName}' not found on service '${service.serviceId}'`,
+      );
+    if ('error' in behaviour) return serviceError(behaviour.error);
+    if ('echo' in behaviour) return ok(call.args.length === 1 ? call.args[0] : [...call.args]);
+    return ok(behaviour.value);
+  };
+}
+
+/** Installs the scripted services on the peers they name (`peerName` maps a peer to its name). */
+export function installScriptedServices(
+  services: readonly ScriptedService[],
+  peers: readonly Peer[],
+  peerName: (peer: Peer) => string,
+): void {
+  const known = new Set(peers.map(peerName));
+  for (const service of services) {
+    if (service.peers !== 'all') {
+      const unknown = service.peers.filter((p) => !known.has(p));
+      if (unknown.length > 0) {
+        throw new Error(
+          `service '${service.serviceId}' names unknown peers ${unknown.join(', ')} (the network has ${[...known].join(', ')})`,
+        );
+      }
+    }
+    for (const peer of peers) {
+      if (service.peers === 'all' || service.peers.includes(peerName(peer)))
+        peer.addHandler(scriptedServiceHandler(service));
+    }
+  }
+}
