@@ -1,0 +1,106 @@
+// Name conversions: Rust names → WIT identifiers (kebab-case, `%`-escaped keywords), Aqua and
+// TypeScript spellings.
+import { WitNameError } from './errors.js';
+
+// Every WIT keyword (and type name); escaping a non-keyword with `%` is harmless, so the list
+// errs on the side of including words.
+const WIT_KEYWORDS: ReadonlySet<string> = new Set([
+  'as',
+  'async',
+  'bool',
+  'borrow',
+  'char',
+  'constructor',
+  'enum',
+  'error-context',
+  'export',
+  'f32',
+  'f64',
+  'flags',
+  'float32',
+  'float64',
+  'from',
+  'func',
+  'future',
+  'import',
+  'include',
+  'interface',
+  'list',
+  'option',
+  'own',
+  'package',
+  'record',
+  'resource',
+  'result',
+  's8',
+  's16',
+  's32',
+  's64',
+  'static',
+  'stream',
+  'string',
+  'tuple',
+  'type',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'use',
+  'variant',
+  'with',
+  'world',
+]);
+
+/** Splits a snake_case or CamelCase Rust name into lower-case words, or returns null when a part is empty. */
+function words(name: string): string[] | null {
+  const spaced = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+  const parts = spaced.split(/[_-]/);
+  return parts.some((p) => p.length === 0) ? null : parts;
+}
+
+/** The bare kebab-case WIT label of a Rust name; throws naming `what` when there is none. */
+export function kebabName(name: string, what: string): string {
+  const parts = words(name);
+  const label = parts?.join('-');
+  if (parts === null || label === undefined || !parts.every((p) => /^[a-z][a-z0-9]*$/.test(p))) {
+    throw new WitNameError(
+      `${what}: the name ${JSON.stringify(name)} cannot be a WIT identifier: expected words of a letter followed by letters or digits, separated by single underscores (e.g. "get_user", "UserRecord"); found ${
+        parts === null ? 'an empty word (leading, trailing or doubled underscore)' : `the words ${JSON.stringify(parts)}`
+      }. Rename the item.`,
+    );
+  }
+  return label;
+}
+
+/** The WIT identifier of a Rust name as written in WIT source: kebab-case, `%`-escaped when a keyword. */
+export function witIdent(name: string, what: string): string {
+  const label = kebabName(name, what);
+  return WIT_KEYWORDS.has(label) ? `%${label}` : label;
+}
+
+/** Throws when two Rust names map to the same WIT label in one scope. */
+export function checkUnique(names: readonly string[], scope: string): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const label = kebabName(name, scope);
+    const other = seen.get(label);
+    if (other !== undefined && other !== name) {
+      throw new WitNameError(`${scope}: ${JSON.stringify(other)} and ${JSON.stringify(name)} both become the WIT name "${label}"; rename one`);
+    }
+    seen.set(label, name);
+  }
+}
+
+/** UpperCamelCase of a snake_case name, e.g. `url_downloader` → `UrlDownloader`. */
+export function pascalCase(name: string): string {
+  return (words(name) ?? [name]).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+/** lowerCamelCase of a snake_case name (jco's spelling of WIT names in JavaScript). */
+export function camelCase(name: string): string {
+  const pascal = pascalCase(name);
+  return pascal.charAt(0).toLowerCase() + pascal.slice(1);
+}
