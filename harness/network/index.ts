@@ -32,7 +32,18 @@ export {
   ParticleError,
   type LocalNetworkOptions,
   type CallOptions,
+  type RunScriptOptions,
+  type RunOutcome,
 } from './local-network.js';
+export {
+  readServicesSpec,
+  parseServicesSpec,
+  installScriptedServices,
+  scriptedServiceHandler,
+  ServicesSpecError,
+  type ScriptedService,
+  type ScriptedFunction,
+} from './services-spec.js';
 export type {
   AirRunner,
   CallRequest,

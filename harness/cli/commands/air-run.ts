@@ -1,0 +1,256 @@
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  LocalNetwork,
+  installScriptedServices,
+  readServicesSpec,
+  type AirRunner,
+  type Peer,
+  type PeerEvent,
+  type RunOutcome,
+} from '../../network/index.js';
+import { printJson } from '../output.js';
+
+interface AirRunOptions {
+  func?: string;
+  args: string;
+  peers: string;
+  services?: string;
+  vm: string;
+  ttl: string;
+  json?: boolean;
+}
+
+const EXAMPLES = `
+Peers are named client (the init peer), relay, and p1..pN. In arguments, and in the string
+literals of an .air script, "$p1", "$relay" or "$client" stand for that peer's id.
+
+Examples:
+  $ marine air run hello.aqua --func hello --args '{"name": "Marine"}'
+  $ marine air run fanout.aqua --args '[["$p1", "$p2"]]' --peers 2
+  $ marine air run script.air --services services.json --json
+  $ marine air run script.air --vm reference      # the same run on the reference AquaVM
+
+A services spec (--services) scripts JS services on peers:
+  [{ "peers": ["p1"], "serviceId": "greeting",
+     "functions": { "greet": { "echo": true }, "version": { "value": "1.0" },
+                    "broken": { "error": "always fails" } } }]
+`;
+
+/** Adds `run` to the `marine air` command group. */
+export function addAirRunCommand(air: Command): void {
+  air
+    .command('run')
+    .description('run an AIR script or an Aqua function on an in-process network of peers')
+    .argument('<file>', 'an .air script, or an .aqua file compiled with the Aqua compiler')
+    .option('--func <name>', 'the Aqua function to run (default: the only exported one)')
+    .option('--args <json>', 'arguments: a JSON object by name or a JSON array in order', '{}')
+    .option('--peers <n>', 'peers besides the relay and the client', '3')
+    .option('--services <spec.json>', 'scripted JS services to install on peers')
+    .option('--vm <vm>', 'which AIR VM the peers run: ours or reference', 'ours')
+    .option('--ttl <ms>', 'particle time-to-live in milliseconds', '7000')
+    .option('--json', 'print the outcome, calls and hops as JSON')
+    .addHelpText('after', EXAMPLES)
+    .action(async (file: string, options: AirRunOptions) => {
+      const report = await runAirFile(file, options);
+      if (options.json) printJson(report);
+      else printReport(report);
+      if (report.outcome.status !== 'result') process.exitCode = 1;
+    });
+}
+
+/** What `marine air run` shows: the outcome, the hops between peers and every service call. */
+export interface AirRunReport {
+  readonly peers: Readonly<Record<string, string>>;
+  readonly outcome: RunOutcome;
+  readonly hops: readonly { readonly from: string; readonly to: string }[];
+  readonly calls: readonly {
+    readonly peer: string;
+    readonly service: string;
+    readonly function: string;
+    readonly args: readonly unknown[];
+    readonly retCode: number;
+    readonly result: unknown;
+  }[];
+  readonly dropped: readonly { readonly peer: string; readonly reason: string }[];
+}
+
+async function makeVmFactory(kind: string): Promise<() => AirRunner> {
+  if (kind === 'reference') {
+    const { createReferenceAquaVM } = await import('../../network/reference-aquavm.js').catch(
+      (error: unknown) => {
+        throw new Error(
+          `--vm reference needs the optional packages @fluencelabs/avm and @fluencelabs/marine-js (npm install them): ${String(error)}`,
+        );
+      },
+    );
+    // AquaVM keeps no state between invocations, so the peers can share one instance.
+    const vm = await createReferenceAquaVM();
+    return () => vm;
+  }
+  if (kind === 'ours') {
+    const specifier = '../../air/vm.js';
+    const module = (await import(specifier).catch(() => ({}))) as { AquaVM?: new () => AirRunner };
+    const AquaVM = module.AquaVM;
+    if (!AquaVM) throw new Error('our AIR VM is not part of this build yet; use --vm reference');
+    return () => new AquaVM();
+  }
+  throw new Error(`--vm: expected "ours" or "reference", found "${kind}"`);
+}
+
+function parseCount(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`${flag}: expected an integer ≥ ${min}, found "${value}"`);
+  return n;
+}
+
+async function loadScript(
+  file: string,
+  func: string | undefined,
+): Promise<{ script: string; argNames: string[] | undefined }> {
+  const source = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new Error(
+      `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+  if (extname(file) !== '.aqua') return { script: source, argNames: undefined };
+  const { compileFromPath } = await import('@fluencelabs/aqua-api');
+  const compiled = await compileFromPath({ filePath: resolve(file) });
+  if (compiled.errors.length > 0) {
+    throw new Error(`${file} does not compile:\n${compiled.errors.join('\n')}`);
+  }
+  const names = Object.keys(compiled.functions);
+  const name = func ?? (names.length === 1 ? names[0] : undefined);
+  if (name === undefined) {
+    throw new Error(
+      `${file} exports ${names.length === 0 ? 'no functions' : `several functions (${names.join(', ')})`}: choose one with --func`,
+    );
+  }
+  const fn = compiled.functions[name];
+  if (!fn)
+    throw new Error(
+      `--func: ${file} has no exported function '${name}' (it has: ${names.join(', ')})`,
+    );
+  const domain = fn.funcDef.arrow.domain;
+  return {
+    script: fn.script,
+    argNames: domain.tag === 'labeledProduct' ? Object.keys(domain.fields) : [],
+  };
+}
+
+/** Runs a file on a fresh local network and collects what happened. */
+export async function runAirFile(file: string, options: AirRunOptions): Promise<AirRunReport> {
+  const peerCount = parseCount(options.peers, '--peers', 0);
+  const ttl = parseCount(options.ttl, '--ttl', 1);
+  let rawArgs: unknown;
+  try {
+    rawArgs = JSON.parse(options.args);
+  } catch (error) {
+    throw new Error(
+      `--args: expected JSON, found ${options.args} (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const { script, argNames } = await loadScript(file, options.func);
+  const services = options.services === undefined ? [] : await readServicesSpec(options.services);
+  const network = new LocalNetwork({
+    peers: peerCount,
+    vm: await makeVmFactory(options.vm),
+    // Compiled Aqua routes through the relay itself; hand-written AIR may name any peer.
+    clientViaRelay: argNames !== undefined,
+  });
+  const names = new Map<string, string>([
+    [network.client.peerId, 'client'],
+    [network.relay.peerId, 'relay'],
+    ...network.peers.map((p, i): [string, string] => [p.peerId, `p${i + 1}`]),
+  ]);
+  const ids = new Map([...names].map(([id, name]) => [name, id]));
+  const nameOf = (peer: Peer): string => names.get(peer.peerId) ?? peer.peerId;
+  installScriptedServices(services, network.all, nameOf);
+  const substitute = (value: unknown): unknown =>
+    typeof value === 'string' && value.startsWith('$') && ids.has(value.slice(1))
+      ? ids.get(value.slice(1))
+      : Array.isArray(value)
+        ? value.map(substitute)
+        : value;
+  let args: Record<string, unknown> = {};
+  if (argNames !== undefined) {
+    if (Array.isArray(rawArgs)) {
+      if (rawArgs.length !== argNames.length) {
+        throw new Error(
+          `--args: the function takes ${argNames.length} argument(s) (${argNames.join(', ')}), found ${rawArgs.length}`,
+        );
+      }
+      args = Object.fromEntries(argNames.map((n, i) => [n, substitute(rawArgs[i])]));
+    } else if (rawArgs !== null && typeof rawArgs === 'object') {
+      const given = rawArgs as Record<string, unknown>;
+      const missing = argNames.filter((n) => !Object.hasOwn(given, n));
+      const extra = Object.keys(given).filter((n) => !argNames.includes(n));
+      if (missing.length > 0 || extra.length > 0) {
+        throw new Error(
+          `--args: the function takes (${argNames.join(', ')})${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; unknown: ${extra.join(', ')}` : ''}`,
+        );
+      }
+      args = Object.fromEntries(argNames.map((n) => [n, substitute(given[n])]));
+    } else {
+      throw new Error('--args: expected a JSON object by name or a JSON array');
+    }
+  }
+  const air =
+    argNames === undefined
+      ? script.replace(/"\$(client|relay|p\d+)"/g, (whole, name: string) =>
+          ids.has(name) ? `"${ids.get(name)}"` : whole,
+        )
+      : script;
+  const outcome = await network.runScript(air, {
+    args,
+    ttl,
+    ...(argNames === undefined ? { idleMs: 500 } : {}),
+  });
+  network.stop();
+  const events = network.events as PeerEvent[];
+  const name = (id: string): string => names.get(id) ?? id;
+  return {
+    peers: Object.fromEntries([...names].map(([id, n]) => [n, id])),
+    outcome,
+    hops: events.flatMap((e) =>
+      e.type === 'sent' ? [{ from: name(e.from), to: name(e.to) }] : [],
+    ),
+    calls: events.flatMap((e) =>
+      e.type === 'call'
+        ? [
+            {
+              peer: name(e.peerId),
+              service: e.request.serviceId,
+              function: e.request.functionName,
+              args: e.request.arguments,
+              retCode: e.result.retCode,
+              result: e.result.result,
+            },
+          ]
+        : [],
+    ),
+    dropped: events.flatMap((e) =>
+      e.type === 'dropped' ? [{ peer: name(e.peerId), reason: e.reason }] : [],
+    ),
+  };
+}
+
+function printReport(report: AirRunReport): void {
+  const { outcome } = report;
+  const out: string[] = [];
+  if (outcome.status === 'result') out.push(`result: ${JSON.stringify(outcome.value)}`);
+  else out.push(`${outcome.status}: ${outcome.message}`);
+  out.push(`particle: ${outcome.particleId}`, '', 'hops:');
+  for (const hop of report.hops) out.push(`  ${hop.from} → ${hop.to}`);
+  out.push('', 'calls:');
+  for (const c of report.calls) {
+    const args = c.args.map((a) => JSON.stringify(a)).join(', ');
+    const result =
+      c.retCode === 0 ? JSON.stringify(c.result) : `error ${c.retCode}: ${String(c.result)}`;
+    out.push(`  ${c.peer.padEnd(6)} ${c.service}.${c.function}(${args}) → ${result}`);
+  }
+  for (const d of report.dropped) out.push(`dropped on ${d.peer}: ${d.reason}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
