@@ -431,8 +431,15 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
         };
         let raw = format_ident!("__marine_raw_{}", ident.unraw());
         let shim = format_ident!("__marine_import_shim_{}", ident.unraw());
+        let names = params.iter().map(|p| &p.binding);
+        let decl_params: Vec<TokenStream2> = decl_params.collect();
+        let panic_msg = format!(
+            "`{}` is imported from the Wasm module `{}`; it can be called only inside a Wasm module",
+            name, module
+        );
         out.extend(quote! {
             #checks
+            #[cfg(target_arch = "wasm32")]
             #(#attrs)*
             #[allow(unused_unsafe, clippy::too_many_arguments)]
             #vis fn #ident(#(#decl_params),*) #ret_ty {
@@ -455,6 +462,14 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
                     #shim(__args, __ret);
                     #lift
                 }
+            }
+            // Outside Wasm (unit tests on the build machine) there is nothing to import from.
+            #[cfg(not(target_arch = "wasm32"))]
+            #(#attrs)*
+            #[allow(clippy::too_many_arguments)]
+            #vis fn #ident(#(#decl_params),*) #ret_ty {
+                #(let _ = &#names;)*
+                ::core::panic!(#panic_msg)
             }
         });
     }

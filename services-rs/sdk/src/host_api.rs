@@ -9,6 +9,23 @@
 use crate::abi::alloc_realloc;
 use crate::marine;
 
+/// Runs the module's static constructors (WASI environment, preopened directories) once.
+///
+/// Exporting `_initialize` makes the linker build a *reactor*: without it, wasm-ld wraps every
+/// export in code that runs the constructors and destructors again on each call. The host calls
+/// it once, after instantiation and before any other export.
+///
+/// # Safety
+/// Called only by the host, once.
+#[cfg(target_arch = "wasm32")]
+#[no_mangle]
+pub unsafe extern "C" fn _initialize() {
+    extern "C" {
+        fn __wasm_call_ctors();
+    }
+    __wasm_call_ctors()
+}
+
 /// The allocator the host uses to put values into this module's memory (Canonical ABI).
 ///
 /// # Safety
