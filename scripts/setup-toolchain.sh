@@ -150,6 +150,7 @@ new_env=$(printf '%s\n' \
   "CARGO=$cargo" \
   "TARGET=$target" \
   "CRATES=$crates" \
+  "CARGO_CONFIG=$([ "$crates" = debian ] && echo "$cargo_config")" \
   "CARGO_ARGS=$cargo_args")
 if [ ! -f "$env_file" ] || [ "$(cat "$env_file")" != "$new_env" ]; then
   printf '%s\n' "$new_env" >"$env_file"

@@ -3,10 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
-import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { ComponentizeError } from './errors.js';
 import { WASI_PREVIEW1 } from './rewrite.js';
+
+// jco is loaded on first use: it compiles large Wasm modules at import time, which a build
+// where every module is up to date should not pay for.
+const wasmTools = (): Promise<typeof import('@bytecodealliance/jco-transpile/wasm-tools')> =>
+  import('@bytecodealliance/jco-transpile/wasm-tools');
 
 let adapterBytes: Promise<Uint8Array> | undefined;
 
@@ -31,6 +34,7 @@ function message(error: unknown): string {
 
 /** Embeds `wit` (world `world`) into a core module and makes a component of it. */
 export async function componentize(core: Uint8Array, wit: string, world: string, moduleName: string): Promise<Uint8Array> {
+  const { componentEmbed, componentNew } = await wasmTools();
   let embedded: Uint8Array;
   try {
     embedded = await componentEmbed({ binary: core, witSource: wit, world });
@@ -46,6 +50,7 @@ export async function componentize(core: Uint8Array, wit: string, world: string,
 
 /** The WIT of a component, as `jco wit` prints it. */
 export async function printComponentWit(component: Uint8Array): Promise<string> {
+  const { componentWit } = await wasmTools();
   return componentWit(component);
 }
 
@@ -55,6 +60,7 @@ export async function transpileComponent(
   name: string,
   instantiation: 'async' | 'sync',
 ): Promise<Record<string, Uint8Array>> {
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
   try {
     const result = await transpileBytes(component, {
       name,

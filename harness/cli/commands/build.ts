@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+// The lead re-exports this from marine-host/index.ts; the build entry is imported directly until then.
+import { buildServices } from '../../../marine-host/build/index.js';
+import { printJson } from '../output.js';
+
+interface BuildCommandOptions {
+  release?: boolean;
+  out?: string;
+  json?: boolean;
+  force?: boolean;
+  instantiation: string;
+}
+
+const HELP = `
+Builds every service module of a Rust crate or cargo workspace for wasm32-wasi, then for each
+module that was built with the marine-ts SDK writes to the output directory:
+  <module>.wasm   the Wasm component (WASI preview1 reactor adapter included)
+  <module>.wit    its WIT world (records, imports from other modules, exports)
+  <module>.aqua   Aqua data/service declarations
+  <module>.d.ts   TypeScript types of its functions and records
+  <module>/       jco bindings in instantiation mode: instantiate(getCoreModule, imports)
+A second run with nothing changed only re-runs cargo. When PATH is a directory inside a workspace
+that is not itself a crate (e.g. services-rs/examples), the whole workspace is built.
+If no Rust toolchain is set up, run: bash scripts/setup-toolchain.sh
+
+Examples:
+  $ marine build                               # the crate or workspace in the current directory
+  $ marine build services-rs/examples --release
+  $ marine build my-service --out dist/modules --json
+`;
+
+/** Registers `marine build`. */
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('build Rust service crates into Wasm components with WIT, Aqua, TS types and jco bindings')
+    .argument('[path]', 'crate or workspace directory (or Cargo.toml)', '.')
+    .option('--release', "use cargo's release profile")
+    .option('--out <dir>', 'output directory (default: <workspace root>/artifacts)')
+    .option('--instantiation <mode>', 'jco bindings instantiation mode: async or sync', 'async')
+    .option('--force', 'regenerate every module even when unchanged')
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText('after', HELP)
+    .action(async (path: string, options: BuildCommandOptions) => {
+      if (options.instantiation !== 'async' && options.instantiation !== 'sync') {
+        throw new Error(`--instantiation: expected "async" or "sync", found ${JSON.stringify(options.instantiation)}`);
+      }
+      const result = await buildServices({
+        path: resolve(path),
+        release: options.release === true,
+        force: options.force === true,
+        instantiation: options.instantiation,
+        ...(options.out !== undefined ? { outDir: resolve(options.out) } : {}),
+      });
+      if (options.json) {
+        printJson(result);
+        return;
+      }
+      for (const m of result.modules) {
+        process.stdout.write(`${m.name}: ${m.component}${m.cached ? ' (up to date)' : ''}\n`);
+      }
+    });
+}

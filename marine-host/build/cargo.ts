@@ -1,0 +1,135 @@
+// Runs cargo for the wasm target: human diagnostics go straight to stderr (cargo renders them),
+// JSON messages on stdout tell which .wasm files were produced.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { CargoBuildError, ToolchainError } from './errors.js';
+import type { Toolchain } from './toolchain.js';
+
+/** A crate or workspace to build, resolved from a user's PATH. */
+export interface CargoProject {
+  /** Directory of the workspace root (holds `target/`). */
+  readonly workspaceRoot: string;
+  /** Manifest passed to cargo. */
+  readonly manifestPath: string;
+  /** Whether every member is built (PATH was a workspace, or a directory inside one that is not a package). */
+  readonly wholeWorkspace: boolean;
+}
+
+/** A .wasm file cargo produced. */
+export interface WasmArtifact {
+  readonly path: string;
+  /** The crate's package name. */
+  readonly packageName: string;
+  /** The target name (bin or lib). */
+  readonly targetName: string;
+  readonly kind: readonly string[];
+  /** True when cargo did not need to rebuild it. */
+  readonly fresh: boolean;
+}
+
+function hasPackage(manifest: string, text: string): boolean {
+  return /^\s*\[package\]/m.test(text) && existsSync(manifest);
+}
+
+/** Finds the workspace around PATH (a directory or a Cargo.toml) with `cargo locate-project`. */
+export async function resolveProject(path: string, toolchain: Toolchain): Promise<CargoProject> {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new CargoBuildError(`expected a crate or workspace at ${absolute}, found nothing there`);
+  const dir = statSync(absolute).isDirectory() ? absolute : dirname(absolute);
+  const ownManifest = statSync(absolute).isDirectory() ? join(absolute, 'Cargo.toml') : absolute;
+  const env = { RUSTC: toolchain.rustc };
+  const located = await execa(toolchain.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], {
+    cwd: dir,
+    env,
+    reject: false,
+  }).catch((error: unknown) => {
+    throw new ToolchainError(`cannot run cargo (${toolchain.cargo}): ${String(error)}; run \`bash scripts/setup-toolchain.sh\``);
+  });
+  if (located.exitCode !== 0) {
+    throw new CargoBuildError(
+      `expected a Cargo crate or workspace at or above ${dir}, found none (cargo locate-project: ${String(located.stderr).trim()})`,
+    );
+  }
+  const workspaceManifest = String(located.stdout).trim();
+  const workspaceRoot = dirname(workspaceManifest);
+  let isPackage = false;
+  if (existsSync(ownManifest)) {
+    const { readFile } = await import('node:fs/promises');
+    isPackage = hasPackage(ownManifest, await readFile(ownManifest, 'utf8'));
+  }
+  return isPackage
+    ? { workspaceRoot, manifestPath: ownManifest, wholeWorkspace: false }
+    : { workspaceRoot, manifestPath: workspaceManifest, wholeWorkspace: true };
+}
+
+interface CargoMessage {
+  reason?: string;
+  package_id?: string;
+  target?: { name?: string; kind?: string[] };
+  filenames?: string[];
+  fresh?: boolean;
+  success?: boolean;
+}
+
+/** Builds the project for the wasm target and returns the .wasm artifacts. */
+export async function cargoBuild(
+  project: CargoProject,
+  toolchain: Toolchain,
+  options: { readonly release: boolean; readonly extraArgs?: readonly string[] },
+): Promise<WasmArtifact[]> {
+  const args = [
+    'build',
+    '--target',
+    toolchain.target,
+    '--message-format',
+    'json-render-diagnostics',
+    '--manifest-path',
+    project.manifestPath,
+    ...(project.wholeWorkspace ? ['--workspace'] : []),
+    ...(options.release ? ['--release'] : []),
+    ...toolchain.cargoArgs,
+    ...(options.extraArgs ?? []),
+  ];
+  const child = execa(toolchain.cargo, args, {
+    cwd: project.workspaceRoot,
+    env: { RUSTC: toolchain.rustc },
+    stdout: ['pipe'],
+    stderr: 'inherit',
+    reject: false,
+  });
+  const artifacts: WasmArtifact[] = [];
+  let finished: boolean | undefined;
+  for await (const line of child.iterable({ from: 'stdout' })) {
+    const text = String(line);
+    if (!text.startsWith('{')) continue;
+    let message: CargoMessage;
+    try {
+      message = JSON.parse(text) as CargoMessage;
+    } catch {
+      continue;
+    }
+    if (message.reason === 'compiler-artifact') {
+      for (const file of message.filenames ?? []) {
+        if (!file.endsWith('.wasm')) continue;
+        artifacts.push({
+          path: file,
+          packageName: (message.package_id ?? '').split(/[ #@]/)[0]?.split('/').pop() ?? '',
+          targetName: message.target?.name ?? '',
+          kind: message.target?.kind ?? [],
+          fresh: message.fresh === true,
+        });
+      }
+    } else if (message.reason === 'build-finished') {
+      finished = message.success === true;
+    }
+  }
+  const result = await child;
+  if (result.exitCode !== 0 || finished === false) {
+    if (result.failed && result.exitCode === undefined) {
+      throw new ToolchainError(`cannot run cargo (${toolchain.cargo}): ${result.message}; run \`bash scripts/setup-toolchain.sh\``);
+    }
+    throw new CargoBuildError(`cargo build failed (exit code ${String(result.exitCode)}); see cargo's messages above`);
+  }
+  return artifacts;
+}
