@@ -26,6 +26,7 @@ export {
   type ParticleContext,
 } from './handlers.js';
 export { builtinHandlers, type PeerIdentity } from './builtins.js';
+export { MemoryDataStore, FileDataStore, type ParticleDataStore } from './data-store.js';
 export { Peer, type PeerEvent, type PeerOptions, type ParticleTransport } from './peer.js';
 export {
   LocalNetwork,

@@ -1,6 +1,7 @@
 import { ok, serviceError, type CallHandler, type ServiceCall } from './handlers.js';
 import { KeyPair } from './key-pair.js';
 import { DEFAULT_TTL_MS, type Particle } from './particle.js';
+import type { ParticleDataStore } from './data-store.js';
 import { Peer, type PeerEvent, type ParticleTransport } from './peer.js';
 import type { AirRunner } from './vm-types.js';
 
@@ -32,6 +33,8 @@ export interface LocalNetworkOptions {
    * needs a client that reaches every peer (false).
    */
   readonly clientViaRelay?: boolean;
+  /** Where each peer keeps particle data, by peer name (relay, p1…, client); default memory. */
+  readonly dataStore?: (peerName: string) => ParticleDataStore;
 }
 
 /** How `callAquaFunction` runs one compiled Aqua function. */
@@ -85,21 +88,26 @@ export class LocalNetwork implements ParticleTransport {
       this.events.push(event);
       for (const listener of this.#listeners) listener(event);
     };
-    const make = (i: number, relayPeerId?: string): Peer => {
+    const make = (i: number, name: string, relayPeerId?: string): Peer => {
       const peer = new Peer({
         keyPair: keyPair(i),
         vm: options.vm(),
         transport: this,
         onEvent,
         ...(relayPeerId === undefined ? {} : { relayPeerId }),
+        ...(options.dataStore === undefined ? {} : { dataStore: options.dataStore(name) }),
       });
       this.#byId.set(peer.peerId, peer);
       options.services?.(peer);
       return peer;
     };
-    this.relay = make(0);
-    this.peers = Array.from({ length: count }, (_, i) => make(i + 1));
-    this.client = make(count + 1, options.clientViaRelay === false ? undefined : this.relay.peerId);
+    this.relay = make(0, 'relay');
+    this.peers = Array.from({ length: count }, (_, i) => make(i + 1, `p${i + 1}`));
+    this.client = make(
+      count + 1,
+      'client',
+      options.clientViaRelay === false ? undefined : this.relay.peerId,
+    );
   }
 
   /** Every peer: relay, peers, client. */

@@ -5,6 +5,7 @@ import {
   type CallHandler,
   type ServiceFunction,
 } from './handlers.js';
+import { MemoryDataStore, type ParticleDataStore } from './data-store.js';
 import type { KeyPair } from './key-pair.js';
 import { createParticle, hasValidSignature, timeLeft, type Particle } from './particle.js';
 import type { AirRunner, CallRequest, CallResult, InvokeOutcome } from './vm-types.js';
@@ -61,6 +62,8 @@ export interface PeerOptions {
   /** When set, every outgoing particle goes to this relay, whatever the VM's next peers (js-client). */
   readonly relayPeerId?: string;
   readonly identity?: Partial<PeerIdentity>;
+  /** Where `prevData` lives between runs (default: memory). */
+  readonly dataStore?: ParticleDataStore;
   readonly onEvent?: (event: PeerEvent) => void;
 }
 
@@ -69,8 +72,8 @@ const EMPTY = new Uint8Array(0);
 // One actor per particle (keyed like Nox, by id and signature): VM runs for a particle happen one
 // at a time, with call results that arrived meanwhile batched into the next run.
 interface ParticleActor {
+  readonly key: string;
   readonly particle: Particle;
-  prevData: Uint8Array;
   readonly incoming: Uint8Array[];
   results: Map<number, CallResult>;
   running: boolean;
@@ -86,10 +89,12 @@ export class Peer {
   readonly #services: CallHandler[] = [];
   readonly #particleHandlers = new Map<string, CallHandler[]>();
   readonly #builtins: CallHandler[];
+  readonly #store: ParticleDataStore;
 
   constructor(options: PeerOptions) {
     this.#options = options;
     this.peerId = options.keyPair.peerId;
+    this.#store = options.dataStore ?? new MemoryDataStore();
     this.#builtins = builtinHandlers({
       external_addresses: [],
       node_version: 'marine-ts',
@@ -158,8 +163,8 @@ export class Peer {
     const expiry = setTimeout(() => this.#closeActor(key), Math.max(0, timeLeft(particle)));
     expiry.unref();
     const actor: ParticleActor = {
+      key,
       particle,
-      prevData: EMPTY,
       incoming: [],
       results: new Map(),
       running: false,
@@ -177,6 +182,7 @@ export class Peer {
     clearTimeout(actor.expiry);
     this.#actors.delete(key);
     this.#particleHandlers.delete(actor.particle.id);
+    void this.#store.remove(key).catch(() => {});
   }
 
   async #drain(actor: ParticleActor): Promise<void> {
@@ -189,7 +195,19 @@ export class Peer {
         actor.results = new Map();
         const outcome = await this.#invoke(actor, data, results);
         if (outcome === undefined) return;
-        actor.prevData = outcome.data;
+        try {
+          await this.#store.write(actor.key, outcome.data);
+        } catch (error) {
+          // Without its data the particle cannot go on here; other particles are unaffected.
+          this.#emit({
+            type: 'dropped',
+            peerId: this.peerId,
+            particleId: actor.particle.id,
+            reason: `cannot store particle data: ${error instanceof Error ? error.message : String(error)}`,
+          });
+          this.#closeActor(actor.key);
+          return;
+        }
         this.#route(actor, outcome);
         for (const [callId, request] of outcome.callRequests) {
           void this.#execute(actor, callId, request);
@@ -207,9 +225,11 @@ export class Peer {
   ): Promise<InvokeOutcome | undefined> {
     const { particle } = actor;
     try {
+      // A store that cannot be read is a fault of this peer: the catch below drops the particle.
+      const prevData = (await this.#store.read(actor.key)) ?? EMPTY;
       const outcome = await this.#options.vm.invoke(
         particle.script,
-        actor.prevData,
+        prevData,
         data,
         {
           initPeerId: particle.initPeerId,

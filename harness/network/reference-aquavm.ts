@@ -105,7 +105,8 @@ export async function createReferenceAquaVM(): Promise<AirRunner> {
       return {
         retCode: result.retCode,
         errorMessage: result.errorMessage,
-        data: result.data,
+        // deserializeAvmResult hands back a plain array despite its Uint8Array type.
+        data: Uint8Array.from(result.data),
         nextPeerPks: result.nextPeerPks,
         callRequests,
       };

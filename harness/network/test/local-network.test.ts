@@ -1,6 +1,15 @@
 import t from 'tap';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createReferenceAquaVM } from '../reference-aquavm.js';
-import { LocalNetwork, ParticleError, type AirRunner, type PeerEvent } from '../index.js';
+import {
+  FileDataStore,
+  LocalNetwork,
+  ParticleError,
+  type AirRunner,
+  type PeerEvent,
+} from '../index.js';
 
 // The loop is exercised with the reference AquaVM so these tests check the loop, not our VM.
 const pool = await Promise.all(Array.from({ length: 3 }, () => createReferenceAquaVM()));
@@ -124,4 +133,27 @@ t.test('a particle delivered twice converges to one result', async (t) => {
   await new Promise((r) => setTimeout(r, 50));
   t.equal(calls, 1, 'the service ran once although the particle arrived twice');
   net.stop();
+});
+
+t.test('peers can keep particle data on disk; it is removed when the particle ends', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-peer-'));
+  const net = new LocalNetwork({
+    peers: 1,
+    vm,
+    clientViaRelay: false,
+    dataStore: (name) => new FileDataStore(join(dir, name)),
+  });
+  const target = net.peers[0]!;
+  t.equal(
+    await net.callAquaFunction(wrap(`(call "${target.peerId}" ("op" "identity") [7] x)`), {}),
+    7,
+  );
+  const files = await readdir(join(dir, 'p1'));
+  t.equal(files.length, 1, 'the peer wrote its prevData for the particle');
+  const stored = await readFile(join(dir, 'p1', files[0]!));
+  t.ok(stored.length > 0);
+  net.stop();
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(await readdir(join(dir, 'p1')), [], 'stopping forgets the particle on disk too');
+  await rm(dir, { recursive: true, force: true });
 });
