@@ -1,0 +1,504 @@
+// AIR lexer. Token boundaries and word classification follow AquaVM's lexer exactly, including
+// its odd corners (`+x` is a scalar, `a%b` is a canon map, `#a.$.b` is rejected), because the
+// parser must accept precisely what AquaVM accepts. Tokens are produced one at a time so a
+// 100 MB script is never held as a token array.
+
+import type { Lens, LensAccessor, Span } from '../ast/types.js';
+import type { AirErrorCode } from './errors.js';
+
+/** Token kinds. */
+export const enum T {
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  String,
+  Keyword,
+  InitPeerId,
+  Timestamp,
+  Ttl,
+  LastError,
+  Error,
+  Bool,
+  Int,
+  Float,
+  Scalar,
+  Stream,
+  StreamMap,
+  CanonStream,
+  CanonMap,
+  Bad,
+  Eof,
+}
+
+/** Instruction keywords. */
+export type Keyword =
+  | 'call'
+  | 'canon'
+  | 'ap'
+  | 'seq'
+  | 'par'
+  | 'fail'
+  | 'fold'
+  | 'xor'
+  | 'never'
+  | 'new'
+  | 'next'
+  | 'null'
+  | 'match'
+  | 'mismatch';
+
+const KEYWORDS: ReadonlySet<string> = new Set([
+  'call',
+  'canon',
+  'ap',
+  'seq',
+  'par',
+  'fail',
+  'fold',
+  'xor',
+  'never',
+  'new',
+  'next',
+  'null',
+  'match',
+  'mismatch',
+]);
+
+/** One token. `text` is the raw source of the token; `lens` is set for variables/builtins with a lens. */
+export interface Token {
+  readonly t: T;
+  readonly start: number;
+  readonly end: number;
+  /** Keyword name, variable name (with sigil), or string literal content. */
+  readonly text: string;
+  readonly lens?: Lens;
+  readonly int?: bigint;
+  readonly num?: number;
+  readonly bool?: boolean;
+  /** For `T.Bad`: why the lexer rejected the token. */
+  readonly error?: { readonly code: AirErrorCode; readonly message: string; readonly span: Span };
+}
+
+// Rust's char::is_whitespace is the Unicode White_Space property (not JS \s, which adds U+FEFF).
+function isWhiteSpaceCode(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+const ALNUM_RE = /^[\p{Alphabetic}\p{N}]$/u;
+const NUMERIC_RE = /^\p{N}$/u;
+
+/** Rust's `char::is_alphanumeric() || '_' || '-'` (AIR identifiers and lens field names). */
+export function isAirAlphanumeric(cp: number): boolean {
+  if (cp < 128) {
+    return (
+      (cp >= 48 && cp <= 57) ||
+      (cp >= 65 && cp <= 90) ||
+      (cp >= 97 && cp <= 122) ||
+      cp === 95 ||
+      cp === 45
+    );
+  }
+  return ALNUM_RE.test(String.fromCodePoint(cp));
+}
+
+function isNumericCp(cp: number): boolean {
+  if (cp < 128) return cp >= 48 && cp <= 57;
+  return NUMERIC_RE.test(String.fromCodePoint(cp));
+}
+
+function isLensAllowed(cp: number): boolean {
+  switch (cp) {
+    case 36: // $
+    case 64: // @
+    case 91: // [
+    case 93: // ]
+    case 40: // (
+    case 41: // )
+    case 58: // :
+    case 63: // ?
+    case 46: // .
+    case 42: // *
+    case 44: // ,
+    case 34: // "
+    case 39: // '
+      return true;
+    default:
+      return isAirAlphanumeric(cp);
+  }
+}
+
+function utf8Len(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+type LexFail = { code: AirErrorCode; message: string; start: number; end: number };
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U32_MAX = 2 ** 32 - 1;
+
+/**
+ * Parses a lens (the text from its first `.`) the way AquaVM's lambda parser does.
+ * `offset` is the lens's position in the source, used for spans.
+ */
+export function parseLens(text: string, offset: number): Lens | LexFail {
+  const fail = (message: string, at = 0, end = text.length): LexFail => ({
+    code: 'invalid-lens',
+    message,
+    start: offset + at,
+    end: offset + end,
+  });
+  const span = { start: offset, end: offset + text.length };
+  if (text === '.length') return { kind: 'length', text: '.length', span };
+  if (!text.startsWith('.$'))
+    return fail(`a lens must start with '.$' or be '.length', found '${text}'`);
+  // Tokenise the accessors: '[' ']' '.' '!' numbers (ASCII digits) and names (AIR alphanumerics).
+  type LT = { k: '[' | ']' | '.' | '!' | 'num' | 'name'; v: string; at: number };
+  const toks: LT[] = [];
+  let i = 2;
+  while (i < text.length) {
+    const cp = text.codePointAt(i) ?? 0;
+    const w = cp > 0xffff ? 2 : 1;
+    if (cp === 91 || cp === 93 || cp === 46 || cp === 33) {
+      toks.push({ k: String.fromCharCode(cp) as '[' | ']' | '.' | '!', v: '', at: i });
+      i += 1;
+    } else if (cp >= 48 && cp <= 57) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+      toks.push({ k: 'num', v: text.slice(i, j), at: i });
+      i = j;
+    } else if (isAirAlphanumeric(cp)) {
+      let j = i + w;
+      let lastCp = cp;
+      while (j < text.length) {
+        const c2 = text.codePointAt(j) ?? 0;
+        if (!isAirAlphanumeric(c2)) break;
+        lastCp = c2;
+        j += c2 > 0xffff ? 2 : 1;
+      }
+      // AquaVM's lens lexer slices one byte past the last character's start, which panics when
+      // a field name ends in a multi-byte character; such a lens never parses there.
+      if (utf8Len(lastCp) > 1) {
+        return fail(
+          'a lens field name cannot end in a non-ASCII character (AquaVM cannot parse it)',
+          i,
+          j,
+        );
+      }
+      toks.push({ k: 'name', v: text.slice(i, j), at: i });
+      i = j;
+    } else {
+      return fail(`unexpected character '${String.fromCodePoint(cp)}' in lens`, i, i + w);
+    }
+  }
+  const accessors: LensAccessor[] = [];
+  let p = 0;
+  const at = (n: number): LT | undefined => toks[n];
+  while (p < toks.length) {
+    const first = at(p);
+    if (first === undefined) break;
+    let q = p;
+    if (first.k === '.') q++;
+    const next = at(q);
+    if (next !== undefined && next.k === '[') {
+      const inner = at(q + 1);
+      const close = at(q + 2);
+      if (
+        inner === undefined ||
+        close === undefined ||
+        close.k !== ']' ||
+        (inner.k !== 'num' && inner.k !== 'name')
+      ) {
+        return fail(`expected '[index]' or '[scalar]' in lens`, (inner ?? next).at);
+      }
+      if (inner.k === 'num') {
+        const n = Number(inner.v);
+        if (!(n <= U32_MAX))
+          return fail(
+            `lens index ${inner.v} does not fit in u32`,
+            inner.at,
+            inner.at + inner.v.length,
+          );
+        accessors.push({ kind: 'index', index: n });
+      } else {
+        accessors.push({ kind: 'by_scalar', scalar: inner.v });
+      }
+      p = q + 3;
+    } else if (first.k === '.' && next !== undefined && next.k === 'name') {
+      accessors.push({ kind: 'field', name: next.v });
+      p = q + 1;
+    } else {
+      return fail(`expected '.field', '.[index]' or '.[scalar]' in lens`, first.at);
+    }
+    if (at(p)?.k === '!') p++;
+  }
+  if (accessors.length === 0) return fail(`a lens needs at least one accessor after '.$'`);
+  return { kind: 'path', accessors, text, span };
+}
+
+const enum Tag {
+  None,
+  Stream,
+  StreamMap,
+  Canon,
+  CanonStream,
+  CanonMap,
+}
+
+/** Streaming tokenizer over one source string. */
+export class Lexer {
+  pos = 0;
+  private readonly src: string;
+  private readonly len: number;
+
+  /** Starts at offset 0 of `source`. */
+  constructor(source: string) {
+    this.src = source;
+    this.len = source.length;
+  }
+
+  /** The next token (`T.Eof` at the end, forever). */
+  next(): Token {
+    const src = this.src;
+    const len = this.len;
+    let i = this.pos;
+    while (i < len) {
+      const c = src.charCodeAt(i);
+      switch (c) {
+        case 40:
+          this.pos = i + 1;
+          return { t: T.LParen, start: i, end: i + 1, text: '(' };
+        case 41:
+          this.pos = i + 1;
+          return { t: T.RParen, start: i, end: i + 1, text: ')' };
+        case 91:
+          this.pos = i + 1;
+          return { t: T.LBracket, start: i, end: i + 1, text: '[' };
+        case 93:
+          this.pos = i + 1;
+          return { t: T.RBracket, start: i, end: i + 1, text: ']' };
+        case 59: {
+          const nl = src.indexOf('\n', i + 1);
+          i = nl === -1 ? len : nl + 1;
+          continue;
+        }
+        case 34: {
+          const close = src.indexOf('"', i + 1);
+          if (close === -1) {
+            this.pos = len;
+            return {
+              t: T.Bad,
+              start: i,
+              end: len,
+              text: src.slice(i, Math.min(len, i + 200)),
+              error: {
+                code: 'unclosed-quote',
+                message: 'this string literal has no closing quote',
+                span: { start: i, end: len },
+              },
+            };
+          }
+          this.pos = close + 1;
+          return { t: T.String, start: i, end: close + 1, text: src.slice(i + 1, close) };
+        }
+        default:
+          if (
+            c < 128 ? c === 32 || (c >= 9 && c <= 13) : isWhiteSpaceCode(src.codePointAt(i) ?? 0)
+          ) {
+            i++;
+            continue;
+          }
+          return this.word(i);
+      }
+    }
+    this.pos = len;
+    return { t: T.Eof, start: len, end: len, text: '' };
+  }
+
+  private word(start: number): Token {
+    const src = this.src;
+    const len = this.len;
+    // The first character is never a bracket or space (handled above) and is not counted.
+    let i = start + ((src.codePointAt(start) ?? 0) > 0xffff ? 2 : 1);
+    let round = 0;
+    let square = 0;
+    while (i < len) {
+      const c = src.charCodeAt(i);
+      if (c === 40) round++;
+      else if (c === 41) {
+        if (--round < 0) break;
+      } else if (c === 91) square++;
+      else if (c === 93) {
+        if (--square < 0) break;
+      } else if (
+        c < 128 ? c === 32 || (c >= 9 && c <= 13) : isWhiteSpaceCode(src.codePointAt(i) ?? 0)
+      )
+        break;
+      i += c >= 0xd800 && c <= 0xdbff && (src.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    }
+    this.pos = i;
+    return classifyWord(src.slice(start, i), start);
+  }
+}
+
+function bad(text: string, start: number, f: LexFail): Token {
+  return {
+    t: T.Bad,
+    start,
+    end: start + text.length,
+    text,
+    error: {
+      code: f.code,
+      message: f.message,
+      span: { start: f.start, end: Math.max(f.end, f.start + 1) },
+    },
+  };
+}
+
+function builtinWithLens(
+  text: string,
+  start: number,
+  prefix: string,
+  t: T.LastError | T.Error,
+): Token {
+  const end = start + text.length;
+  if (text.length === prefix.length) return { t, start, end, text };
+  const lens = parseLens(text.slice(prefix.length), start + prefix.length);
+  if ('code' in lens) return bad(text, start, lens);
+  return { t, start, end, text, lens };
+}
+
+/** Classifies one whitespace-delimited word (AquaVM's `string_to_token` + call-variable parser). */
+export function classifyWord(text: string, start: number): Token {
+  const end = start + text.length;
+  if (KEYWORDS.has(text)) return { t: T.Keyword, start, end, text };
+  if (text === '%init_peer_id%') return { t: T.InitPeerId, start, end, text };
+  if (text.startsWith(':error:')) return builtinWithLens(text, start, ':error:', T.Error);
+  if (text.startsWith('%last_error%'))
+    return builtinWithLens(text, start, '%last_error%', T.LastError);
+  if (text === '%timestamp%') return { t: T.Timestamp, start, end, text };
+  if (text === '%ttl%') return { t: T.Ttl, start, end, text };
+  if (text === 'true' || text === 'false')
+    return { t: T.Bool, start, end, text, bool: text === 'true' };
+
+  const fail = (code: AirErrorCode, message: string, at: number, to = at + 1): Token =>
+    bad(text, start, { code, message, start: start + at, end: start + to });
+
+  let dot = -1;
+  let nonNumeric = false;
+  let digitMet = false;
+  let tag: Tag = Tag.None as Tag;
+  let byteOff = 0;
+  const byteLen = Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i) ?? 0;
+    const w = cp > 0xffff ? 2 : 1;
+    const ch = String.fromCodePoint(cp);
+    let done = false;
+    if (!nonNumeric) {
+      if (byteOff === 0 && (cp === 45 || cp === 43)) done = true;
+      else if (isNumericCp(cp)) {
+        digitMet = true;
+        done = true;
+      } else if (dot < 0 && cp === 46) {
+        if (byteOff === 0)
+          return fail('leading-dot', 'a number or variable cannot start with a dot', 0);
+        if (!digitMet)
+          return fail('leading-dot', 'a float needs a digit before its dot (write 0.5)', i);
+        dot = i;
+        done = true;
+      } else {
+        if (dot >= 0)
+          return fail('invalid-number', 'a number may contain only digits and one dot', i, i + w);
+        nonNumeric = true;
+      }
+    }
+    if (!done) {
+      const deduced: Tag =
+        cp === 36 && tag === Tag.Canon ? Tag.CanonStream : cp === 37 ? Tag.CanonMap : tag;
+      if (byteOff === 1 && (deduced === Tag.CanonStream || deduced === Tag.CanonMap)) {
+        if (byteLen === 2) return fail('empty-canon-name', 'a canon name must not be empty', i);
+        tag = deduced;
+      } else if (byteOff === 0 && (cp === 36 || cp === 35 || cp === 37)) {
+        if (byteLen === 1)
+          return fail('empty-tagged-name', `'${ch}' must be followed by a name`, i);
+        tag = cp === 36 ? Tag.Stream : cp === 35 ? Tag.Canon : Tag.StreamMap;
+      } else if (dot < 0 && cp === 46) {
+        if (tag !== Tag.None && byteOff <= 2) {
+          return fail(
+            'empty-canon-name',
+            'a tagged variable name must have at least two characters before a lens',
+            i,
+          );
+        }
+        dot = i;
+      } else if (dot >= 0) {
+        if (!isLensAllowed(cp) && !(cp === 33 && i === text.length - 1)) {
+          return fail('invalid-lens', `character '${ch}' is not allowed in a lens`, i, i + w);
+        }
+      } else if (!isAirAlphanumeric(cp)) {
+        return fail(
+          'invalid-character',
+          `only alphanumeric, '_' and '-' characters are allowed in a name, found '${ch}'`,
+          i,
+          i + w,
+        );
+      }
+    }
+    byteOff += utf8Len(cp);
+    i += w;
+  }
+
+  if (!nonNumeric) {
+    if (dot < 0) {
+      if (!/^[+-]?[0-9]+$/.test(text))
+        return fail('invalid-number', `'${text}' is not a valid i64 number`, 0, text.length);
+      const v = BigInt(text);
+      if (v < I64_MIN || v > I64_MAX)
+        return fail('invalid-number', `'${text}' does not fit in i64`, 0, text.length);
+      return { t: T.Int, start, end, text, int: v };
+    }
+    if (byteLen > 11)
+      return fail(
+        'float-too-long',
+        'a float may have at most 11 characters (for determinism)',
+        0,
+        text.length,
+      );
+    if (!/^[+-]?[0-9]+\.[0-9]*$/.test(text))
+      return fail('invalid-number', `'${text}' is not a valid f64 number`, 0, text.length);
+    return {
+      t: T.Float,
+      start,
+      end,
+      text,
+      num: Number(text.endsWith('.') ? text.slice(0, -1) : text),
+    };
+  }
+  const t =
+    tag === Tag.None
+      ? T.Scalar
+      : tag === Tag.Stream
+        ? T.Stream
+        : tag === Tag.StreamMap
+          ? T.StreamMap
+          : tag === Tag.CanonMap
+            ? T.CanonMap
+            : T.CanonStream;
+  if (dot < 0) return { t, start, end, text };
+  const lens = parseLens(text.slice(dot), start + dot);
+  if ('code' in lens) return bad(text, start, lens);
+  return { t, start, end, text: text.slice(0, dot), lens };
+}
