@@ -1,0 +1,334 @@
+// Interpreter data: a versioned msgpack envelope around the inner data (trace, last call id,
+// CID stores, signatures). The envelope's versions stay readable even when the inner data does
+// not decode, so errors can name the producer's version.
+import { Packr } from 'msgpackr';
+import { PreparationErrorCode } from '../errors/codes.js';
+import { PreparationError } from '../errors/execution-error.js';
+import type { CallState, ExecutedState, FoldLoreEntry } from '../trace/states.js';
+import { cidOf, cidOfJsonText } from './cid.js';
+import type { JsonValue } from './json.js';
+import { emptyStores, type CanonElement, type CanonResult, type CidStores, type Provenance, type ServiceResult } from './stores.js';
+import type { SecurityTetraplet } from './tetraplet.js';
+
+/** Version of the data format this VM writes. */
+export const DATA_FORMAT_VERSION = '1.0.0';
+/** Version of this interpreter, written into every envelope. */
+export const INTERPRETER_VERSION = '0.1.0';
+/** Oldest interpreter version whose data this VM accepts. */
+export const MIN_INTERPRETER_VERSION = '0.1.0';
+
+/** The logical content of interpreter data. */
+export interface InterpreterData {
+  readonly trace: ExecutedState[];
+  /** Last call request id handed out by this peer for the particle. */
+  readonly lcid: number;
+  readonly stores: CidStores;
+  /** Peer id → Ed25519 signature over the sorted CIDs that peer produced. */
+  readonly signatures: Map<string, Uint8Array>;
+}
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
+
+/** Empty interpreter data (what an empty byte array means). */
+export function emptyData(): InterpreterData {
+  return { trace: [], lcid: 0, stores: emptyStores(), signatures: new Map() };
+}
+
+function fail(code: number, what: string): never {
+  throw new PreparationError(code, what);
+}
+
+function parseSemver(text: unknown): [number, number, number] | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function semverLess(a: [number, number, number], b: [number, number, number]): boolean {
+  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! < b[i]!;
+  return false;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array);
+}
+
+function str(x: unknown, where: string): string {
+  if (typeof x !== 'string') fail(PreparationErrorCode.DataDeFailed, `expected a string at ${where}, found ${typeof x}`);
+  return x;
+}
+
+function u32(x: unknown, where: string): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 0xffffffff) {
+    fail(PreparationErrorCode.DataDeFailed, `expected a u32 at ${where}, found ${String(x)}`);
+  }
+  return x;
+}
+
+function decodeCall(raw: unknown, where: string): CallState {
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a call state object at ${where}`);
+  if ('sent' in raw) {
+    const s = raw['sent'];
+    if (!isRecord(s)) fail(PreparationErrorCode.DataDeFailed, `expected a sender at ${where}`);
+    const peer = str(s['peer'], `${where}.sent.peer`);
+    return s['call_id'] === undefined
+      ? { kind: 'sent', sender: { peer } }
+      : { kind: 'sent', sender: { peer, callId: u32(s['call_id'], `${where}.sent.call_id`) } };
+  }
+  if ('scalar' in raw) return { kind: 'scalar', cid: str(raw['scalar'], `${where}.scalar`) };
+  if ('unused' in raw) return { kind: 'unused', cid: str(raw['unused'], `${where}.unused`) };
+  if ('failed' in raw) return { kind: 'failed', cid: str(raw['failed'], `${where}.failed`) };
+  if ('stream' in raw) {
+    const s = raw['stream'];
+    if (!isRecord(s)) fail(PreparationErrorCode.DataDeFailed, `expected a stream value at ${where}`);
+    return { kind: 'stream', cid: str(s['cid'], `${where}.stream.cid`), generation: u32(s['generation'], `${where}.stream.generation`) };
+  }
+  return fail(PreparationErrorCode.DataDeFailed, `unknown call state at ${where}: ${Object.keys(raw).join(',')}`);
+}
+
+function decodeState(raw: unknown, i: number): ExecutedState {
+  const where = `trace[${i}]`;
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a state object at ${where}`);
+  if ('par' in raw) {
+    const p = raw['par'];
+    if (!Array.isArray(p) || p.length !== 2) fail(PreparationErrorCode.DataDeFailed, `expected [left, right] at ${where}.par`);
+    return { kind: 'par', left: u32(p[0], `${where}.par[0]`), right: u32(p[1], `${where}.par[1]`) };
+  }
+  if ('call' in raw) return { kind: 'call', call: decodeCall(raw['call'], `${where}.call`) };
+  if ('ap' in raw) return { kind: 'ap', generation: u32(raw['ap'], `${where}.ap`) };
+  if ('fold' in raw) {
+    const lore = raw['fold'];
+    if (!Array.isArray(lore)) fail(PreparationErrorCode.DataDeFailed, `expected a lore array at ${where}.fold`);
+    const entries: FoldLoreEntry[] = lore.map((e: unknown, j) => {
+      if (!Array.isArray(e) || e.length !== 2) fail(PreparationErrorCode.DataDeFailed, `expected [pos, len] at ${where}.fold[${j}]`);
+      return { valuePos: u32(e[0], `${where}.fold[${j}][0]`), length: u32(e[1], `${where}.fold[${j}][1]`) };
+    });
+    return { kind: 'fold', lore: entries };
+  }
+  if ('canon' in raw) {
+    const c = raw['canon'];
+    if (isRecord(c) && typeof c['sent'] === 'string') return { kind: 'canon', canon: { kind: 'sent', peer: c['sent'] } };
+    if (isRecord(c) && typeof c['executed'] === 'string') return { kind: 'canon', canon: { kind: 'executed', cid: c['executed'] } };
+    fail(PreparationErrorCode.DataDeFailed, `expected {sent} or {executed} at ${where}.canon`);
+  }
+  return fail(PreparationErrorCode.DataDeFailed, `unknown state at ${where}: ${Object.keys(raw).join(',')}`);
+}
+
+function encodeState(s: ExecutedState): unknown {
+  switch (s.kind) {
+    case 'par':
+      return { par: [s.left, s.right] };
+    case 'ap':
+      return { ap: s.generation };
+    case 'fold':
+      return { fold: s.lore.map((e) => [e.valuePos, e.length]) };
+    case 'canon':
+      return { canon: s.canon.kind === 'sent' ? { sent: s.canon.peer } : { executed: s.canon.cid } };
+    case 'call': {
+      const c = s.call;
+      switch (c.kind) {
+        case 'sent':
+          return { call: { sent: c.sender.callId === undefined ? { peer: c.sender.peer } : { peer: c.sender.peer, call_id: c.sender.callId } } };
+        case 'stream':
+          return { call: { stream: { cid: c.cid, generation: c.generation } } };
+        case 'scalar':
+          return { call: { scalar: c.cid } };
+        case 'unused':
+          return { call: { unused: c.cid } };
+        case 'failed':
+          return { call: { failed: c.cid } };
+      }
+    }
+  }
+}
+
+function storeEntries(raw: unknown, where: string): [string, unknown][] {
+  if (raw === undefined) return [];
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a CID map at ${where}`);
+  return Object.entries(raw);
+}
+
+function decodeTetraplet(raw: unknown, where: string): SecurityTetraplet {
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a tetraplet at ${where}`);
+  return {
+    peer_pk: str(raw['peer_pk'], `${where}.peer_pk`),
+    service_id: str(raw['service_id'], `${where}.service_id`),
+    function_name: str(raw['function_name'], `${where}.function_name`),
+    lens: str(raw['lens'], `${where}.lens`),
+  };
+}
+
+function decodeProvenance(raw: unknown, where: string): Provenance {
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a provenance at ${where}`);
+  if (raw['kind'] === 'literal') return { kind: 'literal' };
+  if (raw['kind'] === 'service_result') return { kind: 'service_result', cid: str(raw['cid'], `${where}.cid`) };
+  if (raw['kind'] === 'canon') return { kind: 'canon', cid: str(raw['cid'], `${where}.cid`) };
+  return fail(PreparationErrorCode.DataDeFailed, `unknown provenance at ${where}`);
+}
+
+function decodeStores(raw: unknown): CidStores {
+  const stores = emptyStores();
+  if (raw === undefined) return stores;
+  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, 'expected an object at cid_info');
+  for (const [k, v] of storeEntries(raw['value_store'], 'cid_info.value_store')) stores.values.set(k, str(v, `value_store[${k}]`));
+  for (const [k, v] of storeEntries(raw['tetraplet_store'], 'cid_info.tetraplet_store')) stores.tetraplets.set(k, decodeTetraplet(v, `tetraplet_store[${k}]`));
+  for (const [k, v] of storeEntries(raw['canon_element_store'], 'cid_info.canon_element_store')) {
+    if (!isRecord(v)) fail(PreparationErrorCode.DataDeFailed, `expected a canon element at canon_element_store[${k}]`);
+    stores.canonElements.set(k, {
+      value: str(v['value'], `canon_element_store[${k}].value`),
+      tetraplet: str(v['tetraplet'], `canon_element_store[${k}].tetraplet`),
+      provenance: decodeProvenance(v['provenance'], `canon_element_store[${k}].provenance`),
+    });
+  }
+  for (const [k, v] of storeEntries(raw['canon_result_store'], 'cid_info.canon_result_store')) {
+    if (!isRecord(v) || !Array.isArray(v['values'])) fail(PreparationErrorCode.DataDeFailed, `expected a canon result at canon_result_store[${k}]`);
+    stores.canonResults.set(k, {
+      tetraplet: str(v['tetraplet'], `canon_result_store[${k}].tetraplet`),
+      values: (v['values'] as unknown[]).map((x, i) => str(x, `canon_result_store[${k}].values[${i}]`)),
+    });
+  }
+  for (const [k, v] of storeEntries(raw['service_result_store'], 'cid_info.service_result_store')) {
+    if (!isRecord(v)) fail(PreparationErrorCode.DataDeFailed, `expected a service result at service_result_store[${k}]`);
+    stores.serviceResults.set(k, {
+      value_cid: str(v['value_cid'], `service_result_store[${k}].value_cid`),
+      argument_hash: str(v['argument_hash'], `service_result_store[${k}].argument_hash`),
+      tetraplet_cid: str(v['tetraplet_cid'], `service_result_store[${k}].tetraplet_cid`),
+    });
+  }
+  return stores;
+}
+
+/** The CID a store entry must have; the same function the VM uses when it writes the entry. */
+export function canonElementCid(e: CanonElement): string {
+  return cidOf(e as unknown as JsonValue);
+}
+/** CID of a canon result aggregate. */
+export function canonResultCid(r: CanonResult): string {
+  return cidOf(r as unknown as JsonValue);
+}
+/** CID of a service result aggregate. */
+export function serviceResultCid(r: ServiceResult): string {
+  return cidOf(r as unknown as JsonValue);
+}
+/** CID of a tetraplet. */
+export function tetrapletCid(t: SecurityTetraplet): string {
+  return cidOf(t as unknown as JsonValue);
+}
+
+/** Re-hashes every store entry and checks cross-references; throws preparation error 8 on any mismatch. */
+export function verifyStores(stores: CidStores, label: string): void {
+  const bad = (what: string): never => fail(PreparationErrorCode.CidStoreVerificationError, `${label} data: ${what}`);
+  for (const [cid, text] of stores.values) {
+    if (cidOfJsonText(text) !== cid) bad(`value store entry ${cid} does not hash to its CID`);
+    try {
+      JSON.parse(text);
+    } catch {
+      bad(`value store entry ${cid} is not JSON`);
+    }
+  }
+  for (const [cid, t] of stores.tetraplets) if (tetrapletCid(t) !== cid) bad(`tetraplet store entry ${cid} does not hash to its CID`);
+  for (const [cid, r] of stores.serviceResults) {
+    if (serviceResultCid(r) !== cid) bad(`service result store entry ${cid} does not hash to its CID`);
+    if (!stores.values.has(r.value_cid)) bad(`service result ${cid} refers to missing value ${r.value_cid}`);
+    if (!stores.tetraplets.has(r.tetraplet_cid)) bad(`service result ${cid} refers to missing tetraplet ${r.tetraplet_cid}`);
+  }
+  for (const [cid, e] of stores.canonElements) {
+    if (canonElementCid(e) !== cid) bad(`canon element store entry ${cid} does not hash to its CID`);
+    if (!stores.values.has(e.value)) bad(`canon element ${cid} refers to missing value ${e.value}`);
+    if (!stores.tetraplets.has(e.tetraplet)) bad(`canon element ${cid} refers to missing tetraplet ${e.tetraplet}`);
+    if (e.provenance.kind === 'service_result' && !stores.serviceResults.has(e.provenance.cid)) {
+      bad(`canon element ${cid} refers to missing service result ${e.provenance.cid}`);
+    }
+    if (e.provenance.kind === 'canon' && !stores.canonResults.has(e.provenance.cid)) {
+      bad(`canon element ${cid} refers to missing canon result ${e.provenance.cid}`);
+    }
+  }
+  for (const [cid, r] of stores.canonResults) {
+    if (canonResultCid(r) !== cid) bad(`canon result store entry ${cid} does not hash to its CID`);
+    if (!stores.tetraplets.has(r.tetraplet)) bad(`canon result ${cid} refers to missing tetraplet ${r.tetraplet}`);
+    for (const v of r.values) if (!stores.canonElements.has(v)) bad(`canon result ${cid} refers to missing element ${v}`);
+  }
+}
+
+/** Decodes interpreter data bytes; throws PreparationError 2/3/4/6 on malformed input. */
+export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
+  if (bytes.length === 0) return emptyData();
+  let envelope: unknown;
+  try {
+    envelope = packr.unpack(bytes);
+  } catch (e) {
+    fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: envelope is not msgpack: ${(e as Error).message}`);
+  }
+  if (!isRecord(envelope)) fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: expected an envelope map, found ${typeof envelope}`);
+  const version = parseSemver(envelope['version']);
+  const interpreterVersion = parseSemver(envelope['interpreter_version']);
+  if (!version || !interpreterVersion) {
+    fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: envelope has no readable version/interpreter_version`);
+  }
+  if (semverLess(interpreterVersion, parseSemver(MIN_INTERPRETER_VERSION)!)) {
+    fail(
+      PreparationErrorCode.UnsupportedInterpreterVersion,
+      `${label} data was produced by interpreter ${interpreterVersion.join('.')}, the minimal supported version is ${MIN_INTERPRETER_VERSION}`,
+    );
+  }
+  const inner = envelope['inner_data'];
+  const ours = parseSemver(DATA_FORMAT_VERSION)!;
+  if (version[0] !== ours[0] || !(inner instanceof Uint8Array)) {
+    fail(
+      PreparationErrorCode.EnvelopeDeFailedWithVersions,
+      `${label} data: format ${version.join('.')} (interpreter ${interpreterVersion.join('.')}) cannot be read by format ${DATA_FORMAT_VERSION}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = packr.unpack(inner);
+  } catch (e) {
+    fail(PreparationErrorCode.DataDeFailed, `${label} data: inner data is not msgpack: ${(e as Error).message}`);
+  }
+  if (!isRecord(raw) || !Array.isArray(raw['trace'])) fail(PreparationErrorCode.DataDeFailed, `${label} data: expected {trace, lcid, cid_info, signatures}`);
+  const trace = (raw['trace'] as unknown[]).map(decodeState);
+  const lcid = raw['lcid'] === undefined ? 0 : u32(raw['lcid'], 'lcid');
+  const stores = decodeStores(raw['cid_info']);
+  const signatures = new Map<string, Uint8Array>();
+  for (const [peer, sig] of storeEntries(raw['signatures'], 'signatures')) {
+    if (!(sig instanceof Uint8Array)) fail(PreparationErrorCode.DataDeFailed, `expected signature bytes for ${peer}`);
+    signatures.set(peer, sig);
+  }
+  return { trace, lcid, stores, signatures };
+}
+
+function mapToObject<V, W>(m: Map<string, V>, f: (v: V) => W): Record<string, W> {
+  const out: Record<string, W> = {};
+  for (const [k, v] of m) out[k] = f(v);
+  return out;
+}
+
+/** Encodes interpreter data into envelope bytes. */
+export function encodeData(data: InterpreterData): Uint8Array {
+  const inner = packr.pack({
+    trace: data.trace.map(encodeState),
+    lcid: data.lcid,
+    cid_info: {
+      value_store: mapToObject(data.stores.values, (v) => v),
+      tetraplet_store: mapToObject(data.stores.tetraplets, (v) => v),
+      canon_element_store: mapToObject(data.stores.canonElements, (v) => v),
+      canon_result_store: mapToObject(data.stores.canonResults, (v) => v),
+      service_result_store: mapToObject(data.stores.serviceResults, (v) => v),
+    },
+    signatures: mapToObject(data.signatures, (v) => v),
+  });
+  return packr.pack({ version: DATA_FORMAT_VERSION, interpreter_version: INTERPRETER_VERSION, inner_data: inner });
+}
+
+/** Reads the versions of an envelope without decoding its inner data (for error messages and dumps). */
+export function readEnvelopeVersions(bytes: Uint8Array): { version: string; interpreterVersion: string } | undefined {
+  try {
+    const env = packr.unpack(bytes) as unknown;
+    if (isRecord(env) && typeof env['version'] === 'string' && typeof env['interpreter_version'] === 'string') {
+      return { version: env['version'], interpreterVersion: env['interpreter_version'] };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

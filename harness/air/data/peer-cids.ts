@@ -1,0 +1,84 @@
+// Which content ids each peer produced in a trace (the multiset its signature covers), and the
+// checks AquaVM makes on incoming data: every producing peer signed exactly what the trace holds,
+// and a peer's CIDs in prev and current data only ever grow (nothing of another peer is dropped).
+import { PreparationErrorCode } from '../errors/codes.js';
+import { PreparationError } from '../errors/execution-error.js';
+import type { ExecutedState } from '../trace/states.js';
+import type { InterpreterData } from './interpreter-data.js';
+import type { CidStores } from './stores.js';
+import { verifyCids } from './signatures.js';
+
+function peerOfTetraplet(stores: CidStores, tetrapletCid: string, where: string): string {
+  const t = stores.tetraplets.get(tetrapletCid);
+  if (!t) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing tetraplet ${tetrapletCid}`);
+  return t.peer_pk;
+}
+
+/** Peer id → sorted CIDs it produced (call results it executed, canon results it made). */
+export function collectPeerCids(trace: readonly ExecutedState[], stores: CidStores, label: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (peer: string, cid: string): void => {
+    const list = out.get(peer);
+    if (list) list.push(cid);
+    else out.set(peer, [cid]);
+  };
+  trace.forEach((s, i) => {
+    const where = `${label} data, trace[${i}]`;
+    if (s.kind === 'call' && s.call.kind !== 'sent') {
+      const r = stores.serviceResults.get(s.call.cid);
+      if (!r) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing service result ${s.call.cid}`);
+      add(peerOfTetraplet(stores, r.tetraplet_cid, where), s.call.cid);
+    } else if (s.kind === 'canon' && s.canon.kind === 'executed') {
+      const r = stores.canonResults.get(s.canon.cid);
+      if (!r) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing canon result ${s.canon.cid}`);
+      add(peerOfTetraplet(stores, r.tetraplet, where), s.canon.cid);
+    }
+  });
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
+/** Checks every producing peer's signature over its CIDs; throws preparation error 9. */
+export function verifySignatures(data: InterpreterData, particleId: string, label: string): Map<string, string[]> {
+  const perPeer = collectPeerCids(data.trace, data.stores, label);
+  for (const [peer, cids] of perPeer) {
+    const sig = data.signatures.get(peer);
+    if (!sig) {
+      throw new PreparationError(PreparationErrorCode.DataSignatureCheckError, `${label} data: peer ${peer} produced ${cids.length} values but has no signature`);
+    }
+    if (!verifyCids(peer, sig, cids, particleId)) {
+      throw new PreparationError(PreparationErrorCode.DataSignatureCheckError, `${label} data: signature of peer ${peer} does not match the ${cids.length} values it produced in particle ${particleId}`);
+    }
+  }
+  return perPeer;
+}
+
+/** True when multiset `small` is contained in multiset `big` (both sorted). */
+export function isSubMultiset(small: readonly string[], big: readonly string[]): boolean {
+  let j = 0;
+  for (const x of small) {
+    while (j < big.length && big[j]! < x) j++;
+    if (j >= big.length || big[j] !== x) return false;
+    j++;
+  }
+  return true;
+}
+
+/** Checks that for each peer one of prev/current CID sets contains the other; throws preparation error 9. */
+export function checkCidsOnlyGrow(prev: Map<string, string[]>, current: Map<string, string[]>): void {
+  for (const [peer, cur] of current) {
+    const old = prev.get(peer);
+    if (!old) continue;
+    if (!isSubMultiset(old, cur) && !isSubMultiset(cur, old)) {
+      throw new PreparationError(
+        PreparationErrorCode.DataSignatureCheckError,
+        `values of peer ${peer} in current data (${cur.length}) and previous data (${old.length}) diverge: one set must contain the other`,
+      );
+    }
+  }
+}
+
+/** True when two sorted multisets are equal. */
+export function sameCids(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

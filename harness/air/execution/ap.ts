@@ -1,0 +1,48 @@
+// `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
+import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
+import { canonicalJson, type JsonValue } from '../data/json.js';
+import { CatchableErrorCode } from '../errors/codes.js';
+import { CatchableError } from '../errors/execution-error.js';
+import { newLeaf } from '../trace/handler.js';
+import type { ExecutionContext } from './context.js';
+import { joinable } from './execute.js';
+import { resolveAggregate, resolveValue } from './resolve.js';
+import type { Stream, ValueAggregate, ValueSource } from './values.js';
+
+/** Adds a value to a stream through an ap state (merged with prev/current ap states). */
+export function apToStream(ctx: ExecutionContext, stream: Stream, value: ValueAggregate, instruction: string): void {
+  const met = ctx.trace.meetLeaf('ap', instruction);
+  let source: ValueSource = 'new';
+  let generation = 0;
+  if (met.prev?.state.kind === 'ap') {
+    source = 'prev';
+    generation = met.prev.state.generation;
+  } else if (met.current?.state.kind === 'ap') {
+    source = 'current';
+    generation = met.current.state.generation;
+  }
+  const leaf = newLeaf({ kind: 'ap', generation: 0 }, met);
+  const sv = stream.add(value, source, generation, leaf);
+  leaf.resolve = () => ({ kind: 'ap', generation: sv.finalGeneration });
+  ctx.trace.write(leaf);
+}
+
+/** Executes ap. */
+export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
+  const value = joinable(ctx, () => resolveAggregate(ctx, instr.argument));
+  if (!value) return;
+  if (instr.result.kind === 'scalar') ctx.setScalar(instr.result.name, value);
+  else apToStream(ctx, ctx.stream(instr.result.name), value, 'ap');
+}
+
+/** Executes the map form of ap. */
+export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): void {
+  const resolved = joinable(ctx, () => ({ key: resolveValue(ctx, instr.key).value, value: resolveAggregate(ctx, instr.value) }));
+  if (!resolved) return;
+  const key: JsonValue = resolved.key;
+  if (!(typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key)))) {
+    throw new CatchableError(CatchableErrorCode.StreamMapError, `unsupported type for key ${canonicalJson(key)}: a stream map key must be a string or an integer`);
+  }
+  const entry: ValueAggregate = { ...resolved.value, value: { key, value: resolved.value.value } };
+  apToStream(ctx, ctx.stream(instr.map.name), entry, 'ap');
+}

@@ -1,0 +1,241 @@
+// `(call PEER (SERVICE FUNCTION) [ARGS] OUTPUT?)`: on another peer, forward the particle there;
+// on this peer, emit a call request and, once its result arrives, record and bind it. Results
+// found in prev/current data are re-checked against the locally evaluated call (20017).
+import type { CallInstruction } from '../ast/types.js';
+import { cidOf } from '../data/cid.js';
+import { canonicalJson, toJsonValue, type JsonValue } from '../data/json.js';
+import type { SecurityTetraplet } from '../data/tetraplet.js';
+import { tetrapletCid } from '../data/interpreter-data.js';
+import { CatchableErrorCode, INVALID_JSON_RESULT_RET_CODE, UncatchableErrorCode } from '../errors/codes.js';
+import { CatchableError, UncatchableError } from '../errors/execution-error.js';
+import { newLeaf, type Met } from '../trace/handler.js';
+import type { CallState } from '../trace/states.js';
+import type { LoadedLeaf, NewLeaf } from '../trace/tree.js';
+import type { ExecutionContext, HostCallResult } from './context.js';
+import { instructionText } from './instruction-text.js';
+import { resolveString, resolveValue } from './resolve.js';
+import type { ValueSource } from './values.js';
+
+function localServiceError(retCode: number, message: string): CatchableError {
+  return new CatchableError(CatchableErrorCode.LocalServiceError, `Local service error, ret_code is ${retCode}, error message is '${message}'`);
+}
+
+function traceError(message: string): never {
+  throw new UncatchableError(UncatchableErrorCode.TraceError, message);
+}
+
+/** Merges the prev and current states of one call per AquaVM's rules; returns the winner and its source. */
+export function mergeCallStates(prev: CallState | undefined, current: CallState | undefined): { state: CallState; source: ValueSource } | undefined {
+  if (!prev && !current) return undefined;
+  if (!prev) return { state: current!, source: 'current' };
+  if (!current) return { state: prev, source: 'prev' };
+  if (prev.kind === 'sent') return { state: current, source: current.kind === 'sent' ? 'prev' : 'current' };
+  if (current.kind === 'sent') return { state: prev, source: 'prev' };
+  if (prev.kind !== current.kind) traceError(`call states differ: previous data has ${prev.kind}, current data has ${current.kind}`);
+  if (prev.cid !== current.cid) traceError(`call results differ: previous data has ${prev.cid}, current data has ${current.cid}`);
+  return { state: prev, source: 'prev' };
+}
+
+/** Executes call. */
+export function executeCall(ctx: ExecutionContext, instr: CallInstruction): void {
+  const text = instructionText(instr);
+  let tetraplet: SecurityTetraplet | undefined;
+  try {
+    let peer: string;
+    let service: string;
+    let fn: string;
+    try {
+      peer = resolveString(ctx, instr.peer);
+      service = resolveString(ctx, instr.service);
+      fn = resolveString(ctx, instr.function);
+      if (instr.output?.kind === 'scalar') ctx.checkScalarWritable(instr.output.name);
+    } catch (e) {
+      if (e instanceof CatchableError && e.joinable) {
+        ctx.makeIncomplete();
+        return;
+      }
+      throw e;
+    }
+    tetraplet = { peer_pk: peer, service_id: service, function_name: fn, lens: '' };
+    executeResolvedCall(ctx, instr, tetraplet);
+  } catch (e) {
+    if (e instanceof CatchableError) ctx.setErrors(e, instr, text, tetraplet, true);
+    throw e;
+  }
+}
+
+interface Args {
+  readonly values: JsonValue[];
+  readonly tetraplets: SecurityTetraplet[][];
+}
+
+function collectArgs(ctx: ExecutionContext, instr: CallInstruction): Args | undefined {
+  try {
+    const values: JsonValue[] = [];
+    const tetraplets: SecurityTetraplet[][] = [];
+    for (const a of instr.args) {
+      const r = resolveValue(ctx, a);
+      values.push(r.value);
+      tetraplets.push(r.tetraplets);
+    }
+    return { values, tetraplets };
+  } catch (e) {
+    if (e instanceof CatchableError && e.joinable) return undefined;
+    throw e;
+  }
+}
+
+function executeResolvedCall(ctx: ExecutionContext, instr: CallInstruction, tetraplet: SecurityTetraplet): void {
+  const args = collectArgs(ctx, instr);
+  const argumentHash = args ? cidOf(args.values) : undefined;
+  const met = ctx.trace.meetLeaf('call', 'call');
+  const merged = mergeCallStates(
+    met.prev?.state.kind === 'call' ? met.prev.state.call : undefined,
+    met.current?.state.kind === 'call' ? met.current.state.call : undefined,
+  );
+  const isLocal = tetraplet.peer_pk === ctx.params.currentPeerId;
+  const keep = (state: CallState): void => ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+
+  if (merged) {
+    const state = merged.state;
+    if (state.kind === 'sent') {
+      if (state.sender.callId !== undefined && state.sender.peer === ctx.params.currentPeerId) {
+        const result = ctx.callResults.get(state.sender.callId);
+        if (result === undefined || argumentHash === undefined) {
+          ctx.makeIncomplete();
+          keep(state);
+          return;
+        }
+        ctx.callResults.delete(state.sender.callId);
+        applyServiceResult(ctx, instr, tetraplet, argumentHash, result, met);
+        return;
+      }
+      if (!isLocal) {
+        ctx.makeIncomplete();
+        keep(state);
+        return;
+      }
+      // Sent to us by another peer and not executed yet: execute now.
+    } else {
+      if (argumentHash === undefined) {
+        // Arguments not known here yet; keep the recorded state untouched and wait.
+        ctx.makeIncomplete();
+        keep(state);
+        return;
+      }
+      useRecordedResult(ctx, instr, tetraplet, argumentHash, state, merged.source, met);
+      return;
+    }
+  }
+
+  if (!isLocal) {
+    ctx.addNextPeer(tetraplet.peer_pk);
+    ctx.makeIncomplete();
+    keep({ kind: 'sent', sender: { peer: ctx.params.currentPeerId } });
+    return;
+  }
+  if (!args) {
+    ctx.makeIncomplete();
+    if (merged) keep(merged.state);
+    return;
+  }
+  const callId = ++ctx.lcid;
+  ctx.callRequests.set(callId, { serviceId: tetraplet.service_id, functionName: tetraplet.function_name, arguments: args.values, tetraplets: args.tetraplets });
+  ctx.makeIncomplete();
+  keep({ kind: 'sent', sender: { peer: ctx.params.currentPeerId, callId } });
+}
+
+function verifyRecorded(ctx: ExecutionContext, cid: string, tetraplet: SecurityTetraplet, argumentHash: string): JsonValue {
+  const { aggregate, value } = ctx.serviceResult(cid);
+  if (aggregate.argument_hash !== argumentHash) {
+    throw new UncatchableError(
+      UncatchableErrorCode.InstructionParametersMismatch,
+      `call result ${cid} was made with arguments ${aggregate.argument_hash}, but the call evaluates to arguments ${argumentHash}`,
+    );
+  }
+  if (aggregate.tetraplet_cid !== tetrapletCid(tetraplet)) {
+    throw new UncatchableError(
+      UncatchableErrorCode.InstructionParametersMismatch,
+      `call result ${cid} was made by ${JSON.stringify(ctx.tetraplet(aggregate.tetraplet_cid))}, but the call evaluates to ${JSON.stringify(tetraplet)}`,
+    );
+  }
+  return value;
+}
+
+function useRecordedResult(
+  ctx: ExecutionContext,
+  instr: CallInstruction,
+  tetraplet: SecurityTetraplet,
+  argumentHash: string,
+  state: Exclude<CallState, { kind: 'sent' }>,
+  source: ValueSource,
+  met: Met<LoadedLeaf>,
+): void {
+  const value = verifyRecorded(ctx, state.cid, tetraplet, argumentHash);
+  const out = instr.output;
+  if (state.kind === 'failed') {
+    const failed = value as { ret_code?: unknown; message?: unknown };
+    if (typeof failed.ret_code !== 'number' || typeof failed.message !== 'string') {
+      throw new UncatchableError(UncatchableErrorCode.MalformedCallServiceFailed, `failed call result ${state.cid} is not {ret_code, message}: ${canonicalJson(value)}`);
+    }
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+    ctx.makeIncomplete();
+    throw localServiceError(failed.ret_code, failed.message);
+  }
+  const agg = { value, tetraplet, provenance: { kind: 'service_result' as const, cid: state.cid } };
+  if (state.kind === 'scalar' && out?.kind === 'scalar') {
+    ctx.setScalar(out.name, agg);
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+  } else if (state.kind === 'stream' && out?.kind === 'stream') {
+    const leaf = newLeaf({ kind: 'call', call: state }, met);
+    const sv = ctx.stream(out.name).add(agg, source, state.generation, leaf);
+    leaf.resolve = () => ({ kind: 'call', call: { kind: 'stream', cid: state.cid, generation: sv.finalGeneration } });
+    ctx.trace.write(leaf);
+  } else if (state.kind === 'unused' && out === undefined) {
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+  } else {
+    throw new UncatchableError(
+      UncatchableErrorCode.CallResultNotCorrespondToInstr,
+      `call result ${state.kind} ${state.cid} does not correspond to the instruction's output ${out ? out.name : '(none)'}`,
+    );
+  }
+}
+
+function applyServiceResult(
+  ctx: ExecutionContext,
+  instr: CallInstruction,
+  tetraplet: SecurityTetraplet,
+  argumentHash: string,
+  result: HostCallResult,
+  met: Met<LoadedLeaf>,
+): void {
+  const fail = (retCode: number, message: string): never => {
+    const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
+    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
+    ctx.makeIncomplete();
+    throw localServiceError(retCode, message);
+  };
+  if (result.retCode !== 0) {
+    fail(result.retCode, typeof result.result === 'string' ? result.result : JSON.stringify(result.result) ?? 'undefined');
+  }
+  let value: JsonValue;
+  try {
+    value = toJsonValue(result.result);
+  } catch (e) {
+    return fail(INVALID_JSON_RESULT_RET_CODE, `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`);
+  }
+  const cid = ctx.putServiceResult(value, tetraplet, argumentHash);
+  const agg = { value, tetraplet, provenance: { kind: 'service_result' as const, cid } };
+  const out = instr.output;
+  if (out?.kind === 'scalar') {
+    ctx.setScalar(out.name, agg);
+    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'scalar', cid } }, met));
+  } else if (out?.kind === 'stream') {
+    const leaf: NewLeaf = newLeaf({ kind: 'call', call: { kind: 'stream', cid, generation: 0 } }, met);
+    const sv = ctx.stream(out.name).add(agg, 'new', 0, leaf);
+    leaf.resolve = () => ({ kind: 'call', call: { kind: 'stream', cid, generation: sv.finalGeneration } });
+    ctx.trace.write(leaf);
+  } else {
+    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'unused', cid } }, met));
+  }
+}

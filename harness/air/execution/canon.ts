@@ -1,0 +1,67 @@
+// `(canon PEER $s #c)`, `(canon PEER %m #%c)`, `(canon PEER %m scalar)`: freeze a stream on PEER.
+// Only PEER computes the canon; everyone else takes the recorded result, so all see the same.
+import type { CanonInstruction } from '../ast/types.js';
+import type { JsonValue } from '../data/json.js';
+import { literalTetraplet } from '../data/tetraplet.js';
+import { UncatchableErrorCode } from '../errors/codes.js';
+import { UncatchableError } from '../errors/execution-error.js';
+import { newLeaf } from '../trace/handler.js';
+import type { CanonState } from '../trace/states.js';
+import type { ExecutionContext } from './context.js';
+import { joinable } from './execute.js';
+import { resolveString } from './resolve.js';
+import type { CanonValue } from './values.js';
+
+function mergeCanon(prev: CanonState | undefined, current: CanonState | undefined): CanonState | undefined {
+  if (prev?.kind === 'executed' && current?.kind === 'executed' && prev.cid !== current.cid) {
+    throw new UncatchableError(UncatchableErrorCode.TraceError, `canon results differ: previous ${prev.cid}, current ${current.cid}`);
+  }
+  if (prev?.kind === 'executed') return prev;
+  if (current?.kind === 'executed') return current;
+  return prev ?? current;
+}
+
+/** Executes canon (all three forms). */
+export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): void {
+  const peer = joinable(ctx, () => resolveString(ctx, instr.peer));
+  if (peer === undefined) return;
+  const met = ctx.trace.meetLeaf('canon', 'canon');
+  const merged = mergeCanon(
+    met.prev?.state.kind === 'canon' ? met.prev.state.canon : undefined,
+    met.current?.state.kind === 'canon' ? met.current.state.canon : undefined,
+  );
+  const isMap = instr.form !== 'stream';
+  let canon: CanonValue;
+  if (merged?.kind === 'executed') {
+    canon = ctx.canonResult(merged.cid, isMap);
+    if (canon.tetraplet.peer_pk !== peer) {
+      throw new UncatchableError(
+        UncatchableErrorCode.InstructionParametersMismatch,
+        `canon result ${merged.cid} was made by ${canon.tetraplet.peer_pk}, but the instruction names peer ${peer}`,
+      );
+    }
+    ctx.trace.write(newLeaf({ kind: 'canon', canon: merged }, met));
+  } else if (peer === ctx.params.currentPeerId) {
+    const values = ctx.existingStream(instr.source.name)?.values.map((v) => v.aggregate) ?? [];
+    const tetraplet = literalTetraplet(peer);
+    const cid = ctx.putCanonResult(tetraplet, values);
+    canon = { values, tetraplet, cid, isMap };
+    ctx.trace.write(newLeaf({ kind: 'canon', canon: { kind: 'executed', cid } }, met));
+  } else {
+    ctx.addNextPeer(peer);
+    ctx.makeIncomplete();
+    ctx.trace.write(newLeaf({ kind: 'canon', canon: merged ?? { kind: 'sent', peer: ctx.params.currentPeerId } }, met));
+    return;
+  }
+  if (instr.form === 'map_to_scalar') {
+    const obj: { [k: string]: JsonValue } = {};
+    for (const v of canon.values) {
+      const kv = v.value as { key: JsonValue; value: JsonValue };
+      const k = String(kv.key);
+      if (!Object.hasOwn(obj, k)) obj[k] = kv.value;
+    }
+    ctx.setScalar(instr.target.name, { value: obj, tetraplet: canon.tetraplet, provenance: { kind: 'canon', cid: canon.cid } });
+  } else {
+    ctx.setCanon(instr.target.name, canon);
+  }
+}

@@ -1,0 +1,95 @@
+// `(fold ITERABLE i BODY LAST?)` over scalars, canon streams, canon maps, `[]`, streams and stream maps.
+// Scalar folds iterate a fixed array inline. Stream folds record a fold state with one subtrace
+// per iterated value, and pick up values that arrive while they run (recursive streams).
+import type { FoldInstruction } from '../ast/types.js';
+import type { JsonValue } from '../data/json.js';
+import { withLens } from '../data/tetraplet.js';
+import { CatchableErrorCode } from '../errors/codes.js';
+import { CatchableError } from '../errors/execution-error.js';
+import { lensText } from '../lambda/apply.js';
+import type { ExecutionContext } from './context.js';
+import { joinable, type Execute } from './execute.js';
+import { resolveValue } from './resolve.js';
+import { valueText } from './instruction-text.js';
+import type { StreamValue, ValueAggregate } from './values.js';
+
+function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggregate[] | undefined {
+  const it = instr.iterable;
+  if (it.kind === 'empty_array') return [];
+  if (it.kind === 'canon_stream' || (it.kind === 'canon_map' && !it.lens)) {
+    const e = ctx.lookup(it.name);
+    if (e.kind !== 'canon') throw new CatchableError(CatchableErrorCode.VariableNotFound, `variable with name '${it.name}' wasn't defined during script execution`);
+    return [...e.value.values];
+  }
+  if (it.kind === 'scalar' && !it.lens) {
+    const e = ctx.lookup(it.name);
+    if (e.kind === 'canon') return [...e.value.values];
+  }
+  if (it.kind !== 'scalar' && it.kind !== 'canon_map') return undefined;
+  const r = resolveValue(ctx, it);
+  if (!Array.isArray(r.value)) {
+    throw new CatchableError(CatchableErrorCode.FoldIteratesOverNonArray, `expression '${valueText(it)}' returned non-array value '${JSON.stringify(r.value)}' for fold iterable`);
+  }
+  const base = r.tetraplets[0] ?? ctx.literalTetraplet();
+  return r.value.map((value: JsonValue, i) => ({
+    value,
+    tetraplet: withLens(base, `${it.lens ? lensText(it.lens) : '.$'}.[${i}]`),
+    provenance: r.provenance,
+  }));
+}
+
+/** Executes fold. */
+export function executeFold(ctx: ExecutionContext, instr: FoldInstruction, execute: Execute): void {
+  if (instr.foldKind === 'scalar') return foldScalar(ctx, instr, execute);
+  return foldStream(ctx, instr, execute);
+}
+
+function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Execute): void {
+  const items = joinable(ctx, () => scalarItems(ctx, instr));
+  if (!items || items.length === 0) return;
+  const iterate = (k: number): void => {
+    const item = items[k];
+    if (!item) {
+      if (instr.last) execute(ctx, instr.last);
+      return;
+    }
+    ctx.withIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) }, () => execute(ctx, instr.body));
+  };
+  iterate(0);
+}
+
+function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Execute): void {
+  const iterable = instr.iterable;
+  if (iterable.kind !== 'stream' && iterable.kind !== 'stream_map') return;
+  const stream = ctx.existingStream(iterable.name);
+  if (!stream) {
+    // A stream never met yet: wait for it rather than fold over nothing.
+    ctx.makeIncomplete();
+    return;
+  }
+  const fold = ctx.trace.enterFold('fold');
+  const done = new Set<StreamValue>();
+  let anyComplete = false;
+  const iterate = (): void => {
+    const v = stream.values.find((x) => !done.has(x));
+    if (!v) {
+      if (instr.last) execute(ctx, instr.last);
+      return;
+    }
+    done.add(v);
+    ctx.trace.enterIteration(fold, v.leaf);
+    let failed = false;
+    try {
+      ctx.withIterator({ name: instr.iterator.name, item: v.aggregate, next: iterate }, () => execute(ctx, instr.body));
+    } catch (e) {
+      // Catchable errors inside a stream fold are dropped: rethrowing would make the outcome depend on arrival order.
+      if (!(e instanceof CatchableError)) throw e;
+      failed = true;
+      ctx.makeIncomplete();
+    }
+    ctx.trace.exitIteration(!failed);
+    anyComplete ||= ctx.subgraphComplete;
+  };
+  iterate();
+  ctx.subgraphComplete = anyComplete || stream.values.length === 0;
+}

@@ -1,0 +1,4 @@
+// `(null)`: does nothing.
+
+/** Executes null. */
+export function executeNull(): void {}

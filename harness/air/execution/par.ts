@@ -1,0 +1,31 @@
+// `(par A B)`: both branches run; par completes if either completes and fails only if both fail.
+import type { Instruction, ParInstruction } from '../ast/types.js';
+import { CatchableError } from '../errors/execution-error.js';
+import type { ExecutionContext } from './context.js';
+import type { Execute } from './execute.js';
+
+/** Executes par. */
+export function executePar(ctx: ExecutionContext, instr: ParInstruction, execute: Execute): void {
+  const par = ctx.trace.enterPar();
+  const runBranch = (branch: Instruction): { complete: boolean; error?: CatchableError } => {
+    // A branch that is just `(next i)` inherits completeness so a par-fold completes only after its last iteration.
+    if (branch.kind !== 'next') ctx.subgraphComplete = true;
+    try {
+      execute(ctx, branch);
+      return { complete: ctx.subgraphComplete };
+    } catch (e) {
+      if (e instanceof CatchableError) {
+        ctx.makeIncomplete();
+        return { complete: false, error: e };
+      }
+      throw e;
+    }
+  };
+  const left = runBranch(instr.left);
+  ctx.trace.endParBranch(par, 'left', !left.error);
+  const right = runBranch(instr.right);
+  ctx.trace.endParBranch(par, 'right', !right.error);
+  ctx.subgraphComplete = left.complete || right.complete;
+  if (left.error && right.error) throw right.error;
+  ctx.lastErrorCanBeSet = true;
+}

@@ -1,0 +1,150 @@
+// Resolving AST values into JSON values with tetraplets and provenance.
+import type { CanonMapValue, CanonStreamValue, Lens, Value } from '../ast/types.js';
+import { canonicalJson, type JsonValue } from '../data/json.js';
+import type { Provenance } from '../data/stores.js';
+import { withLens, type SecurityTetraplet } from '../data/tetraplet.js';
+import { CatchableErrorCode } from '../errors/codes.js';
+import { CatchableError } from '../errors/execution-error.js';
+import { applyAccessors, applyPathLens, lengthOf, lensText, resolveAccessor } from '../lambda/apply.js';
+import type { ExecutionContext, InstructionErrorState } from './context.js';
+import type { CanonValue, ValueAggregate } from './values.js';
+
+/** A resolved value: JSON, the tetraplets of its parts (one for scalars, one per element for canons), provenance. */
+export interface Resolved {
+  readonly value: JsonValue;
+  readonly tetraplets: SecurityTetraplet[];
+  readonly provenance: Provenance;
+}
+
+/** The JSON value of scalar `name` (for `.[name]` accessors). */
+export function scalarJson(ctx: ExecutionContext, name: string): JsonValue {
+  const e = ctx.lookup(name);
+  if (e.kind === 'scalar') return e.value.value;
+  if (e.kind === 'iterator') return e.binding.item.value;
+  return canonJson(e.value);
+}
+
+/** A canon stream as JSON: the array of its values (a canon map: its `{key, value}` pairs). */
+export function canonJson(c: CanonValue): JsonValue {
+  return c.values.map((v) => v.value);
+}
+
+function withLensApplied(agg: ValueAggregate, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+  if (!lens) return { value: agg.value, tetraplets: [agg.tetraplet], provenance: agg.provenance };
+  const value = lens.kind === 'length' ? lengthOf(agg.value) : applyPathLens(agg.value, lens, (n) => scalarJson(ctx, n));
+  return { value, tetraplets: [withLens(agg.tetraplet, lensText(lens))], provenance: agg.provenance };
+}
+
+function errorValue(state: InstructionErrorState, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+  const agg: ValueAggregate = { value: state.error, tetraplet: state.tetraplet ?? ctx.literalTetraplet(), provenance: state.provenance };
+  return withLensApplied(agg, lens, ctx);
+}
+
+function canonProvenance(c: CanonValue): Provenance {
+  return { kind: 'canon', cid: c.cid };
+}
+
+/** Applies a lens to a canon stream: the first accessor picks an element, the rest go into its value. */
+export function resolveCanonWithLens(c: CanonValue, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+  if (!lens) return { value: canonJson(c), tetraplets: c.values.map((v) => v.tetraplet), provenance: canonProvenance(c) };
+  if (lens.kind === 'length') return { value: c.values.length, tetraplets: [withLens(c.tetraplet, '.length')], provenance: canonProvenance(c) };
+  const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
+  if (!first) return resolveCanonWithLens(c, undefined, ctx);
+  if ('field' in first) {
+    throw new CatchableError(CatchableErrorCode.LambdaApplierError, `field accessor (with field name = '${first.field}') can't be applied to a stream`);
+  }
+  if (c.values.length === 0) throw new CatchableError(CatchableErrorCode.LambdaApplierError, 'lambda is applied to an empty stream');
+  const element = c.values[first.index];
+  if (!element) {
+    throw new CatchableError(
+      CatchableErrorCode.LambdaApplierError,
+      `lambda is applied to a stream that have only '${c.values.length}' elements, but '${first.index}' requested`,
+    );
+  }
+  const value = applyAccessors(element.value, rest);
+  return { value, tetraplets: [withLens(element.tetraplet, lensText(lens))], provenance: element.provenance };
+}
+
+/** Canon map lens: `#%m.$.key` is the canon stream of the values under `key`. */
+function resolveCanonMapWithLens(c: CanonValue, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+  if (!lens) return resolveCanonWithLens(c, undefined, ctx);
+  if (lens.kind === 'length') return { value: c.values.length, tetraplets: [withLens(c.tetraplet, '.length')], provenance: canonProvenance(c) };
+  const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
+  if (!first) return resolveCanonWithLens(c, undefined, ctx);
+  const key = 'field' in first ? first.field : first.index;
+  const matching = c.values.filter((v) => {
+    const k = (v.value as { key?: JsonValue }).key;
+    return k === key || (typeof k === 'number' && String(k) === String(key)) || (typeof k === 'string' && k === String(key));
+  });
+  const values = matching.map((v) => (v.value as { value: JsonValue }).value);
+  const value = applyAccessors(values, rest);
+  return { value, tetraplets: [withLens(c.tetraplet, lensText(lens))], provenance: canonProvenance(c) };
+}
+
+function canonByName(ctx: ExecutionContext, v: CanonStreamValue | CanonMapValue): CanonValue {
+  const e = ctx.lookup(v.name);
+  if (e.kind !== 'canon') {
+    throw new CatchableError(CatchableErrorCode.VariableNotFound, `variable with name '${v.name}' wasn't defined during script execution`);
+  }
+  return e.value;
+}
+
+/** Resolves any value that can appear as an argument, match operand, ap source or fail operand. */
+export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
+  const literal = (value: JsonValue): Resolved => ({ value, tetraplets: [ctx.literalTetraplet()], provenance: { kind: 'literal' } });
+  switch (v.kind) {
+    case 'string':
+      return literal(v.value);
+    case 'int':
+      return literal(Number(v.value));
+    case 'float':
+      return literal(v.value);
+    case 'bool':
+      return literal(v.value);
+    case 'empty_array':
+      return literal([]);
+    case 'init_peer_id':
+      return literal(ctx.params.initPeerId);
+    case 'timestamp':
+      return literal(ctx.params.timestamp);
+    case 'ttl':
+      return literal(ctx.params.ttl);
+    case 'last_error':
+      return errorValue(ctx.lastError, v.lens, ctx);
+    case 'error':
+      return errorValue(ctx.error, v.lens, ctx);
+    case 'scalar': {
+      const e = ctx.lookup(v.name);
+      if (e.kind === 'scalar') return withLensApplied(e.value, v.lens, ctx);
+      if (e.kind === 'iterator') return withLensApplied(e.binding.item, v.lens, ctx);
+      return resolveCanonWithLens(e.value, v.lens, ctx);
+    }
+    case 'canon_stream':
+      return resolveCanonWithLens(canonByName(ctx, v), v.lens, ctx);
+    case 'canon_map':
+      return resolveCanonMapWithLens(canonByName(ctx, v), v.lens, ctx);
+    case 'stream':
+    case 'stream_map':
+      throw new CatchableError(CatchableErrorCode.IncompatibleJValueType, `streams can't be used as values: ${v.name}`);
+  }
+}
+
+/** Resolves a value to a single aggregate (ap, fail): canons without lens become one array value. */
+export function resolveAggregate(ctx: ExecutionContext, v: Value): ValueAggregate {
+  const r = resolveValue(ctx, v);
+  const tetraplet = r.tetraplets.length === 1 ? r.tetraplets[0]! : ctx.literalTetraplet();
+  return { value: r.value, tetraplet, provenance: r.provenance };
+}
+
+/** Resolves a peer id / service id / function name position, which must be a string (10011). */
+export function resolveString(ctx: ExecutionContext, v: Value): string {
+  const r = resolveValue(ctx, v);
+  if (typeof r.value !== 'string') {
+    const name = 'name' in v ? v.name : v.kind;
+    throw new CatchableError(
+      CatchableErrorCode.NonStringValueInTripletResolution,
+      `call cannot resolve non-String triplet variable part \`${name}\` with value '${canonicalJson(r.value)}'`,
+    );
+  }
+  return r.value;
+}

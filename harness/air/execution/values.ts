@@ -1,0 +1,95 @@
+// Runtime values: every value carries its tetraplet (where it came from) and its provenance
+// (which stored aggregate it is part of), so canon elements and call arguments can be traced.
+import { UncatchableErrorCode } from '../errors/codes.js';
+import { UncatchableError } from '../errors/execution-error.js';
+import type { JsonValue } from '../data/json.js';
+import type { Provenance } from '../data/stores.js';
+import type { SecurityTetraplet } from '../data/tetraplet.js';
+import type { NewLeaf } from '../trace/tree.js';
+
+/** A value with its tetraplet and provenance. */
+export interface ValueAggregate {
+  readonly value: JsonValue;
+  readonly tetraplet: SecurityTetraplet;
+  readonly provenance: Provenance;
+}
+
+/** Where a stream value came from, which decides its place in the stream's order. */
+export type ValueSource = 'prev' | 'current' | 'new';
+
+const SOURCE_RANK: Record<ValueSource, number> = { prev: 0, current: 1, new: 2 };
+
+/** A value in a stream, with the generation it had in its source and the state that produced it. */
+export interface StreamValue {
+  readonly aggregate: ValueAggregate;
+  readonly source: ValueSource;
+  readonly generation: number;
+  readonly leaf: NewLeaf;
+  /** Generation after compaction (set at the end of the run). */
+  finalGeneration: number;
+}
+
+/** AquaVM's cap on values per stream (stops endless recursive streams). */
+export const STREAM_SIZE_LIMIT = 1024;
+
+/**
+ * An append-only stream. Values are ordered by source (previous data, then current data, then
+ * this run), then by generation, then by arrival, which is AquaVM's generation order.
+ */
+export class Stream {
+  readonly values: StreamValue[] = [];
+  constructor(readonly name: string) {}
+
+  /** Adds a value in generation order; throws 20013 past the size cap. */
+  add(aggregate: ValueAggregate, source: ValueSource, generation: number, leaf: NewLeaf): StreamValue {
+    if (this.values.length >= STREAM_SIZE_LIMIT) {
+      throw new UncatchableError(
+        UncatchableErrorCode.StreamSizeLimitExceeded,
+        `stream ${this.name} exceeds the limit of ${STREAM_SIZE_LIMIT} values`,
+      );
+    }
+    const v: StreamValue = { aggregate, source, generation, leaf, finalGeneration: 0 };
+    const rank = SOURCE_RANK[source];
+    let i = this.values.length;
+    while (i > 0) {
+      const before = this.values[i - 1]!;
+      const r = SOURCE_RANK[before.source];
+      if (r < rank || (r === rank && before.generation <= generation)) break;
+      i--;
+    }
+    this.values.splice(i, 0, v);
+    return v;
+  }
+
+  /** Numbers generations densely: previous-data generations, then current-data ones, then this run's. */
+  compact(): void {
+    let next = 0;
+    let lastKey = '';
+    for (const v of this.values) {
+      const key = `${v.source}:${v.generation}`;
+      if (key !== lastKey) {
+        if (lastKey !== '') next++;
+        lastKey = key;
+      }
+      v.finalGeneration = next;
+    }
+  }
+}
+
+/** An immutable canon stream (or canon map, whose values are `{key, value}` objects). */
+export interface CanonValue {
+  readonly values: readonly ValueAggregate[];
+  /** Tetraplet of the canon peer (service and function empty). */
+  readonly tetraplet: SecurityTetraplet;
+  /** CID of the canon result aggregate. */
+  readonly cid: string;
+  readonly isMap: boolean;
+}
+
+/** What a fold iterator is bound to. */
+export interface IteratorBinding {
+  readonly name: string;
+  readonly item: ValueAggregate;
+  /** Runs the next iteration (bound by the fold that owns the iterator). */
+  readonly next: () => void;
+}

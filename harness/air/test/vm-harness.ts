@@ -1,0 +1,94 @@
+// Test helpers: deterministic peers and a tiny in-process particle loop around one AIR runner,
+// so VM tests can run multi-peer scripts without the network package.
+import { keyPairFromSeed } from '../data/peer-id.js';
+import type { AquaCallRequest, AquaCallResult, AquaInvokeOutcome, AquaRunParameters } from '../vm.js';
+
+/** A test peer: seed and peer id. */
+export interface TestPeer {
+  readonly seed: Uint8Array;
+  readonly peerId: string;
+}
+
+/** Deterministic test peer number `n`. */
+export function testPeer(n: number): TestPeer {
+  const seed = new Uint8Array(32).fill(n + 1);
+  return { seed, peerId: keyPairFromSeed(seed).peerId };
+}
+
+/** Anything with AquaVM's invoke (ours synchronously, the reference asynchronously). */
+export interface Runner {
+  invoke(
+    air: string,
+    prev: Uint8Array,
+    current: Uint8Array,
+    params: AquaRunParameters,
+    results: ReadonlyMap<number, AquaCallResult>,
+  ): AquaInvokeOutcome | Promise<AquaInvokeOutcome>;
+}
+
+/** One service call a peer made. */
+export interface ObservedCall {
+  readonly peer: string;
+  readonly serviceId: string;
+  readonly functionName: string;
+  readonly arguments: unknown[];
+  readonly tetraplets: AquaCallRequest['tetraplets'];
+}
+
+/** What a run of the loop observed. */
+export interface NetworkRun {
+  readonly calls: ObservedCall[];
+  readonly outcomes: { peer: string; retCode: number; errorMessage: string }[];
+  readonly hops: string[];
+  readonly data: Map<string, Uint8Array>;
+}
+
+/** Runs `air` from `init` until no peer has work; `handler` answers every call. */
+export async function runNetwork(
+  runner: Runner,
+  air: string,
+  peers: readonly TestPeer[],
+  init: TestPeer,
+  handler: (peer: string, call: AquaCallRequest) => AquaCallResult,
+  options: { particleId?: string; timestamp?: number; ttl?: number; maxSteps?: number } = {},
+): Promise<NetworkRun> {
+  const byId = new Map(peers.map((p) => [p.peerId, p]));
+  const data = new Map<string, Uint8Array>();
+  const calls: ObservedCall[] = [];
+  const outcomes: NetworkRun['outcomes'] = [];
+  const hops: string[] = [];
+  const queue: { peer: TestPeer; current: Uint8Array }[] = [{ peer: init, current: new Uint8Array() }];
+  let steps = 0;
+  while (queue.length > 0) {
+    if (++steps > (options.maxSteps ?? 200)) throw new Error('network did not settle');
+    const { peer, current } = queue.shift()!;
+    let incoming = current;
+    let results = new Map<number, AquaCallResult>();
+    for (;;) {
+      const params: AquaRunParameters = {
+        initPeerId: init.peerId,
+        currentPeerId: peer.peerId,
+        timestamp: options.timestamp ?? 1_700_000_000_000,
+        ttl: options.ttl ?? 7000,
+        particleId: options.particleId ?? 'particle-1',
+        secretKey: peer.seed,
+      };
+      const out = await runner.invoke(air, data.get(peer.peerId) ?? new Uint8Array(), incoming, params, results);
+      outcomes.push({ peer: peer.peerId, retCode: out.retCode, errorMessage: out.errorMessage });
+      data.set(peer.peerId, out.data);
+      for (const next of out.nextPeerPks) {
+        const target = byId.get(next);
+        hops.push(`${peer.peerId}->${next}`);
+        if (target) queue.push({ peer: target, current: out.data });
+      }
+      if (out.callRequests.size === 0) break;
+      results = new Map();
+      for (const [id, req] of [...out.callRequests].sort((a, b) => a[0] - b[0])) {
+        calls.push({ peer: peer.peerId, serviceId: req.serviceId, functionName: req.functionName, arguments: req.arguments, tetraplets: req.tetraplets });
+        results.set(id, handler(peer.peerId, req));
+      }
+      incoming = new Uint8Array();
+    }
+  }
+  return { calls, outcomes, hops, data };
+}

@@ -1,0 +1,156 @@
+// Walks prev and current traces in lock-step with execution and writes the new trace.
+// Each side has a stack of cursors (one per par branch or fold iteration being executed); the
+// writer has a matching stack of output lists.
+import { UncatchableErrorCode } from '../errors/codes.js';
+import { UncatchableError } from '../errors/execution-error.js';
+import type { LoadedFold, LoadedLeaf, LoadedNode, LoadedPar, NewFold, NewLeaf, NewNode, NewPar } from './tree.js';
+
+interface Cursor {
+  readonly nodes: readonly LoadedNode[];
+  index: number;
+}
+
+/** The prev and current nodes met at one point of the walk. */
+export interface Met<T> {
+  readonly prev?: T;
+  readonly current?: T;
+}
+
+function traceError(message: string): never {
+  throw new UncatchableError(UncatchableErrorCode.TraceError, message);
+}
+
+/** Lock-step reader of prev/current trees and writer of the new tree. */
+export class TraceHandler {
+  private readonly prevStack: Cursor[];
+  private readonly currentStack: Cursor[];
+  private readonly writerStack: NewNode[][];
+  /** The new trace being written. */
+  readonly root: NewNode[] = [];
+
+  constructor(prev: readonly LoadedNode[], current: readonly LoadedNode[]) {
+    this.prevStack = [{ nodes: prev, index: 0 }];
+    this.currentStack = [{ nodes: current, index: 0 }];
+    this.writerStack = [this.root];
+  }
+
+  private static take(stack: Cursor[]): LoadedNode | undefined {
+    const c = stack[stack.length - 1]!;
+    if (c.index >= c.nodes.length) return undefined;
+    return c.nodes[c.index++];
+  }
+
+  private takeBoth(): Met<LoadedNode> {
+    const prev = TraceHandler.take(this.prevStack);
+    const current = TraceHandler.take(this.currentStack);
+    const met: { prev?: LoadedNode; current?: LoadedNode } = {};
+    if (prev) met.prev = prev;
+    if (current) met.current = current;
+    return met;
+  }
+
+  private describe(n: LoadedNode): string {
+    return n.kind === 'leaf' ? n.state.kind : n.kind;
+  }
+
+  /** Takes the next leaf of the given state kind from both sides (a different kind is a TraceError). */
+  meetLeaf(kind: 'call' | 'ap' | 'canon', instruction: string): Met<LoadedLeaf> {
+    const met = this.takeBoth();
+    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
+      if (n && (n.kind !== 'leaf' || n.state.kind !== kind)) {
+        traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a ${kind} state`);
+      }
+    }
+    return met as Met<LoadedLeaf>;
+  }
+
+  /** Writes a state into the current output list. */
+  write(node: NewNode): void {
+    this.writerStack[this.writerStack.length - 1]!.push(node);
+  }
+
+  /** Starts a par: returns the met par states and enters its left branch. */
+  enterPar(): { met: Met<LoadedPar>; node: NewPar } {
+    const met = this.takeBoth();
+    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
+      if (n && n.kind !== 'par') traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where par expects a par state`);
+    }
+    const node: NewPar = { kind: 'par', left: [], right: [] };
+    this.write(node);
+    const m = met as Met<LoadedPar>;
+    this.prevStack.push({ nodes: m.prev?.left ?? [], index: 0 });
+    this.currentStack.push({ nodes: m.current?.left ?? [], index: 0 });
+    this.writerStack.push(node.left);
+    return { met: m, node };
+  }
+
+  /** Ends one par branch (checking both sides were consumed) and, for the left one, enters the right. */
+  endParBranch(par: { met: Met<LoadedPar>; node: NewPar }, branch: 'left' | 'right', strict = true): void {
+    this.popCursors(`the ${branch} branch of par`, strict);
+    this.writerStack.pop();
+    if (branch === 'left') {
+      this.prevStack.push({ nodes: par.met.prev?.right ?? [], index: 0 });
+      this.currentStack.push({ nodes: par.met.current?.right ?? [], index: 0 });
+      this.writerStack.push(par.node.right);
+    }
+  }
+
+  /** Leaves a par branch after an uncatchable error (no consumption checks). */
+  abandon(depth: number): void {
+    while (this.writerStack.length > depth) {
+      this.writerStack.pop();
+      this.prevStack.pop();
+      this.currentStack.pop();
+    }
+  }
+
+  /** Current nesting depth (for abandon). */
+  get depth(): number {
+    return this.writerStack.length;
+  }
+
+  private popCursors(where: string, strict: boolean): void {
+    const p = this.prevStack.pop()!;
+    const c = this.currentStack.pop()!;
+    // After a caught error the rest of the branch did not run; its recorded states are dropped.
+    if (!strict) return;
+    if (p.index < p.nodes.length) traceError(`previous data has ${p.nodes.length - p.index} states in ${where} that execution did not meet`);
+    if (c.index < c.nodes.length) traceError(`current data has ${c.nodes.length - c.index} states in ${where} that execution did not meet`);
+  }
+
+  /** Starts a stream fold: returns the met fold states; iterations are entered per value. */
+  enterFold(instruction: string): { met: Met<LoadedFold>; node: NewFold } {
+    const met = this.takeBoth();
+    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
+      if (n && n.kind !== 'fold') traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a fold state`);
+    }
+    const node: NewFold = { kind: 'fold', iterations: [] };
+    this.write(node);
+    return { met: met as Met<LoadedFold>, node };
+  }
+
+  /** Enters the iteration of a fold over the value produced by `valueLeaf`. */
+  enterIteration(fold: { met: Met<LoadedFold>; node: NewFold }, valueLeaf: NewLeaf): void {
+    const prevIt = valueLeaf.prev ? fold.met.prev?.iterations.find((it) => it.valueLeaf === valueLeaf.prev) : undefined;
+    const curIt = valueLeaf.current ? fold.met.current?.iterations.find((it) => it.valueLeaf === valueLeaf.current) : undefined;
+    const states: NewNode[] = [];
+    fold.node.iterations.push({ valueLeaf, states });
+    this.prevStack.push({ nodes: prevIt?.states ?? [], index: 0 });
+    this.currentStack.push({ nodes: curIt?.states ?? [], index: 0 });
+    this.writerStack.push(states);
+  }
+
+  /** Leaves a fold iteration, checking both sides' subtraces were consumed. */
+  exitIteration(strict = true): void {
+    this.popCursors('a fold iteration', strict);
+    this.writerStack.pop();
+  }
+}
+
+/** Type guard helper for leaf creation. */
+export function newLeaf(state: NewLeaf['state'], met: Met<LoadedLeaf>): NewLeaf {
+  const leaf: { kind: 'leaf'; state: NewLeaf['state']; prev?: LoadedLeaf; current?: LoadedLeaf } = { kind: 'leaf', state };
+  if (met.prev) leaf.prev = met.prev;
+  if (met.current) leaf.current = met.current;
+  return leaf;
+}

@@ -1,0 +1,37 @@
+// The executed states of a trace, in the flat form that travels inside interpreter data.
+// A trace is a pre-order flattening of the execution: a par state is followed by its left then
+// its right subtrace; a fold state is followed by the subtraces of its iterations, one per value.
+
+/** Who sent a call: a remote peer (no call id) or this peer waiting on call request `callId`. */
+export interface CallSender {
+  readonly peer: string;
+  readonly callId?: number;
+}
+
+/** The recorded outcome of one `call`. CIDs name service result aggregates. */
+export type CallState =
+  | { readonly kind: 'sent'; readonly sender: CallSender }
+  | { readonly kind: 'scalar'; readonly cid: string }
+  | { readonly kind: 'stream'; readonly cid: string; readonly generation: number }
+  | { readonly kind: 'unused'; readonly cid: string }
+  | { readonly kind: 'failed'; readonly cid: string };
+
+/** One iterated value of a stream fold: where its producer state is and how long its subtrace is. */
+export interface FoldLoreEntry {
+  readonly valuePos: number;
+  readonly length: number;
+}
+
+/** The recorded outcome of one `canon`: still waiting on the canon peer, or its canon result CID. */
+export type CanonState = { readonly kind: 'sent'; readonly peer: string } | { readonly kind: 'executed'; readonly cid: string };
+
+/** One executed state. */
+export type ExecutedState =
+  | { readonly kind: 'par'; readonly left: number; readonly right: number }
+  | { readonly kind: 'call'; readonly call: CallState }
+  | { readonly kind: 'fold'; readonly lore: readonly FoldLoreEntry[] }
+  | { readonly kind: 'ap'; readonly generation: number }
+  | { readonly kind: 'canon'; readonly canon: CanonState };
+
+/** A whole trace. */
+export type Trace = readonly ExecutedState[];

@@ -1,0 +1,285 @@
+// The AIR VM: AquaVM's invoke contract in TypeScript. A pure, synchronous function of its inputs:
+// parse the script, load and check prev/current data, execute with trace merging, and return the
+// new data with the call requests and next peers.
+import type { Instruction } from './ast/types.js';
+import { parseAir, formatAirErrors } from './parser/index.js';
+import {
+  decodeData,
+  emptyData,
+  encodeData,
+  verifyStores,
+  type InterpreterData,
+} from './data/interpreter-data.js';
+import type { JsonValue } from './data/json.js';
+import { checkCidsOnlyGrow, collectPeerCids, sameCids, verifySignatures } from './data/peer-cids.js';
+import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
+import { signCids } from './data/signatures.js';
+import { emptyStores, type CidStores } from './data/stores.js';
+import type { SecurityTetraplet } from './data/tetraplet.js';
+import { PreparationErrorCode, UNPROCESSED_CALL_RESULT } from './errors/codes.js';
+import { CatchableError, PreparationError, UncatchableError } from './errors/execution-error.js';
+import { ExecutionContext, type HostCallResult } from './execution/context.js';
+import { execute } from './execution/execute.js';
+import { TraceHandler } from './trace/handler.js';
+import { flattenTrace, loadTrace } from './trace/tree.js';
+
+export type { SecurityTetraplet } from './data/tetraplet.js';
+export { PreparationErrorCode, CatchableErrorCode, UncatchableErrorCode, UNPROCESSED_CALL_RESULT } from './errors/codes.js';
+export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
+export { cidOf } from './data/cid.js';
+export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
+
+/** Run parameters of one invoke. */
+export interface AquaRunParameters {
+  readonly initPeerId: string;
+  readonly currentPeerId: string;
+  /** Particle creation time, ms since the epoch (`%timestamp%`). */
+  readonly timestamp: number;
+  /** Particle time to live, ms (`%ttl%`). */
+  readonly ttl: number;
+  /** Particle id, the salt of every signature. */
+  readonly particleId: string;
+  /** 32-byte Ed25519 seed of the current peer. */
+  readonly secretKey: Uint8Array;
+}
+
+/** A service call the host must make and answer through `callResults` on a later invoke. */
+export interface AquaCallRequest {
+  readonly serviceId: string;
+  readonly functionName: string;
+  readonly arguments: unknown[];
+  readonly tetraplets: SecurityTetraplet[][];
+}
+
+/** The answer to a call request: retCode 0 with a JSON value, or an error code with a message. */
+export interface AquaCallResult {
+  readonly retCode: number;
+  readonly result: unknown;
+}
+
+/** What invoke returns. */
+export interface AquaInvokeOutcome {
+  readonly retCode: number;
+  readonly errorMessage: string;
+  readonly data: Uint8Array;
+  readonly nextPeerPks: string[];
+  readonly callRequests: Map<number, AquaCallRequest>;
+}
+
+/** Size limits (AquaVM's defaults: AIR 16 MiB, particle data 64 MiB, call result 32 MiB). */
+export interface AquaVMLimits {
+  readonly airSize: number;
+  readonly particleSize: number;
+  readonly callResultSize: number;
+}
+
+/** Options of the VM. */
+export interface AquaVMOptions {
+  readonly limits?: Partial<AquaVMLimits>;
+}
+
+/** AquaVM's default size limits. */
+export const DEFAULT_LIMITS: AquaVMLimits = {
+  airSize: 16 * 1024 * 1024,
+  particleSize: 64 * 1024 * 1024,
+  callResultSize: 32 * 1024 * 1024,
+};
+
+function mergeStores(a: CidStores, b: CidStores): CidStores {
+  const out = emptyStores();
+  for (const s of [a, b]) {
+    for (const [k, v] of s.values) out.values.set(k, v);
+    for (const [k, v] of s.tetraplets) out.tetraplets.set(k, v);
+    for (const [k, v] of s.canonElements) out.canonElements.set(k, v);
+    for (const [k, v] of s.canonResults) out.canonResults.set(k, v);
+    for (const [k, v] of s.serviceResults) out.serviceResults.set(k, v);
+  }
+  return out;
+}
+
+/** Keeps only the store entries the trace reaches, so dropped values do not travel on. */
+function reachableStores(trace: InterpreterData['trace'], all: CidStores): CidStores {
+  const out = emptyStores();
+  const addTetraplet = (cid: string): void => {
+    const t = all.tetraplets.get(cid);
+    if (t) out.tetraplets.set(cid, t);
+  };
+  const addValue = (cid: string): void => {
+    const v = all.values.get(cid);
+    if (v !== undefined) out.values.set(cid, v);
+  };
+  const addServiceResult = (cid: string): void => {
+    const r = all.serviceResults.get(cid);
+    if (!r || out.serviceResults.has(cid)) return;
+    out.serviceResults.set(cid, r);
+    addValue(r.value_cid);
+    addTetraplet(r.tetraplet_cid);
+  };
+  const addCanonResult = (cid: string): void => {
+    const r = all.canonResults.get(cid);
+    if (!r || out.canonResults.has(cid)) return;
+    out.canonResults.set(cid, r);
+    addTetraplet(r.tetraplet);
+    for (const ecid of r.values) {
+      const e = all.canonElements.get(ecid);
+      if (!e) continue;
+      out.canonElements.set(ecid, e);
+      addValue(e.value);
+      addTetraplet(e.tetraplet);
+      if (e.provenance.kind === 'service_result') addServiceResult(e.provenance.cid);
+      if (e.provenance.kind === 'canon') addCanonResult(e.provenance.cid);
+    }
+  };
+  for (const s of trace) {
+    if (s.kind === 'call' && s.call.kind !== 'sent') addServiceResult(s.call.cid);
+    if (s.kind === 'canon' && s.canon.kind === 'executed') addCanonResult(s.canon.cid);
+  }
+  return out;
+}
+
+function jsonSize(value: unknown): number {
+  return JSON.stringify(value)?.length ?? 0;
+}
+
+/** The AIR virtual machine. */
+export class AquaVM {
+  private readonly limits: AquaVMLimits;
+  private readonly keys = new Map<string, Ed25519KeyPair>();
+  private readonly asts = new Map<string, Instruction>();
+
+  constructor(options: AquaVMOptions = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+  }
+
+  /** Runs `air` for the current peer; see AquaVM's invoke. Never throws for bad input: it returns a ret code. */
+  invoke(
+    air: string,
+    prevData: Uint8Array,
+    currentData: Uint8Array,
+    params: AquaRunParameters,
+    callResults: ReadonlyMap<number, AquaCallResult>,
+  ): AquaInvokeOutcome {
+    const failWithPrev = (retCode: number, errorMessage: string): AquaInvokeOutcome => ({
+      retCode,
+      errorMessage,
+      data: prevData,
+      nextPeerPks: [],
+      callRequests: new Map(),
+    });
+    try {
+      return this.run(air, prevData, currentData, params, callResults, failWithPrev);
+    } catch (e) {
+      if (e instanceof PreparationError || e instanceof UncatchableError) return failWithPrev(e.code, e.message);
+      throw e;
+    }
+  }
+
+  private parse(air: string): Instruction {
+    const cached = this.asts.get(air);
+    if (cached) return cached;
+    const result = parseAir(air);
+    if (!result.ok) throw new PreparationError(PreparationErrorCode.AirParseError, formatAirErrors(result.errors, air));
+    if (this.asts.size > 64) this.asts.clear();
+    this.asts.set(air, result.ast);
+    return result.ast;
+  }
+
+  private keyPair(seed: Uint8Array): Ed25519KeyPair {
+    const hex = Buffer.from(seed).toString('hex');
+    let kp = this.keys.get(hex);
+    if (!kp) {
+      try {
+        kp = keyPairFromSeed(seed);
+      } catch (e) {
+        throw new PreparationError(PreparationErrorCode.MalformedKeyPairData, `malformed key pair: ${(e as Error).message}`);
+      }
+      this.keys.set(hex, kp);
+    }
+    return kp;
+  }
+
+  private run(
+    air: string,
+    prevData: Uint8Array,
+    currentData: Uint8Array,
+    params: AquaRunParameters,
+    callResults: ReadonlyMap<number, AquaCallResult>,
+    failWithPrev: (retCode: number, errorMessage: string) => AquaInvokeOutcome,
+  ): AquaInvokeOutcome {
+    if (air.length > this.limits.airSize) {
+      return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `air size ${air.length} bytes exceeds the limit of ${this.limits.airSize} bytes`);
+    }
+    if (currentData.length > this.limits.particleSize) {
+      return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `particle data size ${currentData.length} bytes exceeds the limit of ${this.limits.particleSize} bytes`);
+    }
+    for (const [id, r] of callResults) {
+      const size = jsonSize(r.result);
+      if (size > this.limits.callResultSize) {
+        return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `call result ${id} size ${size} bytes exceeds the limit of ${this.limits.callResultSize} bytes`);
+      }
+    }
+    const ast = this.parse(air);
+    const keyPair = this.keyPair(params.secretKey);
+    if (keyPair.peerId !== params.currentPeerId) {
+      throw new PreparationError(PreparationErrorCode.MalformedKeyPairData, `the secret key belongs to ${keyPair.peerId}, not to the current peer ${params.currentPeerId}`);
+    }
+    const prev = prevData.length > 0 ? decodeData(prevData, 'previous') : emptyData();
+    const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
+    verifyStores(prev.stores, 'previous');
+    verifyStores(current.stores, 'current');
+    const prevCids = collectPeerCids(prev.trace, prev.stores, 'previous');
+    const currentCids = verifySignatures(current, params.particleId, 'current');
+    checkCidsOnlyGrow(prevCids, currentCids);
+
+    const stores = mergeStores(prev.stores, current.stores);
+    const trace = new TraceHandler(loadTrace(prev.trace, 'previous'), loadTrace(current.trace, 'current'));
+    const results = new Map<number, { retCode: number; result: unknown }>(callResults as Map<number, HostCallResult>);
+    const ctx = new ExecutionContext(
+      { initPeerId: params.initPeerId, currentPeerId: params.currentPeerId, timestamp: params.timestamp, ttl: params.ttl, particleId: params.particleId },
+      stores,
+      trace,
+      results,
+      prev.lcid,
+    );
+
+    let retCode = 0;
+    let errorMessage = '';
+    try {
+      execute(ctx, ast);
+    } catch (e) {
+      if (!(e instanceof CatchableError)) throw e;
+      retCode = e.code;
+      errorMessage = e.message;
+    }
+    if (retCode === 0 && results.size > 0) {
+      retCode = UNPROCESSED_CALL_RESULT;
+      errorMessage = `call results [${[...results.keys()].join(', ')}] were not processed by any call`;
+    }
+
+    for (const s of ctx.allStreams) s.compact();
+    const newTrace = flattenTrace(trace.root);
+    const newStores = reachableStores(newTrace, stores);
+    const finalCids = collectPeerCids(newTrace, newStores, 'new');
+    const signatures = new Map<string, Uint8Array>();
+    for (const [peer, cids] of finalCids) {
+      if (peer === params.currentPeerId) {
+        signatures.set(peer, signCids(keyPair.privateKey, cids, params.particleId));
+        continue;
+      }
+      for (const [source, sourceCids] of [[current, currentCids], [prev, prevCids]] as const) {
+        const known = sourceCids.get(peer);
+        const sig = source.signatures.get(peer);
+        if (known && sig && sameCids(known, cids)) {
+          signatures.set(peer, sig);
+          break;
+        }
+      }
+    }
+    const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
+    const callRequests = new Map<number, AquaCallRequest>();
+    for (const [id, r] of ctx.callRequests) {
+      callRequests.set(id, { serviceId: r.serviceId, functionName: r.functionName, arguments: r.arguments as JsonValue[], tetraplets: r.tetraplets });
+    }
+    return { retCode, errorMessage, data, nextPeerPks: ctx.nextPeers, callRequests };
+  }
+}
