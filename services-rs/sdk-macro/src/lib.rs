@@ -163,8 +163,8 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
         checks.extend(record_checks(&p.parsed, &p.ty));
         let mt = marine_type(&p.parsed.owned, p.ty.span());
         let ident = &p.ident;
-        align = quote!(::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
-        lifts.extend(quote! {
+        align = quote_spanned!(p.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
+        lifts.extend(quote_spanned! {p.ty.span()=>
             __off = ::marine_rs_sdk::__private::align_to(__off, #mt::ALIGN);
             let #ident = #mt::load(__args.add(__off));
             __off += #mt::SIZE;
@@ -187,9 +187,10 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
         None => quote! { #fn_ident(#(#call_args),*); ::core::ptr::null_mut() },
         Some((ty, parsed)) => {
             checks.extend(record_checks(parsed, ty));
+            let lower = quote_spanned! {ty.span()=> ::marine_rs_sdk::__private::export_result::<#ty>(__result) };
             quote! {
                 let __result: #ty = #fn_ident(#(#call_args),*);
-                ::marine_rs_sdk::__private::export_result::<#ty>(__result)
+                #lower
             }
         }
     };
@@ -243,17 +244,17 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
         checks.extend(record_checks(&parsed, &field.ty));
         json_fields.push(format!("{{\"name\":{},\"type\":{}}}", json_string(&fident.unraw().to_string()), parsed.ty.json()));
         let mt = marine_type(&parsed.owned, field.ty.span());
-        align = quote!(::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
-        size_steps.extend(quote! {
+        align = quote_spanned!(field.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
+        size_steps.extend(quote_spanned! {field.ty.span()=>
             o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
             o += #mt::SIZE;
         });
-        stores.extend(quote! {
+        stores.extend(quote_spanned! {field.ty.span()=>
             o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
             #mt::store(self.#fident, ptr.add(o), arena);
             o += #mt::SIZE;
         });
-        loads.extend(quote! {
+        loads.extend(quote_spanned! {field.ty.span()=>
             o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
             let #fident = #mt::load(ptr.add(o));
             o += #mt::SIZE;
@@ -391,12 +392,12 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
                 Passing::RefStr => quote!(::std::string::String::from(#name)),
                 _ => quote!(#name),
             };
-            align = quote!(::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
-            size_steps.extend(quote! {
+            align = quote_spanned!(p.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
+            size_steps.extend(quote_spanned! {p.ty.span()=>
                 o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
                 o += #mt::SIZE;
             });
-            stores.extend(quote! {
+            stores.extend(quote_spanned! {p.ty.span()=>
                 __off = ::marine_rs_sdk::__private::align_to(__off, #mt::ALIGN);
                 #mt::store(#value, __args.add(__off), &mut __arena);
                 __off += #mt::SIZE;
@@ -424,8 +425,8 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
                 let mt = marine_type(&parsed.owned, ty.span());
                 (
                     quote!(-> #ty),
-                    quote!(let __ret: *mut u8 = __arena.alloc(#mt::SIZE, #mt::ALIGN);),
-                    quote!(#mt::load(__ret)),
+                    quote_spanned!(ty.span()=> let __ret: *mut u8 = __arena.alloc(#mt::SIZE, #mt::ALIGN);),
+                    quote_spanned!(ty.span()=> #mt::load(__ret)),
                 )
             }
         };
