@@ -9,8 +9,8 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
-    parse_macro_input, Attribute, FnArg, ForeignItem, Ident, Item, ItemFn, ItemForeignMod,
-    ItemStruct, Lit, Meta, NestedMeta, Pat, ReturnType, Signature, Type, Visibility,
+    parse_macro_input, Attribute, FnArg, ForeignItem, Ident, Item, ItemFn, ItemForeignMod, ItemStruct, Lit, Meta,
+    NestedMeta, Pat, ReturnType, Signature, Type, Visibility,
 };
 use types::{json_string, parse, record_checks, Parsed, Passing, Position};
 
@@ -21,9 +21,7 @@ use types::{json_string, parse, record_checks, Parsed, Passing, Position};
 pub fn marine(attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = TokenStream2::from(attr);
     if !attr.is_empty() {
-        return syn::Error::new_spanned(attr, "#[marine] takes no arguments")
-            .to_compile_error()
-            .into();
+        return syn::Error::new_spanned(attr, "#[marine] takes no arguments").to_compile_error().into();
     }
     let item = parse_macro_input!(item as Item);
     let out = match item {
@@ -71,7 +69,10 @@ struct Param {
     parsed: Parsed,
 }
 
-fn check_signature(sig: &Signature, what: &str, pos: Position) -> syn::Result<(Vec<Param>, Option<(Type, Parsed)>)> {
+/// The parameters and the result (its type and how it is passed) of a checked signature.
+type CheckedSignature = (Vec<Param>, Option<(Type, Parsed)>);
+
+fn check_signature(sig: &Signature, what: &str, pos: Position) -> syn::Result<CheckedSignature> {
     if let Some(c) = &sig.constness {
         return err(c, format!("#[marine] {} cannot be `const`", what));
     }
@@ -82,7 +83,13 @@ fn check_signature(sig: &Signature, what: &str, pos: Position) -> syn::Result<(V
         return err(v, format!("#[marine] {} cannot be variadic", what));
     }
     if !sig.generics.params.is_empty() {
-        return err(&sig.generics, format!("#[marine] {} cannot have generics or lifetimes: types with lifetimes or generics aren't allowed", what));
+        return err(
+            &sig.generics,
+            format!(
+                "#[marine] {} cannot have generics or lifetimes: types with lifetimes or generics aren't allowed",
+                what
+            ),
+        );
     }
     if let Some(w) = &sig.generics.where_clause {
         return err(w, format!("#[marine] {} cannot have a where clause", what));
@@ -94,7 +101,9 @@ fn check_signature(sig: &Signature, what: &str, pos: Position) -> syn::Result<(V
             FnArg::Typed(pt) => pt,
         };
         let (name, binding) = match &*pt.pat {
-            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => (pi.ident.unraw().to_string(), pi.ident.clone()),
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                (pi.ident.unraw().to_string(), pi.ident.clone())
+            }
             Pat::Wild(_) => (format!("arg{}", i), format_ident!("arg{}", i)),
             other => return err(other, "#[marine] parameters must be plain names (patterns are not supported)"),
         };
@@ -134,13 +143,16 @@ fn marine_type(owned: &TokenStream2, span: Span) -> TokenStream2 {
 fn export(f: ItemFn) -> syn::Result<TokenStream2> {
     match &f.vis {
         Visibility::Public(_) => {}
-        _ => return err(&f.sig.fn_token, "#[marine] functions must be `pub`: they are exported from the module"),
+        _ => return err(f.sig.fn_token, "#[marine] functions must be `pub`: they are exported from the module"),
     }
     if let Some(u) = &f.sig.unsafety {
         return err(u, "#[marine] functions cannot be `unsafe`: the host calls them like safe functions");
     }
     if let Some(abi) = &f.sig.abi {
-        return err(abi, "#[marine] functions cannot declare an ABI (`extern`); the macro generates the exported wrapper");
+        return err(
+            abi,
+            "#[marine] functions cannot declare an ABI (`extern`); the macro generates the exported wrapper",
+        );
     }
     let (params, result) = check_signature(&f.sig, "functions", Position::ExportParam)?;
     let name = f.sig.ident.unraw().to_string();
@@ -216,15 +228,22 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
 
 fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
     if !s.generics.params.is_empty() {
-        return err(&s.generics, "#[marine] structs cannot have generics or lifetimes: types with lifetimes or generics aren't allowed");
+        return err(
+            &s.generics,
+            "#[marine] structs cannot have generics or lifetimes: types with lifetimes or generics aren't allowed",
+        );
     }
     if let Some(w) = &s.generics.where_clause {
         return err(w, "#[marine] structs cannot have a where clause");
     }
     let fields = match &s.fields {
         syn::Fields::Named(n) => n,
-        syn::Fields::Unnamed(u) => return err(u, "#[marine] supports only structs with named fields (tuple structs are not records)"),
-        syn::Fields::Unit => return err(&s.ident, "#[marine] supports only structs with named fields (a unit struct is not a record)"),
+        syn::Fields::Unnamed(u) => {
+            return err(u, "#[marine] supports only structs with named fields (tuple structs are not records)")
+        }
+        syn::Fields::Unit => {
+            return err(&s.ident, "#[marine] supports only structs with named fields (a unit struct is not a record)")
+        }
     };
     if fields.named.is_empty() {
         return err(&s.fields, "#[marine] records need at least one field (WIT has no empty records)");
@@ -242,7 +261,11 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
         let fident = field.ident.as_ref().expect("named field");
         let parsed = parse(&field.ty, Position::Field)?;
         checks.extend(record_checks(&parsed, &field.ty));
-        json_fields.push(format!("{{\"name\":{},\"type\":{}}}", json_string(&fident.unraw().to_string()), parsed.ty.json()));
+        json_fields.push(format!(
+            "{{\"name\":{},\"type\":{}}}",
+            json_string(&fident.unraw().to_string()),
+            parsed.ty.json()
+        ));
         let mt = marine_type(&parsed.owned, field.ty.span());
         align = quote_spanned!(field.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
         size_steps.extend(quote_spanned! {field.ty.span()=>
@@ -261,11 +284,8 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
         });
         field_idents.push(fident.clone());
     }
-    let json = format!(
-        "{{\"kind\":\"record\",\"name\":{},\"fields\":[{}]}}",
-        json_string(&name),
-        json_fields.join(",")
-    );
+    let json =
+        format!("{{\"kind\":\"record\",\"name\":{},\"fields\":[{}]}}", json_string(&name), json_fields.join(","));
     let entry = entry_static(&json);
     Ok(quote! {
         #s

@@ -124,7 +124,11 @@ pub fn parse(ty: &Type, pos: Position) -> syn::Result<Parsed> {
             return err(ty, format!("#[marine] does not support references {}", what));
         }
         if referent_is_str {
-            return Ok(Parsed { ty: Ty::String, owned: quote_spanned!(ty.span()=> ::std::string::String), passing: Passing::RefStr });
+            return Ok(Parsed {
+                ty: Ty::String,
+                owned: quote_spanned!(ty.span()=> ::std::string::String),
+                passing: Passing::RefStr,
+            });
         }
         let inner = parse(&r.elem, Position::Field)?;
         return Ok(Parsed { ty: inner.ty, owned: inner.owned, passing: Passing::Ref });
@@ -137,7 +141,10 @@ fn parse_owned(ty: &Type) -> syn::Result<Ty> {
     match ty {
         Type::Path(p) => {
             if p.qself.is_some() {
-                return err(ty, "#[marine] does not support qualified paths (`<T as Trait>::X`); name the type directly");
+                return err(
+                    ty,
+                    "#[marine] does not support qualified paths (`<T as Trait>::X`); name the type directly",
+                );
             }
             let seg = match p.path.segments.last() {
                 Some(seg) => seg,
@@ -204,7 +211,9 @@ fn parse_owned(ty: &Type) -> syn::Result<Ty> {
         Type::Reference(_) => err(ty, "#[marine] does not support references here; use owned values"),
         Type::Ptr(_) => err(ty, "#[marine] does not support raw pointers"),
         Type::BareFn(_) => err(ty, "#[marine] does not support function pointers"),
-        Type::ImplTrait(_) | Type::TraitObject(_) => err(ty, "#[marine] does not support trait types; use a concrete type"),
+        Type::ImplTrait(_) | Type::TraitObject(_) => {
+            err(ty, "#[marine] does not support trait types; use a concrete type")
+        }
         Type::Group(g) => parse_owned(&g.elem),
         Type::Paren(p) => parse_owned(&p.elem),
         _ => err(ty, format!("#[marine] does not support the type `{}`", ty.to_token_stream())),

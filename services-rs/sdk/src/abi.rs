@@ -138,12 +138,7 @@ pub unsafe fn free(ptr: *mut u8, size: usize, align: usize) {
 /// # Safety
 /// `old_ptr`/`old_size`/`align` describe a live allocation, or `old_size` is 0.
 #[doc(hidden)]
-pub unsafe fn alloc_realloc(
-    old_ptr: *mut u8,
-    old_size: usize,
-    align: usize,
-    new_size: usize,
-) -> *mut u8 {
+pub unsafe fn alloc_realloc(old_ptr: *mut u8, old_size: usize, align: usize, new_size: usize) -> *mut u8 {
     let layout = |size, align| Layout::from_size_align_unchecked(size, align);
     let ptr = if old_size == 0 {
         if new_size == 0 {
@@ -291,10 +286,7 @@ unsafe impl<T: MarineType> MarineType for Vec<T> {
 }
 
 unsafe impl<T: MarineType> MarineType for Option<T> {
-    const SIZE: usize = align_to(
-        align_to(1, T::ALIGN) + T::SIZE,
-        max_align(1, T::ALIGN),
-    );
+    const SIZE: usize = align_to(align_to(1, T::ALIGN) + T::SIZE, max_align(1, T::ALIGN));
     const ALIGN: usize = max_align(1, T::ALIGN);
     unsafe fn store(self, ptr: *mut u8, arena: &mut Arena) {
         match self {

@@ -31,12 +31,7 @@ pub unsafe extern "C" fn _initialize() {
 /// # Safety
 /// Called only by the host, with `old_ptr`/`old_size`/`align` of a live allocation or 0/0.
 #[no_mangle]
-pub unsafe extern "C" fn cabi_realloc(
-    old_ptr: *mut u8,
-    old_size: usize,
-    align: usize,
-    new_size: usize,
-) -> *mut u8 {
+pub unsafe extern "C" fn cabi_realloc(old_ptr: *mut u8, old_size: usize, align: usize, new_size: usize) -> *mut u8 {
     alloc_realloc(old_ptr, old_size, align, new_size)
 }
 

@@ -14,10 +14,10 @@ mod host_api;
 mod logger;
 mod mounted_binary;
 
+pub use host_api::MountedBinaryResult;
 pub use host_api::{get_call_parameters, CallParameters, ParticleParameters, SecurityTetraplet};
 pub use logger::{LoggerError, WasmLoggerBuilder};
 pub use marine_rs_sdk_macro::marine;
-pub use host_api::MountedBinaryResult;
 pub use mounted_binary::{MountedBinaryStringResult, BINARY_SUCCESS_CODE, SUCCESS_CODE};
 
 /// Support code for what `#[marine]` generates; not a stable API.

@@ -52,12 +52,9 @@ impl WasmLoggerBuilder {
 
     /// Installs the logger as the `log` backend.
     pub fn build(self) -> Result<(), LoggerError> {
-        let level = std::env::var("WASM_LOG")
-            .ok()
-            .and_then(|v| v.trim().parse::<LevelFilter>().ok())
-            .unwrap_or(self.level);
-        let logger: &'static WasmLogger =
-            Box::leak(Box::new(WasmLogger { level, target_map: self.target_map }));
+        let level =
+            std::env::var("WASM_LOG").ok().and_then(|v| v.trim().parse::<LevelFilter>().ok()).unwrap_or(self.level);
+        let logger: &'static WasmLogger = Box::leak(Box::new(WasmLogger { level, target_map: self.target_map }));
         log::set_logger(logger).map_err(LoggerError)?;
         log::set_max_level(level);
         Ok(())
