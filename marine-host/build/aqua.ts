@@ -24,8 +24,15 @@ export interface AquaOptions {
 }
 
 /** Generates `data` declarations for the records the exports use and a `service` for the exports. */
-export function generateAqua(moduleName: string, iface: ModuleInterface, options: AquaOptions = {}): string {
-  const types = iface.functions.flatMap((f) => [...f.params.map((p) => p.type), ...(f.result === null ? [] : [f.result])]);
+export function generateAqua(
+  moduleName: string,
+  iface: ModuleInterface,
+  options: AquaOptions = {},
+): string {
+  const types = iface.functions.flatMap((f) => [
+    ...f.params.map((p) => p.type),
+    ...(f.result === null ? [] : [f.result]),
+  ]);
   const lines: string[] = [];
   for (const record of recordsUsedBy(types, iface.records)) {
     lines.push(`data ${record.name}:`);
@@ -36,7 +43,9 @@ export function generateAqua(moduleName: string, iface: ModuleInterface, options
   const id = options.serviceId ?? moduleName;
   lines.push(`service ${name}(${JSON.stringify(id)}):`);
   for (const f of iface.functions) {
-    lines.push(`  ${f.name}(${params(f.params)})${f.result === null ? '' : ` -> ${aquaType(f.result)}`}`);
+    lines.push(
+      `  ${f.name}(${params(f.params)})${f.result === null ? '' : ` -> ${aquaType(f.result)}`}`,
+    );
   }
   lines.push('');
   return lines.join('\n');

@@ -91,7 +91,11 @@ interface Manifest {
 async function readManifest(outDir: string): Promise<Manifest> {
   try {
     const parsed = JSON.parse(await readFile(join(outDir, MANIFEST), 'utf8')) as Partial<Manifest>;
-    if (parsed.pipeline === PIPELINE_VERSION && typeof parsed.modules === 'object' && parsed.modules !== null) {
+    if (
+      parsed.pipeline === PIPELINE_VERSION &&
+      typeof parsed.modules === 'object' &&
+      parsed.modules !== null
+    ) {
       return { pipeline: PIPELINE_VERSION, modules: parsed.modules };
     }
   } catch {
@@ -100,7 +104,10 @@ async function readManifest(outDir: string): Promise<Manifest> {
   return { pipeline: PIPELINE_VERSION, modules: {} };
 }
 
-function outputs(outDir: string, name: string): Omit<BuiltModule, 'name' | 'core' | 'cached' | 'functions' | 'imports' | 'notes'> {
+function outputs(
+  outDir: string,
+  name: string,
+): Omit<BuiltModule, 'name' | 'core' | 'cached' | 'functions' | 'imports' | 'notes'> {
   return {
     component: join(outDir, `${name}.wasm`),
     wit: join(outDir, `${name}.wit`),
@@ -176,7 +183,9 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
   const toolchain = options.toolchain ?? (await loadToolchain({ log }));
   const project = await resolveProject(options.path ?? process.cwd(), toolchain);
   const outDir = resolve(options.outDir ?? join(project.workspaceRoot, 'artifacts'));
-  log(`building crates in ${project.wholeWorkspace ? project.workspaceRoot : dirname(project.manifestPath)} (${toolchain.target}${options.release ? ', release' : ''})…`);
+  log(
+    `building crates in ${project.wholeWorkspace ? project.workspaceRoot : dirname(project.manifestPath)} (${toolchain.target}${options.release ? ', release' : ''})…`,
+  );
   const artifacts = await cargoBuild(project, toolchain, {
     release: options.release === true,
     ...(options.cargoArgs ? { extraArgs: options.cargoArgs } : {}),
@@ -191,7 +200,9 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
     const name = basename(artifact.path, '.wasm');
     const other = seen.get(name);
     if (other !== undefined && other !== artifact.path) {
-      throw new BuildError(`two crates produce a module named ${name}: ${other} and ${artifact.path}; rename one target`);
+      throw new BuildError(
+        `two crates produce a module named ${name}: ${other} and ${artifact.path}; rename one target`,
+      );
     }
     seen.set(name, artifact.path);
     const core = new Uint8Array(await readFile(artifact.path));
@@ -203,7 +214,13 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
       previous !== undefined &&
       previous.coreHash === coreHash &&
       previous.instantiation === instantiation &&
-      [paths.component, paths.wit, paths.aqua, paths.types, join(paths.bindings, `${name}.js`)].every((p) => existsSync(p));
+      [
+        paths.component,
+        paths.wit,
+        paths.aqua,
+        paths.types,
+        join(paths.bindings, `${name}.js`),
+      ].every((p) => existsSync(p));
     if (upToDate) {
       log(`up to date: ${name}`);
       modules.push({
@@ -228,7 +245,13 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
     await writeOutputs(outDir, name, generated);
     for (const note of generated.notes) log(`note: ${name}: ${note}`);
     const functions = generated.interface.functions.map((f) => f.name);
-    manifest.modules[name] = { coreHash, instantiation, functions, imports: generated.imports, notes: generated.notes };
+    manifest.modules[name] = {
+      coreHash,
+      instantiation,
+      functions,
+      imports: generated.imports,
+      notes: generated.notes,
+    };
     modules.push({
       name,
       core: artifact.path,
@@ -241,6 +264,8 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
   }
   await writeFile(join(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   const built = modules.filter((m) => !m.cached).length;
-  log(`built ${built} module${built === 1 ? '' : 's'}, ${modules.length - built} up to date → ${outDir}`);
+  log(
+    `built ${built} module${built === 1 ? '' : 's'}, ${modules.length - built} up to date → ${outDir}`,
+  );
   return { workspaceRoot: project.workspaceRoot, outDir, modules, skipped };
 }

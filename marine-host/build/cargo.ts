@@ -35,16 +35,23 @@ function hasPackage(manifest: string, text: string): boolean {
 /** Finds the workspace around PATH (a directory or a Cargo.toml) with `cargo locate-project`. */
 export async function resolveProject(path: string, toolchain: Toolchain): Promise<CargoProject> {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new CargoBuildError(`expected a crate or workspace at ${absolute}, found nothing there`);
+  if (!existsSync(absolute))
+    throw new CargoBuildError(`expected a crate or workspace at ${absolute}, found nothing there`);
   const dir = statSync(absolute).isDirectory() ? absolute : dirname(absolute);
   const ownManifest = statSync(absolute).isDirectory() ? join(absolute, 'Cargo.toml') : absolute;
   const env = { RUSTC: toolchain.rustc };
-  const located = await execa(toolchain.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], {
-    cwd: dir,
-    env,
-    reject: false,
-  }).catch((error: unknown) => {
-    throw new ToolchainError(`cannot run cargo (${toolchain.cargo}): ${String(error)}; run \`bash scripts/setup-toolchain.sh\``);
+  const located = await execa(
+    toolchain.cargo,
+    ['locate-project', '--workspace', '--message-format', 'plain'],
+    {
+      cwd: dir,
+      env,
+      reject: false,
+    },
+  ).catch((error: unknown) => {
+    throw new ToolchainError(
+      `cannot run cargo (${toolchain.cargo}): ${String(error)}; run \`bash scripts/setup-toolchain.sh\``,
+    );
   });
   if (located.exitCode !== 0) {
     throw new CargoBuildError(
@@ -127,9 +134,13 @@ export async function cargoBuild(
   const result = await child;
   if (result.exitCode !== 0 || finished === false) {
     if (result.failed && result.exitCode === undefined) {
-      throw new ToolchainError(`cannot run cargo (${toolchain.cargo}): ${result.message}; run \`bash scripts/setup-toolchain.sh\``);
+      throw new ToolchainError(
+        `cannot run cargo (${toolchain.cargo}): ${result.message}; run \`bash scripts/setup-toolchain.sh\``,
+      );
     }
-    throw new CargoBuildError(`cargo build failed (exit code ${String(result.exitCode)}); see cargo's messages above`);
+    throw new CargoBuildError(
+      `cargo build failed (exit code ${String(result.exitCode)}); see cargo's messages above`,
+    );
   }
   return artifacts;
 }

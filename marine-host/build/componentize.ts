@@ -28,23 +28,33 @@ function adapter(): Promise<Uint8Array> {
 
 function message(error: unknown): string {
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'payload' in error) return String((error as { payload: unknown }).payload);
+  if (typeof error === 'object' && error !== null && 'payload' in error)
+    return String((error as { payload: unknown }).payload);
   return String(error);
 }
 
 /** Embeds `wit` (world `world`) into a core module and makes a component of it. */
-export async function componentize(core: Uint8Array, wit: string, world: string, moduleName: string): Promise<Uint8Array> {
+export async function componentize(
+  core: Uint8Array,
+  wit: string,
+  world: string,
+  moduleName: string,
+): Promise<Uint8Array> {
   const { componentEmbed, componentNew } = await wasmTools();
   let embedded: Uint8Array;
   try {
     embedded = await componentEmbed({ binary: core, witSource: wit, world });
   } catch (error) {
-    throw new ComponentizeError(`module ${moduleName}: wasm-tools embed rejected the generated WIT: ${message(error)}\n--- WIT ---\n${wit}`);
+    throw new ComponentizeError(
+      `module ${moduleName}: wasm-tools embed rejected the generated WIT: ${message(error)}\n--- WIT ---\n${wit}`,
+    );
   }
   try {
     return await componentNew(embedded, [[WASI_PREVIEW1, await adapter()]]);
   } catch (error) {
-    throw new ComponentizeError(`module ${moduleName}: wasm-tools component new rejected the module: ${message(error)}`);
+    throw new ComponentizeError(
+      `module ${moduleName}: wasm-tools component new rejected the module: ${message(error)}`,
+    );
   }
 }
 

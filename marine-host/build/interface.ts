@@ -23,7 +23,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function parseTy(value: unknown, where: string): Ty {
   if (typeof value === 'string') {
     if (isScalar(value)) return value;
-    throw new InterfaceError(`${where}: expected a type, found unknown scalar ${JSON.stringify(value)}`);
+    throw new InterfaceError(
+      `${where}: expected a type, found unknown scalar ${JSON.stringify(value)}`,
+    );
   }
   if (isObject(value)) {
     const keys = Object.keys(value);
@@ -42,18 +44,23 @@ function parseTy(value: unknown, where: string): Ty {
 function parseString(entry: Record<string, unknown>, key: string, where: string): string {
   const value = entry[key];
   if (typeof value !== 'string' || value.length === 0) {
-    throw new InterfaceError(`${where}: expected a non-empty string in "${key}", found ${JSON.stringify(value)}`);
+    throw new InterfaceError(
+      `${where}: expected a non-empty string in "${key}", found ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
 
 function parseNamed(value: unknown, key: string, where: string): NamedTy[] {
   if (!Array.isArray(value)) {
-    throw new InterfaceError(`${where}: expected an array in "${key}", found ${JSON.stringify(value)}`);
+    throw new InterfaceError(
+      `${where}: expected an array in "${key}", found ${JSON.stringify(value)}`,
+    );
   }
   return value.map((item: unknown, index) => {
     const at = `${where}.${key}[${index}]`;
-    if (!isObject(item)) throw new InterfaceError(`${at}: expected {"name","type"}, found ${JSON.stringify(item)}`);
+    if (!isObject(item))
+      throw new InterfaceError(`${at}: expected {"name","type"}, found ${JSON.stringify(item)}`);
     return { name: parseString(item, 'name', at), type: parseTy(item['type'], at) };
   });
 }
@@ -69,9 +76,12 @@ export function parseEntry(json: string, where: string): InterfaceEntry {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new InterfaceError(`${where}: expected a JSON object, found ${JSON.stringify(json.slice(0, 80))} (${String(error)})`);
+    throw new InterfaceError(
+      `${where}: expected a JSON object, found ${JSON.stringify(json.slice(0, 80))} (${String(error)})`,
+    );
   }
-  if (!isObject(value)) throw new InterfaceError(`${where}: expected a JSON object, found ${json.slice(0, 80)}`);
+  if (!isObject(value))
+    throw new InterfaceError(`${where}: expected a JSON object, found ${json.slice(0, 80)}`);
   const kind = value['kind'];
   switch (kind) {
     case 'function': {
@@ -87,7 +97,11 @@ export function parseEntry(json: string, where: string): InterfaceEntry {
     }
     case 'record': {
       const name = parseString(value, 'name', where);
-      return { kind, name, fields: parseNamed(value['fields'], 'fields', `${where} (record ${name})`) };
+      return {
+        kind,
+        name,
+        fields: parseNamed(value['fields'], 'fields', `${where} (record ${name})`),
+      };
     }
     case 'import': {
       const module = parseString(value, 'module', where);
@@ -177,7 +191,9 @@ function checkRecords(iface: ModuleInterface, moduleName: string): void {
   }
   for (const r of iface.records.values()) {
     if (r.fields.length === 0) {
-      throw new InterfaceError(`module ${moduleName}: record ${r.name} has no fields; WIT records need at least one`);
+      throw new InterfaceError(
+        `module ${moduleName}: record ${r.name} has no fields; WIT records need at least one`,
+      );
     }
     r.fields.forEach((field) => check(field.type, `record ${r.name}, field ${field.name}`));
   }
@@ -193,14 +209,18 @@ function checkRecords(iface: ModuleInterface, moduleName: string): void {
     }
     state.set(name, 'visiting');
     const record = iface.records.get(name);
-    for (const field of record?.fields ?? []) forEachTy(field.type, (inner) => visit(inner, [...path, name]));
+    for (const field of record?.fields ?? [])
+      forEachTy(field.type, (inner) => visit(inner, [...path, name]));
     state.set(name, 'done');
   };
   for (const name of iface.records.keys()) visit(name, []);
 }
 
 /** Names of the records a list of types needs, transitively, in dependency order (inner first). */
-export function recordsUsedBy(types: readonly Ty[], records: ReadonlyMap<string, RecordEntry>): RecordEntry[] {
+export function recordsUsedBy(
+  types: readonly Ty[],
+  records: ReadonlyMap<string, RecordEntry>,
+): RecordEntry[] {
   const order: RecordEntry[] = [];
   const seen = new Set<string>();
   const visit = (name: string): void => {

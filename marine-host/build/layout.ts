@@ -146,7 +146,10 @@ export class Layouts {
     if ('option' in ty) {
       // A variant with one payload case: the discriminant, then the payload's own flat values
       // (no type joining is needed with a single case).
-      return [{ offset: base, kind: 'u8' }, ...this.leaves(ty.option, base + this.optionPayloadOffset(ty.option))];
+      return [
+        { offset: base, kind: 'u8' },
+        ...this.leaves(ty.option, base + this.optionPayloadOffset(ty.option)),
+      ];
     }
     const entry = this.#records.get(ty.record);
     if (entry === undefined) throw new Error(`layout: unknown record ${ty.record}`);

@@ -68,7 +68,9 @@ export function kebabName(name: string, what: string): string {
   if (parts === null || label === undefined || !parts.every((p) => /^[a-z][a-z0-9]*$/.test(p))) {
     throw new WitNameError(
       `${what}: the name ${JSON.stringify(name)} cannot be a WIT identifier: expected words of a letter followed by letters or digits, separated by single underscores (e.g. "get_user", "UserRecord"); found ${
-        parts === null ? 'an empty word (leading, trailing or doubled underscore)' : `the words ${JSON.stringify(parts)}`
+        parts === null
+          ? 'an empty word (leading, trailing or doubled underscore)'
+          : `the words ${JSON.stringify(parts)}`
       }. Rename the item.`,
     );
   }
@@ -82,13 +84,19 @@ export function witIdent(name: string, what: string): string {
 }
 
 /** Throws when two Rust names map to the same WIT label in one scope. */
-export function checkUnique(names: readonly string[], scope: string): void {
+export function checkUnique(
+  names: readonly string[],
+  scope: string,
+  what: (name: string) => string = () => scope,
+): void {
   const seen = new Map<string, string>();
   for (const name of names) {
-    const label = kebabName(name, scope);
+    const label = kebabName(name, what(name));
     const other = seen.get(label);
     if (other !== undefined && other !== name) {
-      throw new WitNameError(`${scope}: ${JSON.stringify(other)} and ${JSON.stringify(name)} both become the WIT name "${label}"; rename one`);
+      throw new WitNameError(
+        `${scope}: ${JSON.stringify(other)} and ${JSON.stringify(name)} both become the WIT name "${label}"; rename one`,
+      );
     }
     seen.set(label, name);
   }

@@ -36,7 +36,12 @@ export interface RewriteResult {
   readonly notes: readonly string[];
 }
 
-const CORE: Record<CoreType, number> = { i32: ValType.i32, i64: ValType.i64, f32: ValType.f32, f64: ValType.f64 };
+const CORE: Record<CoreType, number> = {
+  i32: ValType.i32,
+  i64: ValType.i64,
+  f32: ValType.f32,
+  f64: ValType.f64,
+};
 
 function sameType(a: FuncType, b: FuncType): boolean {
   return (
@@ -48,7 +53,8 @@ function sameType(a: FuncType, b: FuncType): boolean {
 }
 
 function typeText(t: FuncType): string {
-  const name = (b: number): string => Object.entries(ValType).find(([, v]) => v === b)?.[0] ?? `0x${b.toString(16)}`;
+  const name = (b: number): string =>
+    Object.entries(ValType).find(([, v]) => v === b)?.[0] ?? `0x${b.toString(16)}`;
   return `(${t.params.map(name).join(', ')}) -> (${t.results.map(name).join(', ')})`;
 }
 
@@ -62,7 +68,11 @@ interface FlatPlan {
   readonly result: Leaf | null | 'pointer';
 }
 
-function plan(layouts: Layouts, params: FunctionEntry['params'], result: FunctionEntry['result']): FlatPlan {
+function plan(
+  layouts: Layouts,
+  params: FunctionEntry['params'],
+  result: FunctionEntry['result'],
+): FlatPlan {
   const types = params.map((p) => p.type);
   const tuple = layouts.tuple(types);
   const leaves = layouts.tupleLeaves(types);
@@ -111,7 +121,12 @@ function findFunctionExport(module: CoreModule, name: string): Export | undefine
   return module.exports.find((e) => e.name === name && e.kind === ExternKind.func);
 }
 
-function exportBody(p: FlatPlan, realloc: number | undefined, target: number, where: string): Uint8Array {
+function exportBody(
+  p: FlatPlan,
+  realloc: number | undefined,
+  target: number,
+  where: string,
+): Uint8Array {
   const params = p.paramLeaves === null ? 1 : p.paramLeaves.length;
   const b = new BodyBuilder(params);
   if (p.paramLeaves === null) {
@@ -120,10 +135,17 @@ function exportBody(p: FlatPlan, realloc: number | undefined, target: number, wh
     b.i32Const(0);
   } else {
     if (realloc === undefined) {
-      throw new WasmFormatError(`${where}: expected the module to export cabi_realloc (the SDK provides it), found none`);
+      throw new WasmFormatError(
+        `${where}: expected the module to export cabi_realloc (the SDK provides it), found none`,
+      );
     }
     const ptr = b.local();
-    b.i32Const(0).i32Const(0).i32Const(p.paramsAlign).i32Const(p.paramsSize).call(realloc).localSet(ptr);
+    b.i32Const(0)
+      .i32Const(0)
+      .i32Const(p.paramsAlign)
+      .i32Const(p.paramsSize)
+      .call(realloc)
+      .localSet(ptr);
     p.paramLeaves.forEach((leaf, i) => b.localGet(ptr).localGet(i).store(leaf.kind, leaf.offset));
     b.localGet(ptr);
   }
@@ -170,7 +192,9 @@ export function unwrapCommandExport(module: CoreModule, funcIndex: number): numb
     if (!r.done) return funcIndex;
     const inner = calls.filter((c) => {
       const t = module.types[functionTypeIndex(module, c)];
-      return c !== funcIndex && t !== undefined && sameType(t, ownType);
+      // Only a defined function can be the wrapped one: a shim's own body (a call to its raw
+      // import with the same two arguments) has the same shape as a wrapper.
+      return c !== funcIndex && c >= imported && t !== undefined && sameType(t, ownType);
     });
     return inner.length === 1 ? (inner[0] as number) : funcIndex;
   } catch {
@@ -185,7 +209,11 @@ const RAW_IMPORT_TYPE: FuncType = { params: [ValType.i32, ValType.i32], results:
 const KEPT_EXPORTS: ReadonlySet<string> = new Set(['memory', 'cabi_realloc', '_initialize']);
 
 /** Rewrites `bytes` (a core module built with the SDK) for the interface `iface`. */
-export function rewriteModule(bytes: Uint8Array, iface: ModuleInterface, moduleName: string): RewriteResult {
+export function rewriteModule(
+  bytes: Uint8Array,
+  iface: ModuleInterface,
+  moduleName: string,
+): RewriteResult {
   const where = `module ${moduleName}`;
   const module = parseModule(bytes, where);
   const layouts = new Layouts(iface.records);
@@ -212,7 +240,9 @@ export function rewriteModule(bytes: Uint8Array, iface: ModuleInterface, moduleN
     const index = addFunction(module, internType(module, exportType(p)), body);
     const witName = kebabName(f.name, `${where}, fn ${f.name}`);
     if (KEPT_EXPORTS.has(witName)) {
-      throw new WasmFormatError(`${where}: fn ${f.name} would be exported as "${witName}", a name the component needs for itself; rename it`);
+      throw new WasmFormatError(
+        `${where}: fn ${f.name} would be exported as "${witName}", a name the component needs for itself; rename it`,
+      );
     }
     newExports.push({ name: witName, kind: ExternKind.func, index });
   }
@@ -227,29 +257,39 @@ export function rewriteModule(bytes: Uint8Array, iface: ModuleInterface, moduleN
     );
     const shim = findFunctionExport(module, entry.shim);
     if (importIndex < 0) {
-      notes.push(`${entry.module}.${entry.link_name} is declared but never called; it is left out of the WIT`);
+      notes.push(
+        `${entry.module}.${entry.link_name} is declared but never called; it is left out of the WIT`,
+      );
       continue;
     }
     if (shim === undefined || shim.index < importedCount) {
-      throw new WasmFormatError(`${at}: expected the shim export ${entry.shim} (a defined function), found none`);
+      throw new WasmFormatError(
+        `${at}: expected the shim export ${entry.shim} (a defined function), found none`,
+      );
     }
     const shimIndex = unwrapCommandExport(module, shim.index);
     const shimType = module.types[module.functions[shimIndex - importedCount] ?? -1];
     if (shimType === undefined || !sameType(shimType, RAW_IMPORT_TYPE)) {
-      throw new WasmFormatError(`${at}: expected ${entry.shim} to have type ${typeText(RAW_IMPORT_TYPE)}, found ${shimType ? typeText(shimType) : 'no type'}`);
+      throw new WasmFormatError(
+        `${at}: expected ${entry.shim} to have type ${typeText(RAW_IMPORT_TYPE)}, found ${shimType ? typeText(shimType) : 'no type'}`,
+      );
     }
     const p = plan(layouts, entry.params, entry.result);
     const flat = importType(p);
     const previous = rewrittenImports.get(importIndex);
     if (previous !== undefined) {
       if (!sameType(previous, flat)) {
-        throw new WasmFormatError(`${at}: imported twice with different signatures (${typeText(previous)} and ${typeText(flat)})`);
+        throw new WasmFormatError(
+          `${at}: imported twice with different signatures (${typeText(previous)} and ${typeText(flat)})`,
+        );
       }
     } else {
       const imp = module.imports[importIndex];
       const rawType = imp === undefined ? undefined : module.types[imp.typeIndex];
       if (imp === undefined || rawType === undefined || !sameType(rawType, RAW_IMPORT_TYPE)) {
-        throw new WasmFormatError(`${at}: expected the raw import to have type ${typeText(RAW_IMPORT_TYPE)}, found ${rawType ? typeText(rawType) : 'no type'}`);
+        throw new WasmFormatError(
+          `${at}: expected the raw import to have type ${typeText(RAW_IMPORT_TYPE)}, found ${rawType ? typeText(rawType) : 'no type'}`,
+        );
       }
       imp.typeIndex = internType(module, flat);
       imp.module = kebabName(entry.module, `${where}, import module ${entry.module}`);
@@ -258,7 +298,9 @@ export function rewriteModule(bytes: Uint8Array, iface: ModuleInterface, moduleN
       used.push(entry);
     }
     // The import's function index is its position among function imports.
-    const funcIndex = module.imports.slice(0, importIndex).filter((i) => i.kind === ExternKind.func).length;
+    const funcIndex = module.imports
+      .slice(0, importIndex)
+      .filter((i) => i.kind === ExternKind.func).length;
     module.code[shimIndex - importedCount] = shimBody(p, funcIndex);
     handledImports.add(importIndex);
   }
@@ -272,14 +314,20 @@ export function rewriteModule(bytes: Uint8Array, iface: ModuleInterface, moduleN
 
   const dropped = module.exports.filter((e) => !KEPT_EXPORTS.has(e.name));
   module.exports = [...module.exports.filter((e) => KEPT_EXPORTS.has(e.name)), ...newExports];
-  const droppedUser = dropped.filter((e) => !/^(__marine_|_start$|main$|__heap_base$|__data_end$|__indirect_function_table$)/.test(e.name));
+  const droppedUser = dropped.filter(
+    (e) =>
+      !/^(__marine_|_start$|main$|__heap_base$|__data_end$|__indirect_function_table$)/.test(
+        e.name,
+      ),
+  );
   if (droppedUser.length > 0) {
     notes.push(`exports without #[marine] dropped: ${droppedUser.map((e) => e.name).join(', ')}`);
   }
 
   // DWARF refers to code offsets that replaced bodies shift; the interface now lives in the WIT.
   module.sections = module.sections.filter(
-    (s) => s.id !== SectionId.custom || !(s.name?.startsWith('.debug') || s.name === INTERFACE_SECTION),
+    (s) =>
+      s.id !== SectionId.custom || !(s.name?.startsWith('.debug') || s.name === INTERFACE_SECTION),
   );
   return { binary: encodeModule(module), usedImports: used, notes };
 }

@@ -25,7 +25,10 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'scripts', 'setup-toolchain.sh'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new ToolchainError('cannot find scripts/setup-toolchain.sh above ' + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new ToolchainError(
+        'cannot find scripts/setup-toolchain.sh above ' + fileURLToPath(import.meta.url),
+      );
     dir = parent;
   }
 }
@@ -37,8 +40,8 @@ export function toolchainEnvPath(root = packageRoot()): string {
 
 const MISSING =
   'No Rust toolchain that can build wasm32-wasi service modules is set up. Run `bash scripts/setup-toolchain.sh` ' +
-  '(from the marine-ts checkout) — it finds a rustup toolchain with the wasm32-wasip1 target or Debian\'s rustc with ' +
-  'libstd-rust-dev-wasm32, installs Debian\'s packages when run as root on Debian, and otherwise prints exactly what to install.';
+  "(from the marine-ts checkout) — it finds a rustup toolchain with the wasm32-wasip1 target or Debian's rustc with " +
+  "libstd-rust-dev-wasm32, installs Debian's packages when run as root on Debian, and otherwise prints exactly what to install.";
 
 function parseEnv(text: string): Map<string, string> {
   const values = new Map<string, string>();
@@ -64,7 +67,9 @@ async function readDecision(path: string): Promise<Toolchain | undefined> {
 }
 
 /** The recorded toolchain; runs the set-up script first when there is no usable record. */
-export async function loadToolchain(options: { readonly log?: (line: string) => void } = {}): Promise<Toolchain> {
+export async function loadToolchain(
+  options: { readonly log?: (line: string) => void } = {},
+): Promise<Toolchain> {
   const root = packageRoot();
   const path = toolchainEnvPath(root);
   const recorded = await readDecision(path);

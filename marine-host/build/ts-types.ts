@@ -44,13 +44,27 @@ export function tsType(ty: Ty): string {
   return pascalCase(ty.record);
 }
 
+// Words TypeScript does not accept as parameter names (Rust allows them as identifiers).
+const TS_RESERVED: ReadonlySet<string> = new Set(
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with implements interface let package private protected public static yield'.split(
+    ' ',
+  ),
+);
+
+const paramName = (name: string): string =>
+  TS_RESERVED.has(camelCase(name)) ? `${camelCase(name)}_` : camelCase(name);
+
 function signature(name: string, params: readonly NamedTy[], result: Ty | null): string {
-  const ps = params.map((p) => `${camelCase(p.name)}: ${tsType(p.type)}`).join(', ');
+  const ps = params.map((p) => `${paramName(p.name)}: ${tsType(p.type)}`).join(', ');
   return `${camelCase(name)}(${ps}): ${result === null ? 'void' : tsType(result)};`;
 }
 
 /** Generates `<module>.d.ts`: record interfaces, the exports interface and the imports the host supplies. */
-export function generateTsTypes(moduleName: string, iface: ModuleInterface, imports: readonly ImportEntry[]): string {
+export function generateTsTypes(
+  moduleName: string,
+  iface: ModuleInterface,
+  imports: readonly ImportEntry[],
+): string {
   const all = [...iface.functions, ...imports].flatMap((f) => [
     ...f.params.map((p) => p.type),
     ...(f.result === null ? [] : [f.result]),
@@ -63,15 +77,21 @@ export function generateTsTypes(moduleName: string, iface: ModuleInterface, impo
   ];
   for (const record of recordsUsedBy(all, iface.records)) {
     lines.push(`/** Record ${record.name}. */`, `export interface ${pascalCase(record.name)} {`);
-    for (const field of record.fields) lines.push(`  ${camelCase(field.name)}: ${tsType(field.type)};`);
+    for (const field of record.fields)
+      lines.push(`  ${camelCase(field.name)}: ${tsType(field.type)};`);
     lines.push('}', '');
   }
-  lines.push(`/** Functions module ${moduleName} exports. */`, `export interface ${service}Exports {`);
+  lines.push(
+    `/** Functions module ${moduleName} exports. */`,
+    `export interface ${service}Exports {`,
+  );
   for (const f of iface.functions) lines.push(`  ${signature(f.name, f.params, f.result)}`);
   lines.push('}', '');
   const byModule = new Map<string, ImportEntry[]>();
   for (const i of imports) byModule.set(i.module, [...(byModule.get(i.module) ?? []), i]);
-  lines.push(`/** Non-WASI imports of module ${moduleName}, keyed as jco's instantiate() expects them. */`);
+  lines.push(
+    `/** Non-WASI imports of module ${moduleName}, keyed as jco's instantiate() expects them. */`,
+  );
   lines.push(`export interface ${service}Imports {`);
   for (const [module, entries] of byModule) {
     lines.push(`  '${kebabName(module, `import module ${module}`)}': {`);

@@ -2,21 +2,11 @@
 
 /** A scalar type name as written in interface entries. */
 export type ScalarTy =
-  | 'bool'
-  | 'u8'
-  | 'u16'
-  | 'u32'
-  | 'u64'
-  | 'i8'
-  | 'i16'
-  | 'i32'
-  | 'i64'
-  | 'f32'
-  | 'f64'
-  | 'string';
+  'bool' | 'u8' | 'u16' | 'u32' | 'u64' | 'i8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64' | 'string';
 
 /** A value type of an interface entry: a scalar, a list, an option or a named record. */
-export type Ty = ScalarTy | { readonly list: Ty } | { readonly option: Ty } | { readonly record: string };
+export type Ty =
+  ScalarTy | { readonly list: Ty } | { readonly option: Ty } | { readonly record: string };
 
 /** A named parameter or record field. */
 export interface NamedTy {

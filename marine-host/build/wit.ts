@@ -29,18 +29,26 @@ function funcSig(params: readonly NamedTy[], result: Ty | null, what: string): s
   checkUnique(
     params.map((p) => p.name),
     `${what} parameters`,
+    (n) => `${what}, parameter ${n}`,
   );
-  const ps = params.map((p) => `${witIdent(p.name, `${what}, parameter ${p.name}`)}: ${witType(p.type)}`).join(', ');
+  const ps = params
+    .map((p) => `${witIdent(p.name, `${what}, parameter ${p.name}`)}: ${witType(p.type)}`)
+    .join(', ');
   return `func(${ps})${result === null ? '' : ` -> ${witType(result)}`}`;
 }
 
 function typesOf(items: readonly { params: readonly NamedTy[]; result: Ty | null }[]): Ty[] {
-  return items.flatMap((i) => [...i.params.map((p) => p.type), ...(i.result === null ? [] : [i.result])]);
+  return items.flatMap((i) => [
+    ...i.params.map((p) => p.type),
+    ...(i.result === null ? [] : [i.result]),
+  ]);
 }
 
 function useLine(records: readonly RecordEntry[], indent: string): string[] {
   if (records.length === 0) return [];
-  return [`${indent}use types.{${records.map((r) => witIdent(r.name, `record ${r.name}`)).join(', ')}};`];
+  return [
+    `${indent}use types.{${records.map((r) => witIdent(r.name, `record ${r.name}`)).join(', ')}};`,
+  ];
 }
 
 /** The WIT package name of a module, e.g. `marine:url-downloader`. */
@@ -54,7 +62,11 @@ export function witWorld(moduleName: string): string {
 }
 
 /** Generates the WIT source of a module; `imports` are the imports the module really uses. */
-export function generateWit(moduleName: string, iface: ModuleInterface, imports: readonly ImportEntry[]): string {
+export function generateWit(
+  moduleName: string,
+  iface: ModuleInterface,
+  imports: readonly ImportEntry[],
+): string {
   const where = `module ${moduleName}`;
   const world = witWorld(moduleName);
   const exportTypes = typesOf(iface.functions);
@@ -62,10 +74,12 @@ export function generateWit(moduleName: string, iface: ModuleInterface, imports:
   checkUnique(
     allRecords.map((r) => r.name),
     `${where}: records`,
+    (n) => `${where}: record ${n}`,
   );
   checkUnique(
     iface.functions.map((f) => f.name),
     `${where}: exported functions`,
+    (n) => `${where}: fn ${n}`,
   );
   const lines: string[] = [`package ${witPackage(moduleName)};`, ''];
   if (allRecords.length > 0) {
@@ -74,11 +88,14 @@ export function generateWit(moduleName: string, iface: ModuleInterface, imports:
       checkUnique(
         r.fields.map((f) => f.name),
         `${where}: record ${r.name} fields`,
+        (n) => `${where}: record ${r.name}, field ${n}`,
       );
       if (index > 0) lines.push('');
       lines.push(`  record ${witIdent(r.name, `${where}: record ${r.name}`)} {`);
       for (const f of r.fields) {
-        lines.push(`    ${witIdent(f.name, `${where}: record ${r.name}, field ${f.name}`)}: ${witType(f.type)},`);
+        lines.push(
+          `    ${witIdent(f.name, `${where}: record ${r.name}, field ${f.name}`)}: ${witType(f.type)},`,
+        );
       }
       lines.push('  }');
     });
@@ -88,11 +105,16 @@ export function generateWit(moduleName: string, iface: ModuleInterface, imports:
   lines.push(...useLine(recordsUsedBy(exportTypes, iface.records), '  '));
   const byModule = new Map<string, ImportEntry[]>();
   for (const i of imports) byModule.set(i.module, [...(byModule.get(i.module) ?? []), i]);
-  checkUnique([...byModule.keys()], `${where}: imported modules`);
+  checkUnique(
+    [...byModule.keys()],
+    `${where}: imported modules`,
+    (n) => `${where}: imported module ${n}`,
+  );
   for (const [module, entries] of byModule) {
     checkUnique(
       entries.map((e) => e.link_name),
       `${where}: functions imported from ${module}`,
+      (n) => `${where}: import ${module}.${n}`,
     );
     lines.push(`  import ${witIdent(module, `${where}: imported module ${module}`)}: interface {`);
     lines.push(...useLine(recordsUsedBy(typesOf(entries), iface.records), '    '));

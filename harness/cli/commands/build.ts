@@ -34,7 +34,9 @@ Examples:
 export function register(program: Command): void {
   program
     .command('build')
-    .description('build Rust service crates into Wasm components with WIT, Aqua, TS types and jco bindings')
+    .description(
+      'build Rust service crates into Wasm components with WIT, Aqua, TS types and jco bindings',
+    )
     .argument('[path]', 'crate or workspace directory (or Cargo.toml)', '.')
     .option('--release', "use cargo's release profile")
     .option('--out <dir>', 'output directory (default: <workspace root>/artifacts)')
@@ -44,7 +46,9 @@ export function register(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (path: string, options: BuildCommandOptions) => {
       if (options.instantiation !== 'async' && options.instantiation !== 'sync') {
-        throw new Error(`--instantiation: expected "async" or "sync", found ${JSON.stringify(options.instantiation)}`);
+        throw new Error(
+          `--instantiation: expected "async" or "sync", found ${JSON.stringify(options.instantiation)}`,
+        );
       }
       const result = await buildServices({
         path: resolve(path),

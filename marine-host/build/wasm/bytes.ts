@@ -50,7 +50,8 @@ export class ByteReader {
   }
 
   take(length: number): Uint8Array {
-    if (this.pos + length > this.end) this.fail(`${length} more bytes, found ${this.end - this.pos}`);
+    if (this.pos + length > this.end)
+      this.fail(`${length} more bytes, found ${this.end - this.pos}`);
     const slice = this.bytes.subarray(this.pos, this.pos + length);
     this.pos += length;
     return slice;

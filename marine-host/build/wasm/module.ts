@@ -23,7 +23,15 @@ export const SectionId = {
 } as const;
 
 /** A core value type, by its binary encoding. */
-export const ValType = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f } as const;
+export const ValType = {
+  i32: 0x7f,
+  i64: 0x7e,
+  f32: 0x7d,
+  f64: 0x7c,
+  v128: 0x7b,
+  funcref: 0x70,
+  externref: 0x6f,
+} as const;
 
 const VALTYPE_BYTES: ReadonlySet<number> = new Set(Object.values(ValType));
 
@@ -79,12 +87,17 @@ const VERSION = [0x01, 0x00, 0x00, 0x00];
 
 /** Whether the bytes start like a core module (not a component). */
 export function isCoreModule(bytes: Uint8Array): boolean {
-  return bytes.length >= 8 && MAGIC.every((b, i) => bytes[i] === b) && VERSION.every((b, i) => bytes[4 + i] === b);
+  return (
+    bytes.length >= 8 &&
+    MAGIC.every((b, i) => bytes[i] === b) &&
+    VERSION.every((b, i) => bytes[4 + i] === b)
+  );
 }
 
 function readValType(r: ByteReader): number {
   const byte = r.u8();
-  if (!VALTYPE_BYTES.has(byte)) r.fail(`a value type (i32/i64/f32/f64/v128/funcref/externref), found 0x${byte.toString(16)}`);
+  if (!VALTYPE_BYTES.has(byte))
+    r.fail(`a value type (i32/i64/f32/f64/v128/funcref/externref), found 0x${byte.toString(16)}`);
   return byte;
 }
 
@@ -97,10 +110,19 @@ function readLimits(r: ByteReader): void {
 /** Parses a core module; `where` names it in errors. */
 export function parseModule(bytes: Uint8Array, where: string): CoreModule {
   if (!isCoreModule(bytes)) {
-    throw new WasmFormatError(`${where}: expected a core Wasm module (\\0asm version 1), found other bytes`);
+    throw new WasmFormatError(
+      `${where}: expected a core Wasm module (\\0asm version 1), found other bytes`,
+    );
   }
   const r = new ByteReader(bytes, where, 8);
-  const module: CoreModule = { sections: [], types: [], imports: [], functions: [], exports: [], code: [] };
+  const module: CoreModule = {
+    sections: [],
+    types: [],
+    imports: [],
+    functions: [],
+    exports: [],
+    code: [],
+  };
   while (!r.done) {
     const id = r.u8();
     const size = r.u32();
@@ -115,7 +137,10 @@ export function parseModule(bytes: Uint8Array, where: string): CoreModule {
       case SectionId.type:
         for (let n = s.u32(); n > 0; n--) {
           const form = s.u8();
-          if (form !== 0x60) s.fail(`a function type (0x60), found 0x${form.toString(16)} (GC types are not supported)`);
+          if (form !== 0x60)
+            s.fail(
+              `a function type (0x60), found 0x${form.toString(16)} (GC types are not supported)`,
+            );
           const params = Array.from({ length: s.u32() }, () => readValType(s));
           const results = Array.from({ length: s.u32() }, () => readValType(s));
           module.types.push({ params, results });
@@ -163,7 +188,8 @@ export function parseModule(bytes: Uint8Array, where: string): CoreModule {
         for (let n = s.u32(); n > 0; n--) module.functions.push(s.u32());
         break;
       case SectionId.export:
-        for (let n = s.u32(); n > 0; n--) module.exports.push({ name: s.name(), kind: s.u8(), index: s.u32() });
+        for (let n = s.u32(); n > 0; n--)
+          module.exports.push({ name: s.name(), kind: s.u8(), index: s.u32() });
         break;
       case SectionId.code:
         for (let n = s.u32(); n > 0; n--) module.code.push(s.take(s.u32()));
