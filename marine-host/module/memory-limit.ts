@@ -1,0 +1,105 @@
+// Enforces a memory cap for real: the core modules' own memories get a maximum (in 64 KiB pages)
+// written into their memory section before compilation, so `memory.grow` past the cap fails
+// inside the guest (Rust then aborts with an allocation failure) instead of exhausting the host.
+
+function readLeb(bytes: Uint8Array, at: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let pos = at;
+  for (;;) {
+    const byte = bytes[pos] ?? 0;
+    pos += 1;
+    result += (byte & 0x7f) * 2 ** shift;
+    if ((byte & 0x80) === 0) return [result, pos];
+    shift += 7;
+  }
+}
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  do {
+    let byte = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) byte |= 0x80;
+    out.push(byte);
+  } while (v > 0);
+  return out;
+}
+
+/** Pages (64 KiB) the module's own memories start with, summed. */
+export function initialMemoryPages(bytes: Uint8Array): number {
+  let pages = 0;
+  forEachMemory(bytes, (_flags, min) => {
+    pages += min;
+  });
+  return pages;
+}
+
+function forEachMemory(bytes: Uint8Array, visit: (flags: number, min: number, max: number | undefined) => void): void {
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at] ?? 0;
+    const [size, body] = readLeb(bytes, at + 1);
+    if (id === 5) {
+      let [count, pos] = readLeb(bytes, body);
+      while (count > 0) {
+        const flags = bytes[pos] ?? 0;
+        const [min, p1] = readLeb(bytes, pos + 1);
+        pos = p1;
+        let max: number | undefined;
+        if (flags & 1) {
+          const [m, p2] = readLeb(bytes, pos);
+          max = m;
+          pos = p2;
+        }
+        visit(flags, min, max);
+        count -= 1;
+      }
+    }
+    at = body + size;
+  }
+}
+
+/**
+ * Returns the module bytes with every memory it defines capped at `maxPages` (keeping a lower
+ * existing maximum). Memory64 and shared memories are left alone. Imported memories are not
+ * touched: they belong to the module that defines them.
+ */
+export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
+  const out: number[] = Array.from(bytes.subarray(0, 8));
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at] ?? 0;
+    const [size, body] = readLeb(bytes, at + 1);
+    const end = body + size;
+    if (id !== 5) {
+      for (let i = at; i < end; i += 1) out.push(bytes[i] ?? 0);
+      at = end;
+      continue;
+    }
+    let [count, pos] = readLeb(bytes, body);
+    const section: number[] = leb(count);
+    while (count > 0) {
+      const flags = bytes[pos] ?? 0;
+      const [min, p1] = readLeb(bytes, pos + 1);
+      pos = p1;
+      let max: number | undefined;
+      if (flags & 1) {
+        const [m, p2] = readLeb(bytes, pos);
+        max = m;
+        pos = p2;
+      }
+      if (flags & ~1) {
+        section.push(flags, ...leb(min), ...(max !== undefined ? leb(max) : []));
+      } else {
+        const cap = Math.max(min, max === undefined ? maxPages : Math.min(max, maxPages));
+        section.push(1, ...leb(min), ...leb(cap));
+      }
+      count -= 1;
+    }
+    out.push(5, ...leb(section.length), ...section);
+    at = end;
+  }
+  return Uint8Array.from(out);
+}

@@ -1,0 +1,23 @@
+// Public surface of services: load, call, interface, validation.
+export { Service, loadService, facadeFunctions, type ServiceOptions, type CallOptions, type CallArgs } from './service.js';
+export { checkService, planService, type ServicePlan, type PlannedModule } from './plan.js';
+export { buildInterface, renderAqua, renderInterfaceText, type ServiceInterface, type FunctionSignature, type RecordType } from './interface.js';
+export { parseJson, stringifyJson, type JsonValue } from './json.js';
+export { fromJson, toJson, aquaTypeName } from './values.js';
+export type { LogRecord } from './runtime.js';
+export { MOUNTED_BINARY_KILLED, MOUNTED_BINARY_SPAWN_FAILED } from './runtime.js';
+export {
+  checkTetraplets,
+  completeCallParameters,
+  parseTetrapletPolicy,
+  type CallParameters,
+  type CallParametersInput,
+  type ParticleParameters,
+  type SecurityTetraplet,
+  type TetrapletPolicy,
+  type FunctionPolicy,
+  type ArgumentRequirement,
+} from '../tetraplets.js';
+export * from '../errors.js';
+export { inspectModule, moduleKind, witName, type ModuleInfo, type ModuleKind } from '../module/module-info.js';
+export { parseWit, witTypeText, type WitWorld, type WitType, type WitFunction } from '../module/wit.js';

@@ -1,0 +1,392 @@
+// A service as the host runs it: validated config → plan (links and effects checked) → a worker
+// thread running its modules. Calls are queued and run one at a time, in order; each has a time
+// limit. A runaway call is stopped by terminating the worker, which is then started again, so a
+// guest can never take the host down. Arguments are converted and tetraplets checked here, on
+// the host side, before anything reaches guest code.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { loadServiceConfig } from '../config/index.js';
+import type { ServiceConfig } from '../config/types.js';
+import { moduleCid } from '../config/cid.js';
+import { formatByteSize } from '../config/byte-size.js';
+import {
+  ArgumentError,
+  CallTimeoutError,
+  EffectNotGrantedError,
+  GuestTrapError,
+  LinkError,
+  MarineHostError,
+  MemoryLimitError,
+  NoSuchFunctionError,
+  ServiceClosedError,
+} from '../errors.js';
+import { snakeName, type ModuleInfo } from '../module/module-info.js';
+import type { WitFunction } from '../module/wit.js';
+import { checkTetraplets, completeCallParameters, type CallParametersInput, type TetrapletPolicy } from '../tetraplets.js';
+import { buildInterface, type ServiceInterface } from './interface.js';
+import type { JsonValue } from './json.js';
+import { checkService, type ServicePlan } from './plan.js';
+import type { LogRecord, RuntimeSpec } from './runtime.js';
+import { fromJson, toJson } from './values.js';
+import type { WorkerReply, WorkerRequest } from './worker.js';
+
+/** Options of a loaded service. */
+export interface ServiceOptions {
+  /** Service id given to the facade in call parameters (default: a random UUID). */
+  readonly serviceId?: string;
+  /** Peer id of the service's creator (its owner; used by `owner_only`). */
+  readonly owner?: string;
+  /** Host peer id (default `"local"`). */
+  readonly hostId?: string;
+  /** Default time limit of one call, ms (default 10 000). */
+  readonly callTimeoutMs?: number;
+  /** Time limit of one mounted binary run, ms (default 10 000). */
+  readonly binaryTimeoutMs?: number;
+  /** Tetraplet policy checked at ingress. */
+  readonly policy?: TetrapletPolicy;
+  /** Receives every log line of the service (guest stdout/stderr, logger). */
+  readonly onLog?: (record: LogRecord) => void;
+  /** `--modules-dir` for blueprints. */
+  readonly modulesDir?: string;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Time limit of this call, ms. */
+  readonly timeoutMs?: number;
+}
+
+/** Arguments of a call: positional (array), by name (object), none (null) or one bare value. */
+export type CallArgs = readonly unknown[] | Readonly<Record<string, unknown>> | null | undefined;
+
+const DEFAULT_TIMEOUT_MS = 10000;
+const LOG_KEEP = 1000;
+
+/** Finds jco bindings for a module, transpiling its component into a cache when it has none. */
+async function ensureBindings(info: ModuleInfo): Promise<string> {
+  if (info.bindings) return info.bindings;
+  const bytes = readFileSync(info.config.path);
+  const dir = join(tmpdir(), 'marine-ts-bindings', moduleCid(bytes));
+  const entry = join(dir, `${info.config.name}.mjs`);
+  if (existsSync(entry)) return entry;
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  const { files } = await transpileBytes(bytes, { name: info.config.name, instantiation: { tag: 'async' } });
+  for (const [file, content] of Object.entries(files)) {
+    const path = join(dir, file === `${info.config.name}.js` ? `${info.config.name}.mjs` : file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  return entry;
+}
+
+function spawnWorker(spec: RuntimeSpec): Worker {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const options = { workerData: { spec }, resourceLimits: { maxOldGenerationSizeMb: 512 }, stdout: true, stderr: true };
+  const built = join(here, 'worker.js');
+  if (existsSync(built)) return new Worker(built, options);
+  // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
+  // loader registered in-process by bin/marine.js).
+  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const source = pathToFileURL(join(here, 'worker.ts')).href;
+  const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
+  return new Worker(code, { ...options, eval: true });
+}
+
+interface Pending {
+  readonly id: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** A loaded service: call its facade functions, read its interface and log. */
+export class Service {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private pending: Pending | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+  private closed = false;
+  private readonly logRecords: LogRecord[] = [];
+  private readonly functions: Map<string, WitFunction>;
+  /** How many times the worker was (re)started. */
+  starts = 0;
+  /** Service id used in call parameters. */
+  readonly serviceId: string;
+
+  private constructor(
+    /** The plan the service runs. */
+    readonly plan: ServicePlan,
+    private readonly spec: RuntimeSpec,
+    private readonly options: ServiceOptions,
+  ) {
+    this.serviceId = options.serviceId ?? randomUUID();
+    this.functions = new Map([...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]));
+  }
+
+  /** Loads a service from a Config.toml / blueprint path or a validated config; link errors are thrown here. */
+  static async load(source: string | ServiceConfig, options: ServiceOptions = {}): Promise<Service> {
+    const config = typeof source === 'string' ? loadServiceConfig(source, options.modulesDir) : source;
+    const { plan, findings } = await checkService(config);
+    if (!plan) {
+      const errors = findings.filter((f) => f.severity === 'error');
+      const text = errors.map((f) => `${f.file}: ${f.field}: ${f.message}`).join('\n');
+      const effect = errors.every((f) => /does not grant/.test(f.message));
+      throw effect ? new EffectNotGrantedError(text) : new LinkError(text);
+    }
+    const modules = [];
+    for (const { info } of plan.modules) {
+      modules.push({
+        name: info.config.name,
+        witName: info.witName,
+        bindings: await ensureBindings(info),
+        moduleImports: [...info.imports.modules].map(([target, fns]) => [target, fns.map((f) => f.name)] as const),
+        hostApi: info.imports.hostApi,
+        mountedBinaries: info.imports.mountedBinaries.map((fn) => ({
+          fn,
+          path: (info.config.mountedBinaries[fn.name] ?? info.config.mountedBinaries[snakeName(fn.name)]) as string,
+        })),
+        envs: info.config.envs,
+        mappedDirs: info.config.mappedDirs,
+        loggerEnabled: info.config.loggerEnabled,
+        loggingMask: info.config.loggingMask,
+      });
+    }
+    const spec: RuntimeSpec = {
+      modules,
+      facade: plan.facade.info.config.name,
+      memoryLimit: config.totalMemoryLimit,
+      binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
+    const service = new Service(plan, spec, options);
+    await service.start();
+    return service;
+  }
+
+  /** The service's name (blueprint name or config directory). */
+  get name(): string {
+    return this.plan.config.name;
+  }
+
+  /** The facade's functions and records, shaped like Nox's `srv.get_interface`. */
+  getInterface(): ServiceInterface {
+    return buildInterface(this.plan.facade.info.exports.values());
+  }
+
+  /** The most recent log lines (guest stdout/stderr, logger records, host notes). */
+  logs(): readonly LogRecord[] {
+    return this.logRecords;
+  }
+
+  private record(record: LogRecord): void {
+    this.logRecords.push(record);
+    if (this.logRecords.length > LOG_KEEP) this.logRecords.splice(0, this.logRecords.length - LOG_KEEP);
+    this.options.onLog?.(record);
+  }
+
+  private start(): Promise<void> {
+    this.starts += 1;
+    const worker = spawnWorker(this.spec);
+    this.worker = worker;
+    // Worker stdout/stderr are not the guest's (those go through WASI); keep them out of the host's.
+    worker.stdout.resume();
+    worker.stderr.on('data', (chunk: Buffer) => this.record({ module: this.name, stream: 'host', text: chunk.toString('utf8').trimEnd() }));
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: WorkerReply) => {
+        switch (message.type) {
+          case 'ready':
+            resolve();
+            break;
+          case 'init-error':
+            reject(new LinkError(`service ${this.name}: instantiation failed: ${message.message}`));
+            break;
+          case 'log':
+            this.record(message.record);
+            break;
+          case 'result':
+          case 'error':
+            this.settle(message);
+            break;
+        }
+      });
+      worker.on('error', (error) => {
+        reject(error);
+        this.failWorker(worker, new MarineHostError(`service ${this.name}: worker failed: ${error.message}`));
+      });
+      worker.on('exit', (code) => {
+        reject(new MarineHostError(`service ${this.name}: worker exited with code ${code} while starting`));
+        this.failWorker(worker, new MarineHostError(`service ${this.name}: worker exited with code ${code}`));
+      });
+    });
+    // A failed start is reported to the caller that awaits it; keep it from being unhandled.
+    this.ready.catch(() => undefined);
+    return this.ready;
+  }
+
+  private failWorker(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(error);
+  }
+
+  private settle(message: WorkerReply & { type: 'result' | 'error' }): void {
+    const pending = this.pending;
+    if (!pending || pending.id !== message.id) return;
+    this.pending = undefined;
+    if (message.type === 'result') {
+      if (message.memory > this.spec.memoryLimit) {
+        pending.reject(
+          new MemoryLimitError(
+            `service ${this.name}: modules hold ${formatByteSize(message.memory)} of memory, over total_memory_limit ${formatByteSize(this.spec.memoryLimit)}; the service was restarted`,
+          ),
+        );
+        void this.restart();
+        return;
+      }
+      pending.resolve(message.value);
+      return;
+    }
+    const stderr = message.stderr.length > 0 ? `\nguest stderr:\n  ${message.stderr.join('\n  ')}` : '';
+    if (message.kind === 'oom') {
+      pending.reject(new MemoryLimitError(`service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`));
+    } else if (message.kind === 'trap' || message.kind === 'exit') {
+      pending.reject(new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`));
+    } else pending.reject(new MarineHostError(`service ${this.name}: ${message.message}${stderr}`));
+  }
+
+  private async restart(): Promise<void> {
+    const old = this.worker;
+    this.worker = undefined;
+    if (old) await old.terminate();
+    if (!this.closed) await this.start().catch(() => undefined);
+  }
+
+  /** Resolves a function name (snake_case or WIT kebab-case) to the facade function. */
+  private lookup(fn: string): WitFunction {
+    const found = this.functions.get(snakeName(fn));
+    if (!found) {
+      throw new NoSuchFunctionError(`service ${this.name}: the facade ${this.plan.facade.info.config.name} has no function ${JSON.stringify(fn)} (functions: ${[...this.functions.keys()].join(', ')})`);
+    }
+    return found;
+  }
+
+  /** Orders call arguments by parameter and converts them to the function's types. */
+  private convertArgs(name: string, fn: WitFunction, args: CallArgs): unknown[] {
+    const params = fn.params;
+    let positional: unknown[];
+    if (args === null || args === undefined) {
+      if (params.length !== 0) throw new ArgumentError(`function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found none`);
+      positional = [];
+    } else if (Array.isArray(args)) {
+      const list = args as readonly unknown[];
+      // Marine flattens a one-element array for a one-parameter function given its bare value.
+      positional = list.length !== params.length && params.length === 1 && params[0]?.type.kind !== 'list' ? [list] : [...list];
+      if (positional.length !== params.length) {
+        throw new ArgumentError(`function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found ${list.length}`);
+      }
+    } else if (typeof args === 'object' && !(args instanceof Uint8Array)) {
+      const obj = args as Readonly<Record<string, unknown>>;
+      const names = params.map((p) => snakeName(p.name));
+      for (const key of Object.keys(obj)) {
+        if (!names.includes(snakeName(key))) throw new ArgumentError(`function ${name}: no argument named ${JSON.stringify(key)} (arguments: ${names.join(', ') || 'none'})`);
+      }
+      positional = params.map((p) => {
+        const key = Object.keys(obj).find((k) => snakeName(k) === snakeName(p.name));
+        if (key === undefined) throw new ArgumentError(`function ${name}: argument ${snakeName(p.name)} is missing`);
+        return obj[key];
+      });
+    } else {
+      if (params.length !== 1) throw new ArgumentError(`function ${name}: expected ${params.length} argument(s), found one bare value`);
+      positional = [args];
+    }
+    return params.map((p, i) => fromJson(positional[i], p.type, `function ${name}: argument ${snakeName(p.name)}`));
+  }
+
+  /**
+   * Calls a facade function. Arguments are converted to its types and the tetraplets checked
+   * before any guest code runs; the result comes back as JSON (64-bit integers beyond 2^53 as bigint).
+   */
+  call(fn: string, args?: CallArgs, callParameters?: CallParametersInput, options: CallOptions = {}): Promise<JsonValue> {
+    if (this.closed) return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
+    let prepared: { wit: WitFunction; values: unknown[]; cp: unknown; name: string };
+    try {
+      const wit = this.lookup(fn);
+      const name = snakeName(wit.name);
+      const values = this.convertArgs(name, wit, args);
+      const cp = completeCallParameters(callParameters, wit.params.length, {
+        serviceId: this.serviceId,
+        hostId: this.options.hostId ?? 'local',
+        owner: this.options.owner ?? '',
+      });
+      checkTetraplets(
+        name,
+        wit.params.map((p) => snakeName(p.name)),
+        cp,
+        this.options.policy,
+      );
+      prepared = { wit, values, cp, name };
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const run = this.queue.then(() => this.run(prepared.wit, prepared.name, prepared.values, prepared.cp, options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(wit: WitFunction, name: string, values: unknown[], cp: unknown, timeoutMs: number): Promise<JsonValue> {
+    if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
+    if (!this.worker) await this.start();
+    await this.ready;
+    const worker = this.worker;
+    if (!worker) throw new MarineHostError(`service ${this.name}: worker is not running`);
+    const id = this.nextId++;
+    const result = await new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pending?.id !== id) return;
+        this.pending = undefined;
+        reject(new CallTimeoutError(`service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`));
+        void this.restart();
+      }, timeoutMs);
+      this.pending = {
+        id,
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      const request: WorkerRequest = { type: 'call', id, fn: wit.name, args: values, callParameters: cp };
+      worker.postMessage(request);
+    });
+    return wit.result ? toJson(result, wit.result) : null;
+  }
+
+  /** Stops the service; queued calls fail with ServiceClosedError. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
+    this.pending = undefined;
+    if (worker) await worker.terminate();
+  }
+}
+
+/** Loads a service from a Config.toml or blueprint path (see Service.load). */
+export function loadService(path: string, options: ServiceOptions = {}): Promise<Service> {
+  return Service.load(path, options);
+}
+
+/** The facade function a modules' module info exposes under a snake_case name. */
+export function facadeFunctions(plan: ServicePlan): string[] {
+  return [...plan.facade.info.exports.keys()].map(snakeName);
+}

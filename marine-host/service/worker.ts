@@ -1,0 +1,69 @@
+// Entry of a service's worker thread: instantiates the service and answers calls one at a time.
+// A trap poisons a component instance, so after any guest failure the modules are instantiated
+// again before the next call (compiled core modules are kept, so this is cheap).
+import { parentPort, workerData } from 'node:worker_threads';
+import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
+
+/** Messages the worker receives. */
+export type WorkerRequest = { type: 'call'; id: number; fn: string; args: unknown[]; callParameters: unknown };
+
+/** How a guest failure is classified for the host's error. */
+export type FailureKind = 'trap' | 'oom' | 'exit' | 'host';
+
+/** Messages the worker sends. */
+export type WorkerReply =
+  | { type: 'ready'; memory: number }
+  | { type: 'init-error'; message: string }
+  | { type: 'log'; record: LogRecord }
+  | { type: 'result'; id: number; value: unknown; memory: number }
+  | { type: 'error'; id: number; kind: FailureKind; message: string; stderr: string[] };
+
+const port = parentPort;
+if (!port) throw new Error('service worker started outside a worker thread');
+const spec = (workerData as { spec: RuntimeSpec }).spec;
+const compiled = new Map<string, object>();
+const post = (message: WorkerReply): void => port.postMessage(message);
+const log = (record: LogRecord): void => post({ type: 'log', record });
+
+let runtime: ServiceRuntime | undefined;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && 'payload' in error) return `error payload ${JSON.stringify((error as { payload: unknown }).payload)}`;
+  return String(error);
+}
+
+try {
+  runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
+  post({ type: 'ready', memory: runtime.memoryBytes() });
+} catch (error) {
+  post({ type: 'init-error', message: describe(error) });
+}
+
+port.on('message', (request: WorkerRequest) => {
+  void (async () => {
+    const current = runtime;
+    if (!current) {
+      post({ type: 'error', id: request.id, kind: 'host', message: 'the service failed to start', stderr: [] });
+      return;
+    }
+    try {
+      const value = current.call(request.fn, request.args, request.callParameters);
+      post({ type: 'result', id: request.id, value, memory: current.memoryBytes() });
+    } catch (error) {
+      const stderr = current.callStderr.slice(-8);
+      const message = describe(error);
+      let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
+      if (error instanceof Error && error.name === 'GuestExitError') kind = 'exit';
+      if (stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) || /out of memory|Maximum call stack/i.test(message)) kind = kind === 'trap' ? 'oom' : kind;
+      if (/out of memory/i.test(message)) kind = 'oom';
+      try {
+        runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
+      } catch (restartError) {
+        runtime = undefined;
+        log({ module: spec.facade, stream: 'host', text: `restart after a failed call failed: ${describe(restartError)}` });
+      }
+      post({ type: 'error', id: request.id, kind, message, stderr });
+    }
+  })();
+});
