@@ -51,58 +51,97 @@ export function astToJson(node: AstNode): JsonValue {
   return root;
 }
 
-function quote(text: string): string {
-  return JSON.stringify(text);
-}
-
-/** Serialises a JSON value without recursion; `indent` > 0 pretty-prints like JSON.stringify. */
-export function stringifyJson(value: JsonValue, indent = 0): string {
-  const out: string[] = [];
-  const pad = (depth: number): string => (indent > 0 ? '\n' + ' '.repeat(indent * depth) : '');
+/**
+ * Serialises a JSON value (or any plain tree: bigints become decimal strings, undefined members are
+ * dropped) without recursion; `indent` > 0 pretty-prints like JSON.stringify.
+ */
+export function stringifyJson(value: unknown, indent = 0): string {
+  let out = '';
   const colon = indent > 0 ? ': ' : ':';
-  // A work item is either literal text to emit or a value to open at a depth.
-  type Item = { text: string } | { value: JsonValue; depth: number };
-  const work: Item[] = [{ value, depth: 0 }];
-  for (let item = work.pop(); item !== undefined; item = work.pop()) {
-    if ('text' in item) {
-      out.push(item.text);
+  // Two parallel stacks: a value with its depth, or (depth -1) raw text to emit.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop() ?? 0;
+    if (depth < 0) {
+      out += v as string;
       continue;
     }
-    const v = item.value;
-    if (v === null || typeof v !== 'object') {
-      out.push(typeof v === 'string' ? quote(v) : v === null ? 'null' : String(v));
+    switch (typeof v) {
+      case 'string':
+        out += JSON.stringify(v);
+        continue;
+      case 'number':
+        out += Number.isFinite(v) ? String(v) : 'null';
+        continue;
+      case 'bigint':
+        out += `"${v.toString()}"`;
+        continue;
+      case 'boolean':
+        out += v ? 'true' : 'false';
+        continue;
+      case 'object':
+        break;
+      default:
+        out += 'null';
+        continue;
+    }
+    if (v === null) {
+      out += 'null';
       continue;
     }
-    const isArray = Array.isArray(v);
-    const keys = isArray ? [] : Object.keys(v);
-    const count = isArray ? (v as readonly JsonValue[]).length : keys.length;
-    if (count === 0) {
-      out.push(isArray ? '[]' : '{}');
-      continue;
-    }
-    out.push(isArray ? '[' : '{');
-    const pending: Item[] = [];
-    for (let i = 0; i < count; i++) {
-      const prefix = (i > 0 ? ',' : '') + pad(item.depth + 1);
-      if (isArray) {
-        pending.push({ text: prefix });
-        pending.push({ value: (v as readonly JsonValue[])[i] ?? null, depth: item.depth + 1 });
-      } else {
-        const key = keys[i] ?? '';
-        pending.push({ text: prefix + quote(key) + colon });
-        pending.push({
-          value: (v as { readonly [key: string]: JsonValue })[key] ?? null,
-          depth: item.depth + 1,
-        });
+    const pad = indent > 0 ? '\n' + ' '.repeat(indent * (depth + 1)) : '';
+    const closePad = indent > 0 ? '\n' + ' '.repeat(indent * depth) : '';
+    if (Array.isArray(v)) {
+      if (v.length === 0) {
+        out += '[]';
+        continue;
       }
+      out += '[';
+      values.push(closePad + ']');
+      depths.push(-1);
+      for (let i = v.length - 1; i >= 0; i--) {
+        values.push(v[i] ?? null);
+        depths.push(depth + 1);
+        values.push(i > 0 ? ',' + pad : pad);
+        depths.push(-1);
+      }
+      continue;
     }
-    pending.push({ text: pad(item.depth) + (isArray ? ']' : '}') });
-    for (let i = pending.length - 1; i >= 0; i--) work.push(pending[i] as Item);
+    const obj = v as Record<string, unknown>;
+    const keys = Object.keys(obj).filter(
+      (k) => obj[k] !== undefined && typeof obj[k] !== 'function',
+    );
+    if (keys.length === 0) {
+      out += '{}';
+      continue;
+    }
+    out += '{';
+    values.push(closePad + '}');
+    depths.push(-1);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      values.push(obj[key]);
+      depths.push(depth + 1);
+      values.push((i > 0 ? ',' : '') + pad + JSON.stringify(key) + colon);
+      depths.push(-1);
+    }
   }
-  return out.join('');
+  return out;
 }
 
 /** The JSON text of a node (see {@link astToJson}); safe on arbitrarily deep trees. */
 export function astToJsonText(node: AstNode, indent = 0): string {
-  return stringifyJson(astToJson(node), indent);
+  // The native serialiser is several times faster but recurses; deep trees take the iterative path.
+  try {
+    return JSON.stringify(node, bigintReplacer, indent > 0 ? indent : undefined);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return stringifyJson(node, indent);
+  }
+}
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }

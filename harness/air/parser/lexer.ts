@@ -149,21 +149,26 @@ const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 const U32_MAX = 2 ** 32 - 1;
 
+/** A lens error at `[at, end)` of the lens text. */
+function lensFail(
+  text: string,
+  offset: number,
+  message: string,
+  at = 0,
+  end = text.length,
+): LexFail {
+  return { code: 'invalid-lens', message, start: offset + at, end: offset + end };
+}
+
 /**
  * Parses a lens (the text from its first `.`) the way AquaVM's lambda parser does.
  * `offset` is the lens's position in the source, used for spans.
  */
 export function parseLens(text: string, offset: number): Lens | LexFail {
-  const fail = (message: string, at = 0, end = text.length): LexFail => ({
-    code: 'invalid-lens',
-    message,
-    start: offset + at,
-    end: offset + end,
-  });
   const span = { start: offset, end: offset + text.length };
   if (text === '.length') return { kind: 'length', text: '.length', span };
   if (!text.startsWith('.$'))
-    return fail(`a lens must start with '.$' or be '.length', found '${text}'`);
+    return lensFail(text, offset, `a lens must start with '.$' or be '.length', found '${text}'`);
   // Tokenise the accessors: '[' ']' '.' '!' numbers (ASCII digits) and names (AIR alphanumerics).
   type LT = { k: '[' | ']' | '.' | '!' | 'num' | 'name'; v: string; at: number };
   const toks: LT[] = [];
@@ -191,7 +196,9 @@ export function parseLens(text: string, offset: number): Lens | LexFail {
       // AquaVM's lens lexer slices one byte past the last character's start, which panics when
       // a field name ends in a multi-byte character; such a lens never parses there.
       if (utf8Len(lastCp) > 1) {
-        return fail(
+        return lensFail(
+          text,
+          offset,
           'a lens field name cannot end in a non-ASCII character (AquaVM cannot parse it)',
           i,
           j,
@@ -200,33 +207,45 @@ export function parseLens(text: string, offset: number): Lens | LexFail {
       toks.push({ k: 'name', v: text.slice(i, j), at: i });
       i = j;
     } else {
-      return fail(`unexpected character '${String.fromCodePoint(cp)}' in lens`, i, i + w);
+      return lensFail(
+        text,
+        offset,
+        `unexpected character '${String.fromCodePoint(cp)}' in lens`,
+        i,
+        i + w,
+      );
     }
   }
   const accessors: LensAccessor[] = [];
   let p = 0;
-  const at = (n: number): LT | undefined => toks[n];
   while (p < toks.length) {
-    const first = at(p);
+    const first = toks[p];
     if (first === undefined) break;
     let q = p;
     if (first.k === '.') q++;
-    const next = at(q);
+    const next = toks[q];
     if (next !== undefined && next.k === '[') {
-      const inner = at(q + 1);
-      const close = at(q + 2);
+      const inner = toks[q + 1];
+      const close = toks[q + 2];
       if (
         inner === undefined ||
         close === undefined ||
         close.k !== ']' ||
         (inner.k !== 'num' && inner.k !== 'name')
       ) {
-        return fail(`expected '[index]' or '[scalar]' in lens`, (inner ?? next).at);
+        return lensFail(
+          text,
+          offset,
+          `expected '[index]' or '[scalar]' in lens`,
+          (inner ?? next).at,
+        );
       }
       if (inner.k === 'num') {
         const n = Number(inner.v);
         if (!(n <= U32_MAX))
-          return fail(
+          return lensFail(
+            text,
+            offset,
             `lens index ${inner.v} does not fit in u32`,
             inner.at,
             inner.at + inner.v.length,
@@ -240,11 +259,17 @@ export function parseLens(text: string, offset: number): Lens | LexFail {
       accessors.push({ kind: 'field', name: next.v });
       p = q + 1;
     } else {
-      return fail(`expected '.field', '.[index]' or '.[scalar]' in lens`, first.at);
+      return lensFail(
+        text,
+        offset,
+        `expected '.field', '.[index]' or '.[scalar]' in lens`,
+        first.at,
+      );
     }
-    if (at(p)?.k === '!') p++;
+    if (toks[p]?.k === '!') p++;
   }
-  if (accessors.length === 0) return fail(`a lens needs at least one accessor after '.$'`);
+  if (accessors.length === 0)
+    return lensFail(text, offset, `a lens needs at least one accessor after '.$'`);
   return { kind: 'path', accessors, text, span };
 }
 
@@ -380,9 +405,64 @@ function builtinWithLens(
   return { t, start, end, text, lens };
 }
 
+// 1 for ASCII characters allowed in a plain name: letters, digits, '_' and '-'.
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  NAME_CHAR[c] =
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45
+      ? 1
+      : 0;
+}
+
+/** Fast path for the common case: a plain ASCII name, optionally after one sigil, with no lens. */
+function simpleName(text: string, start: number): Token | undefined {
+  const first = text.charCodeAt(0);
+  let t: T;
+  let from = 1;
+  if (first === 36) t = T.Stream;
+  else if (first === 37) t = T.StreamMap;
+  else if (first === 35) {
+    t = T.CanonStream;
+    const second = text.charCodeAt(1);
+    if (second === 36 || second === 37) {
+      t = second === 37 ? T.CanonMap : T.CanonStream;
+      from = 2;
+    }
+  } else if ((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95) {
+    t = T.Scalar;
+  } else return undefined;
+  if (text.length <= from) return undefined;
+  // A '%' in second position makes a canon map even after another character (AquaVM quirk).
+  if (from === 1 && text.charCodeAt(1) === 37) return undefined;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || NAME_CHAR[c] === 0) return undefined;
+  }
+  return { t, start, end: start + text.length, text };
+}
+
+function failWord(
+  text: string,
+  start: number,
+  code: AirErrorCode,
+  message: string,
+  at: number,
+  to = at + 1,
+): Token {
+  return bad(text, start, { code, message, start: start + at, end: start + to });
+}
+
 /** Classifies one whitespace-delimited word (AquaVM's `string_to_token` + call-variable parser). */
 export function classifyWord(text: string, start: number): Token {
   const end = start + text.length;
+  const fast = simpleName(text, start);
+  if (fast !== undefined) {
+    if (fast.t !== T.Scalar) return fast;
+    if (KEYWORDS.has(text)) return { t: T.Keyword, start, end, text };
+    if (text === 'true' || text === 'false')
+      return { t: T.Bool, start, end, text, bool: text === 'true' };
+    return fast;
+  }
   if (KEYWORDS.has(text)) return { t: T.Keyword, start, end, text };
   if (text === '%init_peer_id%') return { t: T.InitPeerId, start, end, text };
   if (text.startsWith(':error:')) return builtinWithLens(text, start, ':error:', T.Error);
@@ -393,19 +473,16 @@ export function classifyWord(text: string, start: number): Token {
   if (text === 'true' || text === 'false')
     return { t: T.Bool, start, end, text, bool: text === 'true' };
 
-  const fail = (code: AirErrorCode, message: string, at: number, to = at + 1): Token =>
-    bad(text, start, { code, message, start: start + at, end: start + to });
-
   let dot = -1;
   let nonNumeric = false;
   let digitMet = false;
   let tag: Tag = Tag.None as Tag;
   let byteOff = 0;
-  const byteLen = Buffer.byteLength(text, 'utf8');
+  // eslint-disable-next-line no-control-regex
+  const byteLen = /^[\x00-\x7f]*$/.test(text) ? text.length : Buffer.byteLength(text, 'utf8');
   for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) ?? 0;
     const w = cp > 0xffff ? 2 : 1;
-    const ch = String.fromCodePoint(cp);
     let done = false;
     if (!nonNumeric) {
       if (byteOff === 0 && (cp === 45 || cp === 43)) done = true;
@@ -414,14 +491,33 @@ export function classifyWord(text: string, start: number): Token {
         done = true;
       } else if (dot < 0 && cp === 46) {
         if (byteOff === 0)
-          return fail('leading-dot', 'a number or variable cannot start with a dot', 0);
+          return failWord(
+            text,
+            start,
+            'leading-dot',
+            'a number or variable cannot start with a dot',
+            0,
+          );
         if (!digitMet)
-          return fail('leading-dot', 'a float needs a digit before its dot (write 0.5)', i);
+          return failWord(
+            text,
+            start,
+            'leading-dot',
+            'a float needs a digit before its dot (write 0.5)',
+            i,
+          );
         dot = i;
         done = true;
       } else {
         if (dot >= 0)
-          return fail('invalid-number', 'a number may contain only digits and one dot', i, i + w);
+          return failWord(
+            text,
+            start,
+            'invalid-number',
+            'a number may contain only digits and one dot',
+            i,
+            i + w,
+          );
         nonNumeric = true;
       }
     }
@@ -429,15 +525,24 @@ export function classifyWord(text: string, start: number): Token {
       const deduced: Tag =
         cp === 36 && tag === Tag.Canon ? Tag.CanonStream : cp === 37 ? Tag.CanonMap : tag;
       if (byteOff === 1 && (deduced === Tag.CanonStream || deduced === Tag.CanonMap)) {
-        if (byteLen === 2) return fail('empty-canon-name', 'a canon name must not be empty', i);
+        if (byteLen === 2)
+          return failWord(text, start, 'empty-canon-name', 'a canon name must not be empty', i);
         tag = deduced;
       } else if (byteOff === 0 && (cp === 36 || cp === 35 || cp === 37)) {
         if (byteLen === 1)
-          return fail('empty-tagged-name', `'${ch}' must be followed by a name`, i);
+          return failWord(
+            text,
+            start,
+            'empty-tagged-name',
+            `'${String.fromCodePoint(cp)}' must be followed by a name`,
+            i,
+          );
         tag = cp === 36 ? Tag.Stream : cp === 35 ? Tag.Canon : Tag.StreamMap;
       } else if (dot < 0 && cp === 46) {
         if (tag !== Tag.None && byteOff <= 2) {
-          return fail(
+          return failWord(
+            text,
+            start,
             'empty-canon-name',
             'a tagged variable name must have at least two characters before a lens',
             i,
@@ -446,12 +551,21 @@ export function classifyWord(text: string, start: number): Token {
         dot = i;
       } else if (dot >= 0) {
         if (!isLensAllowed(cp) && !(cp === 33 && i === text.length - 1)) {
-          return fail('invalid-lens', `character '${ch}' is not allowed in a lens`, i, i + w);
+          return failWord(
+            text,
+            start,
+            'invalid-lens',
+            `character '${String.fromCodePoint(cp)}' is not allowed in a lens`,
+            i,
+            i + w,
+          );
         }
       } else if (!isAirAlphanumeric(cp)) {
-        return fail(
+        return failWord(
+          text,
+          start,
           'invalid-character',
-          `only alphanumeric, '_' and '-' characters are allowed in a name, found '${ch}'`,
+          `only alphanumeric, '_' and '-' characters are allowed in a name, found '${String.fromCodePoint(cp)}'`,
           i,
           i + w,
         );
@@ -464,21 +578,44 @@ export function classifyWord(text: string, start: number): Token {
   if (!nonNumeric) {
     if (dot < 0) {
       if (!/^[+-]?[0-9]+$/.test(text))
-        return fail('invalid-number', `'${text}' is not a valid i64 number`, 0, text.length);
+        return failWord(
+          text,
+          start,
+          'invalid-number',
+          `'${text}' is not a valid i64 number`,
+          0,
+          text.length,
+        );
       const v = BigInt(text);
       if (v < I64_MIN || v > I64_MAX)
-        return fail('invalid-number', `'${text}' does not fit in i64`, 0, text.length);
+        return failWord(
+          text,
+          start,
+          'invalid-number',
+          `'${text}' does not fit in i64`,
+          0,
+          text.length,
+        );
       return { t: T.Int, start, end, text, int: v };
     }
     if (byteLen > 11)
-      return fail(
+      return failWord(
+        text,
+        start,
         'float-too-long',
         'a float may have at most 11 characters (for determinism)',
         0,
         text.length,
       );
     if (!/^[+-]?[0-9]+\.[0-9]*$/.test(text))
-      return fail('invalid-number', `'${text}' is not a valid f64 number`, 0, text.length);
+      return failWord(
+        text,
+        start,
+        'invalid-number',
+        `'${text}' is not a valid f64 number`,
+        0,
+        text.length,
+      );
     return {
       t: T.Float,
       start,

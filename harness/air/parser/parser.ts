@@ -72,6 +72,14 @@ function tokenDescription(tok: Token): string {
   }
 }
 
+const isStreamMap = (x: Value): x is StreamMapValue => x.kind === 'stream_map';
+const isStreamOrMap = (x: Value): x is StreamValue | StreamMapValue =>
+  x.kind === 'stream' || x.kind === 'stream_map';
+const isPlainCanonStream = (x: Value): x is Value =>
+  x.kind === 'canon_stream' && x.lens === undefined;
+const isMapCanonTarget = (x: Value): x is Value =>
+  (x.kind === 'canon_map' || x.kind === 'scalar') && x.lens === undefined;
+
 function span(start: number, end: number): Span {
   return { start, end };
 }
@@ -149,7 +157,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   /** Reads one value token (and `[]`); undefined when the token cannot start a value. */
   const readValue = (tok: Token): Value | undefined => {
     const s = span(tok.start, tok.end);
-    const lens: { lens?: Lens } = tok.lens === undefined ? {} : { lens: tok.lens };
+    const lens = tok.lens;
     switch (tok.t) {
       case T.String:
         return { kind: 'string', value: tok.text, span: s };
@@ -166,15 +174,23 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case T.Ttl:
         return { kind: 'ttl', span: s };
       case T.LastError:
-        return { kind: 'last_error', ...lens, span: s };
+        return lens === undefined
+          ? { kind: 'last_error', span: s }
+          : { kind: 'last_error', lens, span: s };
       case T.Error:
-        return { kind: 'error', ...lens, span: s };
+        return lens === undefined ? { kind: 'error', span: s } : { kind: 'error', lens, span: s };
       case T.Scalar:
-        return { kind: 'scalar', name: tok.text, ...lens, span: s };
+        return lens === undefined
+          ? { kind: 'scalar', name: tok.text, span: s }
+          : { kind: 'scalar', name: tok.text, lens, span: s };
       case T.CanonStream:
-        return { kind: 'canon_stream', name: tok.text, ...lens, span: s };
+        return lens === undefined
+          ? { kind: 'canon_stream', name: tok.text, span: s }
+          : { kind: 'canon_stream', name: tok.text, lens, span: s };
       case T.CanonMap:
-        return { kind: 'canon_map', name: tok.text, ...lens, span: s };
+        return lens === undefined
+          ? { kind: 'canon_map', name: tok.text, span: s }
+          : { kind: 'canon_map', name: tok.text, lens, span: s };
       case T.Stream:
         return tok.lens === undefined ? { kind: 'stream', name: tok.text, span: s } : undefined;
       case T.StreamMap:
@@ -409,10 +425,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               const value = expectValue(isApArgument, [VALUE_WORDS]);
               if (value === undefined) return Step.Fail;
               if (!expectToken(T.RParen, "')' after the key and value")) return Step.Fail;
-              const map = expectValue(
-                (x): x is StreamMapValue => x.kind === 'stream_map',
-                ['a stream map (%name)'],
-              );
+              const map = expectValue(isStreamMap, ['a stream map (%name)']);
               if (map === undefined) return Step.Fail;
               p.push(key, value, map);
               f.phase = 2;
@@ -432,22 +445,12 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case 'canon': {
         const peer = expectValue(isPeer, PEER);
         if (peer === undefined) return Step.Fail;
-        const source = expectValue(
-          (x): x is StreamValue | StreamMapValue => x.kind === 'stream' || x.kind === 'stream_map',
-          ['a stream ($name) or stream map (%name)'],
-        );
+        const source = expectValue(isStreamOrMap, ['a stream ($name) or stream map (%name)']);
         if (source === undefined) return Step.Fail;
         const target =
           source.kind === 'stream'
-            ? expectValue(
-                (x): x is Value => x.kind === 'canon_stream' && x.lens === undefined,
-                ['a canon stream (#name)'],
-              )
-            : expectValue(
-                (x): x is Value =>
-                  (x.kind === 'canon_map' || x.kind === 'scalar') && x.lens === undefined,
-                ['a canon map (#%name) or a scalar'],
-              );
+            ? expectValue(isPlainCanonStream, ['a canon stream (#name)'])
+            : expectValue(isMapCanonTarget, ['a canon map (#%name) or a scalar']);
         if (target === undefined) return Step.Fail;
         p.push(peer, source, target);
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
@@ -721,6 +724,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     }
   }
   if (validate) v.finish();
+  // Lexer, grammar and validation errors are found in different passes; report them in source order.
+  sink.errors.sort((a, b) => a.span.start - b.span.start);
 
   const finalRoot = root as Instruction | null;
   if (sink.errors.length === 0 && finalRoot !== null)

@@ -148,6 +148,9 @@ export class Validator {
 
   /** A name is read by the instruction starting at `at`. */
   use(name: string, span: Span, at: number): void {
+    // Most uses follow their definition in the text; only the others wait for the end.
+    const def = this.firstDefinition.get(name);
+    if (def !== undefined && def < at) return;
     this.uses.push({ name, span, at });
   }
 
