@@ -18,6 +18,8 @@ pub use host_api::MountedBinaryResult;
 pub use host_api::{get_call_parameters, CallParameters, ParticleParameters, SecurityTetraplet};
 pub use logger::{LoggerError, WasmLoggerBuilder};
 pub use marine_rs_sdk_macro::marine;
+/// The old name of [`marine`], kept so services written for `fce` still build.
+pub use marine_rs_sdk_macro::marine as fce;
 pub use mounted_binary::{MountedBinaryStringResult, BINARY_SUCCESS_CODE, SUCCESS_CODE};
 
 /// Support code for what `#[marine]` generates; not a stable API.
