@@ -267,5 +267,7 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
   log(
     `built ${built} module${built === 1 ? '' : 's'}, ${modules.length - built} up to date → ${outDir}`,
   );
+  // cargo reports artifacts in completion order, which varies from run to run.
+  modules.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { workspaceRoot: project.workspaceRoot, outDir, modules, skipped };
 }

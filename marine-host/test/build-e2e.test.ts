@@ -1,0 +1,438 @@
+// End to end: the example services (and a hand-written ABI fixture) built by `buildServices`,
+// their component WIT checked against the Rust signatures, and every export called through jco's
+// generated bindings with edge values.
+import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import t from 'tap';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import { buildServices, printComponentWit, type BuildResult } from '../build/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'marine-build-e2e-'));
+t.teardown(() => rmSync(out, { recursive: true, force: true }));
+
+type Fn = (...args: unknown[]) => unknown;
+type Exports = Record<string, Fn>;
+
+const Wasm = (
+  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }
+).WebAssembly;
+
+/** Instantiates a module's jco bindings with WASI (sandboxed) plus the given JS imports. */
+async function instantiate(
+  result: BuildResult,
+  name: string,
+  imports: Record<string, Record<string, Fn>>,
+  preopens: Record<string, string> = {},
+): Promise<Exports> {
+  const module = result.modules.find((m) => m.name === name);
+  if (module === undefined) throw new Error(`module ${name} was not built`);
+  const entry = pathToFileURL(join(module.bindings, `${name}.js`)).href;
+  const bindings = (await import(entry)) as {
+    instantiate(
+      getCoreModule: (path: string) => Promise<unknown>,
+      imports: Record<string, unknown>,
+    ): Promise<Exports>;
+  };
+  const wasi = new WASIShim({ sandbox: { preopens, env: {} } }).getImportObject() as Record<
+    string,
+    unknown
+  >;
+  return bindings.instantiate(
+    async (path) => Wasm.compile(new Uint8Array(await readFile(join(module.bindings, path)))),
+    { ...wasi, ...imports },
+  );
+}
+
+interface Logged {
+  level: number;
+  target: number;
+  msg: string;
+}
+
+function hostApi(logs: Logged[] = []): Record<string, Fn> {
+  return {
+    getCallParameters: () => ({
+      particle: {
+        id: 'particle-1',
+        initPeerId: '12D3KooWinit',
+        timestamp: 1_700_000_000_000n,
+        ttl: 30_000,
+        script: '(null)',
+        signature: new Uint8Array([9, 8, 7]),
+        token: 'tok',
+      },
+      serviceId: 'svc',
+      serviceCreatorPeerId: 'creator',
+      hostId: 'host',
+      workerId: 'worker',
+      tetraplets: [
+        [{ peerPk: 'pk1', serviceId: 'srv', functionName: 'fn', lens: '.$.a' }],
+        [{ peerPk: 'pk2', serviceId: '', functionName: '', lens: '' }],
+      ],
+    }),
+    logUtf8String: (level, target, msg) => {
+      logs.push({ level: level as number, target: target as number, msg: msg as string });
+    },
+  };
+}
+
+const logs: string[] = [];
+let examples: BuildResult;
+
+t.before(async () => {
+  examples = await buildServices({
+    path: join(root, 'services-rs', 'examples'),
+    outDir: join(out, 'examples'),
+    log: (line) => logs.push(line),
+  });
+});
+
+const EXPECTED_EXPORTS: Record<string, string[]> = {
+  greeting: ['greeting: func(name: string) -> string'],
+  call_params: [
+    'call-parameters: func() -> call-parameters',
+    'tetraplets: func(a: string, b: u32) -> list<list<security-tetraplet>>',
+    'init-peer-id: func() -> string',
+  ],
+  local_storage: [
+    'put: func(name: string, content: list<u8>) -> string',
+    'get: func(file-name: string) -> list<u8>',
+  ],
+  curl_adapter: ['download: func(url: string) -> string'],
+  url_downloader: [
+    'get-n-save: func(url: string, file-name: string) -> string',
+    'load: func(file-name: string) -> string',
+  ],
+  records: [
+    ...['bool', 'u8', 'u16', 'u32', 'u64'].map((x) => `echo-${x}: func(x: ${x}) -> ${x}`),
+    ...['8', '16', '32', '64'].map((w) => `echo-i${w}: func(x: s${w}) -> s${w}`),
+    'echo-f32: func(x: f32) -> f32',
+    'echo-f64: func(x: f64) -> f64',
+    'echo-string: func(s: string) -> string',
+    'string-len: func(s: string) -> u64',
+    'echo-bytes: func(b: list<u8>) -> list<u8>',
+    'echo-matrix: func(m: list<list<u8>>) -> list<list<u8>>',
+    'echo-deep: func(m: list<list<list<string>>>) -> list<list<list<string>>>',
+    'echo-strings: func(v: list<string>) -> list<string>',
+    'echo-i64s: func(v: list<s64>) -> list<s64>',
+    'echo-f64s: func(v: list<f64>) -> list<f64>',
+    'echo-bools: func(v: list<bool>) -> list<bool>',
+    'echo-numbers: func(n: numbers) -> numbers',
+    'echo-nested: func(n: nested) -> nested',
+    'echo-outer: func(o: outer) -> outer',
+    'echo-records: func(v: list<nested>) -> list<nested>',
+    'echo-option-u64: func(x: option<u64>) -> option<u64>',
+    'echo-option-string: func(x: option<string>) -> option<string>',
+    'echo-option-record: func(x: option<numbers>) -> option<numbers>',
+    'collect: func(flag: bool, val-u8: u8, val-u16: u16, val-u32: u32, val-u64: u64, val-i8: s8, val-i16: s16, val-i32: s32, val-i64: s64, val-f32: f32, val-f64: f64, text: string, extra1: u64, extra2: u64, extra3: u64, extra4: u64) -> numbers',
+    'describe: func(n: nested) -> string',
+    'ping: func()',
+    'big-string: func(len: u32) -> string',
+  ],
+};
+
+t.test(
+  'every example module is built with its component, WIT, Aqua, types and bindings',
+  async (t) => {
+    t.same(examples.modules.map((m) => m.name).sort(), Object.keys(EXPECTED_EXPORTS).sort());
+    for (const m of examples.modules) {
+      for (const file of [m.component, m.wit, m.aqua, m.types, join(m.bindings, `${m.name}.js`)]) {
+        t.ok(existsSync(file), `${m.name}: ${file}`);
+      }
+    }
+    t.ok(
+      logs.some((l) => l.startsWith('componentizing greeting')),
+      'progress is reported',
+    );
+    t.match(
+      readFileSync(join(out, 'examples', 'greeting.aqua'), 'utf8'),
+      /service Greeting\("greeting"\):\n {2}greeting\(name: string\) -> string/,
+    );
+  },
+);
+
+t.test("each component's WIT, as jco prints it, matches the Rust signatures", async (t) => {
+  for (const m of examples.modules) {
+    const printed = await printComponentWit(new Uint8Array(readFileSync(m.component)));
+    const exported = [...printed.matchAll(/^ {2}export (.*);$/gm)].map((x) => x[1]);
+    t.same(exported, EXPECTED_EXPORTS[m.name], `${m.name} exports`);
+  }
+  const url = await printComponentWit(
+    new Uint8Array(readFileSync(join(out, 'examples', 'url_downloader.wasm'))),
+  );
+  t.match(url, /import curl-adapter: interface \{\s*download: func\(url: string\) -> string;/);
+  t.match(
+    url,
+    /import local-storage: interface \{\s*put: func\(name: string, content: list<u8>\) -> string;\s*get: func\(file-name: string\) -> list<u8>;/,
+  );
+  const curl = await printComponentWit(
+    new Uint8Array(readFileSync(join(out, 'examples', 'curl_adapter.wasm'))),
+  );
+  t.match(
+    curl,
+    /import host: interface \{[^]*?curl: func\(cmd: list<string>\) -> mounted-binary-result;/,
+  );
+});
+
+t.test('greeting answers through the bindings, for empty, unicode and 1 MiB names', async (t) => {
+  const g = await instantiate(examples, 'greeting', { 'marine-host-api': hostApi() });
+  t.equal(g['greeting']?.('Marine'), 'Hi, Marine');
+  t.equal(g['greeting']?.(''), 'Hi, ');
+  t.equal(g['greeting']?.('мир 🌍 世界'), 'Hi, мир 🌍 世界');
+  const big = 'é'.repeat(1 << 19) + 'z'.repeat(1);
+  t.equal(g['greeting']?.(big), `Hi, ${big}`);
+});
+
+t.test('records: every scalar width at its limits, NaN and infinities', async (t) => {
+  const r = await instantiate(examples, 'records', { 'marine-host-api': hostApi() });
+  const call = (name: string, ...args: unknown[]): unknown => {
+    const f = r[name];
+    if (f === undefined) throw new Error(`no export ${name}`);
+    return f(...args);
+  };
+  for (const v of [true, false]) t.equal(call('echoBool', v), v);
+  const ints: [string, (number | bigint)[]][] = [
+    ['echoU8', [0, 1, 255]],
+    ['echoU16', [0, 65535]],
+    ['echoU32', [0, 4294967295]],
+    ['echoU64', [0n, 18446744073709551615n]],
+    ['echoI8', [-128, -1, 0, 127]],
+    ['echoI16', [-32768, 32767]],
+    ['echoI32', [-2147483648, 2147483647]],
+    ['echoI64', [-9223372036854775808n, -1n, 9223372036854775807n]],
+  ];
+  for (const [name, values] of ints)
+    for (const v of values) t.equal(call(name, v), v, `${name}(${v})`);
+  for (const v of [0, 1.5, -2.25, 3.4028234663852886e38, Infinity, -Infinity])
+    t.equal(call('echoF32', v), v);
+  t.ok(Number.isNaN(call('echoF32', NaN)), 'f32 NaN');
+  for (const v of [
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+    Math.PI,
+  ]) {
+    t.equal(call('echoF64', v), v);
+  }
+  t.ok(Number.isNaN(call('echoF64', NaN)), 'f64 NaN');
+  t.ok(Object.is(call('echoF64', -0), -0), 'f64 -0 keeps its sign');
+});
+
+t.test('records: strings, lists and nesting round-trip, empty and 1 MiB included', async (t) => {
+  const r = await instantiate(examples, 'records', { 'marine-host-api': hostApi() });
+  const f = (name: string): Fn => {
+    const fn = r[name];
+    if (fn === undefined) throw new Error(`no export ${name}`);
+    return fn;
+  };
+  const mib = 'ab'.repeat(1 << 19);
+  for (const s of ['', 'ünïcödé ✓ 🦀', mib]) t.equal(f('echoString')(s), s);
+  t.equal(f('stringLen')('🦀'), 4n, 'length in UTF-8 bytes');
+  t.equal(f('stringLen')(mib), BigInt(1 << 20));
+  t.equal((f('bigString')(1 << 20) as string).length, 1 << 20);
+  t.equal(f('bigString')(0), '');
+  const bytes = new Uint8Array(1 << 20).map((_, i) => i & 0xff);
+  t.same(f('echoBytes')(bytes), bytes);
+  t.same(f('echoBytes')(new Uint8Array()), new Uint8Array());
+  const matrix = [new Uint8Array([1, 2]), new Uint8Array(), new Uint8Array([255])];
+  t.same(f('echoMatrix')(matrix), matrix);
+  t.same(f('echoMatrix')([]), []);
+  const deep = [[['a', ''], []], [], [['ü']]];
+  t.same(f('echoDeep')(deep), deep);
+  t.same(f('echoStrings')(['', 'x', '日本']), ['', 'x', '日本']);
+  const i64s = new BigInt64Array([-9223372036854775808n, 0n, 9223372036854775807n]);
+  t.same(f('echoI64s')(i64s), i64s);
+  const f64s = new Float64Array([NaN, Infinity, -Infinity, 0.1]);
+  const back = f('echoF64s')(f64s) as Float64Array;
+  t.ok(Number.isNaN(back[0]) && back[1] === Infinity && back[2] === -Infinity && back[3] === 0.1);
+  t.same(f('echoBools')([true, false, true]), [true, false, true]);
+  t.same(f('echoBools')([]), []);
+
+  const numbers = {
+    flag: true,
+    valU8: 255,
+    valU16: 65535,
+    valU32: 4294967295,
+    valU64: 18446744073709551615n,
+    valI8: -128,
+    valI16: -32768,
+    valI32: -2147483648,
+    valI64: -9223372036854775808n,
+    valF32: -Infinity,
+    valF64: 1e308,
+    text: 'nümbers',
+  };
+  t.same(f('echoNumbers')(numbers), numbers);
+  const nested = {
+    name: 'outer ✓',
+    numbers,
+    children: [numbers, { ...numbers, text: '', flag: false }],
+    matrix: [new Uint8Array([7]), new Uint8Array()],
+    maybe: { ...numbers, text: 'some' },
+    tags: ['a', undefined, ''],
+  };
+  t.same(f('echoNested')(nested), nested);
+  const none = { ...nested, children: [], matrix: [], maybe: undefined, tags: [] };
+  t.same(f('echoNested')(none), none);
+  t.same(f('echoOuter')({ inner: nested, depth: 4294967295 }), {
+    inner: nested,
+    depth: 4294967295,
+  });
+  t.same(f('echoRecords')([nested, none]), [nested, none]);
+  t.same(f('echoRecords')([]), []);
+  t.equal(
+    f('describe')(nested),
+    'outer ✓: 2 children, 2 rows, maybe=some, tags=[Some("a"), None, Some("")]',
+  );
+
+  t.equal(f('echoOptionU64')(undefined), undefined);
+  t.equal(f('echoOptionU64')(0n), 0n);
+  t.equal(f('echoOptionU64')(18446744073709551615n), 18446744073709551615n);
+  t.equal(f('echoOptionString')(undefined), undefined);
+  t.equal(f('echoOptionString')(''), '');
+  t.equal(f('echoOptionString')(mib), mib);
+  t.equal(f('echoOptionRecord')(undefined), undefined);
+  t.same(f('echoOptionRecord')(numbers), numbers);
+
+  // 17 flat values: the params tuple travels through memory
+  t.same(f('collect')(true, 1, 2, 3, 4n, -5, -6, -7, -8n, 0.5, 0.25, 'txt', 1n, 2n, 3n, 4n), {
+    flag: true,
+    valU8: 1,
+    valU16: 2,
+    valU32: 3,
+    valU64: 4n,
+    valI8: -5,
+    valI16: -6,
+    valI32: -7,
+    valI64: -8n,
+    valF32: 0.5,
+    valF64: 0.25,
+    text: 'txt',
+  });
+  t.equal(f('ping')(), undefined);
+});
+
+t.test('call-params returns what the host supplies and logs through the host API', async (t) => {
+  const logged: Logged[] = [];
+  const c = await instantiate(examples, 'call_params', { 'marine-host-api': hostApi(logged) });
+  const cp = c['callParameters']?.() as Record<string, unknown>;
+  t.same(cp, hostApi().getCallParameters?.());
+  t.same(c['tetraplets']?.('a', 1), [
+    [{ peerPk: 'pk1', serviceId: 'srv', functionName: 'fn', lens: '.$.a' }],
+    [{ peerPk: 'pk2', serviceId: '', functionName: '', lens: '' }],
+  ]);
+  t.equal(c['initPeerId']?.(), '12D3KooWinit');
+  t.match(logged, [{ level: 3, msg: /called by 12D3KooWinit in particle particle-1/ }]);
+});
+
+t.test(
+  'url-downloader: the facade calls its imports, local_storage uses a mapped dir, curl_adapter the mounted binary',
+  async (t) => {
+    const calls: string[] = [];
+    const facade = await instantiate(examples, 'url_downloader', {
+      'marine-host-api': hostApi(),
+      'curl-adapter': {
+        download: (url) => {
+          calls.push(`download ${String(url)}`);
+          return `<body of ${String(url)}>`;
+        },
+      },
+      'local-storage': {
+        put: (name, content) => {
+          calls.push(`put ${String(name)} ${new TextDecoder().decode(content as Uint8Array)}`);
+          return 'OK';
+        },
+        get: (name) => new TextEncoder().encode(`stored ${String(name)}`),
+      },
+    });
+    t.equal(facade['getNSave']?.('https://example.org', 'page.html'), 'OK');
+    t.same(calls, ['download https://example.org', 'put page.html <body of https://example.org>']);
+    t.equal(facade['load']?.('page.html'), 'stored page.html');
+
+    const sites = join(out, 'sites');
+    mkdirSync(sites, { recursive: true });
+    const storage = await instantiate(
+      examples,
+      'local_storage',
+      { 'marine-host-api': hostApi() },
+      { '/sites': sites },
+    );
+    t.equal(storage['put']?.('hello.txt', new TextEncoder().encode('hi there')), 'OK');
+    t.equal(readFileSync(join(sites, 'hello.txt'), 'utf8'), 'hi there');
+    writeFileSync(join(sites, 'other.txt'), 'from host');
+    t.same(storage['get']?.('other.txt'), new TextEncoder().encode('from host'));
+    t.same(storage['get']?.('missing.txt'), new Uint8Array());
+    t.match(storage['put']?.('../escape', new Uint8Array()), /not a plain file name/);
+
+    const seen: unknown[] = [];
+    const curl = await instantiate(examples, 'curl_adapter', {
+      'marine-host-api': hostApi(),
+      host: {
+        curl: (cmd) => {
+          seen.push(cmd);
+          return {
+            retCode: 0,
+            error: '',
+            stdout: new TextEncoder().encode('page body'),
+            stderr: new Uint8Array(),
+          };
+        },
+      },
+    });
+    t.equal(curl['download']?.('https://example.org'), 'page body');
+    t.same(seen, [['-sS', '--max-time', '10', 'https://example.org']]);
+  },
+);
+
+t.test('a second build with nothing changed reuses every module', async (t) => {
+  const again: string[] = [];
+  const second = await buildServices({
+    path: join(root, 'services-rs', 'examples'),
+    outDir: join(out, 'examples'),
+    log: (line) => again.push(line),
+  });
+  t.ok(
+    second.modules.every((m) => m.cached),
+    'all modules cached',
+  );
+  t.notOk(
+    again.some((l) => l.startsWith('componentizing')),
+    'nothing componentized again',
+  );
+  t.same(
+    second.modules.map((m) => m.functions),
+    examples.modules.map((m) => m.functions),
+  );
+});
+
+t.test(
+  'a crate implementing the ABI by hand (bin layout, host import) builds and runs',
+  async (t) => {
+    const result = await buildServices({
+      path: join(root, 'fixtures', 'build', 'abi-crate'),
+      outDir: join(out, 'abi'),
+      force: true,
+      log: () => {},
+    });
+    t.same(
+      result.modules.map((m) => [m.name, m.imports]),
+      [['abi_fixture', ['host_fns']]],
+    );
+    const m = await instantiate(result, 'abi_fixture', {
+      'host-fns': { echo: (s) => `<${String(s)}>` },
+    });
+    t.equal(m['greeting']?.('wörld'), 'Hi, wörld');
+    t.equal(m['add']?.(18446744073709551615n, -128), -129n);
+    t.equal(m['half']?.(-Infinity), -Infinity);
+    t.equal(m['shout']?.('abc'), '<ABC>');
+    m['tick']?.();
+    m['tick']?.();
+    t.equal(m['count']?.(), 2);
+  },
+);
