@@ -436,3 +436,68 @@ t.test(
     t.equal(m['count']?.(), 2);
   },
 );
+
+t.test('PATH at a member crate builds only that crate of the workspace', async (t) => {
+  const result = await buildServices({
+    path: join(root, 'services-rs', 'examples', 'greeting'),
+    outDir: join(out, 'member'),
+    log: () => {},
+  });
+  t.equal(result.workspaceRoot, join(root, 'services-rs'));
+  t.same(
+    result.modules.map((m) => m.name),
+    ['greeting'],
+  );
+});
+
+t.test('a wasm binary without the interface section is skipped with a reason', async (t) => {
+  const notes: string[] = [];
+  const result = await buildServices({
+    path: join(root, 'fixtures', 'build', 'plain-crate'),
+    outDir: join(out, 'plain'),
+    log: (l) => notes.push(l),
+  });
+  t.same(result.modules, []);
+  t.match(result.skipped, [
+    { path: /plain_wasm\.wasm$/, reason: /no marine-ts:interface section/ },
+  ]);
+  t.ok(notes.some((n) => n.startsWith('note: skipping')));
+});
+
+t.test(
+  'a crate that does not compile fails the build with cargo diagnostics on stderr',
+  async (t) => {
+    const { execa } = await import('execa');
+    const run = await execa(
+      'node',
+      [join(root, 'bin', 'marine.js'), 'build', join(root, 'fixtures', 'build', 'broken-crate')],
+      { reject: false, cwd: root },
+    );
+    t.equal(run.exitCode, 1);
+    t.match(run.stderr, /error\[E0308\]: mismatched types/);
+    t.match(run.stderr, /src\/main\.rs:4/);
+    t.match(run.stderr, /error: cargo build failed/);
+    t.equal(run.stdout, '');
+  },
+);
+
+t.test('marine build --json prints only the JSON result on stdout', async (t) => {
+  const { execa } = await import('execa');
+  const run = await execa(
+    'node',
+    [
+      join(root, 'bin', 'marine.js'),
+      'build',
+      join(root, 'fixtures', 'build', 'plain-crate'),
+      '--out',
+      join(out, 'cli'),
+      '--json',
+    ],
+    { reject: false, cwd: root },
+  );
+  t.equal(run.exitCode, 0, run.stderr);
+  const parsed = JSON.parse(run.stdout) as BuildResult;
+  t.equal(parsed.outDir, join(out, 'cli'));
+  t.equal(parsed.skipped.length, 1);
+  t.match(run.stderr, /building crates/);
+});
