@@ -1,0 +1,2 @@
+// Public surface of the AIR beautifier.
+export { beautify, valueText, lensText, type BeautifyOptions } from './beautify.js';
