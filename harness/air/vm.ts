@@ -11,7 +11,12 @@ import {
   type InterpreterData,
 } from './data/interpreter-data.js';
 import type { JsonValue } from './data/json.js';
-import { checkCidsOnlyGrow, collectPeerCids, sameCids, verifySignatures } from './data/peer-cids.js';
+import {
+  checkCidsOnlyGrow,
+  collectPeerCids,
+  sameCids,
+  verifySignatures,
+} from './data/peer-cids.js';
 import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
@@ -24,7 +29,12 @@ import { TraceHandler } from './trace/handler.js';
 import { flattenTrace, loadTrace } from './trace/tree.js';
 
 export type { SecurityTetraplet } from './data/tetraplet.js';
-export { PreparationErrorCode, CatchableErrorCode, UncatchableErrorCode, UNPROCESSED_CALL_RESULT } from './errors/codes.js';
+export {
+  PreparationErrorCode,
+  CatchableErrorCode,
+  UncatchableErrorCode,
+  UNPROCESSED_CALL_RESULT,
+} from './errors/codes.js';
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
@@ -169,7 +179,8 @@ export class AquaVM {
     try {
       return this.run(air, prevData, currentData, params, callResults, failWithPrev);
     } catch (e) {
-      if (e instanceof PreparationError || e instanceof UncatchableError) return failWithPrev(e.code, e.message);
+      if (e instanceof PreparationError || e instanceof UncatchableError)
+        return failWithPrev(e.code, e.message);
       throw e;
     }
   }
@@ -178,7 +189,11 @@ export class AquaVM {
     const cached = this.asts.get(air);
     if (cached) return cached;
     const result = parseAir(air);
-    if (!result.ok) throw new PreparationError(PreparationErrorCode.AirParseError, formatAirErrors(result.errors, air));
+    if (!result.ok)
+      throw new PreparationError(
+        PreparationErrorCode.AirParseError,
+        formatAirErrors(result.errors, air),
+      );
     if (this.asts.size > 64) this.asts.clear();
     this.asts.set(air, result.ast);
     return result.ast;
@@ -191,7 +206,10 @@ export class AquaVM {
       try {
         kp = keyPairFromSeed(seed);
       } catch (e) {
-        throw new PreparationError(PreparationErrorCode.MalformedKeyPairData, `malformed key pair: ${(e as Error).message}`);
+        throw new PreparationError(
+          PreparationErrorCode.MalformedKeyPairData,
+          `malformed key pair: ${(e as Error).message}`,
+        );
       }
       this.keys.set(hex, kp);
     }
@@ -207,21 +225,33 @@ export class AquaVM {
     failWithPrev: (retCode: number, errorMessage: string) => AquaInvokeOutcome,
   ): AquaInvokeOutcome {
     if (air.length > this.limits.airSize) {
-      return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `air size ${air.length} bytes exceeds the limit of ${this.limits.airSize} bytes`);
+      return failWithPrev(
+        PreparationErrorCode.SizeLimitsExceeded,
+        `air size ${air.length} bytes exceeds the limit of ${this.limits.airSize} bytes`,
+      );
     }
     if (currentData.length > this.limits.particleSize) {
-      return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `particle data size ${currentData.length} bytes exceeds the limit of ${this.limits.particleSize} bytes`);
+      return failWithPrev(
+        PreparationErrorCode.SizeLimitsExceeded,
+        `particle data size ${currentData.length} bytes exceeds the limit of ${this.limits.particleSize} bytes`,
+      );
     }
     for (const [id, r] of callResults) {
       const size = jsonSize(r.result);
       if (size > this.limits.callResultSize) {
-        return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, `call result ${id} size ${size} bytes exceeds the limit of ${this.limits.callResultSize} bytes`);
+        return failWithPrev(
+          PreparationErrorCode.SizeLimitsExceeded,
+          `call result ${id} size ${size} bytes exceeds the limit of ${this.limits.callResultSize} bytes`,
+        );
       }
     }
     const ast = this.parse(air);
     const keyPair = this.keyPair(params.secretKey);
     if (keyPair.peerId !== params.currentPeerId) {
-      throw new PreparationError(PreparationErrorCode.MalformedKeyPairData, `the secret key belongs to ${keyPair.peerId}, not to the current peer ${params.currentPeerId}`);
+      throw new PreparationError(
+        PreparationErrorCode.MalformedKeyPairData,
+        `the secret key belongs to ${keyPair.peerId}, not to the current peer ${params.currentPeerId}`,
+      );
     }
     const prev = prevData.length > 0 ? decodeData(prevData, 'previous') : emptyData();
     const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
@@ -232,10 +262,21 @@ export class AquaVM {
     checkCidsOnlyGrow(prevCids, currentCids);
 
     const stores = mergeStores(prev.stores, current.stores);
-    const trace = new TraceHandler(loadTrace(prev.trace, 'previous'), loadTrace(current.trace, 'current'));
-    const results = new Map<number, { retCode: number; result: unknown }>(callResults as Map<number, HostCallResult>);
+    const trace = new TraceHandler(
+      loadTrace(prev.trace, 'previous'),
+      loadTrace(current.trace, 'current'),
+    );
+    const results = new Map<number, { retCode: number; result: unknown }>(
+      callResults as Map<number, HostCallResult>,
+    );
     const ctx = new ExecutionContext(
-      { initPeerId: params.initPeerId, currentPeerId: params.currentPeerId, timestamp: params.timestamp, ttl: params.ttl, particleId: params.particleId },
+      {
+        initPeerId: params.initPeerId,
+        currentPeerId: params.currentPeerId,
+        timestamp: params.timestamp,
+        ttl: params.ttl,
+        particleId: params.particleId,
+      },
       stores,
       trace,
       results,
@@ -266,7 +307,10 @@ export class AquaVM {
         signatures.set(peer, signCids(keyPair.privateKey, cids, params.particleId));
         continue;
       }
-      for (const [source, sourceCids] of [[current, currentCids], [prev, prevCids]] as const) {
+      for (const [source, sourceCids] of [
+        [current, currentCids],
+        [prev, prevCids],
+      ] as const) {
         const known = sourceCids.get(peer);
         const sig = source.signatures.get(peer);
         if (known && sig && sameCids(known, cids)) {
@@ -278,7 +322,12 @@ export class AquaVM {
     const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {
-      callRequests.set(id, { serviceId: r.serviceId, functionName: r.functionName, arguments: r.arguments as JsonValue[], tetraplets: r.tetraplets });
+      callRequests.set(id, {
+        serviceId: r.serviceId,
+        functionName: r.functionName,
+        arguments: r.arguments as JsonValue[],
+        tetraplets: r.tetraplets,
+      });
     }
     return { retCode, errorMessage, data, nextPeerPks: ctx.nextPeers, callRequests };
   }

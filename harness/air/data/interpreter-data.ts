@@ -7,7 +7,14 @@ import { PreparationError } from '../errors/execution-error.js';
 import type { CallState, ExecutedState, FoldLoreEntry } from '../trace/states.js';
 import { cidOf, cidOfJsonText } from './cid.js';
 import type { JsonValue } from './json.js';
-import { emptyStores, type CanonElement, type CanonResult, type CidStores, type Provenance, type ServiceResult } from './stores.js';
+import {
+  emptyStores,
+  type CanonElement,
+  type CanonResult,
+  type CidStores,
+  type Provenance,
+  type ServiceResult,
+} from './stores.js';
 import type { SecurityTetraplet } from './tetraplet.js';
 
 /** Version of the data format this VM writes. */
@@ -54,7 +61,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 function str(x: unknown, where: string): string {
-  if (typeof x !== 'string') fail(PreparationErrorCode.DataDeFailed, `expected a string at ${where}, found ${typeof x}`);
+  if (typeof x !== 'string')
+    fail(PreparationErrorCode.DataDeFailed, `expected a string at ${where}, found ${typeof x}`);
   return x;
 }
 
@@ -66,7 +74,8 @@ function u32(x: unknown, where: string): number {
 }
 
 function decodeCall(raw: unknown, where: string): CallState {
-  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a call state object at ${where}`);
+  if (!isRecord(raw))
+    fail(PreparationErrorCode.DataDeFailed, `expected a call state object at ${where}`);
   if ('sent' in raw) {
     const s = raw['sent'];
     if (!isRecord(s)) fail(PreparationErrorCode.DataDeFailed, `expected a sender at ${where}`);
@@ -80,38 +89,58 @@ function decodeCall(raw: unknown, where: string): CallState {
   if ('failed' in raw) return { kind: 'failed', cid: str(raw['failed'], `${where}.failed`) };
   if ('stream' in raw) {
     const s = raw['stream'];
-    if (!isRecord(s)) fail(PreparationErrorCode.DataDeFailed, `expected a stream value at ${where}`);
-    return { kind: 'stream', cid: str(s['cid'], `${where}.stream.cid`), generation: u32(s['generation'], `${where}.stream.generation`) };
+    if (!isRecord(s))
+      fail(PreparationErrorCode.DataDeFailed, `expected a stream value at ${where}`);
+    return {
+      kind: 'stream',
+      cid: str(s['cid'], `${where}.stream.cid`),
+      generation: u32(s['generation'], `${where}.stream.generation`),
+    };
   }
-  return fail(PreparationErrorCode.DataDeFailed, `unknown call state at ${where}: ${Object.keys(raw).join(',')}`);
+  return fail(
+    PreparationErrorCode.DataDeFailed,
+    `unknown call state at ${where}: ${Object.keys(raw).join(',')}`,
+  );
 }
 
 function decodeState(raw: unknown, i: number): ExecutedState {
   const where = `trace[${i}]`;
-  if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a state object at ${where}`);
+  if (!isRecord(raw))
+    fail(PreparationErrorCode.DataDeFailed, `expected a state object at ${where}`);
   if ('par' in raw) {
     const p = raw['par'];
-    if (!Array.isArray(p) || p.length !== 2) fail(PreparationErrorCode.DataDeFailed, `expected [left, right] at ${where}.par`);
+    if (!Array.isArray(p) || p.length !== 2)
+      fail(PreparationErrorCode.DataDeFailed, `expected [left, right] at ${where}.par`);
     return { kind: 'par', left: u32(p[0], `${where}.par[0]`), right: u32(p[1], `${where}.par[1]`) };
   }
   if ('call' in raw) return { kind: 'call', call: decodeCall(raw['call'], `${where}.call`) };
   if ('ap' in raw) return { kind: 'ap', generation: u32(raw['ap'], `${where}.ap`) };
   if ('fold' in raw) {
     const lore = raw['fold'];
-    if (!Array.isArray(lore)) fail(PreparationErrorCode.DataDeFailed, `expected a lore array at ${where}.fold`);
+    if (!Array.isArray(lore))
+      fail(PreparationErrorCode.DataDeFailed, `expected a lore array at ${where}.fold`);
     const entries: FoldLoreEntry[] = lore.map((e: unknown, j) => {
-      if (!Array.isArray(e) || e.length !== 2) fail(PreparationErrorCode.DataDeFailed, `expected [pos, len] at ${where}.fold[${j}]`);
-      return { valuePos: u32(e[0], `${where}.fold[${j}][0]`), length: u32(e[1], `${where}.fold[${j}][1]`) };
+      if (!Array.isArray(e) || e.length !== 2)
+        fail(PreparationErrorCode.DataDeFailed, `expected [pos, len] at ${where}.fold[${j}]`);
+      return {
+        valuePos: u32(e[0], `${where}.fold[${j}][0]`),
+        length: u32(e[1], `${where}.fold[${j}][1]`),
+      };
     });
     return { kind: 'fold', lore: entries };
   }
   if ('canon' in raw) {
     const c = raw['canon'];
-    if (isRecord(c) && typeof c['sent'] === 'string') return { kind: 'canon', canon: { kind: 'sent', peer: c['sent'] } };
-    if (isRecord(c) && typeof c['executed'] === 'string') return { kind: 'canon', canon: { kind: 'executed', cid: c['executed'] } };
+    if (isRecord(c) && typeof c['sent'] === 'string')
+      return { kind: 'canon', canon: { kind: 'sent', peer: c['sent'] } };
+    if (isRecord(c) && typeof c['executed'] === 'string')
+      return { kind: 'canon', canon: { kind: 'executed', cid: c['executed'] } };
     fail(PreparationErrorCode.DataDeFailed, `expected {sent} or {executed} at ${where}.canon`);
   }
-  return fail(PreparationErrorCode.DataDeFailed, `unknown state at ${where}: ${Object.keys(raw).join(',')}`);
+  return fail(
+    PreparationErrorCode.DataDeFailed,
+    `unknown state at ${where}: ${Object.keys(raw).join(',')}`,
+  );
 }
 
 function encodeState(s: ExecutedState): unknown {
@@ -123,12 +152,21 @@ function encodeState(s: ExecutedState): unknown {
     case 'fold':
       return { fold: s.lore.map((e) => [e.valuePos, e.length]) };
     case 'canon':
-      return { canon: s.canon.kind === 'sent' ? { sent: s.canon.peer } : { executed: s.canon.cid } };
+      return {
+        canon: s.canon.kind === 'sent' ? { sent: s.canon.peer } : { executed: s.canon.cid },
+      };
     case 'call': {
       const c = s.call;
       switch (c.kind) {
         case 'sent':
-          return { call: { sent: c.sender.callId === undefined ? { peer: c.sender.peer } : { peer: c.sender.peer, call_id: c.sender.callId } } };
+          return {
+            call: {
+              sent:
+                c.sender.callId === undefined
+                  ? { peer: c.sender.peer }
+                  : { peer: c.sender.peer, call_id: c.sender.callId },
+            },
+          };
         case 'stream':
           return { call: { stream: { cid: c.cid, generation: c.generation } } };
         case 'scalar':
@@ -161,7 +199,8 @@ function decodeTetraplet(raw: unknown, where: string): SecurityTetraplet {
 function decodeProvenance(raw: unknown, where: string): Provenance {
   if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, `expected a provenance at ${where}`);
   if (raw['kind'] === 'literal') return { kind: 'literal' };
-  if (raw['kind'] === 'service_result') return { kind: 'service_result', cid: str(raw['cid'], `${where}.cid`) };
+  if (raw['kind'] === 'service_result')
+    return { kind: 'service_result', cid: str(raw['cid'], `${where}.cid`) };
   if (raw['kind'] === 'canon') return { kind: 'canon', cid: str(raw['cid'], `${where}.cid`) };
   return fail(PreparationErrorCode.DataDeFailed, `unknown provenance at ${where}`);
 }
@@ -170,10 +209,16 @@ function decodeStores(raw: unknown): CidStores {
   const stores = emptyStores();
   if (raw === undefined) return stores;
   if (!isRecord(raw)) fail(PreparationErrorCode.DataDeFailed, 'expected an object at cid_info');
-  for (const [k, v] of storeEntries(raw['value_store'], 'cid_info.value_store')) stores.values.set(k, str(v, `value_store[${k}]`));
-  for (const [k, v] of storeEntries(raw['tetraplet_store'], 'cid_info.tetraplet_store')) stores.tetraplets.set(k, decodeTetraplet(v, `tetraplet_store[${k}]`));
+  for (const [k, v] of storeEntries(raw['value_store'], 'cid_info.value_store'))
+    stores.values.set(k, str(v, `value_store[${k}]`));
+  for (const [k, v] of storeEntries(raw['tetraplet_store'], 'cid_info.tetraplet_store'))
+    stores.tetraplets.set(k, decodeTetraplet(v, `tetraplet_store[${k}]`));
   for (const [k, v] of storeEntries(raw['canon_element_store'], 'cid_info.canon_element_store')) {
-    if (!isRecord(v)) fail(PreparationErrorCode.DataDeFailed, `expected a canon element at canon_element_store[${k}]`);
+    if (!isRecord(v))
+      fail(
+        PreparationErrorCode.DataDeFailed,
+        `expected a canon element at canon_element_store[${k}]`,
+      );
     stores.canonElements.set(k, {
       value: str(v['value'], `canon_element_store[${k}].value`),
       tetraplet: str(v['tetraplet'], `canon_element_store[${k}].tetraplet`),
@@ -181,14 +226,24 @@ function decodeStores(raw: unknown): CidStores {
     });
   }
   for (const [k, v] of storeEntries(raw['canon_result_store'], 'cid_info.canon_result_store')) {
-    if (!isRecord(v) || !Array.isArray(v['values'])) fail(PreparationErrorCode.DataDeFailed, `expected a canon result at canon_result_store[${k}]`);
+    if (!isRecord(v) || !Array.isArray(v['values']))
+      fail(
+        PreparationErrorCode.DataDeFailed,
+        `expected a canon result at canon_result_store[${k}]`,
+      );
     stores.canonResults.set(k, {
       tetraplet: str(v['tetraplet'], `canon_result_store[${k}].tetraplet`),
-      values: (v['values'] as unknown[]).map((x, i) => str(x, `canon_result_store[${k}].values[${i}]`)),
+      values: (v['values'] as unknown[]).map((x, i) =>
+        str(x, `canon_result_store[${k}].values[${i}]`),
+      ),
     });
   }
   for (const [k, v] of storeEntries(raw['service_result_store'], 'cid_info.service_result_store')) {
-    if (!isRecord(v)) fail(PreparationErrorCode.DataDeFailed, `expected a service result at service_result_store[${k}]`);
+    if (!isRecord(v))
+      fail(
+        PreparationErrorCode.DataDeFailed,
+        `expected a service result at service_result_store[${k}]`,
+      );
     stores.serviceResults.set(k, {
       value_cid: str(v['value_cid'], `service_result_store[${k}].value_cid`),
       argument_hash: str(v['argument_hash'], `service_result_store[${k}].argument_hash`),
@@ -217,7 +272,8 @@ export function tetrapletCid(t: SecurityTetraplet): string {
 
 /** Re-hashes every store entry and checks cross-references; throws preparation error 8 on any mismatch. */
 export function verifyStores(stores: CidStores, label: string): void {
-  const bad = (what: string): never => fail(PreparationErrorCode.CidStoreVerificationError, `${label} data: ${what}`);
+  const bad = (what: string): never =>
+    fail(PreparationErrorCode.CidStoreVerificationError, `${label} data: ${what}`);
   for (const [cid, text] of stores.values) {
     if (cidOfJsonText(text) !== cid) bad(`value store entry ${cid} does not hash to its CID`);
     try {
@@ -226,16 +282,22 @@ export function verifyStores(stores: CidStores, label: string): void {
       bad(`value store entry ${cid} is not JSON`);
     }
   }
-  for (const [cid, t] of stores.tetraplets) if (tetrapletCid(t) !== cid) bad(`tetraplet store entry ${cid} does not hash to its CID`);
+  for (const [cid, t] of stores.tetraplets)
+    if (tetrapletCid(t) !== cid) bad(`tetraplet store entry ${cid} does not hash to its CID`);
   for (const [cid, r] of stores.serviceResults) {
-    if (serviceResultCid(r) !== cid) bad(`service result store entry ${cid} does not hash to its CID`);
-    if (!stores.values.has(r.value_cid)) bad(`service result ${cid} refers to missing value ${r.value_cid}`);
-    if (!stores.tetraplets.has(r.tetraplet_cid)) bad(`service result ${cid} refers to missing tetraplet ${r.tetraplet_cid}`);
+    if (serviceResultCid(r) !== cid)
+      bad(`service result store entry ${cid} does not hash to its CID`);
+    if (!stores.values.has(r.value_cid))
+      bad(`service result ${cid} refers to missing value ${r.value_cid}`);
+    if (!stores.tetraplets.has(r.tetraplet_cid))
+      bad(`service result ${cid} refers to missing tetraplet ${r.tetraplet_cid}`);
   }
   for (const [cid, e] of stores.canonElements) {
-    if (canonElementCid(e) !== cid) bad(`canon element store entry ${cid} does not hash to its CID`);
+    if (canonElementCid(e) !== cid)
+      bad(`canon element store entry ${cid} does not hash to its CID`);
     if (!stores.values.has(e.value)) bad(`canon element ${cid} refers to missing value ${e.value}`);
-    if (!stores.tetraplets.has(e.tetraplet)) bad(`canon element ${cid} refers to missing tetraplet ${e.tetraplet}`);
+    if (!stores.tetraplets.has(e.tetraplet))
+      bad(`canon element ${cid} refers to missing tetraplet ${e.tetraplet}`);
     if (e.provenance.kind === 'service_result' && !stores.serviceResults.has(e.provenance.cid)) {
       bad(`canon element ${cid} refers to missing service result ${e.provenance.cid}`);
     }
@@ -245,8 +307,10 @@ export function verifyStores(stores: CidStores, label: string): void {
   }
   for (const [cid, r] of stores.canonResults) {
     if (canonResultCid(r) !== cid) bad(`canon result store entry ${cid} does not hash to its CID`);
-    if (!stores.tetraplets.has(r.tetraplet)) bad(`canon result ${cid} refers to missing tetraplet ${r.tetraplet}`);
-    for (const v of r.values) if (!stores.canonElements.has(v)) bad(`canon result ${cid} refers to missing element ${v}`);
+    if (!stores.tetraplets.has(r.tetraplet))
+      bad(`canon result ${cid} refers to missing tetraplet ${r.tetraplet}`);
+    for (const v of r.values)
+      if (!stores.canonElements.has(v)) bad(`canon result ${cid} refers to missing element ${v}`);
   }
 }
 
@@ -257,13 +321,23 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
   try {
     envelope = packr.unpack(bytes);
   } catch (e) {
-    fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: envelope is not msgpack: ${(e as Error).message}`);
+    fail(
+      PreparationErrorCode.EnvelopeDeFailed,
+      `${label} data: envelope is not msgpack: ${(e as Error).message}`,
+    );
   }
-  if (!isRecord(envelope)) fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: expected an envelope map, found ${typeof envelope}`);
+  if (!isRecord(envelope))
+    fail(
+      PreparationErrorCode.EnvelopeDeFailed,
+      `${label} data: expected an envelope map, found ${typeof envelope}`,
+    );
   const version = parseSemver(envelope['version']);
   const interpreterVersion = parseSemver(envelope['interpreter_version']);
   if (!version || !interpreterVersion) {
-    fail(PreparationErrorCode.EnvelopeDeFailed, `${label} data: envelope has no readable version/interpreter_version`);
+    fail(
+      PreparationErrorCode.EnvelopeDeFailed,
+      `${label} data: envelope has no readable version/interpreter_version`,
+    );
   }
   if (semverLess(interpreterVersion, parseSemver(MIN_INTERPRETER_VERSION)!)) {
     fail(
@@ -283,15 +357,23 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
   try {
     raw = packr.unpack(inner);
   } catch (e) {
-    fail(PreparationErrorCode.DataDeFailed, `${label} data: inner data is not msgpack: ${(e as Error).message}`);
+    fail(
+      PreparationErrorCode.DataDeFailed,
+      `${label} data: inner data is not msgpack: ${(e as Error).message}`,
+    );
   }
-  if (!isRecord(raw) || !Array.isArray(raw['trace'])) fail(PreparationErrorCode.DataDeFailed, `${label} data: expected {trace, lcid, cid_info, signatures}`);
+  if (!isRecord(raw) || !Array.isArray(raw['trace']))
+    fail(
+      PreparationErrorCode.DataDeFailed,
+      `${label} data: expected {trace, lcid, cid_info, signatures}`,
+    );
   const trace = (raw['trace'] as unknown[]).map(decodeState);
   const lcid = raw['lcid'] === undefined ? 0 : u32(raw['lcid'], 'lcid');
   const stores = decodeStores(raw['cid_info']);
   const signatures = new Map<string, Uint8Array>();
   for (const [peer, sig] of storeEntries(raw['signatures'], 'signatures')) {
-    if (!(sig instanceof Uint8Array)) fail(PreparationErrorCode.DataDeFailed, `expected signature bytes for ${peer}`);
+    if (!(sig instanceof Uint8Array))
+      fail(PreparationErrorCode.DataDeFailed, `expected signature bytes for ${peer}`);
     signatures.set(peer, sig);
   }
   return { trace, lcid, stores, signatures };
@@ -317,14 +399,24 @@ export function encodeData(data: InterpreterData): Uint8Array {
     },
     signatures: mapToObject(data.signatures, (v) => v),
   });
-  return packr.pack({ version: DATA_FORMAT_VERSION, interpreter_version: INTERPRETER_VERSION, inner_data: inner });
+  return packr.pack({
+    version: DATA_FORMAT_VERSION,
+    interpreter_version: INTERPRETER_VERSION,
+    inner_data: inner,
+  });
 }
 
 /** Reads the versions of an envelope without decoding its inner data (for error messages and dumps). */
-export function readEnvelopeVersions(bytes: Uint8Array): { version: string; interpreterVersion: string } | undefined {
+export function readEnvelopeVersions(
+  bytes: Uint8Array,
+): { version: string; interpreterVersion: string } | undefined {
   try {
     const env = packr.unpack(bytes) as unknown;
-    if (isRecord(env) && typeof env['version'] === 'string' && typeof env['interpreter_version'] === 'string') {
+    if (
+      isRecord(env) &&
+      typeof env['version'] === 'string' &&
+      typeof env['interpreter_version'] === 'string'
+    ) {
       return { version: env['version'], interpreterVersion: env['interpreter_version'] };
     }
   } catch {

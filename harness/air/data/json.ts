@@ -4,7 +4,8 @@
 // UTF-16 code unit (JS objects order integer-like keys first, which would otherwise leak into ids).
 
 /** A JSON value. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** The compact canonical JSON text of `value` (sorted keys, no spaces). */
 export function canonicalJson(value: JsonValue): string {
@@ -37,6 +38,7 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
 /** Converts an arbitrary JS value (a handler's result) into a JSON value, or throws if it has none. */
 export function toJsonValue(value: unknown): JsonValue {
   const text = JSON.stringify(value);
-  if (text === undefined) throw new TypeError(`expected a JSON-serialisable value, found ${typeof value}`);
+  if (text === undefined)
+    throw new TypeError(`expected a JSON-serialisable value, found ${typeof value}`);
   return JSON.parse(text) as JsonValue;
 }

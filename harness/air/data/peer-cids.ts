@@ -10,12 +10,20 @@ import { verifyCids } from './signatures.js';
 
 function peerOfTetraplet(stores: CidStores, tetrapletCid: string, where: string): string {
   const t = stores.tetraplets.get(tetrapletCid);
-  if (!t) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing tetraplet ${tetrapletCid}`);
+  if (!t)
+    throw new PreparationError(
+      PreparationErrorCode.CidStoreVerificationError,
+      `${where}: missing tetraplet ${tetrapletCid}`,
+    );
   return t.peer_pk;
 }
 
 /** Peer id → sorted CIDs it produced (call results it executed, canon results it made). */
-export function collectPeerCids(trace: readonly ExecutedState[], stores: CidStores, label: string): Map<string, string[]> {
+export function collectPeerCids(
+  trace: readonly ExecutedState[],
+  stores: CidStores,
+  label: string,
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (peer: string, cid: string): void => {
     const list = out.get(peer);
@@ -26,11 +34,19 @@ export function collectPeerCids(trace: readonly ExecutedState[], stores: CidStor
     const where = `${label} data, trace[${i}]`;
     if (s.kind === 'call' && s.call.kind !== 'sent') {
       const r = stores.serviceResults.get(s.call.cid);
-      if (!r) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing service result ${s.call.cid}`);
+      if (!r)
+        throw new PreparationError(
+          PreparationErrorCode.CidStoreVerificationError,
+          `${where}: missing service result ${s.call.cid}`,
+        );
       add(peerOfTetraplet(stores, r.tetraplet_cid, where), s.call.cid);
     } else if (s.kind === 'canon' && s.canon.kind === 'executed') {
       const r = stores.canonResults.get(s.canon.cid);
-      if (!r) throw new PreparationError(PreparationErrorCode.CidStoreVerificationError, `${where}: missing canon result ${s.canon.cid}`);
+      if (!r)
+        throw new PreparationError(
+          PreparationErrorCode.CidStoreVerificationError,
+          `${where}: missing canon result ${s.canon.cid}`,
+        );
       add(peerOfTetraplet(stores, r.tetraplet, where), s.canon.cid);
     }
   });
@@ -39,15 +55,25 @@ export function collectPeerCids(trace: readonly ExecutedState[], stores: CidStor
 }
 
 /** Checks every producing peer's signature over its CIDs; throws preparation error 9. */
-export function verifySignatures(data: InterpreterData, particleId: string, label: string): Map<string, string[]> {
+export function verifySignatures(
+  data: InterpreterData,
+  particleId: string,
+  label: string,
+): Map<string, string[]> {
   const perPeer = collectPeerCids(data.trace, data.stores, label);
   for (const [peer, cids] of perPeer) {
     const sig = data.signatures.get(peer);
     if (!sig) {
-      throw new PreparationError(PreparationErrorCode.DataSignatureCheckError, `${label} data: peer ${peer} produced ${cids.length} values but has no signature`);
+      throw new PreparationError(
+        PreparationErrorCode.DataSignatureCheckError,
+        `${label} data: peer ${peer} produced ${cids.length} values but has no signature`,
+      );
     }
     if (!verifyCids(peer, sig, cids, particleId)) {
-      throw new PreparationError(PreparationErrorCode.DataSignatureCheckError, `${label} data: signature of peer ${peer} does not match the ${cids.length} values it produced in particle ${particleId}`);
+      throw new PreparationError(
+        PreparationErrorCode.DataSignatureCheckError,
+        `${label} data: signature of peer ${peer} does not match the ${cids.length} values it produced in particle ${particleId}`,
+      );
     }
   }
   return perPeer;
@@ -65,7 +91,10 @@ export function isSubMultiset(small: readonly string[], big: readonly string[]):
 }
 
 /** Checks that for each peer one of prev/current CID sets contains the other; throws preparation error 9. */
-export function checkCidsOnlyGrow(prev: Map<string, string[]>, current: Map<string, string[]>): void {
+export function checkCidsOnlyGrow(
+  prev: Map<string, string[]>,
+  current: Map<string, string[]>,
+): void {
   for (const [peer, cur] of current) {
     const old = prev.get(peer);
     if (!old) continue;

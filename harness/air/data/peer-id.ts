@@ -24,7 +24,8 @@ export class KeyFormatError extends Error {
 
 /** Derives the key pair and peer id of a 32-byte Ed25519 seed. */
 export function keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
-  if (seed.length !== 32) throw new KeyFormatError(`expected a 32-byte Ed25519 seed, found ${seed.length} bytes`);
+  if (seed.length !== 32)
+    throw new KeyFormatError(`expected a 32-byte Ed25519 seed, found ${seed.length} bytes`);
   const privateKey = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
     format: 'der',
@@ -61,5 +62,9 @@ export function publicKeyFromPeerId(peerId: string): Uint8Array {
 
 /** A node:crypto public key object for a raw Ed25519 public key. */
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+    format: 'der',
+    type: 'spki',
+  });
 }

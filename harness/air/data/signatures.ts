@@ -34,12 +34,21 @@ export function sortCids(cids: Iterable<string>): string[] {
 }
 
 /** Signs the sorted CIDs a peer produced, salted with the particle id. */
-export function signCids(privateKey: KeyObject, cids: Iterable<string>, particleId: string): Uint8Array {
+export function signCids(
+  privateKey: KeyObject,
+  cids: Iterable<string>,
+  particleId: string,
+): Uint8Array {
   return new Uint8Array(sign(null, signedBytes(sortCids(cids), particleId), privateKey));
 }
 
 /** Checks a peer's signature over its CIDs; false for a bad signature or a peer id that is no Ed25519 key. */
-export function verifyCids(peerId: string, signature: Uint8Array, cids: Iterable<string>, particleId: string): boolean {
+export function verifyCids(
+  peerId: string,
+  signature: Uint8Array,
+  cids: Iterable<string>,
+  particleId: string,
+): boolean {
   let key: KeyObject;
   try {
     key = publicKeyObject(publicKeyFromPeerId(peerId));

@@ -10,10 +10,15 @@ import { resolveAggregate, resolveValue } from './resolve.js';
 import type { Stream, ValueAggregate, ValueSource } from './values.js';
 
 /** Adds a value to a stream through an ap state (merged with prev/current ap states). */
-export function apToStream(ctx: ExecutionContext, stream: Stream, value: ValueAggregate, instruction: string): void {
+export function apToStream(
+  ctx: ExecutionContext,
+  stream: Stream,
+  value: ValueAggregate,
+  instruction: string,
+): void {
   const met = ctx.trace.meetLeaf('ap', instruction);
   let source: ValueSource = 'new';
-  let generation = 0;
+  let generation = stream.newGeneration;
   if (met.prev?.state.kind === 'ap') {
     source = 'prev';
     generation = met.prev.state.generation;
@@ -37,11 +42,17 @@ export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
 
 /** Executes the map form of ap. */
 export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): void {
-  const resolved = joinable(ctx, () => ({ key: resolveValue(ctx, instr.key).value, value: resolveAggregate(ctx, instr.value) }));
+  const resolved = joinable(ctx, () => ({
+    key: resolveValue(ctx, instr.key).value,
+    value: resolveAggregate(ctx, instr.value),
+  }));
   if (!resolved) return;
   const key: JsonValue = resolved.key;
   if (!(typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key)))) {
-    throw new CatchableError(CatchableErrorCode.StreamMapError, `unsupported type for key ${canonicalJson(key)}: a stream map key must be a string or an integer`);
+    throw new CatchableError(
+      CatchableErrorCode.StreamMapError,
+      `unsupported type for key ${canonicalJson(key)}: a stream map key must be a string or an integer`,
+    );
   }
   const entry: ValueAggregate = { ...resolved.value, value: { key, value: resolved.value.value } };
   apToStream(ctx, ctx.stream(instr.map.name), entry, 'ap');

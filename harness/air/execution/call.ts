@@ -6,7 +6,11 @@ import { cidOf } from '../data/cid.js';
 import { canonicalJson, toJsonValue, type JsonValue } from '../data/json.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
 import { tetrapletCid } from '../data/interpreter-data.js';
-import { CatchableErrorCode, INVALID_JSON_RESULT_RET_CODE, UncatchableErrorCode } from '../errors/codes.js';
+import {
+  CatchableErrorCode,
+  INVALID_JSON_RESULT_RET_CODE,
+  UncatchableErrorCode,
+} from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
 import { newLeaf, type Met } from '../trace/handler.js';
 import type { CallState } from '../trace/states.js';
@@ -17,7 +21,10 @@ import { resolveString, resolveValue } from './resolve.js';
 import type { ValueSource } from './values.js';
 
 function localServiceError(retCode: number, message: string): CatchableError {
-  return new CatchableError(CatchableErrorCode.LocalServiceError, `Local service error, ret_code is ${retCode}, error message is '${message}'`);
+  return new CatchableError(
+    CatchableErrorCode.LocalServiceError,
+    `Local service error, ret_code is ${retCode}, error message is '${message}'`,
+  );
 }
 
 function traceError(message: string): never {
@@ -25,14 +32,24 @@ function traceError(message: string): never {
 }
 
 /** Merges the prev and current states of one call per AquaVM's rules; returns the winner and its source. */
-export function mergeCallStates(prev: CallState | undefined, current: CallState | undefined): { state: CallState; source: ValueSource } | undefined {
+export function mergeCallStates(
+  prev: CallState | undefined,
+  current: CallState | undefined,
+): { state: CallState; source: ValueSource } | undefined {
   if (!prev && !current) return undefined;
   if (!prev) return { state: current!, source: 'current' };
   if (!current) return { state: prev, source: 'prev' };
-  if (prev.kind === 'sent') return { state: current, source: current.kind === 'sent' ? 'prev' : 'current' };
+  if (prev.kind === 'sent')
+    return { state: current, source: current.kind === 'sent' ? 'prev' : 'current' };
   if (current.kind === 'sent') return { state: prev, source: 'prev' };
-  if (prev.kind !== current.kind) traceError(`call states differ: previous data has ${prev.kind}, current data has ${current.kind}`);
-  if (prev.cid !== current.cid) traceError(`call results differ: previous data has ${prev.cid}, current data has ${current.cid}`);
+  if (prev.kind !== current.kind)
+    traceError(
+      `call states differ: previous data has ${prev.kind}, current data has ${current.kind}`,
+    );
+  if (prev.cid !== current.cid)
+    traceError(
+      `call results differ: previous data has ${prev.cid}, current data has ${current.cid}`,
+    );
   return { state: prev, source: 'prev' };
 }
 
@@ -85,7 +102,11 @@ function collectArgs(ctx: ExecutionContext, instr: CallInstruction): Args | unde
   }
 }
 
-function executeResolvedCall(ctx: ExecutionContext, instr: CallInstruction, tetraplet: SecurityTetraplet): void {
+function executeResolvedCall(
+  ctx: ExecutionContext,
+  instr: CallInstruction,
+  tetraplet: SecurityTetraplet,
+): void {
   const args = collectArgs(ctx, instr);
   const argumentHash = args ? cidOf(args.values) : undefined;
   const met = ctx.trace.meetLeaf('call', 'call');
@@ -94,7 +115,8 @@ function executeResolvedCall(ctx: ExecutionContext, instr: CallInstruction, tetr
     met.current?.state.kind === 'call' ? met.current.state.call : undefined,
   );
   const isLocal = tetraplet.peer_pk === ctx.params.currentPeerId;
-  const keep = (state: CallState): void => ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+  const keep = (state: CallState): void =>
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
 
   if (merged) {
     const state = merged.state;
@@ -140,12 +162,24 @@ function executeResolvedCall(ctx: ExecutionContext, instr: CallInstruction, tetr
     return;
   }
   const callId = ++ctx.lcid;
-  ctx.callRequests.set(callId, { serviceId: tetraplet.service_id, functionName: tetraplet.function_name, arguments: args.values, tetraplets: args.tetraplets });
+  // Arguments go out with sorted object keys, as AquaVM's serde_json maps have them.
+  const argumentsOut = JSON.parse(canonicalJson(args.values)) as JsonValue[];
+  ctx.callRequests.set(callId, {
+    serviceId: tetraplet.service_id,
+    functionName: tetraplet.function_name,
+    arguments: argumentsOut,
+    tetraplets: args.tetraplets,
+  });
   ctx.makeIncomplete();
   keep({ kind: 'sent', sender: { peer: ctx.params.currentPeerId, callId } });
 }
 
-function verifyRecorded(ctx: ExecutionContext, cid: string, tetraplet: SecurityTetraplet, argumentHash: string): JsonValue {
+function verifyRecorded(
+  ctx: ExecutionContext,
+  cid: string,
+  tetraplet: SecurityTetraplet,
+  argumentHash: string,
+): JsonValue {
   const { aggregate, value } = ctx.serviceResult(cid);
   if (aggregate.argument_hash !== argumentHash) {
     throw new UncatchableError(
@@ -176,7 +210,10 @@ function useRecordedResult(
   if (state.kind === 'failed') {
     const failed = value as { ret_code?: unknown; message?: unknown };
     if (typeof failed.ret_code !== 'number' || typeof failed.message !== 'string') {
-      throw new UncatchableError(UncatchableErrorCode.MalformedCallServiceFailed, `failed call result ${state.cid} is not {ret_code, message}: ${canonicalJson(value)}`);
+      throw new UncatchableError(
+        UncatchableErrorCode.MalformedCallServiceFailed,
+        `failed call result ${state.cid} is not {ret_code, message}: ${canonicalJson(value)}`,
+      );
     }
     ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
     ctx.makeIncomplete();
@@ -189,7 +226,10 @@ function useRecordedResult(
   } else if (state.kind === 'stream' && out?.kind === 'stream') {
     const leaf = newLeaf({ kind: 'call', call: state }, met);
     const sv = ctx.stream(out.name).add(agg, source, state.generation, leaf);
-    leaf.resolve = () => ({ kind: 'call', call: { kind: 'stream', cid: state.cid, generation: sv.finalGeneration } });
+    leaf.resolve = () => ({
+      kind: 'call',
+      call: { kind: 'stream', cid: state.cid, generation: sv.finalGeneration },
+    });
     ctx.trace.write(leaf);
   } else if (state.kind === 'unused' && out === undefined) {
     ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
@@ -216,13 +256,21 @@ function applyServiceResult(
     throw localServiceError(retCode, message);
   };
   if (result.retCode !== 0) {
-    fail(result.retCode, typeof result.result === 'string' ? result.result : JSON.stringify(result.result) ?? 'undefined');
+    fail(
+      result.retCode,
+      typeof result.result === 'string'
+        ? result.result
+        : (JSON.stringify(result.result) ?? 'undefined'),
+    );
   }
   let value: JsonValue;
   try {
     value = toJsonValue(result.result);
   } catch (e) {
-    return fail(INVALID_JSON_RESULT_RET_CODE, `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`);
+    return fail(
+      INVALID_JSON_RESULT_RET_CODE,
+      `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`,
+    );
   }
   const cid = ctx.putServiceResult(value, tetraplet, argumentHash);
   const agg = { value, tetraplet, provenance: { kind: 'service_result' as const, cid } };
@@ -231,9 +279,16 @@ function applyServiceResult(
     ctx.setScalar(out.name, agg);
     ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'scalar', cid } }, met));
   } else if (out?.kind === 'stream') {
-    const leaf: NewLeaf = newLeaf({ kind: 'call', call: { kind: 'stream', cid, generation: 0 } }, met);
-    const sv = ctx.stream(out.name).add(agg, 'new', 0, leaf);
-    leaf.resolve = () => ({ kind: 'call', call: { kind: 'stream', cid, generation: sv.finalGeneration } });
+    const leaf: NewLeaf = newLeaf(
+      { kind: 'call', call: { kind: 'stream', cid, generation: 0 } },
+      met,
+    );
+    const stream = ctx.stream(out.name);
+    const sv = stream.add(agg, 'new', stream.newGeneration, leaf);
+    leaf.resolve = () => ({
+      kind: 'call',
+      call: { kind: 'stream', cid, generation: sv.finalGeneration },
+    });
     ctx.trace.write(leaf);
   } else {
     ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'unused', cid } }, met));

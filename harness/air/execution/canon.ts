@@ -12,9 +12,15 @@ import { joinable } from './execute.js';
 import { resolveString } from './resolve.js';
 import type { CanonValue } from './values.js';
 
-function mergeCanon(prev: CanonState | undefined, current: CanonState | undefined): CanonState | undefined {
+function mergeCanon(
+  prev: CanonState | undefined,
+  current: CanonState | undefined,
+): CanonState | undefined {
   if (prev?.kind === 'executed' && current?.kind === 'executed' && prev.cid !== current.cid) {
-    throw new UncatchableError(UncatchableErrorCode.TraceError, `canon results differ: previous ${prev.cid}, current ${current.cid}`);
+    throw new UncatchableError(
+      UncatchableErrorCode.TraceError,
+      `canon results differ: previous ${prev.cid}, current ${current.cid}`,
+    );
   }
   if (prev?.kind === 'executed') return prev;
   if (current?.kind === 'executed') return current;
@@ -50,7 +56,12 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
   } else {
     ctx.addNextPeer(peer);
     ctx.makeIncomplete();
-    ctx.trace.write(newLeaf({ kind: 'canon', canon: merged ?? { kind: 'sent', peer: ctx.params.currentPeerId } }, met));
+    ctx.trace.write(
+      newLeaf(
+        { kind: 'canon', canon: merged ?? { kind: 'sent', peer: ctx.params.currentPeerId } },
+        met,
+      ),
+    );
     return;
   }
   if (instr.form === 'map_to_scalar') {
@@ -60,7 +71,11 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
       const k = String(kv.key);
       if (!Object.hasOwn(obj, k)) obj[k] = kv.value;
     }
-    ctx.setScalar(instr.target.name, { value: obj, tetraplet: canon.tetraplet, provenance: { kind: 'canon', cid: canon.cid } });
+    ctx.setScalar(instr.target.name, {
+      value: obj,
+      tetraplet: canon.tetraplet,
+      provenance: { kind: 'canon', cid: canon.cid },
+    });
   } else {
     ctx.setCanon(instr.target.name, canon);
   }

@@ -9,7 +9,13 @@ import {
   serviceResultCid,
   tetrapletCid,
 } from '../data/interpreter-data.js';
-import type { CanonElement, CanonResult, CidStores, Provenance, ServiceResult } from '../data/stores.js';
+import type {
+  CanonElement,
+  CanonResult,
+  CidStores,
+  Provenance,
+  ServiceResult,
+} from '../data/stores.js';
 import { literalTetraplet, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode, UncatchableErrorCode } from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
@@ -41,7 +47,11 @@ export interface InstructionErrorState {
 
 /** AquaVM's no-error object. */
 export function noError(): InstructionErrorState {
-  return { error: { error_code: 0, message: '' }, tetraplet: undefined, provenance: { kind: 'literal' } };
+  return {
+    error: { error_code: 0, message: '' },
+    tetraplet: undefined,
+    provenance: { kind: 'literal' },
+  };
 }
 
 type ScopeEntry =
@@ -107,11 +117,17 @@ export class ExecutionContext {
       const e = this.scopes[i]!.get(name);
       if (!e) continue;
       if (e.kind === 'uninit') {
-        throw new CatchableError(CatchableErrorCode.VariableWasNotInitializedAfterNew, `variable with name '${name}' was cleared by new and then wasn't set`);
+        throw new CatchableError(
+          CatchableErrorCode.VariableWasNotInitializedAfterNew,
+          `variable with name '${name}' was cleared by new and then wasn't set`,
+        );
       }
       return e;
     }
-    throw new CatchableError(CatchableErrorCode.VariableNotFound, `variable with name '${name}' wasn't defined during script execution`);
+    throw new CatchableError(
+      CatchableErrorCode.VariableNotFound,
+      `variable with name '${name}' wasn't defined during script execution`,
+    );
   }
 
   /** Checks that a call/ap/canon may write scalar `name` here (20004 / 20007 otherwise). */
@@ -119,11 +135,18 @@ export class ExecutionContext {
     const inner = this.scopes[this.scopes.length - 1]!.get(name);
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const e = this.scopes[i]!.get(name);
-      if (e?.kind === 'iterator') throw new UncatchableError(UncatchableErrorCode.IterableShadowing, `variable with name '${name}' can't be shadowed, because it is an iterable`);
+      if (e?.kind === 'iterator')
+        throw new UncatchableError(
+          UncatchableErrorCode.IterableShadowing,
+          `variable with name '${name}' can't be shadowed, because it is an iterable`,
+        );
       if (e) break;
     }
     if (inner && inner.kind !== 'uninit') {
-      throw new UncatchableError(UncatchableErrorCode.ShadowingIsNotAllowed, `variable with name '${name}' can't be shadowed, shadowing isn't supported`);
+      throw new UncatchableError(
+        UncatchableErrorCode.ShadowingIsNotAllowed,
+        `trying to shadow variable '${name}', but shadowing is allowed only inside fold blocks`,
+      );
     }
   }
 
@@ -203,20 +226,32 @@ export class ExecutionContext {
   // ----- errors
 
   /** Records a catchable error into `%last_error%` and `:error:` as AquaVM does at the failing instruction. */
-  setErrors(e: CatchableError, instruction: Instruction, text: string, tetraplet: SecurityTetraplet | undefined, withPeerId: boolean): void {
+  setErrors(
+    e: CatchableError,
+    instruction: Instruction,
+    text: string,
+    tetraplet: SecurityTetraplet | undefined,
+    withPeerId: boolean,
+  ): void {
     const lastPeer = tetraplet && withPeerId ? tetraplet.peer_pk : this.params.currentPeerId;
-    const affectsLast = e.code !== CatchableErrorCode.MatchValuesNotEqual && e.code !== CatchableErrorCode.MismatchValuesEqual;
+    const affectsLast =
+      e.code !== CatchableErrorCode.MatchValuesNotEqual &&
+      e.code !== CatchableErrorCode.MismatchValuesEqual;
     void instruction;
     if (this.lastErrorCanBeSet && affectsLast) {
       this.lastError = {
-        error: { error_code: e.code, message: e.message, instruction: text, peer_id: lastPeer },
+        error: { error_code: e.code, instruction: text, message: e.message, peer_id: lastPeer },
         tetraplet,
         provenance: { kind: 'literal' },
       };
       this.lastErrorCanBeSet = false;
     }
     if (this.errorCanBeSet) {
-      const error: { [k: string]: JsonValue } = { error_code: e.code, message: e.message, instruction: text };
+      const error: { [k: string]: JsonValue } = {
+        error_code: e.code,
+        instruction: text,
+        message: e.message,
+      };
       if (withPeerId) error['peer_id'] = lastPeer;
       this.error = { error, tetraplet, provenance: { kind: 'literal' } };
     }
@@ -242,7 +277,11 @@ export class ExecutionContext {
 
   /** Stores a service result aggregate, returning its CID. */
   putServiceResult(value: JsonValue, tetraplet: SecurityTetraplet, argumentHash: string): string {
-    const r: ServiceResult = { value_cid: this.putValue(value), argument_hash: argumentHash, tetraplet_cid: this.putTetraplet(tetraplet) };
+    const r: ServiceResult = {
+      value_cid: this.putValue(value),
+      argument_hash: argumentHash,
+      tetraplet_cid: this.putTetraplet(tetraplet),
+    };
     const cid = serviceResultCid(r);
     this.stores.serviceResults.set(cid, r);
     return cid;
@@ -251,7 +290,11 @@ export class ExecutionContext {
   /** Stores a canon result built from values, returning its CID. */
   putCanonResult(tetraplet: SecurityTetraplet, values: readonly ValueAggregate[]): string {
     const elements = values.map((v) => {
-      const e: CanonElement = { value: this.putValue(v.value), tetraplet: this.putTetraplet(v.tetraplet), provenance: v.provenance };
+      const e: CanonElement = {
+        value: this.putValue(v.value),
+        tetraplet: this.putTetraplet(v.tetraplet),
+        provenance: v.provenance,
+      };
       const cid = canonElementCid(e);
       this.stores.canonElements.set(cid, e);
       return cid;
@@ -263,7 +306,10 @@ export class ExecutionContext {
   }
 
   private missing(what: string, cid: string): never {
-    throw new UncatchableError(UncatchableErrorCode.ValueForCidNotFound, `value for CID ${cid} not found in the ${what} store`);
+    throw new UncatchableError(
+      UncatchableErrorCode.ValueForCidNotFound,
+      `value for CID ${cid} not found in the ${what} store`,
+    );
   }
 
   /** The JSON value of a value CID (20010 if absent). */
@@ -279,9 +325,17 @@ export class ExecutionContext {
   }
 
   /** A service result with its value and tetraplet resolved (20010 if anything is absent). */
-  serviceResult(cid: string): { aggregate: ServiceResult; value: JsonValue; tetraplet: SecurityTetraplet } {
+  serviceResult(cid: string): {
+    aggregate: ServiceResult;
+    value: JsonValue;
+    tetraplet: SecurityTetraplet;
+  } {
     const aggregate = this.stores.serviceResults.get(cid) ?? this.missing('service result', cid);
-    return { aggregate, value: this.value(aggregate.value_cid), tetraplet: this.tetraplet(aggregate.tetraplet_cid) };
+    return {
+      aggregate,
+      value: this.value(aggregate.value_cid),
+      tetraplet: this.tetraplet(aggregate.tetraplet_cid),
+    };
   }
 
   /** A canon result resolved into a canon value (20010 if anything is absent). */
@@ -289,7 +343,11 @@ export class ExecutionContext {
     const r = this.stores.canonResults.get(cid) ?? this.missing('canon result', cid);
     const values = r.values.map((ecid) => {
       const e = this.stores.canonElements.get(ecid) ?? this.missing('canon element', ecid);
-      return { value: this.value(e.value), tetraplet: this.tetraplet(e.tetraplet), provenance: e.provenance };
+      return {
+        value: this.value(e.value),
+        tetraplet: this.tetraplet(e.tetraplet),
+        provenance: e.provenance,
+      };
     });
     return { values, tetraplet: this.tetraplet(r.tetraplet), cid, isMap };
   }

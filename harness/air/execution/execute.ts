@@ -55,7 +55,8 @@ export function execute(ctx: ExecutionContext, instr: Instruction): void {
         return executeNull();
     }
   } catch (e) {
-    if (e instanceof CatchableError) ctx.setErrors(e, instr, instructionText(instr), undefined, instr.kind === 'canon');
+    if (e instanceof CatchableError)
+      ctx.setErrors(e, instr, instructionText(instr), undefined, instr.kind === 'canon');
     throw e;
   }
 }

@@ -16,28 +16,47 @@ function invalid(message: string): CatchableError {
 /** Checks that a value is an error object: integer non-zero `error_code` and string `message` (10008). */
 export function checkErrorObject(v: JsonValue): void {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw invalid(`scalar should have an object type to be converted into error object, but '${canonicalJson(v)}' doesn't have`);
+    throw invalid(
+      `scalar should have an object type to be converted into error object, but '${canonicalJson(v)}' doesn't have`,
+    );
   }
-  if (!Object.hasOwn(v, 'error_code')) throw invalid(`scalar '${canonicalJson(v)}' must have field with name 'error_code'`);
+  if (!Object.hasOwn(v, 'error_code'))
+    throw invalid(`scalar '${canonicalJson(v)}' must have field with name 'error_code'`);
   const code = v['error_code'];
-  if (typeof code !== 'number' || !Number.isInteger(code)) throw invalid(`error_code of scalar '${canonicalJson(v)}' must have integer type`);
+  if (typeof code !== 'number' || !Number.isInteger(code))
+    throw invalid(`error_code of scalar '${canonicalJson(v)}' must have integer type`);
   if (code === 0) throw invalid('error code must be non-zero, but it is zero');
-  if (!Object.hasOwn(v, 'message')) throw invalid(`scalar '${canonicalJson(v)}' must have field with name 'message'`);
-  if (typeof v['message'] !== 'string') throw invalid(`message of scalar '${canonicalJson(v)}' must have string type`);
+  if (!Object.hasOwn(v, 'message'))
+    throw invalid(`scalar '${canonicalJson(v)}' must have field with name 'message'`);
+  if (typeof v['message'] !== 'string')
+    throw invalid(`message of scalar '${canonicalJson(v)}' must have string type`);
 }
 
-function raise(ctx: ExecutionContext, error: JsonValue, tetraplet: SecurityTetraplet | undefined, provenance: Provenance): never {
+function raise(
+  ctx: ExecutionContext,
+  error: JsonValue,
+  tetraplet: SecurityTetraplet | undefined,
+  provenance: Provenance,
+): never {
   ctx.lastError = { error, tetraplet, provenance };
   ctx.lastErrorCanBeSet = false;
   ctx.makeIncomplete();
-  throw new CatchableError(CatchableErrorCode.UserError, `fail with '${canonicalJson(error)}' is used without corresponding xor`);
+  throw new CatchableError(
+    CatchableErrorCode.UserError,
+    `fail with '${canonicalJson(error)}' is used without corresponding xor`,
+  );
 }
 
 /** Executes fail. */
 export function executeFail(ctx: ExecutionContext, instr: FailInstruction): void {
   switch (instr.form) {
     case 'literal': {
-      const error = { error_code: Number(instr.code.value), message: instr.message.value, instruction: instructionText(instr), peer_id: ctx.params.initPeerId };
+      const error = {
+        error_code: Number(instr.code.value),
+        instruction: instructionText(instr),
+        message: instr.message.value,
+        peer_id: ctx.params.initPeerId,
+      };
       return raise(ctx, error, ctx.literalTetraplet(), { kind: 'literal' });
     }
     case 'value': {

@@ -18,7 +18,11 @@ function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggreg
   if (it.kind === 'empty_array') return [];
   if (it.kind === 'canon_stream' || (it.kind === 'canon_map' && !it.lens)) {
     const e = ctx.lookup(it.name);
-    if (e.kind !== 'canon') throw new CatchableError(CatchableErrorCode.VariableNotFound, `variable with name '${it.name}' wasn't defined during script execution`);
+    if (e.kind !== 'canon')
+      throw new CatchableError(
+        CatchableErrorCode.VariableNotFound,
+        `variable with name '${it.name}' wasn't defined during script execution`,
+      );
     return [...e.value.values];
   }
   if (it.kind === 'scalar' && !it.lens) {
@@ -28,7 +32,10 @@ function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggreg
   if (it.kind !== 'scalar' && it.kind !== 'canon_map') return undefined;
   const r = resolveValue(ctx, it);
   if (!Array.isArray(r.value)) {
-    throw new CatchableError(CatchableErrorCode.FoldIteratesOverNonArray, `expression '${valueText(it)}' returned non-array value '${JSON.stringify(r.value)}' for fold iterable`);
+    throw new CatchableError(
+      CatchableErrorCode.FoldIteratesOverNonArray,
+      `expression '${valueText(it)}' returned non-array value '${JSON.stringify(r.value)}' for fold iterable`,
+    );
   }
   const base = r.tetraplets[0] ?? ctx.literalTetraplet();
   return r.value.map((value: JsonValue, i) => ({
@@ -50,14 +57,21 @@ function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
   const iterate = (k: number): void => {
     const item = items[k];
     if (!item) {
-      if (instr.last) execute(ctx, instr.last);
+      if (instr.last) {
+        ctx.subgraphComplete = true;
+        execute(ctx, instr.last);
+      }
       return;
     }
-    ctx.withIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) }, () => execute(ctx, instr.body));
+    ctx.withIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) }, () =>
+      execute(ctx, instr.body),
+    );
   };
   iterate(0);
 }
 
+// A stream fold iterates generation by generation: each generation gets its own chain of `next`s,
+// and generations that appear while the fold runs (recursive streams) are iterated in later rounds.
 function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Execute): void {
   const iterable = instr.iterable;
   if (iterable.kind !== 'stream' && iterable.kind !== 'stream_map') return;
@@ -69,27 +83,57 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
   }
   const fold = ctx.trace.enterFold('fold');
   const done = new Set<StreamValue>();
-  let anyComplete = false;
-  const iterate = (): void => {
-    const v = stream.values.find((x) => !done.has(x));
-    if (!v) {
-      if (instr.last) execute(ctx, instr.last);
-      return;
+  let complete = false;
+  stream.sealNewGeneration();
+  for (;;) {
+    const pending = stream.values.filter((v) => !done.has(v));
+    if (pending.length === 0) break;
+    const groups: StreamValue[][] = [];
+    for (const v of pending) {
+      const last = groups[groups.length - 1];
+      const head = last?.[0];
+      if (last && head && head.source === v.source && head.generation === v.generation)
+        last.push(v);
+      else groups.push([v]);
     }
-    done.add(v);
-    ctx.trace.enterIteration(fold, v.leaf);
-    let failed = false;
-    try {
-      ctx.withIterator({ name: instr.iterator.name, item: v.aggregate, next: iterate }, () => execute(ctx, instr.body));
-    } catch (e) {
-      // Catchable errors inside a stream fold are dropped: rethrowing would make the outcome depend on arrival order.
-      if (!(e instanceof CatchableError)) throw e;
-      failed = true;
-      ctx.makeIncomplete();
+    for (const group of groups) {
+      let backStarted = false;
+      const iterate = (k: number): void => {
+        const v = group[k];
+        if (!v) {
+          if (instr.last) {
+            ctx.subgraphComplete = true;
+            execute(ctx, instr.last);
+          } else if (!backStarted) {
+            // Without a last instruction the end of a stream fold behaves like (never).
+            backStarted = true;
+            ctx.makeIncomplete();
+          }
+          return;
+        }
+        done.add(v);
+        ctx.trace.enterIteration(fold, v.leaf);
+        let ok = false;
+        try {
+          ctx.withIterator(
+            { name: instr.iterator.name, item: v.aggregate, next: () => iterate(k + 1) },
+            () => execute(ctx, instr.body),
+          );
+          ok = true;
+        } finally {
+          ctx.trace.exitIteration(ok);
+        }
+      };
+      ctx.subgraphComplete = true;
+      try {
+        iterate(0);
+      } catch (e) {
+        // Catchable errors inside a stream fold are dropped: rethrowing would make the outcome depend on arrival order.
+        if (!(e instanceof CatchableError)) throw e;
+      }
+      complete ||= ctx.subgraphComplete;
     }
-    ctx.trace.exitIteration(!failed);
-    anyComplete ||= ctx.subgraphComplete;
-  };
-  iterate();
-  ctx.subgraphComplete = anyComplete || stream.values.length === 0;
+    stream.sealNewGeneration();
+  }
+  ctx.subgraphComplete = complete;
 }

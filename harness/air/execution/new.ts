@@ -6,6 +6,7 @@ import type { Execute } from './execute.js';
 /** Executes new. */
 export function executeNew(ctx: ExecutionContext, instr: NewInstruction, execute: Execute): void {
   const v = instr.variable;
-  if (v.kind === 'stream' || v.kind === 'stream_map') ctx.withNewStream(v.name, () => execute(ctx, instr.body));
+  if (v.kind === 'stream' || v.kind === 'stream_map')
+    ctx.withNewStream(v.name, () => execute(ctx, instr.body));
   else ctx.withNewVariable(v.name, () => execute(ctx, instr.body));
 }

@@ -8,7 +8,10 @@ import type { ExecutionContext } from './context.js';
 export function executeNext(ctx: ExecutionContext, instr: NextInstruction): void {
   const e = ctx.lookup(instr.iterator.name);
   if (e.kind !== 'iterator') {
-    throw new UncatchableError(UncatchableErrorCode.FoldStateNotFound, `fold state not found for iterable '${instr.iterator.name}'`);
+    throw new UncatchableError(
+      UncatchableErrorCode.FoldStateNotFound,
+      `fold state not found for iterable '${instr.iterator.name}'`,
+    );
   }
   e.binding.next();
 }

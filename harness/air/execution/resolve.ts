@@ -5,7 +5,13 @@ import type { Provenance } from '../data/stores.js';
 import { withLens, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
-import { applyAccessors, applyPathLens, lengthOf, lensText, resolveAccessor } from '../lambda/apply.js';
+import {
+  applyAccessors,
+  applyPathLens,
+  lengthOf,
+  lensText,
+  resolveAccessor,
+} from '../lambda/apply.js';
 import type { ExecutionContext, InstructionErrorState } from './context.js';
 import type { CanonValue, ValueAggregate } from './values.js';
 
@@ -26,17 +32,44 @@ export function scalarJson(ctx: ExecutionContext, name: string): JsonValue {
 
 /** A canon stream as JSON: the array of its values (a canon map: its `{key, value}` pairs). */
 export function canonJson(c: CanonValue): JsonValue {
-  return c.values.map((v) => v.value);
+  if (!c.isMap) return c.values.map((v) => v.value);
+  // A canon map as a value is an object of arrays: every value under each key, in order.
+  const out: { [k: string]: JsonValue[] } = {};
+  for (const v of c.values) {
+    const kv = v.value as { key: JsonValue; value: JsonValue };
+    const k = String(kv.key);
+    (out[k] ??= []).push(kv.value);
+  }
+  return out;
 }
 
-function withLensApplied(agg: ValueAggregate, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+function withLensApplied(
+  agg: ValueAggregate,
+  lens: Lens | undefined,
+  ctx: ExecutionContext,
+): Resolved {
   if (!lens) return { value: agg.value, tetraplets: [agg.tetraplet], provenance: agg.provenance };
-  const value = lens.kind === 'length' ? lengthOf(agg.value) : applyPathLens(agg.value, lens, (n) => scalarJson(ctx, n));
-  return { value, tetraplets: [withLens(agg.tetraplet, lensText(lens))], provenance: agg.provenance };
+  const value =
+    lens.kind === 'length'
+      ? lengthOf(agg.value)
+      : applyPathLens(agg.value, lens, (n) => scalarJson(ctx, n));
+  return {
+    value,
+    tetraplets: [withLens(agg.tetraplet, lensText(lens))],
+    provenance: agg.provenance,
+  };
 }
 
-function errorValue(state: InstructionErrorState, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
-  const agg: ValueAggregate = { value: state.error, tetraplet: state.tetraplet ?? ctx.literalTetraplet(), provenance: state.provenance };
+function errorValue(
+  state: InstructionErrorState,
+  lens: Lens | undefined,
+  ctx: ExecutionContext,
+): Resolved {
+  const agg: ValueAggregate = {
+    value: state.error,
+    tetraplet: state.tetraplet ?? ctx.literalTetraplet(),
+    provenance: state.provenance,
+  };
   return withLensApplied(agg, lens, ctx);
 }
 
@@ -45,15 +78,37 @@ function canonProvenance(c: CanonValue): Provenance {
 }
 
 /** Applies a lens to a canon stream: the first accessor picks an element, the rest go into its value. */
-export function resolveCanonWithLens(c: CanonValue, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
-  if (!lens) return { value: canonJson(c), tetraplets: c.values.map((v) => v.tetraplet), provenance: canonProvenance(c) };
-  if (lens.kind === 'length') return { value: c.values.length, tetraplets: [withLens(c.tetraplet, '.length')], provenance: canonProvenance(c) };
+export function resolveCanonWithLens(
+  c: CanonValue,
+  lens: Lens | undefined,
+  ctx: ExecutionContext,
+): Resolved {
+  if (!lens)
+    return {
+      value: canonJson(c),
+      tetraplets: c.values.map((v) => v.tetraplet),
+      provenance: canonProvenance(c),
+    };
+  if (lens.kind === 'length')
+    return {
+      value: c.values.length,
+      // AquaVM puts the functor into service_id for canon streams; kept for compatibility.
+      tetraplets: [{ ...c.tetraplet, service_id: '.length', lens: '' }],
+      provenance: canonProvenance(c),
+    };
   const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
   if (!first) return resolveCanonWithLens(c, undefined, ctx);
   if ('field' in first) {
-    throw new CatchableError(CatchableErrorCode.LambdaApplierError, `field accessor (with field name = '${first.field}') can't be applied to a stream`);
+    throw new CatchableError(
+      CatchableErrorCode.LambdaApplierError,
+      `field accessor (with field name = '${first.field}') can't be applied to a stream`,
+    );
   }
-  if (c.values.length === 0) throw new CatchableError(CatchableErrorCode.LambdaApplierError, 'lambda is applied to an empty stream');
+  if (c.values.length === 0)
+    throw new CatchableError(
+      CatchableErrorCode.LambdaApplierError,
+      'lambda is applied to an empty stream',
+    );
   const element = c.values[first.index];
   if (!element) {
     throw new CatchableError(
@@ -62,36 +117,67 @@ export function resolveCanonWithLens(c: CanonValue, lens: Lens | undefined, ctx:
     );
   }
   const value = applyAccessors(element.value, rest);
-  return { value, tetraplets: [withLens(element.tetraplet, lensText(lens))], provenance: element.provenance };
+  // The index picks the element; only the accessors after it describe a path inside its value.
+  const restText =
+    lens.accessors.length > 1 ? lensText({ ...lens, accessors: lens.accessors.slice(1) }) : '';
+  return {
+    value,
+    tetraplets: [withLens(element.tetraplet, restText)],
+    provenance: element.provenance,
+  };
 }
 
 /** Canon map lens: `#%m.$.key` is the canon stream of the values under `key`. */
-function resolveCanonMapWithLens(c: CanonValue, lens: Lens | undefined, ctx: ExecutionContext): Resolved {
+function resolveCanonMapWithLens(
+  c: CanonValue,
+  lens: Lens | undefined,
+  ctx: ExecutionContext,
+): Resolved {
   if (!lens) return resolveCanonWithLens(c, undefined, ctx);
-  if (lens.kind === 'length') return { value: c.values.length, tetraplets: [withLens(c.tetraplet, '.length')], provenance: canonProvenance(c) };
+  if (lens.kind === 'length')
+    return {
+      value: c.values.length,
+      tetraplets: [withLens(c.tetraplet, 'length')],
+      provenance: canonProvenance(c),
+    };
   const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
   if (!first) return resolveCanonWithLens(c, undefined, ctx);
   const key = 'field' in first ? first.field : first.index;
   const matching = c.values.filter((v) => {
     const k = (v.value as { key?: JsonValue }).key;
-    return k === key || (typeof k === 'number' && String(k) === String(key)) || (typeof k === 'string' && k === String(key));
+    return (
+      k === key ||
+      (typeof k === 'number' && String(k) === String(key)) ||
+      (typeof k === 'string' && k === String(key))
+    );
   });
   const values = matching.map((v) => (v.value as { value: JsonValue }).value);
   const value = applyAccessors(values, rest);
-  return { value, tetraplets: [withLens(c.tetraplet, lensText(lens))], provenance: canonProvenance(c) };
+  return {
+    value,
+    tetraplets: [withLens(c.tetraplet, lensText(lens))],
+    provenance: canonProvenance(c),
+  };
 }
 
 function canonByName(ctx: ExecutionContext, v: CanonStreamValue | CanonMapValue): CanonValue {
   const e = ctx.lookup(v.name);
   if (e.kind !== 'canon') {
-    throw new CatchableError(CatchableErrorCode.VariableNotFound, `variable with name '${v.name}' wasn't defined during script execution`);
+    throw new CatchableError(
+      CatchableErrorCode.VariableNotFound,
+      `variable with name '${v.name}' wasn't defined during script execution`,
+    );
   }
   return e.value;
 }
 
 /** Resolves any value that can appear as an argument, match operand, ap source or fail operand. */
 export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
-  const literal = (value: JsonValue): Resolved => ({ value, tetraplets: [ctx.literalTetraplet()], provenance: { kind: 'literal' } });
+  const literal = (value: JsonValue): Resolved => ({
+    value,
+    tetraplets: [ctx.literalTetraplet()],
+    provenance: { kind: 'literal' },
+  });
   switch (v.kind) {
     case 'string':
       return literal(v.value);
@@ -125,7 +211,10 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
       return resolveCanonMapWithLens(canonByName(ctx, v), v.lens, ctx);
     case 'stream':
     case 'stream_map':
-      throw new CatchableError(CatchableErrorCode.IncompatibleJValueType, `streams can't be used as values: ${v.name}`);
+      throw new CatchableError(
+        CatchableErrorCode.IncompatibleJValueType,
+        `streams can't be used as values: ${v.name}`,
+      );
   }
 }
 

@@ -38,10 +38,24 @@ export const STREAM_SIZE_LIMIT = 1024;
  */
 export class Stream {
   readonly values: StreamValue[] = [];
+  /** Generation that values produced in this run go to. */
+  newGeneration = 0;
   constructor(readonly name: string) {}
 
+  /** Closes the current new generation if it has values, so later values form a new one. */
+  sealNewGeneration(): void {
+    const last = this.values[this.values.length - 1];
+    if (last && last.source === 'new' && last.generation === this.newGeneration)
+      this.newGeneration++;
+  }
+
   /** Adds a value in generation order; throws 20013 past the size cap. */
-  add(aggregate: ValueAggregate, source: ValueSource, generation: number, leaf: NewLeaf): StreamValue {
+  add(
+    aggregate: ValueAggregate,
+    source: ValueSource,
+    generation: number,
+    leaf: NewLeaf,
+  ): StreamValue {
     if (this.values.length >= STREAM_SIZE_LIMIT) {
       throw new UncatchableError(
         UncatchableErrorCode.StreamSizeLimitExceeded,

@@ -38,29 +38,42 @@ export function resolveAccessor(a: LensAccessor, lookup: ScalarLookup): Resolved
   const v = lookup(a.scalar);
   if (typeof v === 'string') return { field: v };
   if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw lambdaError(`index accessor \`${canonicalJson(v)} can't be converted to u32\``);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw lambdaError(`index accessor \`${canonicalJson(v)} can't be converted to u32\``);
     return { index: v };
   }
   throw lambdaError(`scalar accessor \`${canonicalJson(v)}\` should has number or string type`);
 }
 
 /** Applies resolved accessors to a value. */
-export function applyAccessors(value: JsonValue, accessors: readonly ResolvedAccessor[]): JsonValue {
+export function applyAccessors(
+  value: JsonValue,
+  accessors: readonly ResolvedAccessor[],
+): JsonValue {
   let v = value;
   for (const a of accessors) {
     if ('field' in a) {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-        throw lambdaError(`value '${canonicalJson(v)}' is not an map-type to match field accessor with field_name = '${a.field}'`);
+        throw lambdaError(
+          `value '${canonicalJson(v)}' is not an map-type to match field accessor with field_name = '${a.field}'`,
+        );
       }
       if (!Object.hasOwn(v, a.field)) {
-        throw lambdaError(`value '${canonicalJson(v)}' does not contain element with field name = '${a.field}'`);
+        throw lambdaError(
+          `value '${canonicalJson(v)}' does not contain element with field name = '${a.field}'`,
+        );
       }
       v = v[a.field] as JsonValue;
     } else {
       if (!Array.isArray(v)) {
-        throw lambdaError(`value '${canonicalJson(v)}' is not an array-type to match array accessor with idx = '${a.index}'`);
+        throw lambdaError(
+          `value '${canonicalJson(v)}' is not an array-type to match array accessor with idx = '${a.index}'`,
+        );
       }
-      if (a.index >= v.length) throw lambdaError(`value '${canonicalJson(v)}' does not contain element for idx = '${a.index}'`);
+      if (a.index >= v.length)
+        throw lambdaError(
+          `value '${canonicalJson(v)}' does not contain element for idx = '${a.index}'`,
+        );
       v = v[a.index] as JsonValue;
     }
   }
@@ -69,7 +82,10 @@ export function applyAccessors(value: JsonValue, accessors: readonly ResolvedAcc
 
 /** Applies a path lens to a JSON value. */
 export function applyPathLens(value: JsonValue, lens: PathLens, lookup: ScalarLookup): JsonValue {
-  return applyAccessors(value, lens.accessors.map((a) => resolveAccessor(a, lookup)));
+  return applyAccessors(
+    value,
+    lens.accessors.map((a) => resolveAccessor(a, lookup)),
+  );
 }
 
 /** The `.length` functor on a JSON value (arrays only; 10010 otherwise). */

@@ -1,7 +1,12 @@
 // Test helpers: deterministic peers and a tiny in-process particle loop around one AIR runner,
 // so VM tests can run multi-peer scripts without the network package.
 import { keyPairFromSeed } from '../data/peer-id.js';
-import type { AquaCallRequest, AquaCallResult, AquaInvokeOutcome, AquaRunParameters } from '../vm.js';
+import type {
+  AquaCallRequest,
+  AquaCallResult,
+  AquaInvokeOutcome,
+  AquaRunParameters,
+} from '../vm.js';
 
 /** A test peer: seed and peer id. */
 export interface TestPeer {
@@ -57,7 +62,9 @@ export async function runNetwork(
   const calls: ObservedCall[] = [];
   const outcomes: NetworkRun['outcomes'] = [];
   const hops: string[] = [];
-  const queue: { peer: TestPeer; current: Uint8Array }[] = [{ peer: init, current: new Uint8Array() }];
+  const queue: { peer: TestPeer; current: Uint8Array }[] = [
+    { peer: init, current: new Uint8Array() },
+  ];
   let steps = 0;
   while (queue.length > 0) {
     if (++steps > (options.maxSteps ?? 200)) throw new Error('network did not settle');
@@ -73,10 +80,17 @@ export async function runNetwork(
         particleId: options.particleId ?? 'particle-1',
         secretKey: peer.seed,
       };
-      const out = await runner.invoke(air, data.get(peer.peerId) ?? new Uint8Array(), incoming, params, results);
+      const out = await runner.invoke(
+        air,
+        data.get(peer.peerId) ?? new Uint8Array(),
+        incoming,
+        params,
+        results,
+      );
       outcomes.push({ peer: peer.peerId, retCode: out.retCode, errorMessage: out.errorMessage });
       data.set(peer.peerId, out.data);
-      for (const next of out.nextPeerPks) {
+      // AquaVM's next_peer_pks order is unspecified; visit peers in sorted order so runs compare.
+      for (const next of [...out.nextPeerPks].sort()) {
         const target = byId.get(next);
         hops.push(`${peer.peerId}->${next}`);
         if (target) queue.push({ peer: target, current: out.data });
@@ -84,7 +98,13 @@ export async function runNetwork(
       if (out.callRequests.size === 0) break;
       results = new Map();
       for (const [id, req] of [...out.callRequests].sort((a, b) => a[0] - b[0])) {
-        calls.push({ peer: peer.peerId, serviceId: req.serviceId, functionName: req.functionName, arguments: req.arguments, tetraplets: req.tetraplets });
+        calls.push({
+          peer: peer.peerId,
+          serviceId: req.serviceId,
+          functionName: req.functionName,
+          arguments: req.arguments,
+          tetraplets: req.tetraplets,
+        });
         results.set(id, handler(peer.peerId, req));
       }
       incoming = new Uint8Array();

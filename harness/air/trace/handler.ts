@@ -3,7 +3,16 @@
 // writer has a matching stack of output lists.
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
-import type { LoadedFold, LoadedLeaf, LoadedNode, LoadedPar, NewFold, NewLeaf, NewNode, NewPar } from './tree.js';
+import type {
+  LoadedFold,
+  LoadedLeaf,
+  LoadedNode,
+  LoadedPar,
+  NewFold,
+  NewLeaf,
+  NewNode,
+  NewPar,
+} from './tree.js';
 
 interface Cursor {
   readonly nodes: readonly LoadedNode[];
@@ -56,9 +65,14 @@ export class TraceHandler {
   /** Takes the next leaf of the given state kind from both sides (a different kind is a TraceError). */
   meetLeaf(kind: 'call' | 'ap' | 'canon', instruction: string): Met<LoadedLeaf> {
     const met = this.takeBoth();
-    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
+    for (const [side, n] of [
+      ['previous', met.prev],
+      ['current', met.current],
+    ] as const) {
       if (n && (n.kind !== 'leaf' || n.state.kind !== kind)) {
-        traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a ${kind} state`);
+        traceError(
+          `${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a ${kind} state`,
+        );
       }
     }
     return met as Met<LoadedLeaf>;
@@ -72,8 +86,14 @@ export class TraceHandler {
   /** Starts a par: returns the met par states and enters its left branch. */
   enterPar(): { met: Met<LoadedPar>; node: NewPar } {
     const met = this.takeBoth();
-    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
-      if (n && n.kind !== 'par') traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where par expects a par state`);
+    for (const [side, n] of [
+      ['previous', met.prev],
+      ['current', met.current],
+    ] as const) {
+      if (n && n.kind !== 'par')
+        traceError(
+          `${side} data has a ${this.describe(n)} state at position ${n.pos} where par expects a par state`,
+        );
     }
     const node: NewPar = { kind: 'par', left: [], right: [] };
     this.write(node);
@@ -85,7 +105,11 @@ export class TraceHandler {
   }
 
   /** Ends one par branch (checking both sides were consumed) and, for the left one, enters the right. */
-  endParBranch(par: { met: Met<LoadedPar>; node: NewPar }, branch: 'left' | 'right', strict = true): void {
+  endParBranch(
+    par: { met: Met<LoadedPar>; node: NewPar },
+    branch: 'left' | 'right',
+    strict = true,
+  ): void {
     this.popCursors(`the ${branch} branch of par`, strict);
     this.writerStack.pop();
     if (branch === 'left') {
@@ -114,15 +138,27 @@ export class TraceHandler {
     const c = this.currentStack.pop()!;
     // After a caught error the rest of the branch did not run; its recorded states are dropped.
     if (!strict) return;
-    if (p.index < p.nodes.length) traceError(`previous data has ${p.nodes.length - p.index} states in ${where} that execution did not meet`);
-    if (c.index < c.nodes.length) traceError(`current data has ${c.nodes.length - c.index} states in ${where} that execution did not meet`);
+    if (p.index < p.nodes.length)
+      traceError(
+        `previous data has ${p.nodes.length - p.index} states in ${where} that execution did not meet`,
+      );
+    if (c.index < c.nodes.length)
+      traceError(
+        `current data has ${c.nodes.length - c.index} states in ${where} that execution did not meet`,
+      );
   }
 
   /** Starts a stream fold: returns the met fold states; iterations are entered per value. */
   enterFold(instruction: string): { met: Met<LoadedFold>; node: NewFold } {
     const met = this.takeBoth();
-    for (const [side, n] of [['previous', met.prev], ['current', met.current]] as const) {
-      if (n && n.kind !== 'fold') traceError(`${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a fold state`);
+    for (const [side, n] of [
+      ['previous', met.prev],
+      ['current', met.current],
+    ] as const) {
+      if (n && n.kind !== 'fold')
+        traceError(
+          `${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a fold state`,
+        );
     }
     const node: NewFold = { kind: 'fold', iterations: [] };
     this.write(node);
@@ -131,8 +167,12 @@ export class TraceHandler {
 
   /** Enters the iteration of a fold over the value produced by `valueLeaf`. */
   enterIteration(fold: { met: Met<LoadedFold>; node: NewFold }, valueLeaf: NewLeaf): void {
-    const prevIt = valueLeaf.prev ? fold.met.prev?.iterations.find((it) => it.valueLeaf === valueLeaf.prev) : undefined;
-    const curIt = valueLeaf.current ? fold.met.current?.iterations.find((it) => it.valueLeaf === valueLeaf.current) : undefined;
+    const prevIt = valueLeaf.prev
+      ? fold.met.prev?.iterations.find((it) => it.valueLeaf === valueLeaf.prev)
+      : undefined;
+    const curIt = valueLeaf.current
+      ? fold.met.current?.iterations.find((it) => it.valueLeaf === valueLeaf.current)
+      : undefined;
     const states: NewNode[] = [];
     fold.node.iterations.push({ valueLeaf, states });
     this.prevStack.push({ nodes: prevIt?.states ?? [], index: 0 });
@@ -149,7 +189,10 @@ export class TraceHandler {
 
 /** Type guard helper for leaf creation. */
 export function newLeaf(state: NewLeaf['state'], met: Met<LoadedLeaf>): NewLeaf {
-  const leaf: { kind: 'leaf'; state: NewLeaf['state']; prev?: LoadedLeaf; current?: LoadedLeaf } = { kind: 'leaf', state };
+  const leaf: { kind: 'leaf'; state: NewLeaf['state']; prev?: LoadedLeaf; current?: LoadedLeaf } = {
+    kind: 'leaf',
+    state,
+  };
   if (met.prev) leaf.prev = met.prev;
   if (met.current) leaf.current = met.current;
   return leaf;

@@ -23,7 +23,9 @@ export interface FoldLoreEntry {
 }
 
 /** The recorded outcome of one `canon`: still waiting on the canon peer, or its canon result CID. */
-export type CanonState = { readonly kind: 'sent'; readonly peer: string } | { readonly kind: 'executed'; readonly cid: string };
+export type CanonState =
+  | { readonly kind: 'sent'; readonly peer: string }
+  | { readonly kind: 'executed'; readonly cid: string };
 
 /** One executed state. */
 export type ExecutedState =

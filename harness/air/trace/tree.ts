@@ -38,13 +38,20 @@ export interface LoadedFold {
 export type LoadedNode = LoadedLeaf | LoadedPar | LoadedFold;
 
 function corrupt(label: string, what: string): never {
-  throw new UncatchableError(UncatchableErrorCode.TraceError, `${label} trace is malformed: ${what}`);
+  throw new UncatchableError(
+    UncatchableErrorCode.TraceError,
+    `${label} trace is malformed: ${what}`,
+  );
 }
 
 /** Parses a flat trace into a tree; throws TraceError (20000) on inconsistent lengths or positions. */
 export function loadTrace(trace: readonly ExecutedState[], label: string): LoadedNode[] {
   const leaves = new Map<number, LoadedLeaf>();
-  const pendingFolds: { lore: { valuePos: number; states: LoadedNode[] }[]; node: { iterations: LoadedIteration[] }; pos: number }[] = [];
+  const pendingFolds: {
+    lore: { valuePos: number; states: LoadedNode[] }[];
+    node: { iterations: LoadedIteration[] };
+    pos: number;
+  }[] = [];
   const parse = (from: number, to: number): LoadedNode[] => {
     const out: LoadedNode[] = [];
     let i = from;
@@ -53,11 +60,19 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
       if (s.kind === 'par') {
         const leftEnd = i + 1 + s.left;
         const end = leftEnd + s.right;
-        if (end > to) corrupt(label, `par at ${i} spans ${s.left}+${s.right} states past its parent's end ${to}`);
+        if (end > to)
+          corrupt(
+            label,
+            `par at ${i} spans ${s.left}+${s.right} states past its parent's end ${to}`,
+          );
         out.push({ kind: 'par', left: parse(i + 1, leftEnd), right: parse(leftEnd, end), pos: i });
         i = end;
       } else if (s.kind === 'fold') {
-        const node: { kind: 'fold'; iterations: LoadedIteration[]; pos: number } = { kind: 'fold', iterations: [], pos: i };
+        const node: { kind: 'fold'; iterations: LoadedIteration[]; pos: number } = {
+          kind: 'fold',
+          iterations: [],
+          pos: i,
+        };
         const lore: { valuePos: number; states: LoadedNode[] }[] = [];
         let j = i + 1;
         for (const entry of s.lore) {
@@ -83,7 +98,10 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
     for (const entry of f.lore) {
       const leaf = leaves.get(entry.valuePos);
       if (!leaf || (leaf.state.kind !== 'call' && leaf.state.kind !== 'ap')) {
-        corrupt(label, `fold at ${f.pos} refers to position ${entry.valuePos}, which holds no stream value`);
+        corrupt(
+          label,
+          `fold at ${f.pos} refers to position ${entry.valuePos}, which holds no stream value`,
+        );
       }
       f.node.iterations.push({ valueLeaf: leaf, states: entry.states });
     }
@@ -153,7 +171,11 @@ export function flattenTrace(root: readonly NewNode[]): ExecutedState[] {
       kind: 'fold',
       lore: f.fold.iterations.map((it, k) => {
         const valuePos = positions.get(it.valueLeaf);
-        if (valuePos === undefined) throw new UncatchableError(UncatchableErrorCode.TraceError, 'a fold iterated a value whose producer is not in the new trace');
+        if (valuePos === undefined)
+          throw new UncatchableError(
+            UncatchableErrorCode.TraceError,
+            'a fold iterated a value whose producer is not in the new trace',
+          );
         return { valuePos, length: f.lengths[k]! };
       }),
     };
