@@ -2,8 +2,10 @@
 // Aqua and TypeScript declarations, skipping modules whose core module has not changed.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateAqua } from './aqua.js';
 import { cargoBuild, resolveProject } from './cargo.js';
 import { componentize, transpileComponent } from './componentize.js';
@@ -20,6 +22,32 @@ import { generateWit, witWorld } from './wit.js';
 export const PIPELINE_VERSION = 'marine-ts-build/1';
 
 const MANIFEST = '.marine-build.json';
+
+let fingerprint: Promise<string> | undefined;
+
+/**
+ * Identifies the pipeline that produced cached outputs: the version above, the sources of this
+ * directory (so an edited generator invalidates the cache without a manual bump) and jco's version.
+ */
+function pipelineFingerprint(): Promise<string> {
+  fingerprint ??= (async () => {
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const hash = createHash('sha256').update(PIPELINE_VERSION);
+    const files = (await readdir(dir, { recursive: true }))
+      .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+      .sort();
+    for (const file of files) hash.update(file).update(await readFile(join(dir, file)));
+    const require = createRequire(import.meta.url);
+    const jco = join(
+      dirname(require.resolve('@bytecodealliance/jco-transpile')),
+      '..',
+      'package.json',
+    );
+    hash.update(await readFile(jco));
+    return `${PIPELINE_VERSION}+${hash.digest('hex').slice(0, 16)}`;
+  })();
+  return fingerprint;
+}
 
 /** Options of {@link buildServices}. */
 export interface BuildOptions {
@@ -89,19 +117,20 @@ interface Manifest {
 }
 
 async function readManifest(outDir: string): Promise<Manifest> {
+  const pipeline = await pipelineFingerprint();
   try {
     const parsed = JSON.parse(await readFile(join(outDir, MANIFEST), 'utf8')) as Partial<Manifest>;
     if (
-      parsed.pipeline === PIPELINE_VERSION &&
+      parsed.pipeline === pipeline &&
       typeof parsed.modules === 'object' &&
       parsed.modules !== null
     ) {
-      return { pipeline: PIPELINE_VERSION, modules: parsed.modules };
+      return { pipeline, modules: parsed.modules };
     }
   } catch {
     // No manifest or an unreadable one: everything is rebuilt.
   }
-  return { pipeline: PIPELINE_VERSION, modules: {} };
+  return { pipeline, modules: {} };
 }
 
 function outputs(
