@@ -1,0 +1,60 @@
+// `npm run bench air-vm`: our AIR VM against the reference AquaVM (@fluencelabs/avm), same run,
+// same inputs: median time per invoke, the ratio, and each process's peak RSS.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cases } from './air-vm/cases.js';
+
+interface Measurement {
+  readonly medianMs: number;
+  readonly runs: number;
+  readonly peakRssMb: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function measure(vm: string, caseName: string): Measurement | string {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'air-vm', 'measure.ts'), vm, caseName],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 1 << 20,
+      },
+    );
+    return JSON.parse(out.trim().split('\n').pop()!) as Measurement;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    return stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'failed';
+  }
+}
+
+/** Runs every case on both VMs and prints a table. */
+export async function run(): Promise<void> {
+  const haveOurs = existsSync(join(here, '..', 'harness', 'air', 'vm.ts'));
+  const rows: string[][] = [
+    ['case', 'ours ms', 'reference ms', 'ours/reference', 'ours peak MB', 'reference peak MB'],
+  ];
+  for (const c of cases) {
+    const ref = measure('reference', c.name);
+    const ours = haveOurs ? measure('ours', c.name) : 'our VM not built';
+    const fmt = (m: Measurement | string): string =>
+      typeof m === 'string' ? `— (${m.slice(0, 60)})` : m.medianMs.toFixed(3);
+    const mem = (m: Measurement | string): string =>
+      typeof m === 'string' ? '—' : m.peakRssMb.toFixed(0);
+    const ratio =
+      typeof ours !== 'string' && typeof ref !== 'string'
+        ? (ours.medianMs / ref.medianMs).toFixed(2)
+        : '—';
+    rows.push([c.name, fmt(ours), fmt(ref), ratio, mem(ours), mem(ref)]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+  process.stdout.write(
+    '\nA ratio below 1 means our VM is faster. Peak MB is the whole Node process running that VM.\n',
+  );
+}
