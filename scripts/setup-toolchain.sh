@@ -9,6 +9,9 @@
 #   2. Debian's /usr/bin/rustc with libstd-rust-dev-wasm32 (/usr/lib/rustlib/wasm32-wasi), lld
 #      and wasi-libc;
 #   3. on Debian with root: apt-get install the Debian packages, then 2.
+# Knobs: MARINE_RUSTC=<path> considers only that rustc; MARINE_SETUP_NO_INSTALL=1 never installs
+# packages; MARINE_OFFLINE=1 uses Debian's registry even when crates.io is reachable;
+# MARINE_TOOLCHAIN_DIR moves the record (default services-rs/target).
 # Crates: crates.io when reachable from a rustup toolchain; otherwise (and always with Debian's
 # rustc 1.63, which cannot build today's crates.io releases) Debian's /usr/share/cargo/registry
 # as a cargo directory source, offline.
@@ -46,6 +49,10 @@ has_linker() {
 
 candidates() {
   local c
+  if [ -n "${MARINE_RUSTC:-}" ]; then
+    echo "$MARINE_RUSTC"
+    return 0
+  fi
   c=$(command -v rustc 2>/dev/null || true)
   [ -n "$c" ] && echo "$c"
   for c in "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/*/bin/rustc; do
@@ -58,7 +65,7 @@ candidates() {
 find_toolchain() {
   local rustc target cargo
   while read -r rustc; do
-    [ -n "$rustc" ] || continue
+    [ -n "$rustc" ] && [ -x "$rustc" ] || continue
     # A rustup proxy on PATH resolves to the default toolchain; use the real binary beside cargo.
     target=$(wasm_target_of "$rustc")
     [ -n "$target" ] || continue
@@ -74,7 +81,7 @@ find_toolchain() {
   return 1
 }
 
-is_debian_root() { [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+is_debian_root() { [ "${MARINE_SETUP_NO_INSTALL:-0}" != 1 ] && [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
 found=$(find_toolchain || true)
 if [ -z "$found" ]; then

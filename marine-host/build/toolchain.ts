@@ -33,9 +33,10 @@ export function packageRoot(): string {
   }
 }
 
-/** Path of the file recording the toolchain decision. */
+/** Path of the file recording the toolchain decision (MARINE_TOOLCHAIN_DIR moves it, as for the script). */
 export function toolchainEnvPath(root = packageRoot()): string {
-  return join(root, 'services-rs', 'target', '.marine-toolchain.env');
+  const dir = process.env['MARINE_TOOLCHAIN_DIR'] ?? join(root, 'services-rs', 'target');
+  return join(dir, '.marine-toolchain.env');
 }
 
 const MISSING =

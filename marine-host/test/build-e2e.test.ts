@@ -501,3 +501,58 @@ t.test('marine build --json prints only the JSON result on stdout', async (t) =>
   t.equal(parsed.skipped.length, 1);
   t.match(run.stderr, /building crates/);
 });
+
+t.test(
+  'without a usable toolchain, marine build says in one paragraph how to set one up',
+  async (t) => {
+    const { execa } = await import('execa');
+    const run = await execa(
+      'node',
+      [join(root, 'bin', 'marine.js'), 'build', join(root, 'fixtures', 'build', 'abi-crate')],
+      {
+        reject: false,
+        cwd: root,
+        env: {
+          MARINE_TOOLCHAIN_DIR: join(out, 'no-toolchain'),
+          MARINE_RUSTC: '/nonexistent/rustc',
+          MARINE_SETUP_NO_INSTALL: '1',
+        },
+      },
+    );
+    t.equal(run.exitCode, 1);
+    t.match(
+      run.stderr,
+      /error: No Rust toolchain that can build wasm32-wasi service modules is set up\. Run `bash scripts\/setup-toolchain\.sh`/,
+    );
+    t.match(run.stderr, /apt-get install rustc cargo libstd-rust-dev-wasm32 lld wasi-libc/);
+    t.equal(run.stdout, '');
+  },
+);
+
+t.test('setup-toolchain.sh records its decision and is silent when nothing changed', async (t) => {
+  const { execa } = await import('execa');
+  const dir = join(out, 'toolchain');
+  const script = join(root, 'scripts', 'setup-toolchain.sh');
+  const first = await execa('bash', [script], {
+    env: { MARINE_TOOLCHAIN_DIR: dir },
+    reject: false,
+  });
+  t.equal(first.exitCode, 0, first.stderr);
+  const record = readFileSync(join(dir, '.marine-toolchain.env'), 'utf8');
+  t.match(record, /^TARGET=wasm32-wasi(p1)?$/m);
+  t.match(record, /^CARGO=\/.+cargo$/m);
+  if (/^CRATES=debian$/m.test(record)) {
+    t.match(
+      readFileSync(join(dir, '.marine-cargo-config.toml'), 'utf8'),
+      /replace-with = "debian-registry"/,
+    );
+  }
+  const second = await execa('bash', [script], {
+    env: { MARINE_TOOLCHAIN_DIR: dir },
+    reject: false,
+  });
+  t.equal(second.exitCode, 0);
+  t.equal(second.stderr, '');
+  t.equal(second.stdout, '');
+  t.equal(readFileSync(join(dir, '.marine-toolchain.env'), 'utf8'), record);
+});
