@@ -96,6 +96,8 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
         last.push(v);
       else groups.push([v]);
     }
+    // A generation is claimed when its chain starts: values a broken chain did not reach are not retried.
+    for (const v of pending) done.add(v);
     for (const group of groups) {
       let backStarted = false;
       const iterate = (k: number): void => {
@@ -111,7 +113,6 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
           }
           return;
         }
-        done.add(v);
         ctx.trace.enterIteration(fold, v.leaf);
         let ok = false;
         try {
