@@ -174,4 +174,31 @@ const exportNames = (core) => WebAssembly.Module.exports(core.module).map((e) =>
   });
 }
 
+for (const name of ['greeting', 'records', 'call_params', 'url_downloader', 'local_storage', 'curl_adapter']) {
+  const core = await loadCore(`${dir}/${name}.wasm`);
+  check(`${name}: entries and exports agree; every record mentioned has an entry`, () => {
+    const exports = new Set(exportNames(core));
+    const records = new Set(core.entries.filter((e) => e.kind === 'record').map((e) => e.name));
+    const mentioned = [];
+    const walk = (t) => {
+      if (typeof t === 'string') return;
+      if (t.list) walk(t.list);
+      else if (t.option) walk(t.option);
+      else mentioned.push(t.record);
+    };
+    for (const e of core.entries) {
+      if (e.kind === 'function') assert.ok(exports.has(e.export), `${e.export} exported`);
+      if (e.kind === 'import') assert.ok(exports.has(e.shim), `${e.shim} exported`);
+      if (e.kind === 'record') e.fields.forEach((f) => walk(f.type));
+      else [...e.params.map((p) => p.type), ...(e.result === null ? [] : [e.result])].forEach(walk);
+    }
+    for (const r of mentioned) assert.ok(records.has(r), `record ${r} has an entry`);
+    for (const x of exports) {
+      if (x.startsWith('__marine_export_')) assert.ok(core.entries.some((e) => e.export === x), `${x} has an entry`);
+      if (x.startsWith('__marine_import_shim_')) assert.ok(core.entries.some((e) => e.shim === x), `${x} has an entry`);
+    }
+    assert.ok(exports.has('_initialize') && exports.has('cabi_realloc'), '_initialize and cabi_realloc exported');
+  });
+}
+
 console.log(`${checks} checks passed`);
