@@ -33,14 +33,15 @@ export function generateAqua(
     ...f.params.map((p) => p.type),
     ...(f.result === null ? [] : [f.result]),
   ]);
-  const lines: string[] = [];
+  const name = options.serviceName ?? pascalCase(moduleName);
+  const id = options.serviceId ?? moduleName;
+  // Aqua 0.14 requires a module header; `declares *` lets other files import the declarations.
+  const lines: string[] = [`aqua ${name} declares *`, ''];
   for (const record of recordsUsedBy(types, iface.records)) {
     lines.push(`data ${record.name}:`);
     for (const field of record.fields) lines.push(`  ${field.name}: ${aquaType(field.type)}`);
     lines.push('');
   }
-  const name = options.serviceName ?? pascalCase(moduleName);
-  const id = options.serviceId ?? moduleName;
   lines.push(`service ${name}(${JSON.stringify(id)}):`);
   for (const f of iface.functions) {
     lines.push(

@@ -178,6 +178,16 @@ t.test("each component's WIT, as jco prints it, matches the Rust signatures", as
   );
 });
 
+t.test("each example's Aqua compiles with the reference Aqua compiler", async (t) => {
+  const { compileFromString } = (await import('@fluencelabs/aqua-api')) as {
+    compileFromString(args: { code: string }): Promise<{ errors: string[] }>;
+  };
+  for (const m of examples.modules) {
+    const result = await compileFromString({ code: readFileSync(m.aqua, 'utf8') });
+    t.same(result.errors, [], `${m.name}.aqua`);
+  }
+});
+
 t.test('greeting answers through the bindings, for empty, unicode and 1 MiB names', async (t) => {
   const g = await instantiate(examples, 'greeting', { 'marine-host-api': hostApi() });
   t.equal(g['greeting']?.('Marine'), 'Hi, Marine');

@@ -163,3 +163,17 @@ t.test(
     );
   },
 );
+
+t.test('generated Aqua compiles with the reference Aqua compiler', async (t) => {
+  const { compileFromString } = (await import('@fluencelabs/aqua-api')) as {
+    compileFromString(args: { code: string }): Promise<{ errors: string[] }>;
+  };
+  const aqua = generateAqua('kitchen_sink', load('kitchen_sink'));
+  // A function using the service makes the compiler type-check its arrows too.
+  const use =
+    '\nfunc useIt(s: Shape, l: ?[]?bool) -> ?u32:\n  KitchenSink.area(s)\n  <- KitchenSink.maybe(l)\n';
+  const good = await compileFromString({ code: aqua + use });
+  t.same(good.errors, [], 'no compile errors');
+  const broken = await compileFromString({ code: aqua.replace('x: f64', 'x: NoSuchType') + use });
+  t.ok(broken.errors.length > 0, 'the compiler does reject a broken declaration');
+});
