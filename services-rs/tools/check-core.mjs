@@ -121,7 +121,7 @@ const exportNames = (core) => WebAssembly.Module.exports(core.module).map((e) =>
   });
   check('call-params: log records reach marine_host_api.log_utf8_string', () => {
     assert.equal(core.call('init_peer_id', []), 'peer-init');
-    assert.deepEqual(logs, [{ level: 3, target: 0, msg: '[call_params] called by peer-init in particle p-1' }]);
+    assert.deepEqual(logs, [{ level: 3, target: 0, msg: 'called by peer-init in particle p-1' }]);
   });
   check('call-params: 1000 import calls do not grow memory after warm-up', () => {
     for (let i = 0; i < 50; i++) core.call('call_parameters', []);

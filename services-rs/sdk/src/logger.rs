@@ -83,7 +83,8 @@ impl Log for WasmLogger {
             Level::Trace => 5,
         };
         let target = self.target_map.get(record.target()).copied().unwrap_or(0);
-        let msg = format!("[{}] {}", record.target(), record.args());
+        // The host names the module; the target travels as the mask above.
+        let msg = record.args().to_string();
         log_utf8_string(level, target, msg);
     }
 
