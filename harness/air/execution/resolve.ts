@@ -70,7 +70,9 @@ function errorValue(
     tetraplet: state.tetraplet ?? ctx.literalTetraplet(),
     provenance: state.provenance,
   };
-  return withLensApplied(agg, lens, ctx);
+  const r = withLensApplied(agg, lens, ctx);
+  // AquaVM keeps the error's tetraplet as is when a lens is applied to an error object.
+  return { ...r, tetraplets: [agg.tetraplet] };
 }
 
 function canonProvenance(c: CanonValue): Provenance {
@@ -220,6 +222,18 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
 
 /** Resolves a value to a single aggregate (ap, fail): canons without lens become one array value. */
 export function resolveAggregate(ctx: ExecutionContext, v: Value): ValueAggregate {
+  if ((v.kind === 'canon_stream' || v.kind === 'canon_map' || v.kind === 'scalar') && !v.lens) {
+    // A whole canon stream as one value carries the canon peer's tetraplet.
+    const e = v.kind === 'scalar' ? ctx.lookup(v.name) : undefined;
+    const canon =
+      e?.kind === 'canon' ? e.value : v.kind !== 'scalar' ? canonByName(ctx, v) : undefined;
+    if (canon)
+      return {
+        value: canonJson(canon),
+        tetraplet: canon.tetraplet,
+        provenance: { kind: 'canon', cid: canon.cid },
+      };
+  }
   const r = resolveValue(ctx, v);
   const tetraplet = r.tetraplets.length === 1 ? r.tetraplets[0]! : ctx.literalTetraplet();
   return { value: r.value, tetraplet, provenance: r.provenance };
