@@ -65,6 +65,29 @@ const KEYWORDS: ReadonlySet<string> = new Set([
   'mismatch',
 ]);
 
+type TokenError = NonNullable<Token['error']>;
+
+// Every token has every field, so the parser's property reads see one object shape.
+function tok(
+  t: T,
+  start: number,
+  end: number,
+  text: string,
+  extra?: { lens?: Lens; int?: bigint; num?: number; bool?: boolean; error?: TokenError },
+): Token {
+  return {
+    t,
+    start,
+    end,
+    text,
+    lens: extra?.lens,
+    int: extra?.int,
+    num: extra?.num,
+    bool: extra?.bool,
+    error: extra?.error,
+  };
+}
+
 /** One token. `text` is the raw source of the token; `lens` is set for variables/builtins with a lens. */
 export interface Token {
   readonly t: T;
@@ -72,12 +95,13 @@ export interface Token {
   readonly end: number;
   /** Keyword name, variable name (with sigil), or string literal content. */
   readonly text: string;
-  readonly lens?: Lens;
-  readonly int?: bigint;
-  readonly num?: number;
-  readonly bool?: boolean;
+  readonly lens: Lens | undefined;
+  readonly int: bigint | undefined;
+  readonly num: number | undefined;
+  readonly bool: boolean | undefined;
   /** For `T.Bad`: why the lexer rejected the token. */
-  readonly error?: { readonly code: AirErrorCode; readonly message: string; readonly span: Span };
+  readonly error:
+    { readonly code: AirErrorCode; readonly message: string; readonly span: Span } | undefined;
 }
 
 // Rust's char::is_whitespace is the Unicode White_Space property (not JS \s, which adds U+FEFF).
@@ -304,16 +328,16 @@ export class Lexer {
       switch (c) {
         case 40:
           this.pos = i + 1;
-          return { t: T.LParen, start: i, end: i + 1, text: '(' };
+          return tok(T.LParen, i, i + 1, '(');
         case 41:
           this.pos = i + 1;
-          return { t: T.RParen, start: i, end: i + 1, text: ')' };
+          return tok(T.RParen, i, i + 1, ')');
         case 91:
           this.pos = i + 1;
-          return { t: T.LBracket, start: i, end: i + 1, text: '[' };
+          return tok(T.LBracket, i, i + 1, '[');
         case 93:
           this.pos = i + 1;
-          return { t: T.RBracket, start: i, end: i + 1, text: ']' };
+          return tok(T.RBracket, i, i + 1, ']');
         case 59: {
           const nl = src.indexOf('\n', i + 1);
           i = nl === -1 ? len : nl + 1;
@@ -323,20 +347,16 @@ export class Lexer {
           const close = src.indexOf('"', i + 1);
           if (close === -1) {
             this.pos = len;
-            return {
-              t: T.Bad,
-              start: i,
-              end: len,
-              text: src.slice(i, Math.min(len, i + 200)),
+            return tok(T.Bad, i, len, src.slice(i, Math.min(len, i + 200)), {
               error: {
                 code: 'unclosed-quote',
                 message: 'this string literal has no closing quote',
                 span: { start: i, end: len },
               },
-            };
+            });
           }
           this.pos = close + 1;
-          return { t: T.String, start: i, end: close + 1, text: src.slice(i + 1, close) };
+          return tok(T.String, i, close + 1, src.slice(i + 1, close));
         }
         default:
           if (
@@ -349,7 +369,7 @@ export class Lexer {
       }
     }
     this.pos = len;
-    return { t: T.Eof, start: len, end: len, text: '' };
+    return tok(T.Eof, len, len, '');
   }
 
   private word(start: number): Token {
@@ -379,17 +399,13 @@ export class Lexer {
 }
 
 function bad(text: string, start: number, f: LexFail): Token {
-  return {
-    t: T.Bad,
-    start,
-    end: start + text.length,
-    text,
+  return tok(T.Bad, start, start + text.length, text, {
     error: {
       code: f.code,
       message: f.message,
       span: { start: f.start, end: Math.max(f.end, f.start + 1) },
     },
-  };
+  });
 }
 
 function builtinWithLens(
@@ -399,10 +415,10 @@ function builtinWithLens(
   t: T.LastError | T.Error,
 ): Token {
   const end = start + text.length;
-  if (text.length === prefix.length) return { t, start, end, text };
+  if (text.length === prefix.length) return tok(t, start, end, text);
   const lens = parseLens(text.slice(prefix.length), start + prefix.length);
   if ('code' in lens) return bad(text, start, lens);
-  return { t, start, end, text, lens };
+  return tok(t, start, end, text, { lens });
 }
 
 // 1 for ASCII characters allowed in a plain name: letters, digits, '_' and '-'.
@@ -438,7 +454,7 @@ function simpleName(text: string, start: number): Token | undefined {
     const c = text.charCodeAt(i);
     if (c >= 128 || NAME_CHAR[c] === 0) return undefined;
   }
-  return { t, start, end: start + text.length, text };
+  return tok(t, start, start + text.length, text);
 }
 
 function failWord(
@@ -458,20 +474,20 @@ export function classifyWord(text: string, start: number): Token {
   const fast = simpleName(text, start);
   if (fast !== undefined) {
     if (fast.t !== T.Scalar) return fast;
-    if (KEYWORDS.has(text)) return { t: T.Keyword, start, end, text };
+    if (KEYWORDS.has(text)) return tok(T.Keyword, start, end, text);
     if (text === 'true' || text === 'false')
-      return { t: T.Bool, start, end, text, bool: text === 'true' };
+      return tok(T.Bool, start, end, text, { bool: text === 'true' });
     return fast;
   }
-  if (KEYWORDS.has(text)) return { t: T.Keyword, start, end, text };
-  if (text === '%init_peer_id%') return { t: T.InitPeerId, start, end, text };
+  if (KEYWORDS.has(text)) return tok(T.Keyword, start, end, text);
+  if (text === '%init_peer_id%') return tok(T.InitPeerId, start, end, text);
   if (text.startsWith(':error:')) return builtinWithLens(text, start, ':error:', T.Error);
   if (text.startsWith('%last_error%'))
     return builtinWithLens(text, start, '%last_error%', T.LastError);
-  if (text === '%timestamp%') return { t: T.Timestamp, start, end, text };
-  if (text === '%ttl%') return { t: T.Ttl, start, end, text };
+  if (text === '%timestamp%') return tok(T.Timestamp, start, end, text);
+  if (text === '%ttl%') return tok(T.Ttl, start, end, text);
   if (text === 'true' || text === 'false')
-    return { t: T.Bool, start, end, text, bool: text === 'true' };
+    return tok(T.Bool, start, end, text, { bool: text === 'true' });
 
   let dot = -1;
   let nonNumeric = false;
@@ -596,7 +612,7 @@ export function classifyWord(text: string, start: number): Token {
           0,
           text.length,
         );
-      return { t: T.Int, start, end, text, int: v };
+      return tok(T.Int, start, end, text, { int: v });
     }
     if (byteLen > 11)
       return failWord(
@@ -616,13 +632,9 @@ export function classifyWord(text: string, start: number): Token {
         0,
         text.length,
       );
-    return {
-      t: T.Float,
-      start,
-      end,
-      text,
+    return tok(T.Float, start, end, text, {
       num: Number(text.endsWith('.') ? text.slice(0, -1) : text),
-    };
+    });
   }
   const t =
     tag === Tag.None
@@ -634,8 +646,8 @@ export function classifyWord(text: string, start: number): Token {
           : tag === Tag.CanonMap
             ? T.CanonMap
             : T.CanonStream;
-  if (dot < 0) return { t, start, end, text };
+  if (dot < 0) return tok(t, start, end, text);
   const lens = parseLens(text.slice(dot), start + dot);
   if ('code' in lens) return bad(text, start, lens);
-  return { t, start, end, text: text.slice(0, dot), lens };
+  return tok(t, start, end, text.slice(0, dot), { lens });
 }

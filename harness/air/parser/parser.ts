@@ -10,7 +10,6 @@ import type {
   FailValue,
   FoldIterable,
   Instruction,
-  Lens,
   MapKeyValue,
   NewTarget,
   OutputTarget,

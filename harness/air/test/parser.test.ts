@@ -120,7 +120,7 @@ t.test('errors carry code, position, offending text and expectations', async (t)
   t.match(text, / --> demo\.air:2:9\n/);
   t.match(
     text,
-    /2 \|   \(call peer \("s" "f"\) \[\]\)\n  \|         \^\^\^\^/,
+    /2 \| {3}\(call peer \("s" "f"\) \[\]\)\n {2}\| {9}\^{4}/,
     'caret under the offending text',
   );
 
