@@ -54,7 +54,8 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
     canon = { values, tetraplet, cid, isMap };
     ctx.trace.write(newLeaf({ kind: 'canon', canon: { kind: 'executed', cid } }, met));
   } else {
-    ctx.addNextPeer(peer);
+    // Forward only the first time; a recorded `sent` state means the particle already went there.
+    if (!merged) ctx.addNextPeer(peer);
     ctx.makeIncomplete();
     ctx.trace.write(
       newLeaf(

@@ -53,11 +53,12 @@ function withLensApplied(
     lens.kind === 'length'
       ? lengthOf(agg.value)
       : applyPathLens(agg.value, lens, (n) => scalarJson(ctx, n));
-  return {
-    value,
-    tetraplets: [withLens(agg.tetraplet, lensText(lens))],
-    provenance: agg.provenance,
-  };
+  // AquaVM gives `.length` of a scalar an empty tetraplet that only names the functor.
+  const tetraplet =
+    lens.kind === 'length'
+      ? { peer_pk: '', service_id: '', function_name: '', lens: '.length' }
+      : withLens(agg.tetraplet, lensText(lens));
+  return { value, tetraplets: [tetraplet], provenance: agg.provenance };
 }
 
 function errorValue(
