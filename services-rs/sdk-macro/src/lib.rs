@@ -140,7 +140,24 @@ fn marine_type(owned: &TokenStream2, span: Span) -> TokenStream2 {
     quote_spanned! {span=> <#owned as ::marine_rs_sdk::__private::MarineType> }
 }
 
+/// Names of the generated code's own locals. Mixed-site hygiene keeps them apart from the
+/// user's parameter and field names (a field called `ptr` or a parameter called `__args`).
+fn internal_idents() -> (Ident, Ident, Ident, Ident, Ident, Ident, Ident) {
+    let hygienic = |name: &str| Ident::new(name, Span::mixed_site());
+    (
+        hygienic("__off"),
+        hygienic("__args"),
+        hygienic("__arena"),
+        hygienic("__ret"),
+        hygienic("__result"),
+        hygienic("o"),
+        hygienic("ptr"),
+    )
+}
+
 fn export(f: ItemFn) -> syn::Result<TokenStream2> {
+    let (v_off, v_args, v_arena, v_ret, v_result, v_o, v_ptr) = internal_idents();
+    let _ = (&v_off, &v_args, &v_arena, &v_ret, &v_result, &v_o, &v_ptr);
     match &f.vis {
         Visibility::Public(_) => {}
         _ => return err(f.sig.fn_token, "#[marine] functions must be `pub`: they are exported from the module"),
@@ -177,9 +194,9 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
         let ident = &p.ident;
         align = quote_spanned!(p.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
         lifts.extend(quote_spanned! {p.ty.span()=>
-            __off = ::marine_rs_sdk::__private::align_to(__off, #mt::ALIGN);
-            let #ident = #mt::load(__args.add(__off));
-            __off += #mt::SIZE;
+            #v_off = ::marine_rs_sdk::__private::align_to(#v_off, #mt::ALIGN);
+            let #ident = #mt::load(#v_args.add(#v_off));
+            #v_off += #mt::SIZE;
         });
         call_args.push(match p.parsed.passing {
             Passing::Owned => quote!(#ident),
@@ -192,16 +209,16 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
     } else {
         quote! {
             const __ALIGN: usize = #align;
-            ::marine_rs_sdk::__private::free(__args, ::marine_rs_sdk::__private::align_to(__off, __ALIGN), __ALIGN);
+            ::marine_rs_sdk::__private::free(#v_args, ::marine_rs_sdk::__private::align_to(#v_off, __ALIGN), __ALIGN);
         }
     };
     let ret = match &result {
         None => quote! { #fn_ident(#(#call_args),*); ::core::ptr::null_mut() },
         Some((ty, parsed)) => {
             checks.extend(record_checks(parsed, ty));
-            let lower = quote_spanned! {ty.span()=> ::marine_rs_sdk::__private::export_result::<#ty>(__result) };
+            let lower = quote_spanned! {ty.span()=> ::marine_rs_sdk::__private::export_result::<#ty>(#v_result) };
             quote! {
-                let __result: #ty = #fn_ident(#(#call_args),*);
+                let #v_result: #ty = #fn_ident(#(#call_args),*);
                 #lower
             }
         }
@@ -214,10 +231,10 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
         const _: () = {
             #[export_name = #export_name]
             #[doc(hidden)]
-            pub unsafe extern "C" fn #wrapper(__args: *mut u8) -> *mut u8 {
+            pub unsafe extern "C" fn #wrapper(#v_args: *mut u8) -> *mut u8 {
                 ::marine_rs_sdk::__private::begin_export();
                 #[allow(unused_mut, unused_variables)]
-                let mut __off: usize = 0;
+                let mut #v_off: usize = 0;
                 #lifts
                 #free_params
                 #ret
@@ -227,6 +244,8 @@ fn export(f: ItemFn) -> syn::Result<TokenStream2> {
 }
 
 fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
+    let (v_off, v_args, v_arena, v_ret, v_result, v_o, v_ptr) = internal_idents();
+    let _ = (&v_off, &v_args, &v_arena, &v_ret, &v_result, &v_o, &v_ptr);
     if !s.generics.params.is_empty() {
         return err(
             &s.generics,
@@ -269,18 +288,18 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
         let mt = marine_type(&parsed.owned, field.ty.span());
         align = quote_spanned!(field.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
         size_steps.extend(quote_spanned! {field.ty.span()=>
-            o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
-            o += #mt::SIZE;
+            #v_o = ::marine_rs_sdk::__private::align_to(#v_o, #mt::ALIGN);
+            #v_o += #mt::SIZE;
         });
         stores.extend(quote_spanned! {field.ty.span()=>
-            o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
-            #mt::store(self.#fident, ptr.add(o), arena);
-            o += #mt::SIZE;
+            #v_o = ::marine_rs_sdk::__private::align_to(#v_o, #mt::ALIGN);
+            #mt::store(self.#fident, #v_ptr.add(#v_o), #v_arena);
+            #v_o += #mt::SIZE;
         });
         loads.extend(quote_spanned! {field.ty.span()=>
-            o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
-            let #fident = #mt::load(ptr.add(o));
-            o += #mt::SIZE;
+            #v_o = ::marine_rs_sdk::__private::align_to(#v_o, #mt::ALIGN);
+            let #fident = #mt::load(#v_ptr.add(#v_o));
+            #v_o += #mt::SIZE;
         });
         field_idents.push(fident.clone());
     }
@@ -295,18 +314,18 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
             unsafe impl ::marine_rs_sdk::__private::MarineType for #ident {
                 const ALIGN: usize = #align;
                 const SIZE: usize = {
-                    let mut o: usize = 0;
+                    let mut #v_o: usize = 0;
                     #size_steps
-                    ::marine_rs_sdk::__private::align_to(o, Self::ALIGN)
+                    ::marine_rs_sdk::__private::align_to(#v_o, Self::ALIGN)
                 };
                 #[allow(unused_assignments)]
-                unsafe fn store(self, ptr: *mut u8, arena: &mut ::marine_rs_sdk::__private::Arena) {
-                    let mut o: usize = 0;
+                unsafe fn store(self, #v_ptr: *mut u8, #v_arena: &mut ::marine_rs_sdk::__private::Arena) {
+                    let mut #v_o: usize = 0;
                     #stores
                 }
                 #[allow(unused_assignments)]
-                unsafe fn load(ptr: *const u8) -> Self {
-                    let mut o: usize = 0;
+                unsafe fn load(#v_ptr: *const u8) -> Self {
+                    let mut #v_o: usize = 0;
                     #loads
                     #ident { #(#field_idents),* }
                 }
@@ -357,6 +376,8 @@ fn link_name(attrs: &[Attribute]) -> syn::Result<Option<String>> {
 }
 
 fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
+    let (v_off, v_args, v_arena, v_ret, v_result, v_o, v_ptr) = internal_idents();
+    let _ = (&v_off, &v_args, &v_arena, &v_ret, &v_result, &v_o, &v_ptr);
     if let Some(name) = &m.abi.name {
         if name.value() != "C" {
             return err(name, format!("#[marine] extern blocks must use the \"C\" ABI (found \"{}\")", name.value()));
@@ -414,39 +435,39 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
             };
             align = quote_spanned!(p.ty.span()=> ::marine_rs_sdk::__private::max_align(#align, #mt::ALIGN));
             size_steps.extend(quote_spanned! {p.ty.span()=>
-                o = ::marine_rs_sdk::__private::align_to(o, #mt::ALIGN);
-                o += #mt::SIZE;
+                #v_o = ::marine_rs_sdk::__private::align_to(#v_o, #mt::ALIGN);
+                #v_o += #mt::SIZE;
             });
             stores.extend(quote_spanned! {p.ty.span()=>
-                __off = ::marine_rs_sdk::__private::align_to(__off, #mt::ALIGN);
-                #mt::store(#value, __args.add(__off), &mut __arena);
-                __off += #mt::SIZE;
+                #v_off = ::marine_rs_sdk::__private::align_to(#v_off, #mt::ALIGN);
+                #mt::store(#value, #v_args.add(#v_off), &mut #v_arena);
+                #v_off += #mt::SIZE;
             });
         }
         let args = if params.is_empty() {
-            quote!(let __args: *mut u8 = ::core::ptr::null_mut();)
+            quote!(let #v_args: *mut u8 = ::core::ptr::null_mut();)
         } else {
             quote! {
                 const __ALIGN: usize = #align;
                 const __SIZE: usize = {
-                    let mut o: usize = 0;
+                    let mut #v_o: usize = 0;
                     #size_steps
-                    ::marine_rs_sdk::__private::align_to(o, __ALIGN)
+                    ::marine_rs_sdk::__private::align_to(#v_o, __ALIGN)
                 };
-                let __args: *mut u8 = __arena.alloc(__SIZE, __ALIGN);
-                let mut __off: usize = 0;
+                let #v_args: *mut u8 = #v_arena.alloc(__SIZE, __ALIGN);
+                let mut #v_off: usize = 0;
                 #stores
             }
         };
         let (ret_ty, ret_area, lift) = match &result {
-            None => (quote!(), quote!(let __ret: *mut u8 = ::core::ptr::null_mut();), quote!()),
+            None => (quote!(), quote!(let #v_ret: *mut u8 = ::core::ptr::null_mut();), quote!()),
             Some((ty, parsed)) => {
                 checks.extend(record_checks(parsed, ty));
                 let mt = marine_type(&parsed.owned, ty.span());
                 (
                     quote!(-> #ty),
-                    quote_spanned!(ty.span()=> let __ret: *mut u8 = __arena.alloc(#mt::SIZE, #mt::ALIGN);),
-                    quote_spanned!(ty.span()=> #mt::load(__ret)),
+                    quote_spanned!(ty.span()=> let #v_ret: *mut u8 = #v_arena.alloc(#mt::SIZE, #mt::ALIGN);),
+                    quote_spanned!(ty.span()=> #mt::load(#v_ret)),
                 )
             }
         };
@@ -477,10 +498,10 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
                     #raw(args, ret)
                 }
                 unsafe {
-                    let mut __arena = ::marine_rs_sdk::__private::Arena::new();
+                    let mut #v_arena = ::marine_rs_sdk::__private::Arena::new();
                     #args
                     #ret_area
-                    #shim(__args, __ret);
+                    #shim(#v_args, #v_ret);
                     #lift
                 }
             }
