@@ -1,5 +1,6 @@
 // TypeScript declarations of a module's interface as its jco bindings see it: camelCase names,
-// 64-bit integers as bigint, numeric lists as typed arrays, options as `T | undefined`.
+// 64-bit integers as bigint, numeric lists as typed arrays, options as `T | undefined` (optional
+// properties in records).
 import { recordsUsedBy } from './interface.js';
 import { camelCase, kebabName, pascalCase } from './names.js';
 import type { ImportEntry, ModuleInterface, NamedTy, Ty } from './types.js';
@@ -77,8 +78,15 @@ export function generateTsTypes(
   ];
   for (const record of recordsUsedBy(all, iface.records)) {
     lines.push(`/** Record ${record.name}. */`, `export interface ${pascalCase(record.name)} {`);
-    for (const field of record.fields)
-      lines.push(`  ${camelCase(field.name)}: ${tsType(field.type)};`);
+    for (const field of record.fields) {
+      // jco declares option fields as optional properties, not as `T | undefined`.
+      const ty = field.type;
+      const line =
+        typeof ty === 'object' && 'option' in ty
+          ? `  ${camelCase(field.name)}?: ${tsType(ty.option)};`
+          : `  ${camelCase(field.name)}: ${tsType(ty)};`;
+      lines.push(line);
+    }
     lines.push('}', '');
   }
   lines.push(

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
-import { buildServices, printComponentWit, type BuildResult } from '../build/index.js';
+import { buildServices, kebabName, printComponentWit, type BuildResult } from '../build/index.js';
+import { pascalCase } from '../build/names.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'marine-build-e2e-'));
@@ -186,6 +187,56 @@ t.test("each example's Aqua compiles with the reference Aqua compiler", async (t
     const result = await compileFromString({ code: readFileSync(m.aqua, 'utf8') });
     t.same(result.errors, [], `${m.name}.aqua`);
   }
+});
+
+t.test("each module's .d.ts agrees with the types jco generated for its bindings", async (t) => {
+  const ts = (await import('typescript')).default;
+  const dir = join(out, 'examples');
+  const files: string[] = [];
+  for (const m of examples.modules) {
+    const pascal = pascalCase(m.name);
+    const file = join(dir, `check-${m.name}.ts`);
+    const importChecks = m.imports.map((module, i) => {
+      const key = kebabName(module, module);
+      return `export const import${i}: ImportObject['${key}'] = mine2['${key}'];`;
+    });
+    writeFileSync(
+      file,
+      [
+        `import type { ${pascal}Exports, ${pascal}Imports } from './${m.name}.js';`,
+        `import type { Root, ImportObject } from './${m.name}/${m.name}.js';`,
+        `declare const mine: ${pascal}Exports;`,
+        `declare const theirs: Root;`,
+        `declare const mine2: ${pascal}Imports;`,
+        `export const toJco: Root = mine;`,
+        `export const fromJco: ${pascal}Exports = theirs;`,
+        ...importChecks,
+        '',
+      ].join('\n'),
+    );
+    files.push(file);
+  }
+  const wrong = join(dir, 'check-wrong.ts');
+  writeFileSync(
+    wrong,
+    "import type { GreetingExports } from './greeting.js';\nexport const w: GreetingExports = { greeting: (n: number) => n };\n",
+  );
+  const program = ts.createProgram([...files, wrong], {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  });
+  const messages = (file: string): string[] =>
+    ts
+      .getPreEmitDiagnostics(program, program.getSourceFile(file))
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  for (const file of files) t.same(messages(file), [], file);
+  t.ok(messages(wrong).length > 0, 'a wrong signature is caught');
 });
 
 t.test('greeting answers through the bindings, for empty, unicode and 1 MiB names', async (t) => {
