@@ -24,6 +24,19 @@ const exportNames = (core) => WebAssembly.Module.exports(core.module).map((e) =>
       assert.ok(names.includes(n), `${n} in ${names}`);
     }
   });
+  check('greeting: module_manifest! writes the five length-prefixed fields', () => {
+    const [section] = WebAssembly.Module.customSections(core.module, '__fluence_wasm_module_manifest');
+    assert.ok(section, 'manifest section present');
+    const view = new DataView(section);
+    const fields = [];
+    for (let at = 0; at < section.byteLength; ) {
+      const len = Number(view.getBigUint64(at, true));
+      fields.push(new TextDecoder().decode(new Uint8Array(section, at + 8, len)));
+      at += 8 + len;
+    }
+    assert.deepEqual(fields.slice(0, 4), ['marine-ts', '0.1.0', 'Greets by name', 'https://example.invalid/marine-ts']);
+    assert.equal(fields.length, 5);
+  });
   check('greeting: greeting(name)', () => {
     assert.equal(core.call('greeting', ['Wörld 🌍']), 'Hi, Wörld 🌍');
     assert.equal(core.call('greeting', ['']), 'Hi, ');

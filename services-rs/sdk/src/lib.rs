@@ -12,6 +12,7 @@ extern crate self as marine_rs_sdk;
 mod abi;
 mod host_api;
 mod logger;
+mod manifest;
 mod mounted_binary;
 
 pub use host_api::MountedBinaryResult;
@@ -26,4 +27,5 @@ pub use mounted_binary::{MountedBinaryStringResult, BINARY_SUCCESS_CODE, SUCCESS
 #[doc(hidden)]
 pub mod __private {
     pub use crate::abi::*;
+    pub use crate::manifest::{manifest_bytes, manifest_len};
 }

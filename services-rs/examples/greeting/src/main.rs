@@ -2,6 +2,8 @@ use marine_rs_sdk::marine;
 
 pub fn main() {}
 
+marine_rs_sdk::module_manifest!();
+
 /// Greets `name`.
 #[marine]
 pub fn greeting(name: String) -> String {
