@@ -120,12 +120,10 @@ export function resolveCanonWithLens(
     );
   }
   const value = applyAccessors(element.value, rest);
-  // The index picks the element; only the accessors after it describe a path inside its value.
-  const restText =
-    lens.accessors.length > 1 ? lensText({ ...lens, accessors: lens.accessors.slice(1) }) : '';
+  // AquaVM keeps the element's own tetraplet: the lens into a canon is not recorded.
   return {
     value,
-    tetraplets: [withLens(element.tetraplet, restText)],
+    tetraplets: [element.tetraplet],
     provenance: element.provenance,
   };
 }

@@ -59,7 +59,7 @@ export class Stream {
     if (this.values.length >= STREAM_SIZE_LIMIT) {
       throw new UncatchableError(
         UncatchableErrorCode.StreamSizeLimitExceeded,
-        `stream ${this.name} exceeds the limit of ${STREAM_SIZE_LIMIT} values`,
+        `stream size goes over the allowed limit of ${STREAM_SIZE_LIMIT}`,
       );
     }
     const v: StreamValue = { aggregate, source, generation, leaf, finalGeneration: 0 };
