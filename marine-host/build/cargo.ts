@@ -1,6 +1,7 @@
 // Runs cargo for the wasm target: human diagnostics go straight to stderr (cargo renders them),
 // JSON messages on stdout tell which .wasm files were produced.
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { CargoBuildError, ToolchainError } from './errors.js';
@@ -28,8 +29,8 @@ export interface WasmArtifact {
   readonly fresh: boolean;
 }
 
-function hasPackage(manifest: string, text: string): boolean {
-  return /^\s*\[package\]/m.test(text) && existsSync(manifest);
+function hasPackage(text: string): boolean {
+  return /^\s*\[package\]/m.test(text);
 }
 
 /** Finds the workspace around PATH (a directory or a Cargo.toml) with `cargo locate-project`. */
@@ -62,8 +63,7 @@ export async function resolveProject(path: string, toolchain: Toolchain): Promis
   const workspaceRoot = dirname(workspaceManifest);
   let isPackage = false;
   if (existsSync(ownManifest)) {
-    const { readFile } = await import('node:fs/promises');
-    isPackage = hasPackage(ownManifest, await readFile(ownManifest, 'utf8'));
+    isPackage = hasPackage(await readFile(ownManifest, 'utf8'));
   }
   return isPackage
     ? { workspaceRoot, manifestPath: ownManifest, wholeWorkspace: false }

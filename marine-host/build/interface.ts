@@ -3,7 +3,6 @@
 import { InterfaceError } from './errors.js';
 import {
   isScalar,
-  rustTypeName,
   type FunctionEntry,
   type ImportEntry,
   type InterfaceEntry,
@@ -171,7 +170,7 @@ function forEachTy(ty: Ty, visit: (record: string) => void): void {
   else visit(ty.record);
 }
 
-/** Every record a type mentions must be defined, and no record may contain itself except through a list. */
+/** Every record a type mentions must be defined, with fields, and no record may contain itself (WIT has no recursive types). */
 function checkRecords(iface: ModuleInterface, moduleName: string): void {
   const check = (ty: Ty, where: string): void =>
     forEachTy(ty, (name) => {
@@ -197,8 +196,7 @@ function checkRecords(iface: ModuleInterface, moduleName: string): void {
     }
     r.fields.forEach((field) => check(field.type, `record ${r.name}, field ${field.name}`));
   }
-  // A record reachable from itself without passing through a list has infinite size (and WIT
-  // forbids recursive types altogether).
+  // Even through a list, a record reachable from itself cannot be written in WIT.
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, path: string[]): void => {
     if (state.get(name) === 'done') return;
@@ -233,9 +231,4 @@ export function recordsUsedBy(
   };
   for (const ty of types) forEachTy(ty, visit);
   return order;
-}
-
-/** Describes a type for messages, e.g. `Vec<Option<Foo>>`. */
-export function describeTy(ty: Ty): string {
-  return rustTypeName(ty);
 }

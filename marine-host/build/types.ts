@@ -72,11 +72,3 @@ const SCALARS: ReadonlySet<string> = new Set([
 export function isScalar(value: string): value is ScalarTy {
   return SCALARS.has(value);
 }
-
-/** Renders a type the way Rust would spell it, for error messages. */
-export function rustTypeName(ty: Ty): string {
-  if (typeof ty === 'string') return ty === 'string' ? 'String' : ty;
-  if ('list' in ty) return `Vec<${rustTypeName(ty.list)}>`;
-  if ('option' in ty) return `Option<${rustTypeName(ty.option)}>`;
-  return ty.record;
-}
