@@ -119,18 +119,15 @@ t.test('compiled Aqua programs behave the same on our VM and the reference', asy
     const args = Object.fromEntries(argNames.map((n, k) => [n, substitutePeers(scenario.args[k])]));
     const label = `${scenario.file} ${JSON.stringify(scenario.args)}`;
     const particleId = `aqua-${i}`;
-    const expected = observable(
-      await runNetwork(reference, air, all, peers.client, makeHandler(args), {
-        particleId,
-        maxSteps: 3000,
-      }),
-    );
-    const actual = observable(
-      await runNetwork(ours, air, all, peers.client, makeHandler(args), {
-        particleId,
-        maxSteps: 3000,
-      }),
-    );
-    t.same(actual, expected, label);
+    for (const order of ['fifo', 'lifo'] as const) {
+      const options = { particleId, maxSteps: 3000, order };
+      const expected = observable(
+        await runNetwork(reference, air, all, peers.client, makeHandler(args), options),
+      );
+      const actual = observable(
+        await runNetwork(ours, air, all, peers.client, makeHandler(args), options),
+      );
+      t.same(actual, expected, `${label} (${order} delivery)`);
+    }
   }
 });

@@ -21,7 +21,8 @@ const names: [string, string][] = [
   ['@B', peers[1].peerId],
   ['@C', peers[2].peerId],
 ];
-const withPeers = (air: string): string => names.reduce((s, [k, id]) => s.replaceAll(k, `"${id}"`), air);
+const withPeers = (air: string): string =>
+  names.reduce((s, [k, id]) => s.replaceAll(k, `"${id}"`), air);
 const withNames = (text: string): string => names.reduce((s, [k, id]) => s.replaceAll(id, k), text);
 
 function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
@@ -40,7 +41,9 @@ function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
 }
 
 function observable(run: NetworkRun): unknown {
-  return JSON.parse(withNames(JSON.stringify({ calls: run.calls, outcomes: run.outcomes, hops: run.hops })));
+  return JSON.parse(
+    withNames(JSON.stringify({ calls: run.calls, outcomes: run.outcomes, hops: run.hops })),
+  );
 }
 
 t.test('our VM matches the reference AquaVM on hand-written scenarios', async (t) => {
@@ -49,8 +52,13 @@ t.test('our VM matches the reference AquaVM on hand-written scenarios', async (t
   t.ok(fixture.scenarios.length >= 40, 'the suite has at least 40 scenarios');
   for (const scenario of fixture.scenarios) {
     const air = withPeers(scenario.air);
-    const expected = observable(await runNetwork(reference, air, peers, peers[0], handler, { maxSteps: 3000 }));
-    const actual = observable(await runNetwork(ours, air, peers, peers[0], handler, { maxSteps: 3000 }));
-    t.same(actual, expected, scenario.name);
+    for (const order of ['fifo', 'lifo'] as const) {
+      const options = { maxSteps: 3000, order };
+      const expected = observable(
+        await runNetwork(reference, air, peers, peers[0], handler, options),
+      );
+      const actual = observable(await runNetwork(ours, air, peers, peers[0], handler, options));
+      t.same(actual, expected, `${scenario.name} (${order} delivery)`);
+    }
   }
 });

@@ -55,7 +55,14 @@ export async function runNetwork(
   peers: readonly TestPeer[],
   init: TestPeer,
   handler: (peer: string, call: AquaCallRequest) => AquaCallResult,
-  options: { particleId?: string; timestamp?: number; ttl?: number; maxSteps?: number } = {},
+  options: {
+    particleId?: string;
+    timestamp?: number;
+    ttl?: number;
+    maxSteps?: number;
+    /** `lifo` delivers the newest particle first, so peers see data in another order. */
+    order?: 'fifo' | 'lifo';
+  } = {},
 ): Promise<NetworkRun> {
   const byId = new Map(peers.map((p) => [p.peerId, p]));
   const data = new Map<string, Uint8Array>();
@@ -68,7 +75,7 @@ export async function runNetwork(
   let steps = 0;
   while (queue.length > 0) {
     if (++steps > (options.maxSteps ?? 200)) throw new Error('network did not settle');
-    const { peer, current } = queue.shift()!;
+    const { peer, current } = options.order === 'lifo' ? queue.pop()! : queue.shift()!;
     let incoming = current;
     let results = new Map<number, AquaCallResult>();
     for (;;) {
