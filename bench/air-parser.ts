@@ -1,168 +1,204 @@
-// AIR parser benchmark: our parser against AquaVM's (avm.wasm 0.62 via marine-js, `ast` export)
-// on scripts shaped like compiled Aqua, 1 KB, 1 MB and 100 MB, measured in the same run.
+// AIR parser benchmark: our parser against AquaVM's (avm.wasm 0.62 via marine-js) on scripts
+// shaped like compiled Aqua, 1 KB, 1 MB and 100 MB, measured in the same run.
 //
-// What is timed: ours = parseAir (lex + parse + validate, AST built), against the reference
-// `invoke` of `(seq (never) SCRIPT)`, which parses and validates SCRIPT and executes none of it;
-// "ours+json" adds turning the AST into JSON text, against the reference `ast` export (parse,
-// validate, serialise the AST to JSON). marine-js adds copying the script into Wasm. Memory: ours =
-// growth of the JS heap with the AST alive (process max RSS is shown too); reference = size of
-// the Wasm linear memories after the call (they only grow, so this is the peak).
+// Every (size, parser) pair runs in a fresh child process, so "peak RSS" is that parser's own
+// peak (the process's max resident set, including Node itself, ~50–150 MiB) and one case cannot
+// starve the next of memory. Children get an 8 GiB heap limit.
+//
+// What is timed: "ours" = parseAir (lex + parse + validate, AST built); the reference is
+// `invoke` of `(seq (never) SCRIPT)`, which makes AquaVM parse and validate SCRIPT and execute
+// none of it. "ours+json" adds writing our AST as JSON text, against the reference `ast` export
+// (parse, validate, serialise its AST to JSON). The reference times include marine-js copying
+// the script into Wasm. Small sizes report the median of several runs, 100 MB a single run.
 //
 // AIR_BENCH_SIZES=1e3,1e6 limits the sizes; AIR_BENCH_REF_MAX (default 2e8) skips the reference
 // above that size.
 
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { astToJsonText } from '../harness/air/ast/index.js';
 import { parseAir } from '../harness/air/parser/index.js';
 import { loadReferenceAvm } from '../harness/air/test/oracle/avm-oracle.js';
 import { aquaLikeAir } from '../harness/air/test/oracle/generate-air.js';
 
-function fmtMs(ms: number): string {
-  return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
+interface Measurement {
+  bytes: number;
+  parseMs?: number;
+  jsonMs?: number;
+  heapBytes?: number;
+  wasmBytes?: number;
+  maxRssBytes: number;
+  note?: string;
 }
 
-function fmtMb(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-function timeIt(fn: () => void, budgetMs: number, maxRuns: number): number {
+function runsFor(size: number): number {
+  return size <= 1e4 ? 101 : size <= 1e7 ? 5 : 1;
+}
+
+async function measureOurs(size: number): Promise<Measurement> {
+  const script = aquaLikeAir(size);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // One warm-up parse (the reference gets one too: its probe call), then timed runs.
+  const runs = runsFor(size);
+  if (runs > 1 && !parseAir(script).ok) throw new Error('generated script rejected');
   const times: number[] = [];
-  const start = performance.now();
-  do {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    fn();
+    const r = parseAir(script);
     times.push(performance.now() - t0);
-  } while (times.length < maxRuns && performance.now() - start < budgetMs);
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? 0;
+    if (!r.ok) throw new Error(`generated script rejected: ${r.errors[0]?.message ?? ''}`);
+  }
+  // Heap held by one AST, measured apart from the timing (a forced GC would skew it).
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const kept = parseAir(script);
+  const heapBytes = process.memoryUsage().heapUsed - before;
+  if (!kept.ok) throw new Error('generated script rejected');
+  let jsonMs: number | undefined;
+  let note: string | undefined;
+  if (script.length <= 2e7) {
+    const jt: number[] = [];
+    for (let i = 0; i < runsFor(size); i++) {
+      const t0 = performance.now();
+      const r = parseAir(script);
+      if (r.ok) astToJsonText(r.ast);
+      jt.push(performance.now() - t0);
+    }
+    jsonMs = median(jt);
+  } else note = 'JSON text of this AST would exceed the maximum JS string length';
+  return {
+    bytes: script.length,
+    parseMs: median(times),
+    ...(jsonMs === undefined ? {} : { jsonMs }),
+    heapBytes,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...(note === undefined ? {} : { note }),
+  };
 }
 
-async function timeItAsync(
-  fn: () => Promise<void>,
-  budgetMs: number,
-  maxRuns: number,
-): Promise<number> {
+async function measureReference(size: number): Promise<Measurement> {
+  const script = aquaLikeAir(size);
+  const avm = await loadReferenceAvm();
+  const wrapped = `(seq (never) ${script})`;
+  const params = { initPeerId: 'p', currentPeerId: 'p' };
+  const probe = await avm.invoke({ air: wrapped, params });
+  if (probe.retCode !== 0) throw new Error(`invoke failed: ${probe.errorMessage.slice(0, 200)}`);
   const times: number[] = [];
-  const start = performance.now();
-  do {
+  for (let i = 0; i < runsFor(size); i++) {
     const t0 = performance.now();
-    await fn();
+    await avm.invoke({ air: wrapped, params });
     times.push(performance.now() - t0);
-  } while (times.length < maxRuns && performance.now() - start < budgetMs);
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? 0;
+  }
+  const jt: number[] = [];
+  let note: string | undefined;
+  for (let i = 0; i < runsFor(size); i++) {
+    const t0 = performance.now();
+    const r = await avm.ast(script);
+    jt.push(performance.now() - t0);
+    if (!r.ok) {
+      note = `ast failed: ${r.error.slice(0, 120)}`;
+      break;
+    }
+  }
+  return {
+    bytes: script.length,
+    parseMs: median(times),
+    ...(note === undefined ? { jsonMs: median(jt) } : { note }),
+    wasmBytes: avm.memoryBytes(),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
+
+function child(which: 'ours' | 'reference', size: number): Promise<Measurement> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--max-old-space-size=8192', '--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)],
+      {
+        env: { ...process.env, AIR_BENCH_CHILD: which, AIR_BENCH_SIZE: String(size) },
+        maxBuffer: 1 << 20,
+        timeout: 30 * 60 * 1000,
+      },
+      (error, stdout, stderr) => {
+        const line = stdout.split('\n').find((l) => l.startsWith('{'));
+        if (line !== undefined) {
+          resolve(JSON.parse(line) as Measurement);
+          return;
+        }
+        const why = error?.killed ? 'timed out' : (stderr.split('\n').find((l) => /error|Error/.test(l)) ?? String(error?.message ?? 'no output'));
+        resolve({ bytes: aquaLikeAir(size).length, maxRssBytes: 0, note: `${which} failed: ${why.slice(0, 160)}` });
+      },
+    );
+  });
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? '-' : v < 10 ? v.toFixed(3) : v.toFixed(1));
+const mib = (v: number | undefined): string => (v === undefined || v === 0 ? '-' : `${(v / 1048576).toFixed(1)}`);
+const ratio = (ref: number | undefined, ours: number | undefined): string =>
+  ref === undefined || ours === undefined ? '-' : `${(ref / ours).toFixed(2)}x`;
 
 /** Runs the benchmark and prints one table row per script size. */
 export async function run(): Promise<void> {
   const sizes = (process.env.AIR_BENCH_SIZES ?? '1e3,1e6,1e8').split(',').map(Number);
   const refMax = Number(process.env.AIR_BENCH_REF_MAX ?? 2e8);
-  const avm = await loadReferenceAvm();
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const rows: string[][] = [];
-  const notes: string[] = [];
-  for (const size of sizes) {
-    const script = aquaLikeAir(size);
-    const runs = size <= 1e4 ? 200 : size <= 1e7 ? 5 : 1;
-    const budget = size <= 1e4 ? 1000 : 10000;
-
-    gc?.();
-    const heapBefore = process.memoryUsage().heapUsed;
-    let result = parseAir(script);
-    const heapAfter = process.memoryUsage().heapUsed;
-    if (!result.ok)
-      throw new Error(`generated script rejected: ${result.errors[0]?.message ?? ''}`);
-    const ours = timeIt(
-      () => {
-        result = parseAir(script);
-      },
-      budget,
-      runs,
-    );
-    const oursJson = timeIt(
-      () => {
-        const r = parseAir(script);
-        if (r.ok) astToJsonText(r.ast);
-      },
-      budget,
-      runs,
-    );
-    const oursMem = Math.max(0, heapAfter - heapBefore);
-
-    let refCell = 'skipped';
-    let ratio = '-';
-    let refMem = '-';
-    if (size <= refMax) {
-      try {
-        const first = await avm.ast(script);
-        if (!first.ok) throw new Error(first.error.slice(0, 200));
-        const refAst = await timeItAsync(
-          async () => {
-            await avm.ast(script);
-          },
-          budget,
-          runs,
-        );
-        // `(seq (never) X)` makes invoke parse and validate X but execute nothing of it.
-        const wrapped = `(seq (never) ${script})`;
-        const probe = await avm.invoke({
-          air: wrapped,
-          params: { initPeerId: 'p', currentPeerId: 'p' },
-        });
-        if (probe.retCode !== 0)
-          throw new Error(`invoke failed: ${probe.errorMessage.slice(0, 200)}`);
-        const refParse = await timeItAsync(
-          async () => {
-            await avm.invoke({ air: wrapped, params: { initPeerId: 'p', currentPeerId: 'p' } });
-          },
-          budget,
-          runs,
-        );
-        refCell = `${fmtMs(refParse)} / ${fmtMs(refAst)}`;
-        ratio = `${(refParse / ours).toFixed(2)}x / ${(refAst / oursJson).toFixed(2)}x`;
-        refMem = fmtMb(avm.memoryBytes());
-      } catch (error) {
-        refCell = 'failed';
-        notes.push(
-          `reference at ${script.length} bytes: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
-        );
-      }
-    } else {
-      notes.push(`reference skipped at ${script.length} bytes (AIR_BENCH_REF_MAX=${refMax})`);
-    }
-    rows.push([
-      `${script.length}`,
-      fmtMs(ours),
-      fmtMs(oursJson),
-      refCell,
-      ratio,
-      fmtMb(oursMem),
-      refMem,
-      fmtMb(process.resourceUsage().maxRSS * 1024),
-    ]);
-    result = { ok: false, errors: [] };
-  }
   const header = [
     'script bytes',
     'ours ms',
+    'ref invoke ms',
+    'speed-up',
     'ours+json ms',
-    'reference ms (invoke / ast)',
-    'speed-up (parse / +json)',
-    'ours AST heap',
-    'reference wasm mem',
-    'process max RSS',
+    'ref ast ms',
+    'speed-up',
+    'ours AST heap MiB',
+    'ref wasm MiB',
+    'ours peak RSS MiB',
+    'ref peak RSS MiB',
   ];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const size of sizes) {
+    const ours = await child('ours', size);
+    const ref: Measurement =
+      size <= refMax
+        ? await child('reference', size)
+        : { bytes: ours.bytes, maxRssBytes: 0, note: `reference skipped (AIR_BENCH_REF_MAX=${refMax})` };
+    if (ours.note !== undefined) notes.push(`${ours.bytes} bytes, ours: ${ours.note}`);
+    if (ref.note !== undefined) notes.push(`${ref.bytes} bytes, reference: ${ref.note}`);
+    rows.push([
+      String(ours.bytes),
+      ms(ours.parseMs),
+      ms(ref.parseMs),
+      ratio(ref.parseMs, ours.parseMs),
+      ms(ours.jsonMs),
+      ms(ref.jsonMs),
+      ratio(ref.jsonMs, ours.jsonMs),
+      mib(ours.heapBytes),
+      mib(ref.wasmBytes),
+      mib(ours.maxRssBytes),
+      mib(ref.maxRssBytes),
+    ]);
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   process.stdout.write(`${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
   process.stdout.write(
-    '\nspeed-up = reference time / our time (>1 means ours is faster). "invoke" runs `(seq (never) SCRIPT)`:\n' +
-      'AquaVM parses and validates SCRIPT but executes none of it; compared with "ours". "ast" also serialises\n' +
-      'the AST to JSON; compared with "ours+json". Both include marine-js copying the script into Wasm.\n',
+    '\nspeed-up = reference time / our time (>1: ours is faster). "ref invoke" parses and validates\n' +
+      '`(seq (never) SCRIPT)` without executing it; "ref ast" also serialises the AST to JSON.\n',
   );
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
 }
 
-const isMain = import.meta.url === `file://${process.argv[1] ?? ''}`;
-if (isMain) await run();
+const which = process.env.AIR_BENCH_CHILD;
+if (which === 'ours' || which === 'reference') {
+  const size = Number(process.env.AIR_BENCH_SIZE ?? 1e3);
+  const m = which === 'ours' ? await measureOurs(size) : await measureReference(size);
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+} else if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  await run();
+}
