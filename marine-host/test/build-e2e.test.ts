@@ -239,6 +239,29 @@ t.test("each module's .d.ts agrees with the types jco generated for its bindings
   t.ok(messages(wrong).length > 0, 'a wrong signature is caught');
 });
 
+t.test("the examples' generated WIT, Aqua and TS match their golden files", async (t) => {
+  const golden = join(root, 'fixtures', 'golden', 'build', 'examples');
+  for (const m of examples.modules) {
+    for (const [ext, path] of [
+      ['wit', m.wit],
+      ['aqua', m.aqua],
+      ['d.ts', m.types],
+    ] as const) {
+      const file = join(golden, `${m.name}.${ext}`);
+      const actual = readFileSync(path, 'utf8');
+      if (process.env['BLESS'] === '1') {
+        mkdirSync(golden, { recursive: true });
+        writeFileSync(file, actual);
+      }
+      if (!existsSync(file)) {
+        t.fail(`golden file ${file} is missing; run with BLESS=1 to create it`);
+        continue;
+      }
+      t.equal(actual, readFileSync(file, 'utf8'), `${m.name}.${ext} (BLESS=1 rewrites it)`);
+    }
+  }
+});
+
 t.test('greeting answers through the bindings, for empty, unicode and 1 MiB names', async (t) => {
   const g = await instantiate(examples, 'greeting', { 'marine-host-api': hostApi() });
   t.equal(g['greeting']?.('Marine'), 'Hi, Marine');
