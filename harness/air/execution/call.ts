@@ -76,7 +76,7 @@ export function executeCall(ctx: ExecutionContext, instr: CallInstruction): void
     tetraplet = { peer_pk: peer, service_id: service, function_name: fn, lens: '' };
     executeResolvedCall(ctx, instr, tetraplet);
   } catch (e) {
-    if (e instanceof CatchableError) ctx.setErrors(e, instr, text, tetraplet, true);
+    if (e instanceof CatchableError) ctx.setErrors(e, text, tetraplet, true);
     throw e;
   }
 }

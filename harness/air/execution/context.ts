@@ -1,6 +1,5 @@
 // Everything one invoke works on: run parameters, the CID stores, variables, error descriptors,
 // the trace handler and what the run produces (call requests, next peers).
-import type { Instruction } from '../ast/types.js';
 import { canonicalJson, type JsonValue } from '../data/json.js';
 import { cidOfJsonText } from '../data/cid.js';
 import {
@@ -228,7 +227,6 @@ export class ExecutionContext {
   /** Records a catchable error into `%last_error%` and `:error:` as AquaVM does at the failing instruction. */
   setErrors(
     e: CatchableError,
-    instruction: Instruction,
     text: string,
     tetraplet: SecurityTetraplet | undefined,
     withPeerId: boolean,
@@ -237,7 +235,6 @@ export class ExecutionContext {
     const affectsLast =
       e.code !== CatchableErrorCode.MatchValuesNotEqual &&
       e.code !== CatchableErrorCode.MismatchValuesEqual;
-    void instruction;
     if (this.lastErrorCanBeSet && affectsLast) {
       this.lastError = {
         error: { error_code: e.code, instruction: text, message: e.message, peer_id: lastPeer },

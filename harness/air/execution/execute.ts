@@ -56,7 +56,7 @@ export function execute(ctx: ExecutionContext, instr: Instruction): void {
     }
   } catch (e) {
     if (e instanceof CatchableError)
-      ctx.setErrors(e, instr, instructionText(instr), undefined, instr.kind === 'canon');
+      ctx.setErrors(e, instructionText(instr), undefined, instr.kind === 'canon');
     throw e;
   }
 }
