@@ -86,7 +86,8 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
 
 function spawnWorker(spec: RuntimeSpec): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
-  const options = { workerData: { spec }, resourceLimits: { maxOldGenerationSizeMb: 512 }, stdout: true, stderr: true };
+  // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
+  const options = { workerData: { spec }, resourceLimits: { maxOldGenerationSizeMb: 512 }, execArgv: [] };
   const built = join(here, 'worker.js');
   if (existsSync(built)) return new Worker(built, options);
   // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
@@ -108,6 +109,7 @@ export class Service {
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
+  private restarting: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private closed = false;
@@ -192,9 +194,6 @@ export class Service {
     this.starts += 1;
     const worker = spawnWorker(this.spec);
     this.worker = worker;
-    // Worker stdout/stderr are not the guest's (those go through WASI); keep them out of the host's.
-    worker.stdout.resume();
-    worker.stderr.on('data', (chunk: Buffer) => this.record({ module: this.name, stream: 'host', text: chunk.toString('utf8').trimEnd() }));
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
@@ -260,11 +259,17 @@ export class Service {
     } else pending.reject(new MarineHostError(`service ${this.name}: ${message.message}${stderr}`));
   }
 
-  private async restart(): Promise<void> {
+  private restart(): Promise<void> {
     const old = this.worker;
     this.worker = undefined;
-    if (old) await old.terminate();
-    if (!this.closed) await this.start().catch(() => undefined);
+    // Calls wait for this, so exactly one new worker is started.
+    this.restarting = (async () => {
+      if (old) await old.terminate();
+      if (!this.closed) await this.start().catch(() => undefined);
+    })().finally(() => {
+      this.restarting = undefined;
+    });
+    return this.restarting;
   }
 
   /** Resolves a function name (snake_case or WIT kebab-case) to the facade function. */
@@ -285,8 +290,8 @@ export class Service {
       positional = [];
     } else if (Array.isArray(args)) {
       const list = args as readonly unknown[];
-      // Marine flattens a one-element array for a one-parameter function given its bare value.
-      positional = list.length !== params.length && params.length === 1 && params[0]?.type.kind !== 'list' ? [list] : [...list];
+      // An array for a one-list-parameter function whose length does not fit is that list itself.
+      positional = list.length !== params.length && params.length === 1 && params[0]?.type.kind === 'list' ? [list] : [...list];
       if (positional.length !== params.length) {
         throw new ArgumentError(`function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found ${list.length}`);
       }
@@ -341,6 +346,7 @@ export class Service {
 
   private async run(wit: WitFunction, name: string, values: unknown[], cp: unknown, timeoutMs: number): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
+    if (this.restarting) await this.restarting;
     if (!this.worker) await this.start();
     await this.ready;
     const worker = this.worker;
@@ -373,6 +379,7 @@ export class Service {
   /** Stops the service; queued calls fail with ServiceClosedError. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.restarting) await this.restarting;
     const worker = this.worker;
     this.worker = undefined;
     this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
