@@ -640,3 +640,15 @@ t.test('setup-toolchain.sh records its decision and is silent when nothing chang
   t.equal(second.stdout, '');
   t.equal(readFileSync(join(dir, '.marine-toolchain.env'), 'utf8'), record);
 });
+
+t.test('arguments after -- go to cargo build', async (t) => {
+  const { execa } = await import('execa');
+  const run = await execa(
+    'node',
+    [join(root, 'bin', 'marine.js'), 'build', '--', '--no-such-cargo-flag'],
+    { reject: false, cwd: join(root, 'fixtures', 'build', 'plain-crate') },
+  );
+  t.equal(run.exitCode, 1);
+  t.match(run.stderr, /--no-such-cargo-flag/);
+  t.match(run.stderr, /error: cargo build failed/);
+});

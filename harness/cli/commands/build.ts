@@ -28,6 +28,7 @@ Examples:
   $ marine build                               # the crate or workspace in the current directory
   $ marine build services-rs/examples --release
   $ marine build my-service --out dist/modules --json
+  $ marine build services-rs/examples -- --features debug-log   # extra cargo arguments
 `;
 
 /** Registers `marine build`. */
@@ -38,13 +39,17 @@ export function register(program: Command): void {
       'build Rust service crates into Wasm components with WIT, Aqua, TS types and jco bindings',
     )
     .argument('[path]', 'crate or workspace directory (or Cargo.toml)', '.')
+    .argument('[cargo-args...]', 'extra `cargo build` arguments, after --')
     .option('--release', "use cargo's release profile")
     .option('--out <dir>', 'output directory (default: <workspace root>/artifacts)')
     .option('--instantiation <mode>', 'jco bindings instantiation mode: async or sync', 'async')
     .option('--force', 'regenerate every module even when unchanged')
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', HELP)
-    .action(async (path: string, options: BuildCommandOptions) => {
+    .action(async (pathArg: string, cargoArgs: string[], options: BuildCommandOptions) => {
+      // `marine build -- --features x` leaves no PATH: the first cargo argument lands in it.
+      const path = pathArg.startsWith('-') ? '.' : pathArg;
+      const extra = pathArg.startsWith('-') ? [pathArg, ...cargoArgs] : cargoArgs;
       if (options.instantiation !== 'async' && options.instantiation !== 'sync') {
         throw new Error(
           `--instantiation: expected "async" or "sync", found ${JSON.stringify(options.instantiation)}`,
@@ -55,6 +60,7 @@ export function register(program: Command): void {
         release: options.release === true,
         force: options.force === true,
         instantiation: options.instantiation,
+        ...(extra.length > 0 ? { cargoArgs: extra } : {}),
         ...(options.out !== undefined ? { outDir: resolve(options.out) } : {}),
       });
       if (options.json) {
