@@ -293,6 +293,11 @@ export async function buildServices(options: BuildOptions = {}): Promise<BuildRe
   }
   await writeFile(join(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   const built = modules.filter((m) => !m.cached).length;
+  if (modules.length === 0) {
+    log(
+      `note: no service modules: cargo produced ${artifacts.length === 0 ? 'no .wasm file (service crates are [[bin]] or cdylib targets)' : 'only .wasm files without #[marine] items'}`,
+    );
+  }
   log(
     `built ${built} module${built === 1 ? '' : 's'}, ${modules.length - built} up to date → ${outDir}`,
   );
