@@ -21,7 +21,11 @@ import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
 import type { SecurityTetraplet } from './data/tetraplet.js';
-import { PreparationErrorCode, UNPROCESSED_CALL_RESULT } from './errors/codes.js';
+import {
+  PreparationErrorCode,
+  RECURSION_TOO_DEEP,
+  UNPROCESSED_CALL_RESULT,
+} from './errors/codes.js';
 import { CatchableError, PreparationError, UncatchableError } from './errors/execution-error.js';
 import { ExecutionContext, type HostCallResult } from './execution/context.js';
 import { execute } from './execution/execute.js';
@@ -34,6 +38,7 @@ export {
   CatchableErrorCode,
   UncatchableErrorCode,
   UNPROCESSED_CALL_RESULT,
+  RECURSION_TOO_DEEP,
 } from './errors/codes.js';
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
@@ -181,6 +186,12 @@ export class AquaVM {
     } catch (e) {
       if (e instanceof PreparationError || e instanceof UncatchableError)
         return failWithPrev(e.code, e.message);
+      if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        return failWithPrev(
+          RECURSION_TOO_DEEP,
+          `the script nests deeper than the JavaScript stack allows: ${e.message}`,
+        );
+      }
       throw e;
     }
   }

@@ -62,3 +62,9 @@ export const UNPROCESSED_CALL_RESULT = 30000;
 
 /** ret_code of a call whose result was not valid JSON (AquaVM uses i32::MAX). */
 export const INVALID_JSON_RESULT_RET_CODE = 2147483647;
+
+/**
+ * Not an AquaVM code: the script nests deeper (e.g. a fold over a very long array) than the
+ * JavaScript stack allows. The previous data is returned, as for uncatchable errors.
+ */
+export const RECURSION_TOO_DEEP = 40000;

@@ -163,12 +163,22 @@ export class ExecutionContext {
 
   /** Runs `body` in a fresh scope holding the iterator binding (one fold iteration). */
   withIterator<T>(binding: IteratorBinding, body: () => T): T {
-    this.scopes.push(new Map([[binding.name, { kind: 'iterator', binding }]]));
+    this.pushIterator(binding);
     try {
       return body();
     } finally {
-      this.scopes.pop();
+      this.popScope();
     }
+  }
+
+  /** Opens a fold iteration scope holding the iterator (pair with popScope; used where stack depth matters). */
+  pushIterator(binding: IteratorBinding): void {
+    this.scopes.push(new Map([[binding.name, { kind: 'iterator', binding }]]));
+  }
+
+  /** Closes the innermost fold iteration scope. */
+  popScope(): void {
+    this.scopes.pop();
   }
 
   /** Runs `body` with scalar/canon `name` cleared (the `new` instruction), restoring it afterwards. */

@@ -1,7 +1,8 @@
 // The instruction dispatcher. Every instruction except `call` goes through here so that a
 // catchable error sets `%last_error%` / `:error:` at the innermost failing instruction.
 import type { Instruction } from '../ast/types.js';
-import { CatchableError } from '../errors/execution-error.js';
+import { UncatchableErrorCode } from '../errors/codes.js';
+import { CatchableError, UncatchableError } from '../errors/execution-error.js';
 import { executeAp, executeApMap } from './ap.js';
 import { executeCall } from './call.js';
 import { executeCanon } from './canon.js';
@@ -12,10 +13,8 @@ import { instructionText } from './instruction-text.js';
 import { executeMatch } from './match.js';
 import { executeNever } from './never.js';
 import { executeNew } from './new.js';
-import { executeNext } from './next.js';
 import { executeNull } from './null.js';
 import { executePar } from './par.js';
-import { executeSeq } from './seq.js';
 import { executeXor } from './xor.js';
 
 /** Executes one instruction; errors propagate as exceptions (CatchableError / UncatchableError). */
@@ -26,8 +25,12 @@ export function execute(ctx: ExecutionContext, instr: Instruction): void {
   }
   try {
     switch (instr.kind) {
+      // seq and next run inline: every JS frame per fold iteration lowers the fold depth the stack allows.
       case 'seq':
-        return executeSeq(ctx, instr, execute);
+        ctx.subgraphComplete = true;
+        execute(ctx, instr.left);
+        if (ctx.subgraphComplete) execute(ctx, instr.right);
+        return;
       case 'par':
         return executePar(ctx, instr, execute);
       case 'xor':
@@ -37,8 +40,17 @@ export function execute(ctx: ExecutionContext, instr: Instruction): void {
         return executeMatch(ctx, instr, execute);
       case 'fold':
         return executeFold(ctx, instr, execute);
-      case 'next':
-        return executeNext(ctx, instr);
+      case 'next': {
+        const e = ctx.lookup(instr.iterator.name);
+        if (e.kind !== 'iterator') {
+          throw new UncatchableError(
+            UncatchableErrorCode.FoldStateNotFound,
+            `fold state not found for iterable '${instr.iterator.name}'`,
+          );
+        }
+        e.binding.next();
+        return;
+      }
       case 'new':
         return executeNew(ctx, instr, execute);
       case 'ap':

@@ -63,9 +63,13 @@ function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
       }
       return;
     }
-    ctx.withIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) }, () =>
-      execute(ctx, instr.body),
-    );
+    // Scope handling inline rather than through a callback: fold depth is bounded by the JS stack.
+    ctx.pushIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) });
+    try {
+      execute(ctx, instr.body);
+    } finally {
+      ctx.popScope();
+    }
   };
   iterate(0);
 }
@@ -116,10 +120,16 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
         ctx.trace.enterIteration(fold, v.leaf);
         let ok = false;
         try {
-          ctx.withIterator(
-            { name: instr.iterator.name, item: v.aggregate, next: () => iterate(k + 1) },
-            () => execute(ctx, instr.body),
-          );
+          ctx.pushIterator({
+            name: instr.iterator.name,
+            item: v.aggregate,
+            next: () => iterate(k + 1),
+          });
+          try {
+            execute(ctx, instr.body);
+          } finally {
+            ctx.popScope();
+          }
           ok = true;
         } finally {
           ctx.trace.exitIteration(ok);

@@ -4,6 +4,7 @@ import { decodeData } from '../data/interpreter-data.js';
 import {
   AquaVM,
   CatchableErrorCode,
+  RECURSION_TOO_DEEP,
   UncatchableErrorCode,
   type AquaCallRequest,
   type AquaCallResult,
@@ -268,3 +269,30 @@ t.test('join: a call waits on a value another peer has not produced', async (t) 
   t.equal(out.callRequests.size, 0);
   t.same(out.nextPeerPks, [B.peerId]);
 });
+
+t.test(
+  'folds nest 1500 deep; deeper than the JS stack allows is an error, not a crash',
+  async (t) => {
+    const air = `(seq (call ${a} ("s" "xs") [] xs) (fold xs i (seq (ap i x) (next i))))`;
+    const run = (n: number): AquaInvokeOutcome => {
+      const vm = new AquaVM();
+      const first = vm.invoke(air, empty, empty, params, new Map());
+      const items = Array.from({ length: n }, (_, i) => i);
+      return vm.invoke(
+        air,
+        first.data,
+        empty,
+        params,
+        new Map([[1, { retCode: 0, result: items }]]),
+      );
+    };
+    t.equal(run(1500).retCode, 0);
+    const deep = run(200_000);
+    t.equal(deep.retCode, RECURSION_TOO_DEEP);
+    t.equal(
+      decodeData(deep.data, 'x').trace.length,
+      1,
+      'the previous data (the pending call) is returned',
+    );
+  },
+);
