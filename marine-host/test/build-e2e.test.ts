@@ -652,3 +652,44 @@ t.test('arguments after -- go to cargo build', async (t) => {
   t.match(run.stderr, /--no-such-cargo-flag/);
   t.match(run.stderr, /error: cargo build failed/);
 });
+
+t.test(
+  'setup-toolchain.sh prefers a toolchain with wasm32-wasip1 and decides the crate source',
+  async (t) => {
+    const { execa } = await import('execa');
+    const { chmodSync } = await import('node:fs');
+    // A stand-in for a rustup toolchain: its rustc reports a sysroot holding the wasip1 std and
+    // rust-lld, as `rustup target add wasm32-wasip1` leaves it.
+    const fake = join(out, 'fake-toolchain');
+    const sysroot = join(fake, 'sysroot');
+    mkdirSync(join(sysroot, 'lib', 'rustlib', 'wasm32-wasip1', 'lib'), { recursive: true });
+    mkdirSync(join(sysroot, 'lib', 'rustlib', 'x86_64-unknown-linux-gnu', 'bin'), {
+      recursive: true,
+    });
+    writeFileSync(
+      join(sysroot, 'lib', 'rustlib', 'x86_64-unknown-linux-gnu', 'bin', 'rust-lld'),
+      '',
+    );
+    mkdirSync(join(fake, 'bin'), { recursive: true });
+    const rustc = join(fake, 'bin', 'rustc');
+    writeFileSync(
+      rustc,
+      `#!/bin/sh\ncase "$*" in\n  "--print sysroot") echo '${sysroot}' ;;\n  "--print target-list") printf 'wasm32-unknown-unknown\\nwasm32-wasip1\\n' ;;\n  "--version") echo 'rustc 1.95.0 (stand-in)' ;;\nesac\n`,
+    );
+    writeFileSync(join(fake, 'bin', 'cargo'), '#!/bin/sh\nexit 0\n');
+    chmodSync(rustc, 0o755);
+    chmodSync(join(fake, 'bin', 'cargo'), 0o755);
+    const dir = join(out, 'fake-record');
+    const run = await execa('bash', [join(root, 'scripts', 'setup-toolchain.sh')], {
+      env: { MARINE_TOOLCHAIN_DIR: dir, MARINE_RUSTC: rustc, MARINE_OFFLINE: '1' },
+      reject: false,
+    });
+    t.equal(run.exitCode, 0, run.stderr);
+    const record = readFileSync(join(dir, '.marine-toolchain.env'), 'utf8');
+    t.match(record, new RegExp(`^RUSTC=${rustc}$`, 'm'));
+    t.match(record, new RegExp(`^CARGO=${join(fake, 'bin', 'cargo')}$`, 'm'));
+    t.match(record, /^TARGET=wasm32-wasip1$/m);
+    t.match(record, /^CRATES=debian$/m, 'offline: Debian registry as a directory source');
+    t.match(record, /^CARGO_ARGS=--config .*\.marine-cargo-config\.toml --offline$/m);
+  },
+);
