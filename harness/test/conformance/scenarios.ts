@@ -22,6 +22,8 @@ export interface Scenario {
   readonly file: string;
   readonly args: readonly unknown[];
   readonly expectError?: boolean;
+  /** The result comes from parallel branches: its order depends on timing, so compare sorted. */
+  readonly unordered?: boolean;
 }
 
 /** What a scenario run showed: the result or error, and every service call per peer. */
