@@ -21,3 +21,4 @@ export {
 export * from '../errors.js';
 export { inspectModule, moduleKind, witName, type ModuleInfo, type ModuleKind } from '../module/module-info.js';
 export { parseWit, witTypeText, type WitWorld, type WitType, type WitFunction } from '../module/wit.js';
+export { interfaceOf, validateService } from './inspect.js';

@@ -62,7 +62,7 @@ export interface CallOptions {
 }
 
 /** Arguments of a call: positional (array), by name (object), none (null) or one bare value. */
-export type CallArgs = readonly unknown[] | Readonly<Record<string, unknown>> | null | undefined;
+export type CallArgs = readonly unknown[] | Readonly<Record<string, unknown>> | string | number | bigint | boolean | null | undefined;
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { register as registerAir } from './air.js';
 import { register as registerBuild } from './build.js';
+import { register as registerAqua } from './aqua.js';
+import { register as registerCall } from './call.js';
+import { register as registerIt } from './it.js';
+import { register as registerRepl } from './repl.js';
+import { register as registerValidate } from './validate.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 // One entry per command module; each module owns its own file in this folder.
-export const commands: RegisterCommand[] = [registerAir, registerBuild];
+export const commands: RegisterCommand[] = [registerAir, registerBuild, registerAqua, registerCall, registerIt, registerRepl, registerValidate];

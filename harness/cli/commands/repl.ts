@@ -1,0 +1,101 @@
+import { createInterface } from 'node:readline/promises';
+import { Command } from 'commander';
+// The lead re-exports these from marine-host/index.ts; imported directly until then.
+import { loadService, renderInterfaceText, stringifyJson, type CallArgs, type CallParametersInput } from '../../../marine-host/service/index.js';
+import { jsonArgument, serviceOptions, type ServiceCliOptions } from './call.js';
+
+const HELP = `
+Loads a service and reads commands from stdin:
+  call <fn> [json-args] [json-call-params]   call a facade function (or just: <fn> [json-args])
+  interface                                  functions and records
+  logs                                       the last log lines of the service
+  help, quit
+Each call prints its result (or the error) and the time it took.
+
+Examples:
+  $ marine repl services-rs/examples/greeting/Config.toml
+  > greeting ["world"]
+  > call who [] {"particle": {"init_peer_id": "me"}}
+`;
+
+/** Splits `fn rest` where rest may hold one or two JSON values separated by whitespace. */
+function splitJsonValues(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] as string;
+    if (start < 0) {
+      if (/\s/.test(ch)) continue;
+      start = i;
+    }
+    if (inString) {
+      if (ch === '\\') i += 1;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '[' || ch === '{') depth += 1;
+    else if (ch === ']' || ch === '}') depth -= 1;
+    if (depth === 0 && !inString && (i + 1 === text.length || /\s/.test(text[i + 1] as string))) {
+      out.push(text.slice(start, i + 1));
+      start = -1;
+    }
+  }
+  if (start >= 0) out.push(text.slice(start));
+  return out;
+}
+
+/** Registers `marine repl`. */
+export function register(program: Command): void {
+  program
+    .command('repl')
+    .description('load a service and call its functions interactively')
+    .argument('<config>', 'Config.toml, or a blueprint .json')
+    .option('--timeout <ms>', 'time limit of each call (default 10000)')
+    .option('--policy <file>', 'tetraplet policy JSON')
+    .option('--owner <peer>', 'service creator peer id')
+    .option('--modules-dir <dir>', 'module store for blueprints')
+    .addHelpText('after', HELP)
+    .action(async (config: string, options: ServiceCliOptions) => {
+      const service = await loadService(config, serviceOptions(options));
+      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+      const functions = service.getInterface().function_signatures.map((f) => f.name);
+      process.stdout.write(`service ${service.name} loaded; functions: ${functions.join(', ')}; type help for commands\n`);
+      rl.setPrompt('> ');
+      rl.prompt();
+      try {
+        for await (const raw of rl) {
+          const line = raw.trim();
+          if (line === 'quit' || line === 'exit' || line === 'q') break;
+          if (line === '') {
+            rl.prompt();
+            continue;
+          }
+          try {
+            if (line === 'help' || line === 'h') process.stdout.write(HELP);
+            else if (line === 'interface' || line === 'i') process.stdout.write(renderInterfaceText(service.getInterface()));
+            else if (line === 'logs') for (const r of service.logs().slice(-20)) process.stdout.write(`[${r.module} ${r.stream}] ${r.text}\n`);
+            else {
+              const rest = line.startsWith('call ') ? line.slice(5).trim() : line;
+              const space = rest.search(/\s/);
+              const fn = space < 0 ? rest : rest.slice(0, space);
+              const [args, cp] = space < 0 ? [] : splitJsonValues(rest.slice(space + 1));
+              const started = performance.now();
+              const result = await service.call(
+                fn,
+                (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs,
+                cp === undefined ? undefined : (jsonArgument(cp, 'call params') as CallParametersInput),
+              );
+              process.stdout.write(`${stringifyJson(result, 2)}\n(${(performance.now() - started).toFixed(1)} ms)\n`);
+            }
+          } catch (error) {
+            process.stdout.write(`error: ${(error as Error).message}\n`);
+          }
+          rl.prompt();
+        }
+      } finally {
+        rl.close();
+        await service.close();
+      }
+    });
+}

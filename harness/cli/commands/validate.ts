@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+// The lead re-exports these from marine-host/index.ts; imported directly until then.
+import { validateService } from '../../../marine-host/service/index.js';
+import { printJson } from '../output.js';
+
+const HELP = `
+Runs every check the host makes when it loads a service, without running any guest code:
+config fields and values, module files and their CIDs (blueprints), the facade (last module)
+and its API, links between modules (the imported module exists, exports the function, with the
+same types, no cycles), host API use, mounted binaries and mapped dirs against what the config
+grants, WASI interfaces, and whether the facade's types can be written in Aqua.
+Prints one line per finding (severity, file, field, message); exits 1 if any is an error.
+
+Examples:
+  $ marine validate services-rs/examples/greeting/Config.toml
+  $ marine validate blueprint.json --modules-dir artifacts/
+  $ marine validate Config.toml --json          # {"ok": bool, "findings": [...]}
+`;
+
+/** Registers `marine validate`. */
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check a Config.toml or blueprint and its modules without running them (for CI)')
+    .argument('<config>', 'Config.toml, or a blueprint .json')
+    .option('--modules-dir <dir>', 'module store for blueprints (default: the blueprint directory)')
+    .option('--json', 'print {ok, findings} as JSON')
+    .addHelpText('after', HELP)
+    .action(async (config: string, options: { modulesDir?: string; json?: boolean }) => {
+      const findings = await validateService(config, options.modulesDir);
+      const ok = !findings.some((f) => f.severity === 'error');
+      if (options.json) printJson({ ok, findings });
+      else {
+        for (const f of findings) process.stdout.write(`${f.severity}: ${f.file}: ${f.field}: ${f.message}\n`);
+        const errors = findings.filter((f) => f.severity === 'error').length;
+        process.stdout.write(ok ? `ok: ${config} (${findings.length} warning${findings.length === 1 ? '' : 's'})\n` : `${errors} error${errors === 1 ? '' : 's'} in ${config}\n`);
+      }
+      if (!ok) process.exitCode = 1;
+    });
+}
