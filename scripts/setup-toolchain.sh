@@ -22,7 +22,9 @@ out_dir="${MARINE_TOOLCHAIN_DIR:-$root/services-rs/target}"
 env_file="$out_dir/.marine-toolchain.env"
 cargo_config="$out_dir/.marine-cargo-config.toml"
 debian_registry=/usr/share/cargo/registry
-debian_packages="rustc cargo libstd-rust-dev-wasm32 lld wasi-libc librust-syn-dev librust-quote-dev librust-proc-macro2-dev"
+# Crates the SDK needs (the macro: syn, quote, proc-macro2; the logger: log) as Debian packages.
+debian_crate_packages="librust-syn-dev librust-quote-dev librust-proc-macro2-dev librust-log-dev"
+debian_packages="rustc cargo libstd-rust-dev-wasm32 lld wasi-libc $debian_crate_packages"
 
 say() { if [ "${MARINE_SETUP_VERBOSE:-0}" = 1 ]; then echo "setup-toolchain: $*" >&2; fi; }
 
@@ -119,13 +121,15 @@ else
   crates=debian
 fi
 if [ "$crates" = debian ]; then
-  for c in syn quote proc-macro2; do
+  for c in syn quote proc-macro2 log; do
     if ! compgen -G "$debian_registry/$c-[0-9]*" >/dev/null; then
       if is_debian_root; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -qq librust-syn-dev librust-quote-dev librust-proc-macro2-dev >&2
+        apt-get update -qq >&2
+        # shellcheck disable=SC2086
+        apt-get install -y -qq $debian_crate_packages >&2
       else
-        echo "setup-toolchain: crates.io is unreachable and $debian_registry lacks '$c'; install: librust-syn-dev librust-quote-dev librust-proc-macro2-dev" >&2
+        echo "setup-toolchain: crates.io is unreachable and $debian_registry lacks '$c'; install: $debian_crate_packages" >&2
         exit 1
       fi
     fi
