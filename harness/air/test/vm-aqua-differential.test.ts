@@ -119,15 +119,19 @@ t.test('compiled Aqua programs behave the same on our VM and the reference', asy
     const args = Object.fromEntries(argNames.map((n, k) => [n, substitutePeers(scenario.args[k])]));
     const label = `${scenario.file} ${JSON.stringify(scenario.args)}`;
     const particleId = `aqua-${i}`;
-    for (const order of ['fifo', 'lifo'] as const) {
-      const options = { particleId, maxSteps: 3000, order };
+    for (const [order, duplicate] of [
+      ['fifo', false],
+      ['lifo', false],
+      ['fifo', true],
+    ] as const) {
+      const options = { particleId, maxSteps: 3000, order, duplicate };
       const expected = observable(
         await runNetwork(reference, air, all, peers.client, makeHandler(args), options),
       );
       const actual = observable(
         await runNetwork(ours, air, all, peers.client, makeHandler(args), options),
       );
-      t.same(actual, expected, `${label} (${order} delivery)`);
+      t.same(actual, expected, `${label} (${order}${duplicate ? ', duplicated' : ''} delivery)`);
     }
   }
 });

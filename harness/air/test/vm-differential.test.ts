@@ -52,13 +52,21 @@ t.test('our VM matches the reference AquaVM on hand-written scenarios', async (t
   t.ok(fixture.scenarios.length >= 40, 'the suite has at least 40 scenarios');
   for (const scenario of fixture.scenarios) {
     const air = withPeers(scenario.air);
-    for (const order of ['fifo', 'lifo'] as const) {
-      const options = { maxSteps: 3000, order };
+    for (const [order, duplicate] of [
+      ['fifo', false],
+      ['lifo', false],
+      ['fifo', true],
+    ] as const) {
+      const options = { maxSteps: 3000, order, duplicate };
       const expected = observable(
         await runNetwork(reference, air, peers, peers[0], handler, options),
       );
       const actual = observable(await runNetwork(ours, air, peers, peers[0], handler, options));
-      t.same(actual, expected, `${scenario.name} (${order} delivery)`);
+      t.same(
+        actual,
+        expected,
+        `${scenario.name} (${order}${duplicate ? ', duplicated' : ''} delivery)`,
+      );
     }
   }
 });

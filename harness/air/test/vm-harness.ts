@@ -62,6 +62,8 @@ export async function runNetwork(
     maxSteps?: number;
     /** `lifo` delivers the newest particle first, so peers see data in another order. */
     order?: 'fifo' | 'lifo';
+    /** Deliver every forwarded particle twice (networks may duplicate). */
+    duplicate?: boolean;
   } = {},
 ): Promise<NetworkRun> {
   const byId = new Map(peers.map((p) => [p.peerId, p]));
@@ -101,6 +103,7 @@ export async function runNetwork(
         const target = byId.get(next);
         hops.push(`${peer.peerId}->${next}`);
         if (target) queue.push({ peer: target, current: out.data });
+        if (target && options.duplicate) queue.push({ peer: target, current: out.data });
       }
       if (out.callRequests.size === 0) break;
       results = new Map();
