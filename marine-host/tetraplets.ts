@@ -57,11 +57,20 @@ export type CallParametersInput = Partial<Omit<CallParameters, 'particle' | 'tet
 };
 
 /** Fills the gaps of partial call parameters (empty strings, zero times, an empty list per argument). */
-export function completeCallParameters(input: CallParametersInput | undefined, argCount: number, defaults: { serviceId: string; hostId: string; owner: string }): CallParameters {
+export function completeCallParameters(
+  input: CallParametersInput | undefined,
+  argCount: number,
+  defaults: { serviceId: string; hostId: string; owner: string },
+): CallParameters {
   const p = input?.particle ?? {};
   const tetraplets = input?.tetraplets
     ? input.tetraplets.map((list) =>
-        list.map((t) => ({ peer_pk: t.peer_pk ?? '', service_id: t.service_id ?? '', function_name: t.function_name ?? '', lens: t.lens ?? '' })),
+        list.map((t) => ({
+          peer_pk: t.peer_pk ?? '',
+          service_id: t.service_id ?? '',
+          function_name: t.function_name ?? '',
+          lens: t.lens ?? '',
+        })),
       )
     : Array.from({ length: argCount }, () => []);
   return {
@@ -115,30 +124,46 @@ export function parseTetrapletPolicy(raw: unknown, where = 'policy'): TetrapletP
   const bad = (field: string, expected: string, value: unknown): never => {
     throw new TypeError(`${where}: ${field}: expected ${expected}, found ${JSON.stringify(value)}`);
   };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('(root)', 'an object {functions: {...}}', raw);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return bad('(root)', 'an object {functions: {...}}', raw);
   const fns = (raw as Record<string, unknown>).functions;
-  if (typeof fns !== 'object' || fns === null || Array.isArray(fns)) return bad('functions', 'an object of function name → rules', fns);
+  if (typeof fns !== 'object' || fns === null || Array.isArray(fns))
+    return bad('functions', 'an object of function name → rules', fns);
   const functions: Record<string, FunctionPolicy> = {};
   for (const [name, rule] of Object.entries(fns)) {
-    if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) return bad(`functions.${name}`, 'an object {owner_only?, arguments?}', rule);
+    if (typeof rule !== 'object' || rule === null || Array.isArray(rule))
+      return bad(`functions.${name}`, 'an object {owner_only?, arguments?}', rule);
     const r = rule as Record<string, unknown>;
-    for (const key of Object.keys(r)) if (key !== 'owner_only' && key !== 'arguments') bad(`functions.${name}.${key}`, 'owner_only or arguments', key);
-    if (r.owner_only !== undefined && typeof r.owner_only !== 'boolean') bad(`functions.${name}.owner_only`, 'true or false', r.owner_only);
+    for (const key of Object.keys(r))
+      if (key !== 'owner_only' && key !== 'arguments')
+        bad(`functions.${name}.${key}`, 'owner_only or arguments', key);
+    if (r.owner_only !== undefined && typeof r.owner_only !== 'boolean')
+      bad(`functions.${name}.owner_only`, 'true or false', r.owner_only);
     const args: Record<string, ArgumentRequirement> = {};
     if (r.arguments !== undefined) {
-      if (typeof r.arguments !== 'object' || r.arguments === null || Array.isArray(r.arguments)) bad(`functions.${name}.arguments`, 'an object of argument name → requirement', r.arguments);
+      if (typeof r.arguments !== 'object' || r.arguments === null || Array.isArray(r.arguments))
+        bad(`functions.${name}.arguments`, 'an object of argument name → requirement', r.arguments);
       for (const [arg, req] of Object.entries(r.arguments as Record<string, unknown>)) {
-        if (typeof req !== 'object' || req === null || Array.isArray(req)) return bad(`functions.${name}.arguments.${arg}`, 'an object {peer_pk?, service_id?, function_name?, lens?}', req);
+        if (typeof req !== 'object' || req === null || Array.isArray(req))
+          return bad(
+            `functions.${name}.arguments.${arg}`,
+            'an object {peer_pk?, service_id?, function_name?, lens?}',
+            req,
+          );
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(req as Record<string, unknown>)) {
-          if (!(REQUIREMENT_FIELDS as readonly string[]).includes(k)) bad(`functions.${name}.arguments.${arg}.${k}`, REQUIREMENT_FIELDS.join(', '), k);
+          if (!(REQUIREMENT_FIELDS as readonly string[]).includes(k))
+            bad(`functions.${name}.arguments.${arg}.${k}`, REQUIREMENT_FIELDS.join(', '), k);
           if (typeof v !== 'string') bad(`functions.${name}.arguments.${arg}.${k}`, 'a string', v);
           out[k] = v as string;
         }
         args[arg] = out;
       }
     }
-    functions[name] = { ...(r.owner_only !== undefined ? { owner_only: r.owner_only as boolean } : {}), arguments: args };
+    functions[name] = {
+      ...(r.owner_only !== undefined ? { owner_only: r.owner_only as boolean } : {}),
+      arguments: args,
+    };
   }
   return { functions };
 }
@@ -147,9 +172,16 @@ export function parseTetrapletPolicy(raw: unknown, where = 'policy'): TetrapletP
  * Checks a call's tetraplets before guest code runs: one list per argument, then the policy of
  * the function. Throws TetrapletCheckError naming the function, the argument and the requirement.
  */
-export function checkTetraplets(fn: string, argNames: readonly string[], cp: CallParameters, policy: TetrapletPolicy | undefined): void {
+export function checkTetraplets(
+  fn: string,
+  argNames: readonly string[],
+  cp: CallParameters,
+  policy: TetrapletPolicy | undefined,
+): void {
   if (cp.tetraplets.length !== argNames.length) {
-    throw new TetrapletCheckError(`function ${fn}: expected ${argNames.length} tetraplet list${argNames.length === 1 ? '' : 's'} (one per argument), found ${cp.tetraplets.length}`);
+    throw new TetrapletCheckError(
+      `function ${fn}: expected ${argNames.length} tetraplet list${argNames.length === 1 ? '' : 's'} (one per argument), found ${cp.tetraplets.length}`,
+    );
   }
   if (!policy) return;
   for (const rule of [policy.functions['*'], policy.functions[fn]]) {
@@ -161,23 +193,34 @@ export function checkTetraplets(fn: string, argNames: readonly string[], cp: Cal
     }
     for (const [arg, req] of Object.entries(rule.arguments ?? {})) {
       const index = argNames.indexOf(arg);
-      if (index < 0) throw new TetrapletCheckError(`function ${fn}: the policy names argument ${JSON.stringify(arg)}, which the function does not have (arguments: ${argNames.join(', ')})`);
+      if (index < 0)
+        throw new TetrapletCheckError(
+          `function ${fn}: the policy names argument ${JSON.stringify(arg)}, which the function does not have (arguments: ${argNames.join(', ')})`,
+        );
       const list = cp.tetraplets[index] ?? [];
       const wanted = Object.fromEntries(
         REQUIREMENT_FIELDS.filter((k) => req[k] !== undefined).map((k) => {
           const v = req[k] as string;
-          return [k, v === '%host%' ? cp.host_id : v === '%init_peer_id%' ? cp.particle.init_peer_id : v];
+          return [
+            k,
+            v === '%host%' ? cp.host_id : v === '%init_peer_id%' ? cp.particle.init_peer_id : v,
+          ];
         }),
       );
       const describeReq = Object.entries(wanted)
         .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
         .join(', ');
-      if (list.length === 0) throw new TetrapletCheckError(`function ${fn}: argument ${arg} must come from ${describeReq}, but it carries no tetraplet`);
+      if (list.length === 0)
+        throw new TetrapletCheckError(
+          `function ${fn}: argument ${arg} must come from ${describeReq}, but it carries no tetraplet`,
+        );
       for (const t of list) {
         for (const [k, v] of Object.entries(wanted)) {
           const found = t[k as keyof SecurityTetraplet];
           if (found !== v) {
-            throw new TetrapletCheckError(`function ${fn}: argument ${arg} must come from ${describeReq}, but its tetraplet has ${k} = ${JSON.stringify(found)}`);
+            throw new TetrapletCheckError(
+              `function ${fn}: argument ${arg} must come from ${describeReq}, but its tetraplet has ${k} = ${JSON.stringify(found)}`,
+            );
           }
         }
       }

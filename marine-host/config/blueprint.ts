@@ -34,7 +34,11 @@ export class ModuleStore {
     try {
       entries = readdirSync(store.dir);
     } catch (error) {
-      throw new ConfigError(store.dir, '(module store)', `cannot read the module directory: ${(error as Error).message}`);
+      throw new ConfigError(
+        store.dir,
+        '(module store)',
+        `cannot read the module directory: ${(error as Error).message}`,
+      );
     }
     for (const entry of entries.sort()) {
       if (!entry.endsWith('.wasm')) continue;
@@ -48,7 +52,11 @@ export class ModuleStore {
         try {
           sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8')) as Record<string, unknown>;
         } catch (error) {
-          throw new ConfigError(sidecarPath, '(json)', `not valid JSON: ${(error as Error).message}`);
+          throw new ConfigError(
+            sidecarPath,
+            '(json)',
+            `not valid JSON: ${(error as Error).message}`,
+          );
         }
       }
       const sidecarName = typeof sidecar?.name === 'string' ? sidecar.name : undefined;
@@ -83,19 +91,31 @@ function dependencyCid(value: unknown): string | undefined {
   return undefined;
 }
 
-function sidecarModule(c: FindingCollector, stored: StoredModule, name: string, field: string): ModuleConfig {
+function sidecarModule(
+  c: FindingCollector,
+  stored: StoredModule,
+  name: string,
+  field: string,
+): ModuleConfig {
   const s = stored.sidecar ?? {};
   const strings = (key: string): Record<string, string> => {
     const v = s[key];
     const out: Record<string, string> = {};
     if (v === undefined || v === null) return out;
     if (typeof v !== 'object' || Array.isArray(v)) {
-      c.error(`${field} (${stored.sidecarPath ?? ''}).${key}`, `expected an object of strings, found ${showValue(v)}`);
+      c.error(
+        `${field} (${stored.sidecarPath ?? ''}).${key}`,
+        `expected an object of strings, found ${showValue(v)}`,
+      );
       return out;
     }
     for (const [k, x] of Object.entries(v)) {
       if (typeof x === 'string') out[k] = x;
-      else c.error(`${field} (${stored.sidecarPath ?? ''}).${key}.${k}`, `expected a string, found ${showValue(x)}`);
+      else
+        c.error(
+          `${field} (${stored.sidecarPath ?? ''}).${key}.${k}`,
+          `expected a string, found ${showValue(x)}`,
+        );
     }
     return out;
   };
@@ -132,17 +152,25 @@ export function checkBlueprint(text: string, file: string, store: ModuleStore): 
   }
   const bp = raw as Record<string, unknown>;
   for (const key of Object.keys(bp)) {
-    if (key !== 'name' && key !== 'dependencies' && key !== 'id') c.error(key, `unknown field (expected name, dependencies); found ${showValue(bp[key])}`);
+    if (key !== 'name' && key !== 'dependencies' && key !== 'id')
+      c.error(key, `unknown field (expected name, dependencies); found ${showValue(bp[key])}`);
   }
   const name = bp.name;
-  if (typeof name !== 'string' || name === '') c.error('name', `expected the blueprint's name (a non-empty string), found ${showValue(name)}`);
+  if (typeof name !== 'string' || name === '')
+    c.error('name', `expected the blueprint's name (a non-empty string), found ${showValue(name)}`);
   const deps = bp.dependencies;
   const cids: string[] = [];
   const modules: ModuleConfig[] = [];
   if (!Array.isArray(deps)) {
-    c.error('dependencies', `expected an array of module CIDs with the facade last, found ${showValue(deps)}`);
+    c.error(
+      'dependencies',
+      `expected an array of module CIDs with the facade last, found ${showValue(deps)}`,
+    );
   } else if (deps.length === 0) {
-    c.error('dependencies', 'expected at least one module CID (the facade is the last one), found an empty list');
+    c.error(
+      'dependencies',
+      'expected at least one module CID (the facade is the last one), found an empty list',
+    );
   } else {
     const names = new Map<string, number>();
     deps.forEach((dep: unknown, index) => {
@@ -159,18 +187,29 @@ export function checkBlueprint(text: string, file: string, store: ModuleStore): 
         return;
       }
       if (stored.name === undefined) {
-        c.error(field, `module ${basename(stored.path)} (CID ${cid}) has no name: add ${basename(stored.path)}.config.json with {"name": ...}`);
+        c.error(
+          field,
+          `module ${basename(stored.path)} (CID ${cid}) has no name: add ${basename(stored.path)}.config.json with {"name": ...}`,
+        );
         return;
       }
       const previous = names.get(stored.name);
-      if (previous !== undefined) c.error(field, `module name ${showValue(stored.name)} is already used by dependencies[${previous}]`);
+      if (previous !== undefined)
+        c.error(
+          field,
+          `module name ${showValue(stored.name)} is already used by dependencies[${previous}]`,
+        );
       names.set(stored.name, index);
       modules.push(sidecarModule(c, stored, stored.name, field));
     });
   }
   if (typeof bp.id === 'string' && typeof name === 'string' && cids.length > 0) {
     const computed = blueprintId(name, cids);
-    if (computed !== bp.id) c.error('id', `expected ${computed} (CID of the blueprint's DAG-JSON), found ${showValue(bp.id)}`);
+    if (computed !== bp.id)
+      c.error(
+        'id',
+        `expected ${computed} (CID of the blueprint's DAG-JSON), found ${showValue(bp.id)}`,
+      );
   }
   if (c.errors.length > 0 || typeof name !== 'string') return { findings: c.findings };
   const config: ServiceConfig = Object.freeze({
@@ -194,7 +233,11 @@ export function loadBlueprint(file: string, modulesDir?: string): ServiceConfig 
   try {
     text = readFileSync(source, 'utf8');
   } catch (error) {
-    throw new ConfigError(source, '(file)', `cannot read the blueprint: ${(error as Error).message}`);
+    throw new ConfigError(
+      source,
+      '(file)',
+      `cannot read the blueprint: ${(error as Error).message}`,
+    );
   }
   const check = checkBlueprint(text, source, ModuleStore.open(modulesDir ?? dirname(source)));
   const collector = new FindingCollector(source);
@@ -205,6 +248,13 @@ export function loadBlueprint(file: string, modulesDir?: string): ServiceConfig 
 }
 
 /** Builds a blueprint object (with its id) for modules in the facade-last order given. */
-export function makeBlueprint(name: string, dependencies: readonly string[]): { id: string; name: string; dependencies: { '/': string }[] } {
-  return { id: blueprintId(name, dependencies), name, dependencies: dependencies.map((cid) => ({ '/': cid })) };
+export function makeBlueprint(
+  name: string,
+  dependencies: readonly string[],
+): { id: string; name: string; dependencies: { '/': string }[] } {
+  return {
+    id: blueprintId(name, dependencies),
+    name,
+    dependencies: dependencies.map((cid) => ({ '/': cid })),
+  };
 }

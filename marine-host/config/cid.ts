@@ -40,7 +40,12 @@ function dagPbFileRoot(chunks: Uint8Array[], total: number): Uint8Array {
   for (const chunk of chunks) unixfs.push(...field(4, 0), ...varint(chunk.length));
   const node: number[] = [];
   for (const chunk of chunks) {
-    const link = [...bytesField(1, rawCid(chunk).bytes), ...bytesField(2, []), ...field(3, 0), ...varint(chunk.length)];
+    const link = [
+      ...bytesField(1, rawCid(chunk).bytes),
+      ...bytesField(2, []),
+      ...field(3, 0),
+      ...varint(chunk.length),
+    ];
     node.push(...bytesField(2, link));
   }
   node.push(...bytesField(1, unixfs));
@@ -51,14 +56,17 @@ function dagPbFileRoot(chunks: Uint8Array[], total: number): Uint8Array {
 export function moduleCid(bytes: Uint8Array): string {
   if (bytes.length <= CHUNK_SIZE) return rawCid(bytes).toString();
   const chunks: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; at += CHUNK_SIZE) chunks.push(bytes.subarray(at, at + CHUNK_SIZE));
+  for (let at = 0; at < bytes.length; at += CHUNK_SIZE)
+    chunks.push(bytes.subarray(at, at + CHUNK_SIZE));
   const root = dagPbFileRoot(chunks, bytes.length);
   return CID.createV1(DAG_PB, createDigest(SHA2_256, sha256(root))).toString();
 }
 
 /** DAG-JSON of a blueprint: keys in canonical order, dependencies as links, no whitespace. */
 export function blueprintDagJson(name: string, dependencies: readonly string[]): string {
-  const deps = dependencies.map((cid) => `{"/":${JSON.stringify(CID.parse(cid).toString())}}`).join(',');
+  const deps = dependencies
+    .map((cid) => `{"/":${JSON.stringify(CID.parse(cid).toString())}}`)
+    .join(',');
   return `{"dependencies":[${deps}],"name":${JSON.stringify(name)}}`;
 }
 

@@ -9,8 +9,22 @@ import { parseByteSize } from './byte-size.js';
 import type { DefaultModuleConfig, Finding, ModuleConfig, ServiceConfig } from './types.js';
 
 const I32_MAX = 2147483647;
-const TOP_FIELDS = new Set(['modules_dir', 'total_memory_limit', 'module', 'default', 'service_working_dir']);
-const MODULE_FIELDS = new Set(['name', 'load_from', 'file_name', 'logger_enabled', 'logging_mask', 'wasi', 'mounted_binaries']);
+const TOP_FIELDS = new Set([
+  'modules_dir',
+  'total_memory_limit',
+  'module',
+  'default',
+  'service_working_dir',
+]);
+const MODULE_FIELDS = new Set([
+  'name',
+  'load_from',
+  'file_name',
+  'logger_enabled',
+  'logging_mask',
+  'wasi',
+  'mounted_binaries',
+]);
 const LEGACY_MODULE_FIELDS = new Set(['mem_pages_count', 'max_heap_size']);
 const WASI_FIELDS = new Set(['envs', 'mapped_dirs']);
 const LEGACY_WASI_FIELDS = new Set(['preopened_files']);
@@ -26,7 +40,8 @@ export function showValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}`;
   if (value instanceof Date) return `date ${value.toISOString()}`;
   if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value, bigintReplacer))}`;
-  if (typeof value === 'object' && value !== null) return `a table ${truncate(JSON.stringify(value, bigintReplacer))}`;
+  if (typeof value === 'object' && value !== null)
+    return `a table ${truncate(JSON.stringify(value, bigintReplacer))}`;
   return String(value);
 }
 
@@ -39,7 +54,9 @@ function truncate(text: string): string {
 }
 
 function isTable(value: unknown): value is Table {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
 }
 
 /** Collects findings for one file while checking its fields. */
@@ -60,21 +77,40 @@ export class FindingCollector {
     const errors = this.errors;
     const first = errors[0];
     if (!first) return;
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}; run \`marine validate\` to see all)` : '';
+    const more =
+      errors.length > 1
+        ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}; run \`marine validate\` to see all)`
+        : '';
     throw new ConfigError(first.file, first.field, first.message + more);
   }
 }
 
-function checkUnknown(c: FindingCollector, table: Table, known: Set<string>, legacy: Set<string>, prefix: string): void {
+function checkUnknown(
+  c: FindingCollector,
+  table: Table,
+  known: Set<string>,
+  legacy: Set<string>,
+  prefix: string,
+): void {
   for (const key of Object.keys(table)) {
     if (known.has(key)) continue;
     const field = prefix ? `${prefix}.${key}` : key;
-    if (legacy.has(key)) c.warn(field, `removed from Marine and ignored (found ${showValue(table[key])})`);
-    else c.error(field, `unknown field (expected one of ${[...known].join(', ')}); found ${showValue(table[key])}`);
+    if (legacy.has(key))
+      c.warn(field, `removed from Marine and ignored (found ${showValue(table[key])})`);
+    else
+      c.error(
+        field,
+        `unknown field (expected one of ${[...known].join(', ')}); found ${showValue(table[key])}`,
+      );
   }
 }
 
-function stringMap(c: FindingCollector, value: unknown, field: string, what: string): Record<string, string> {
+function stringMap(
+  c: FindingCollector,
+  value: unknown,
+  field: string,
+  what: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (value === undefined) return out;
   if (!isTable(value)) {
@@ -82,7 +118,8 @@ function stringMap(c: FindingCollector, value: unknown, field: string, what: str
     return out;
   }
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string') c.error(`${field}.${key}`, `expected a string, found ${showValue(v)}`);
+    if (typeof v !== 'string')
+      c.error(`${field}.${key}`, `expected a string, found ${showValue(v)}`);
     else out[key] = v;
   }
   return out;
@@ -97,39 +134,69 @@ interface ModuleFields {
 }
 
 /** Checks the per-module fields shared by `[[module]]` and `[default]`. */
-function moduleFields(c: FindingCollector, table: Table, prefix: string, workDir: string): ModuleFields {
+function moduleFields(
+  c: FindingCollector,
+  table: Table,
+  prefix: string,
+  workDir: string,
+): ModuleFields {
   const loggerEnabled = table.logger_enabled ?? true;
-  if (typeof loggerEnabled !== 'boolean') c.error(`${prefix}.logger_enabled`, `expected true or false, found ${showValue(loggerEnabled)}`);
+  if (typeof loggerEnabled !== 'boolean')
+    c.error(
+      `${prefix}.logger_enabled`,
+      `expected true or false, found ${showValue(loggerEnabled)}`,
+    );
   let loggingMask = I32_MAX;
   const mask = table.logging_mask;
   if (mask !== undefined) {
     const n = typeof mask === 'bigint' ? Number(mask) : mask;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < -2147483648 || n > I32_MAX) {
-      c.error(`${prefix}.logging_mask`, `expected a 32-bit signed integer, found ${showValue(mask)}`);
+      c.error(
+        `${prefix}.logging_mask`,
+        `expected a 32-bit signed integer, found ${showValue(mask)}`,
+      );
     } else loggingMask = n;
   }
   let envs: Record<string, string> = {};
-  let mappedDirs: Record<string, string> = {};
+  const mappedDirs: Record<string, string> = {};
   const wasi = table.wasi;
   if (wasi !== undefined) {
-    if (!isTable(wasi)) c.error(`${prefix}.wasi`, `expected a table with envs and mapped_dirs, found ${showValue(wasi)}`);
+    if (!isTable(wasi))
+      c.error(
+        `${prefix}.wasi`,
+        `expected a table with envs and mapped_dirs, found ${showValue(wasi)}`,
+      );
     else {
       checkUnknown(c, wasi, WASI_FIELDS, LEGACY_WASI_FIELDS, `${prefix}.wasi`);
       envs = stringMap(c, wasi.envs, `${prefix}.wasi.envs`, 'environment variables');
       for (const key of Object.keys(envs)) {
-        if (key === '' || key.includes('=') || key.includes('\0')) c.error(`${prefix}.wasi.envs`, `invalid variable name ${showValue(key)}`);
+        if (key === '' || key.includes('=') || key.includes('\0'))
+          c.error(`${prefix}.wasi.envs`, `invalid variable name ${showValue(key)}`);
       }
-      const dirs = stringMap(c, wasi.mapped_dirs, `${prefix}.wasi.mapped_dirs`, 'guest alias = host path');
+      const dirs = stringMap(
+        c,
+        wasi.mapped_dirs,
+        `${prefix}.wasi.mapped_dirs`,
+        'guest alias = host path',
+      );
       for (const [alias, host] of Object.entries(dirs)) {
-        if (alias === '' || alias.includes('\0')) c.error(`${prefix}.wasi.mapped_dirs`, `invalid guest alias ${showValue(alias)}`);
-        else if (host === '' || host.includes('\0')) c.error(`${prefix}.wasi.mapped_dirs.${alias}`, `invalid host path ${showValue(host)}`);
+        if (alias === '' || alias.includes('\0'))
+          c.error(`${prefix}.wasi.mapped_dirs`, `invalid guest alias ${showValue(alias)}`);
+        else if (host === '' || host.includes('\0'))
+          c.error(`${prefix}.wasi.mapped_dirs.${alias}`, `invalid host path ${showValue(host)}`);
         else mappedDirs[alias] = isAbsolute(host) ? resolve(host) : resolve(workDir, host);
       }
     }
   }
-  const mountedBinaries = stringMap(c, table.mounted_binaries, `${prefix}.mounted_binaries`, 'import name = host executable');
+  const mountedBinaries = stringMap(
+    c,
+    table.mounted_binaries,
+    `${prefix}.mounted_binaries`,
+    'import name = host executable',
+  );
   for (const [name, path] of Object.entries(mountedBinaries)) {
-    if (path === '') c.error(`${prefix}.mounted_binaries.${name}`, `expected the path of an executable, found ""`);
+    if (path === '')
+      c.error(`${prefix}.mounted_binaries.${name}`, `expected the path of an executable, found ""`);
   }
   return {
     loggerEnabled: typeof loggerEnabled === 'boolean' ? loggerEnabled : true,
@@ -163,7 +230,7 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
   try {
     raw = parseToml(text) as Table;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     c.error('(toml)', `not valid TOML: ${message}`);
     return { findings: c.findings };
   }
@@ -173,7 +240,10 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
   let serviceWorkingDir = configDir;
   if (raw.service_working_dir !== undefined) {
     if (typeof raw.service_working_dir !== 'string' || raw.service_working_dir === '') {
-      c.error('service_working_dir', `expected a directory path, found ${showValue(raw.service_working_dir)}`);
+      c.error(
+        'service_working_dir',
+        `expected a directory path, found ${showValue(raw.service_working_dir)}`,
+      );
     } else serviceWorkingDir = resolve(configDir, raw.service_working_dir);
   }
 
@@ -188,19 +258,39 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
   if (raw.total_memory_limit !== undefined) {
     const bytes = parseByteSize(raw.total_memory_limit);
     if (bytes === null) {
-      c.error('total_memory_limit', `expected "Infinity" or a byte size such as "10 MiB", found ${showValue(raw.total_memory_limit)}`);
+      c.error(
+        'total_memory_limit',
+        `expected "Infinity" or a byte size such as "10 MiB", found ${showValue(raw.total_memory_limit)}`,
+      );
     } else if (bytes < 65536) {
-      c.error('total_memory_limit', `expected at least one Wasm page (64 KiB), found ${showValue(raw.total_memory_limit)}`);
+      c.error(
+        'total_memory_limit',
+        `expected at least one Wasm page (64 KiB), found ${showValue(raw.total_memory_limit)}`,
+      );
     } else totalMemoryLimit = bytes;
   }
 
   let defaults: DefaultModuleConfig | undefined;
   if (raw.default !== undefined) {
-    if (!isTable(raw.default)) c.error('default', `expected a table, found ${showValue(raw.default)}`);
+    if (!isTable(raw.default))
+      c.error('default', `expected a table, found ${showValue(raw.default)}`);
     else {
-      checkUnknown(c, raw.default, new Set([...MODULE_FIELDS].filter((f) => f !== 'name' && f !== 'load_from' && f !== 'file_name')), LEGACY_MODULE_FIELDS, 'default');
+      checkUnknown(
+        c,
+        raw.default,
+        new Set(
+          [...MODULE_FIELDS].filter((f) => f !== 'name' && f !== 'load_from' && f !== 'file_name'),
+        ),
+        LEGACY_MODULE_FIELDS,
+        'default',
+      );
       const f = moduleFields(c, raw.default, 'default', serviceWorkingDir);
-      defaults = Object.freeze({ ...f, envs: Object.freeze(f.envs), mappedDirs: Object.freeze(f.mappedDirs), mountedBinaries: Object.freeze(f.mountedBinaries) });
+      defaults = Object.freeze({
+        ...f,
+        envs: Object.freeze(f.envs),
+        mappedDirs: Object.freeze(f.mappedDirs),
+        mountedBinaries: Object.freeze(f.mountedBinaries),
+      });
     }
   }
 
@@ -223,36 +313,57 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
       checkUnknown(c, entry, MODULE_FIELDS, LEGACY_MODULE_FIELDS, prefix);
       const name = entry.name;
       if (typeof name !== 'string' || name === '') {
-        c.error(`${prefix}.name`, `expected the module's name (a non-empty string), found ${showValue(name)}`);
+        c.error(
+          `${prefix}.name`,
+          `expected the module's name (a non-empty string), found ${showValue(name)}`,
+        );
         return;
       }
       if (!MODULE_NAME.test(name)) {
-        c.error(`${prefix}.name`, `expected letters, digits, '_' or '-' starting with a letter, found ${showValue(name)}`);
+        c.error(
+          `${prefix}.name`,
+          `expected letters, digits, '_' or '-' starting with a letter, found ${showValue(name)}`,
+        );
       }
       const previous = seen.get(name);
       if (previous !== undefined) {
-        c.error(`${prefix}.name`, `module ${showValue(name)} is already defined by module[${previous}]; names must be unique`);
+        c.error(
+          `${prefix}.name`,
+          `module ${showValue(name)} is already defined by module[${previous}]; names must be unique`,
+        );
       }
       seen.set(name, index);
       let fileName = `${name}.wasm`;
       if (entry.file_name !== undefined) {
         if (typeof entry.file_name !== 'string' || entry.file_name === '') {
-          c.error(`${prefix}.file_name`, `expected a file name, found ${showValue(entry.file_name)}`);
+          c.error(
+            `${prefix}.file_name`,
+            `expected a file name, found ${showValue(entry.file_name)}`,
+          );
         } else fileName = entry.file_name;
       }
       let path: string | undefined;
       if (entry.load_from !== undefined) {
         if (typeof entry.load_from !== 'string' || entry.load_from === '') {
-          c.error(`${prefix}.load_from`, `expected a file or directory path, found ${showValue(entry.load_from)}`);
+          c.error(
+            `${prefix}.load_from`,
+            `expected a file or directory path, found ${showValue(entry.load_from)}`,
+          );
         } else {
           const from = resolve(configDir, entry.load_from);
           // A trailing separator or a `.wasm`-less path names a directory that holds file_name.
-          path = entry.load_from.endsWith('/') || !/\.wasm$/i.test(entry.load_from) ? resolve(from, fileName) : from;
+          path =
+            entry.load_from.endsWith('/') || !/\.wasm$/i.test(entry.load_from)
+              ? resolve(from, fileName)
+              : from;
         }
       } else if (modulesDir !== undefined) {
         path = resolve(modulesDir, fileName);
       } else {
-        c.error(prefix, `module ${showValue(name)} has no load_from and the config has no modules_dir, so its file cannot be found`);
+        c.error(
+          prefix,
+          `module ${showValue(name)} has no load_from and the config has no modules_dir, so its file cannot be found`,
+        );
       }
       const f = moduleFields(c, entry, prefix, serviceWorkingDir);
       if (path !== undefined) modules.push(freezeModule({ name, path, ...f }));
@@ -269,7 +380,9 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
     totalMemoryLimit,
     modules: Object.freeze(modules),
     ...(defaults !== undefined ? { defaults } : {}),
-    warnings: Object.freeze(c.findings.filter((f) => f.severity === 'warning').map((f) => `${f.field}: ${f.message}`)),
+    warnings: Object.freeze(
+      c.findings.filter((f) => f.severity === 'warning').map((f) => `${f.field}: ${f.message}`),
+    ),
   });
   return { config, findings: c.findings };
 }
@@ -280,7 +393,11 @@ export function loadConfigToml(file: string): ServiceConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(resolve(file), '(file)', `cannot read the config: ${(error as Error).message}`);
+    throw new ConfigError(
+      resolve(file),
+      '(file)',
+      `cannot read the config: ${(error as Error).message}`,
+    );
   }
   const check = checkConfigToml(text, file);
   const collector = new FindingCollector(resolve(file));

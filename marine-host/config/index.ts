@@ -5,8 +5,19 @@ import { loadConfigToml } from './config-toml.js';
 import type { ServiceConfig } from './types.js';
 
 export type { ModuleConfig, DefaultModuleConfig, ServiceConfig, Finding } from './types.js';
-export { checkConfigToml, loadConfigToml, FindingCollector, type ConfigCheck } from './config-toml.js';
-export { checkBlueprint, loadBlueprint, makeBlueprint, ModuleStore, type StoredModule } from './blueprint.js';
+export {
+  checkConfigToml,
+  loadConfigToml,
+  FindingCollector,
+  type ConfigCheck,
+} from './config-toml.js';
+export {
+  checkBlueprint,
+  loadBlueprint,
+  makeBlueprint,
+  ModuleStore,
+  type StoredModule,
+} from './blueprint.js';
 export { moduleCid, blueprintId, blueprintDagJson, isCid, CHUNK_SIZE } from './cid.js';
 export { parseByteSize, formatByteSize } from './byte-size.js';
 

@@ -36,7 +36,10 @@ export function initialMemoryPages(bytes: Uint8Array): number {
   return pages;
 }
 
-function forEachMemory(bytes: Uint8Array, visit: (flags: number, min: number, max: number | undefined) => void): void {
+function forEachMemory(
+  bytes: Uint8Array,
+  visit: (flags: number, min: number, max: number | undefined) => void,
+): void {
   let at = 8;
   while (at < bytes.length) {
     const id = bytes[at] ?? 0;

@@ -9,7 +9,10 @@ import { parseWit, type WitFunction, type WitWorld } from './wit.js';
 
 /** The WIT name of a module: its config name in kebab-case (`local_storage` → `local-storage`). */
 export function witName(name: string): string {
-  return name.replace(/_/g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return name
+    .replace(/_/g, '-')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
 }
 
 /** jco's JS name for a WIT name: lowerCamelCase (`get-call-parameters` → `getCallParameters`). */
@@ -30,7 +33,10 @@ export function pascalName(wit: string): string {
 /** The host API namespace of the SDK and the functions it may import from it. */
 export const HOST_API = 'marine-host-api';
 /** Functions the host API provides. */
-export const HOST_API_FUNCTIONS: ReadonlySet<string> = new Set(['get-call-parameters', 'log-utf8-string']);
+export const HOST_API_FUNCTIONS: ReadonlySet<string> = new Set([
+  'get-call-parameters',
+  'log-utf8-string',
+]);
 /** Namespace of mounted binaries. */
 export const MOUNTED_BINARIES = 'host';
 
@@ -73,29 +79,45 @@ export interface ModuleInfo {
 function witCandidates(config: ModuleConfig): string[] {
   const dir = dirname(config.path);
   const base = basename(config.path).replace(/\.wasm$/i, '');
-  return [join(dir, `${base}.wit`), join(dir, `${config.name}.wit`), join(dir, config.name, `${config.name}.wit`), join(dir, base, `${base}.wit`)];
+  return [
+    join(dir, `${base}.wit`),
+    join(dir, `${config.name}.wit`),
+    join(dir, config.name, `${config.name}.wit`),
+    join(dir, base, `${base}.wit`),
+  ];
 }
 
 /** Candidate binding entries: `<dir>/<name>/<name>.js` (what `marine build` writes) and variants. */
 function bindingCandidates(config: ModuleConfig): string[] {
   const dir = dirname(config.path);
   const base = basename(config.path).replace(/\.wasm$/i, '');
-  return [join(dir, config.name, `${config.name}.js`), join(dir, base, `${base}.js`), join(dir, config.name, `${base}.js`), join(dir, base, `${config.name}.js`)];
+  return [
+    join(dir, config.name, `${config.name}.js`),
+    join(dir, base, `${base}.js`),
+    join(dir, config.name, `${base}.js`),
+    join(dir, base, `${config.name}.js`),
+  ];
 }
 
 /** Reads the module's WIT text: from a `.wit` file beside it, else printed from the component. */
-export async function readModuleWit(config: ModuleConfig): Promise<{ text: string; source: string }> {
+export async function readModuleWit(
+  config: ModuleConfig,
+): Promise<{ text: string; source: string }> {
   for (const file of witCandidates(config)) {
     if (existsSync(file)) return { text: readFileSync(file, 'utf8'), source: file };
   }
   if (!existsSync(config.path)) {
-    throw new ModuleLoadError(`module ${JSON.stringify(config.name)}: file ${config.path} does not exist (run \`marine build\` first?)`);
+    throw new ModuleLoadError(
+      `module ${JSON.stringify(config.name)}: file ${config.path} does not exist (run \`marine build\` first?)`,
+    );
   }
   const { componentWit } = await import('@bytecodealliance/jco-transpile/wasm-tools');
   try {
     return { text: await componentWit(readFileSync(config.path)), source: config.path };
   } catch (error) {
-    throw new ModuleLoadError(`module ${JSON.stringify(config.name)}: ${config.path} is not a Wasm component with a WIT world: ${(error as Error).message}`);
+    throw new ModuleLoadError(
+      `module ${JSON.stringify(config.name)}: ${config.path} is not a Wasm component with a WIT world: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -142,6 +164,9 @@ export async function inspectModule(config: ModuleConfig): Promise<ModuleInfo> {
 /** The module's kind: the last module is the facade; a module with effects is an effector. */
 export function moduleKind(info: ModuleInfo, isLast: boolean): ModuleKind {
   if (isLast) return 'facade';
-  const effects = info.imports.mountedBinaries.length > 0 || Object.keys(info.config.mappedDirs).length > 0 || Object.keys(info.config.mountedBinaries).length > 0;
+  const effects =
+    info.imports.mountedBinaries.length > 0 ||
+    Object.keys(info.config.mappedDirs).length > 0 ||
+    Object.keys(info.config.mountedBinaries).length > 0;
   return effects ? 'effector' : 'pure';
 }

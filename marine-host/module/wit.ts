@@ -5,7 +5,20 @@
 import { WitParseError } from '../errors.js';
 
 /** A WIT primitive type name. */
-export type WitPrimitive = 'bool' | 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64' | 'f32' | 'f64' | 'char' | 'string';
+export type WitPrimitive =
+  | 'bool'
+  | 'u8'
+  | 'u16'
+  | 'u32'
+  | 'u64'
+  | 's8'
+  | 's16'
+  | 's32'
+  | 's64'
+  | 'f32'
+  | 'f64'
+  | 'char'
+  | 'string';
 
 /** A resolved WIT type. */
 export type WitType =
@@ -16,7 +29,11 @@ export type WitType =
   | { readonly kind: 'tuple'; readonly items: readonly WitType[] }
   | { readonly kind: 'record'; readonly name: string; readonly fields: readonly WitField[] }
   | { readonly kind: 'enum'; readonly name: string; readonly cases: readonly string[] }
-  | { readonly kind: 'variant'; readonly name: string; readonly cases: readonly { readonly name: string; readonly type?: WitType }[] }
+  | {
+      readonly kind: 'variant';
+      readonly name: string;
+      readonly cases: readonly { readonly name: string; readonly type?: WitType }[];
+    }
   | { readonly kind: 'flags'; readonly name: string; readonly flags: readonly string[] }
   | { readonly kind: 'resource'; readonly name: string };
 
@@ -67,7 +84,23 @@ interface Token {
   readonly line: number;
 }
 
-const PRIMITIVES = new Set(['bool', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'f32', 'f64', 'char', 'string', 'float32', 'float64']);
+const PRIMITIVES = new Set([
+  'bool',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  's8',
+  's16',
+  's32',
+  's64',
+  'f32',
+  'f64',
+  'char',
+  'string',
+  'float32',
+  'float64',
+]);
 
 function tokenize(text: string, source: string): Token[] {
   const tokens: Token[] = [];
@@ -133,7 +166,10 @@ interface RawFunction {
 /** A scope: an interface or a world; types visible by local name. */
 interface Scope {
   name: string;
-  types: Map<string, { def: RawTypeDef; scope: Scope } | { use: string; from: string; line: number }>;
+  types: Map<
+    string,
+    { def: RawTypeDef; scope: Scope } | { use: string; from: string; line: number }
+  >;
   functions: RawFunction[];
 }
 
@@ -145,7 +181,14 @@ class Parser {
   private at = 0;
   readonly interfaces = new Map<string, Scope>();
   packageName: string | undefined;
-  world: { name: string; scope: Scope; imports: { name: string; kind: WitWorldItem['kind']; scope?: Scope; fn?: RawFunction }[]; exports: { name: string; kind: WitWorldItem['kind']; scope?: Scope; fn?: RawFunction }[] } | undefined;
+  world:
+    | {
+        name: string;
+        scope: Scope;
+        imports: { name: string; kind: WitWorldItem['kind']; scope?: Scope; fn?: RawFunction }[];
+        exports: { name: string; kind: WitWorldItem['kind']; scope?: Scope; fn?: RawFunction }[];
+      }
+    | undefined;
   constructor(
     private readonly tokens: Token[],
     private readonly source: string,
@@ -159,7 +202,9 @@ class Parser {
   }
   private fail(expected: string): never {
     const found = this.peek();
-    throw new WitParseError(`${this.source}:${this.line()}: expected ${expected}, found ${found === undefined ? 'end of file' : JSON.stringify(found)}`);
+    throw new WitParseError(
+      `${this.source}:${this.line()}: expected ${expected}, found ${found === undefined ? 'end of file' : JSON.stringify(found)}`,
+    );
   }
   private next(): string {
     const t = this.tokens[this.at];
@@ -263,7 +308,14 @@ class Parser {
         } while (this.eat(','));
         this.expect('}');
         this.expect(';');
-      } else if (t === 'record' || t === 'variant' || t === 'enum' || t === 'flags' || t === 'type' || t === 'resource') {
+      } else if (
+        t === 'record' ||
+        t === 'variant' ||
+        t === 'enum' ||
+        t === 'flags' ||
+        t === 'type' ||
+        t === 'resource'
+      ) {
         this.typeDef(scope);
       } else if (world && (t === 'import' || t === 'export')) {
         this.next();
@@ -302,7 +354,11 @@ class Parser {
     const path = this.packagePath();
     this.expect(';');
     const local = this.interfaces.get(path);
-    list.push(local ? { name: path, kind: 'interface', scope: local } : { name: path, kind: 'package-interface' });
+    list.push(
+      local
+        ? { name: path, kind: 'interface', scope: local }
+        : { name: path, kind: 'package-interface' },
+    );
   }
 
   private func(name: string): RawFunction {
@@ -371,7 +427,8 @@ class Parser {
       this.expect('>');
       return inner;
     }
-    if (PRIMITIVES.has(name)) return { kind: 'prim', name: name === 'float32' ? 'f32' : name === 'float64' ? 'f64' : name };
+    if (PRIMITIVES.has(name))
+      return { kind: 'prim', name: name === 'float32' ? 'f32' : name === 'float64' ? 'f64' : name };
     return { kind: 'named', name, line };
   }
 
@@ -410,8 +467,16 @@ class Parser {
           break;
         }
       }
-      if (keyword === 'record') def = { kind: 'record', fields: items.map((f) => ({ name: f.name, type: f.type as RawType })) };
-      else if (keyword === 'variant') def = { kind: 'variant', cases: items.map((c) => (c.type ? { name: c.name, type: c.type } : { name: c.name })) };
+      if (keyword === 'record')
+        def = {
+          kind: 'record',
+          fields: items.map((f) => ({ name: f.name, type: f.type as RawType })),
+        };
+      else if (keyword === 'variant')
+        def = {
+          kind: 'variant',
+          cases: items.map((c) => (c.type ? { name: c.name, type: c.type } : { name: c.name })),
+        };
       else if (keyword === 'enum') def = { kind: 'enum', cases: items.map((c) => c.name) };
       else def = { kind: 'flags', flags: items.map((c) => c.name) };
     }
@@ -428,12 +493,22 @@ export function parseWit(text: string, source = '<wit>'): WitWorld {
   const records = new Map<string, WitType & { kind: 'record' }>();
   const resolving = new Set<string>();
 
-  const lookup = (scope: Scope, name: string, line: number): { def: RawTypeDef; scope: Scope; name: string } => {
+  const lookup = (
+    scope: Scope,
+    name: string,
+    line: number,
+  ): { def: RawTypeDef; scope: Scope; name: string } => {
     const entry = scope.types.get(name);
-    if (!entry) throw new WitParseError(`${source}:${line}: type ${JSON.stringify(name)} is not defined in ${scope.name}`);
+    if (!entry)
+      throw new WitParseError(
+        `${source}:${line}: type ${JSON.stringify(name)} is not defined in ${scope.name}`,
+      );
     if ('def' in entry) return { def: entry.def, scope: entry.scope, name };
     const iface = parser.interfaces.get(entry.from);
-    if (!iface) throw new WitParseError(`${source}:${entry.line}: interface ${JSON.stringify(entry.from)} is not defined in this document`);
+    if (!iface)
+      throw new WitParseError(
+        `${source}:${entry.line}: interface ${JSON.stringify(entry.from)} is not defined in this document`,
+      );
     return lookup(iface, entry.use, entry.line);
   };
 
@@ -446,13 +521,20 @@ export function parseWit(text: string, source = '<wit>'): WitWorld {
       case 'option':
         return { kind: 'option', inner: resolve(raw.inner, scope) };
       case 'result':
-        return { kind: 'result', ...(raw.ok ? { ok: resolve(raw.ok, scope) } : {}), ...(raw.err ? { err: resolve(raw.err, scope) } : {}) };
+        return {
+          kind: 'result',
+          ...(raw.ok ? { ok: resolve(raw.ok, scope) } : {}),
+          ...(raw.err ? { err: resolve(raw.err, scope) } : {}),
+        };
       case 'tuple':
         return { kind: 'tuple', items: raw.items.map((i) => resolve(i, scope)) };
       case 'named': {
         const found = lookup(scope, raw.name, raw.line);
         const key = `${found.scope.name}/${found.name}`;
-        if (resolving.has(key)) throw new WitParseError(`${source}:${raw.line}: type ${JSON.stringify(raw.name)} refers to itself`);
+        if (resolving.has(key))
+          throw new WitParseError(
+            `${source}:${raw.line}: type ${JSON.stringify(raw.name)} refers to itself`,
+          );
         resolving.add(key);
         try {
           const def = found.def;
@@ -460,7 +542,14 @@ export function parseWit(text: string, source = '<wit>'): WitWorld {
             case 'alias':
               return resolve(def.type, found.scope);
             case 'record': {
-              const rec = { kind: 'record' as const, name: found.name, fields: def.fields.map((f) => ({ name: f.name, type: resolve(f.type, found.scope) })) };
+              const rec = {
+                kind: 'record' as const,
+                name: found.name,
+                fields: def.fields.map((f) => ({
+                  name: f.name,
+                  type: resolve(f.type, found.scope),
+                })),
+              };
               records.set(found.name, rec);
               return rec;
             }
@@ -472,7 +561,9 @@ export function parseWit(text: string, source = '<wit>'): WitWorld {
               return {
                 kind: 'variant',
                 name: found.name,
-                cases: def.cases.map((c) => (c.type ? { name: c.name, type: resolve(c.type, found.scope) } : { name: c.name })),
+                cases: def.cases.map((c) =>
+                  c.type ? { name: c.name, type: resolve(c.type, found.scope) } : { name: c.name },
+                ),
               };
             case 'resource':
               return { kind: 'resource', name: found.name };
@@ -489,16 +580,27 @@ export function parseWit(text: string, source = '<wit>'): WitWorld {
     params: raw.params.map((p) => ({ name: p.name, type: resolve(p.type, scope) })),
     ...(raw.result ? { result: resolve(raw.result, scope) } : {}),
   });
-  const item = (it: { name: string; kind: WitWorldItem['kind']; scope?: Scope; fn?: RawFunction }): WitWorldItem => ({
+  const item = (it: {
+    name: string;
+    kind: WitWorldItem['kind'];
+    scope?: Scope;
+    fn?: RawFunction;
+  }): WitWorldItem => ({
     name: it.name,
     kind: it.kind,
-    functions: it.fn ? [fn(it.fn, world.scope)] : it.scope ? it.scope.functions.map((f) => fn(f, it.scope as Scope)) : [],
+    functions: it.fn
+      ? [fn(it.fn, world.scope)]
+      : it.scope
+        ? it.scope.functions.map((f) => fn(f, it.scope as Scope))
+        : [],
   });
   const imports = world.imports.map(item);
   const exports = world.exports.map(item);
   // Records defined but not reachable from the world are still part of the module's types.
   for (const iface of parser.interfaces.values()) {
-    for (const [name, entry] of iface.types) if ('def' in entry && entry.def.kind === 'record') resolve({ kind: 'named', name, line: 0 }, iface);
+    for (const [name, entry] of iface.types)
+      if ('def' in entry && entry.def.kind === 'record')
+        resolve({ kind: 'named', name, line: 0 }, iface);
   }
   return {
     ...(parser.packageName !== undefined ? { package: parser.packageName } : {}),
@@ -517,7 +619,9 @@ export function witTypeText(type: WitType): string {
     case 'option':
       return `option<${witTypeText(type.inner)}>`;
     case 'result':
-      return type.ok || type.err ? `result<${type.ok ? witTypeText(type.ok) : '_'}${type.err ? `, ${witTypeText(type.err)}` : ''}>` : 'result';
+      return type.ok || type.err
+        ? `result<${type.ok ? witTypeText(type.ok) : '_'}${type.err ? `, ${witTypeText(type.err)}` : ''}>`
+        : 'result';
     case 'tuple':
       return `tuple<${type.items.map(witTypeText).join(', ')}>`;
     case 'record':
@@ -545,11 +649,21 @@ export function witTypesEqual(a: WitType, b: WitType): boolean {
     }
     case 'tuple': {
       const o = b as typeof a;
-      return a.items.length === o.items.length && a.items.every((t, i) => witTypesEqual(t, o.items[i] as WitType));
+      return (
+        a.items.length === o.items.length &&
+        a.items.every((t, i) => witTypesEqual(t, o.items[i] as WitType))
+      );
     }
     case 'record': {
       const o = b as typeof a;
-      return a.name === o.name && a.fields.length === o.fields.length && a.fields.every((f, i) => f.name === o.fields[i]?.name && witTypesEqual(f.type, (o.fields[i] as WitField).type));
+      return (
+        a.name === o.name &&
+        a.fields.length === o.fields.length &&
+        a.fields.every(
+          (f, i) =>
+            f.name === o.fields[i]?.name && witTypesEqual(f.type, (o.fields[i] as WitField).type),
+        )
+      );
     }
     case 'enum':
       return a.name === (b as typeof a).name && a.cases.join() === (b as typeof a).cases.join();
@@ -557,7 +671,11 @@ export function witTypesEqual(a: WitType, b: WitType): boolean {
       return a.name === (b as typeof a).name && a.flags.join() === (b as typeof a).flags.join();
     case 'variant': {
       const o = b as typeof a;
-      return a.name === o.name && a.cases.length === o.cases.length && a.cases.every((c, i) => c.name === o.cases[i]?.name && optEqual(c.type, o.cases[i]?.type));
+      return (
+        a.name === o.name &&
+        a.cases.length === o.cases.length &&
+        a.cases.every((c, i) => c.name === o.cases[i]?.name && optEqual(c.type, o.cases[i]?.type))
+      );
     }
     default:
       return true;

@@ -1,7 +1,21 @@
 // Public surface of services: load, call, interface, validation.
-export { Service, loadService, facadeFunctions, type ServiceOptions, type CallOptions, type CallArgs } from './service.js';
+export {
+  Service,
+  loadService,
+  facadeFunctions,
+  type ServiceOptions,
+  type CallOptions,
+  type CallArgs,
+} from './service.js';
 export { checkService, planService, type ServicePlan, type PlannedModule } from './plan.js';
-export { buildInterface, renderAqua, renderInterfaceText, type ServiceInterface, type FunctionSignature, type RecordType } from './interface.js';
+export {
+  buildInterface,
+  renderAqua,
+  renderInterfaceText,
+  type ServiceInterface,
+  type FunctionSignature,
+  type RecordType,
+} from './interface.js';
 export { parseJson, stringifyJson, type JsonValue } from './json.js';
 export { fromJson, toJson, aquaTypeName } from './values.js';
 export type { LogRecord } from './runtime.js';
@@ -19,6 +33,18 @@ export {
   type ArgumentRequirement,
 } from '../tetraplets.js';
 export * from '../errors.js';
-export { inspectModule, moduleKind, witName, type ModuleInfo, type ModuleKind } from '../module/module-info.js';
-export { parseWit, witTypeText, type WitWorld, type WitType, type WitFunction } from '../module/wit.js';
+export {
+  inspectModule,
+  moduleKind,
+  witName,
+  type ModuleInfo,
+  type ModuleKind,
+} from '../module/module-info.js';
+export {
+  parseWit,
+  witTypeText,
+  type WitWorld,
+  type WitType,
+  type WitFunction,
+} from '../module/wit.js';
 export { interfaceOf, validateService } from './inspect.js';

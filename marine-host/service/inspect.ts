@@ -2,7 +2,12 @@
 // `marine aqua` and typed test loaders), and validating a config end to end (`marine validate`).
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { checkBlueprint, checkConfigToml, loadServiceConfig, ModuleStore } from '../config/index.js';
+import {
+  checkBlueprint,
+  checkConfigToml,
+  loadServiceConfig,
+  ModuleStore,
+} from '../config/index.js';
 import type { Finding, ModuleConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { inspectModule } from '../module/module-info.js';
@@ -10,15 +15,29 @@ import { buildInterface, type ServiceInterface } from './interface.js';
 import { checkService, planService } from './plan.js';
 
 /** The interface of a module file (`.wasm`) or of a service's facade (Config.toml / blueprint). */
-export async function interfaceOf(path: string, modulesDir?: string): Promise<{ name: string; interface: ServiceInterface }> {
+export async function interfaceOf(
+  path: string,
+  modulesDir?: string,
+): Promise<{ name: string; interface: ServiceInterface }> {
   if (/\.wasm$/i.test(path)) {
     const name = basename(path).replace(/\.wasm$/i, '');
-    const config: ModuleConfig = { name, path: resolve(path), loggerEnabled: true, loggingMask: 2147483647, envs: {}, mappedDirs: {}, mountedBinaries: {} };
+    const config: ModuleConfig = {
+      name,
+      path: resolve(path),
+      loggerEnabled: true,
+      loggingMask: 2147483647,
+      envs: {},
+      mappedDirs: {},
+      mountedBinaries: {},
+    };
     const info = await inspectModule(config);
     return { name, interface: buildInterface(info.exports.values()) };
   }
   const plan = await planService(loadServiceConfig(path, modulesDir));
-  return { name: plan.facade.info.config.name, interface: buildInterface(plan.facade.info.exports.values()) };
+  return {
+    name: plan.facade.info.config.name,
+    interface: buildInterface(plan.facade.info.exports.values()),
+  };
 }
 
 /** Every load check of a Config.toml or blueprint, without running guest code; findings in file order. */
@@ -28,7 +47,14 @@ export async function validateService(path: string, modulesDir?: string): Promis
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return [{ file, field: '(file)', message: `cannot read: ${(error as Error).message}`, severity: 'error' }];
+    return [
+      {
+        file,
+        field: '(file)',
+        message: `cannot read: ${(error as Error).message}`,
+        severity: 'error',
+      },
+    ];
   }
   let check;
   if (file.endsWith('.json')) {
@@ -37,7 +63,14 @@ export async function validateService(path: string, modulesDir?: string): Promis
       store = ModuleStore.open(modulesDir ?? dirname(file));
     } catch (error) {
       const e = error as ConfigError;
-      return [{ file: e.file ?? file, field: e.field ?? '(module store)', message: e.message, severity: 'error' }];
+      return [
+        {
+          file: e.file ?? file,
+          field: e.field ?? '(module store)',
+          message: e.message,
+          severity: 'error',
+        },
+      ];
     }
     check = checkBlueprint(text, file, store);
   } else check = checkConfigToml(text, file);

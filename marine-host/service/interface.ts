@@ -71,17 +71,25 @@ export function buildInterface(functions: Iterable<WitFunction>): ServiceInterfa
 }
 
 /** Aqua declarations for a service: `data` for records, then the `service` with its functions. */
-export function renderAqua(iface: ServiceInterface, serviceName: string, serviceId?: string): string {
+export function renderAqua(
+  iface: ServiceInterface,
+  serviceName: string,
+  serviceId?: string,
+): string {
   const lines: string[] = [];
   for (const r of iface.record_types) {
     lines.push(`data ${r.name}:`);
     for (const [name, type] of r.fields) lines.push(`  ${name}: ${type}`);
     lines.push('');
   }
-  lines.push(`service ${pascalName(serviceName.replace(/_/g, '-'))}${serviceId !== undefined ? `(${JSON.stringify(serviceId)})` : ''}:`);
+  lines.push(
+    `service ${pascalName(serviceName.replace(/_/g, '-'))}${serviceId !== undefined ? `(${JSON.stringify(serviceId)})` : ''}:`,
+  );
   for (const f of iface.function_signatures) {
     const args = f.arguments.map(([n, t]) => `${n}: ${t}`).join(', ');
-    lines.push(`  ${f.name}(${args})${f.output_types[0] !== undefined ? ` -> ${f.output_types[0]}` : ''}`);
+    lines.push(
+      `  ${f.name}(${args})${f.output_types[0] !== undefined ? ` -> ${f.output_types[0]}` : ''}`,
+    );
   }
   if (iface.function_signatures.length === 0) lines.push('  -- no functions');
   return `${lines.join('\n')}\n`;
@@ -92,12 +100,15 @@ export function renderInterfaceText(iface: ServiceInterface): string {
   const lines: string[] = [];
   if (iface.record_types.length > 0) {
     lines.push('Records:');
-    for (const r of iface.record_types) lines.push(`  ${r.name} { ${r.fields.map(([n, t]) => `${n}: ${t}`).join(', ')} }`);
+    for (const r of iface.record_types)
+      lines.push(`  ${r.name} { ${r.fields.map(([n, t]) => `${n}: ${t}`).join(', ')} }`);
     lines.push('');
   }
   lines.push('Functions:');
   for (const f of iface.function_signatures) {
-    lines.push(`  ${f.name}(${f.arguments.map(([n, t]) => `${n}: ${t}`).join(', ')})${f.output_types[0] !== undefined ? ` -> ${f.output_types[0]}` : ''}`);
+    lines.push(
+      `  ${f.name}(${f.arguments.map(([n, t]) => `${n}: ${t}`).join(', ')})${f.output_types[0] !== undefined ? ` -> ${f.output_types[0]}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,8 @@
 // as plain JSON numbers, so a u64 survives a round trip through the CLI or a JSON call.
 
 /** A JSON value as the host passes it around (bigint for integers JS numbers cannot hold). */
-export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Parses JSON text; integers outside the safe range become bigint. Throws SyntaxError with the position. */
 export function parseJson(text: string): JsonValue {
@@ -31,7 +32,12 @@ export function parseJson(text: string): JsonValue {
         ws();
         if (text[at] !== ':') fail('expected ":"');
         at += 1;
-        Object.defineProperty(obj, key, { value: value(), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(obj, key, {
+          value: value(),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         ws();
         if (text[at] === ',') at += 1;
         else if (text[at] === '}') {
@@ -112,5 +118,7 @@ export function stringifyJson(value: unknown, indent?: number): string {
     indent,
   );
   if (text === undefined) return 'null';
-  return marks.size === 0 ? text : text.replace(/"\\u0000big\d+\\u0000"/g, (m) => marks.get(JSON.parse(m) as string) ?? m);
+  return marks.size === 0
+    ? text
+    : text.replace(/"\\u0000big\d+\\u0000"/g, (m) => marks.get(JSON.parse(m) as string) ?? m);
 }

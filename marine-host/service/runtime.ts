@@ -87,17 +87,27 @@ export const MOUNTED_BINARY_KILLED = 100000;
 /** The binary could not be started. */
 export const MOUNTED_BINARY_SPAWN_FAILED = 100001;
 
-async function importBindings(path: string): Promise<{ instantiate: (...a: unknown[]) => unknown }> {
+async function importBindings(
+  path: string,
+): Promise<{ instantiate: (...a: unknown[]) => unknown }> {
   try {
-    return (await import(pathToFileURL(path).href)) as { instantiate: (...a: unknown[]) => unknown };
+    return (await import(pathToFileURL(path).href)) as {
+      instantiate: (...a: unknown[]) => unknown;
+    };
   } catch (error) {
     // Outside an ESM package a `.js` file is CommonJS: import a `.mjs` copy instead.
     if (!(error instanceof SyntaxError) || path.endsWith('.mjs')) throw error;
-    const dir = join(tmpdir(), 'marine-ts-bindings', createHash('sha256').update(path).digest('hex').slice(0, 16));
+    const dir = join(
+      tmpdir(),
+      'marine-ts-bindings',
+      createHash('sha256').update(path).digest('hex').slice(0, 16),
+    );
     mkdirSync(dir, { recursive: true });
     const copy = join(dir, `${basename(path, '.js')}.mjs`);
     copyFileSync(path, copy);
-    return (await import(pathToFileURL(copy).href)) as { instantiate: (...a: unknown[]) => unknown };
+    return (await import(pathToFileURL(copy).href)) as {
+      instantiate: (...a: unknown[]) => unknown;
+    };
   }
 }
 
@@ -116,7 +126,11 @@ export class ServiceRuntime {
   ) {}
 
   /** Instantiates every module of the spec. */
-  static async create(spec: RuntimeSpec, log: (record: LogRecord) => void, compiled: Map<string, WasmModule>): Promise<ServiceRuntime> {
+  static async create(
+    spec: RuntimeSpec,
+    log: (record: LogRecord) => void,
+    compiled: Map<string, WasmModule>,
+  ): Promise<ServiceRuntime> {
     const runtime = new ServiceRuntime(spec, log);
     await runtime.instantiateAll(compiled);
     return runtime;
@@ -135,14 +149,21 @@ export class ServiceRuntime {
     for (const m of this.spec.modules) {
       const dir = dirname(m.bindings);
       const maxPages =
-        this.spec.memoryLimit === Infinity ? Infinity : Math.floor(this.spec.memoryLimit / PAGE) - (totalInitial - (initialPages.get(m.name) ?? 0));
+        this.spec.memoryLimit === Infinity
+          ? Infinity
+          : Math.floor(this.spec.memoryLimit / PAGE) -
+            (totalInitial - (initialPages.get(m.name) ?? 0));
       const getCoreModule = (file: string): WasmModule => {
         const path = join(dir, file);
         const key = `${path}#${maxPages}`;
         let mod = compiled.get(key);
         if (!mod) {
           const bytes = readFileSync(path);
-          mod = new Wasm.Module(maxPages === Infinity ? bytes : capMemory(bytes, Math.max(1, Math.min(maxPages, 65536))));
+          mod = new Wasm.Module(
+            maxPages === Infinity
+              ? bytes
+              : capMemory(bytes, Math.max(1, Math.min(maxPages, 65536))),
+          );
           compiled.set(key, mod);
         }
         return mod;
@@ -155,7 +176,11 @@ export class ServiceRuntime {
         return instance;
       };
       const { instantiate } = await importBindings(m.bindings);
-      const exports = (await instantiate(getCoreModule, this.importsFor(m), instantiateCore)) as Record<string, (...args: unknown[]) => unknown>;
+      const exports = (await instantiate(
+        getCoreModule,
+        this.importsFor(m),
+        instantiateCore,
+      )) as Record<string, (...args: unknown[]) => unknown>;
       this.exportsByModule.set(m.witName, exports);
     }
   }
@@ -185,7 +210,8 @@ export class ServiceRuntime {
     for (const fn of m.hostApi) {
       if (fn.name === 'get-call-parameters' && fn.result) {
         const type = fn.result;
-        hostApi[jsName(fn.name)] = () => fromJson(this.callParameters, type, 'call parameters', true);
+        hostApi[jsName(fn.name)] = () =>
+          fromJson(this.callParameters, type, 'call parameters', true);
       } else if (fn.name === 'log-utf8-string') {
         hostApi[jsName(fn.name)] = (level: number, target: number, msg: string) => {
           if (!m.loggerEnabled) return;
@@ -198,7 +224,13 @@ export class ServiceRuntime {
     const host: Record<string, unknown> = {};
     for (const { fn, path } of m.mountedBinaries) {
       const type = fn.result;
-      host[jsName(fn.name)] = (args: string[]) => fromJson(this.runBinary(path, args), type ?? { kind: 'string' }, `result of mounted binary ${fn.name}`, true);
+      host[jsName(fn.name)] = (args: string[]) =>
+        fromJson(
+          this.runBinary(path, args),
+          type ?? { kind: 'string' },
+          `result of mounted binary ${fn.name}`,
+          true,
+        );
     }
     imports.host = host;
     return imports;
@@ -216,15 +248,33 @@ export class ServiceRuntime {
       });
       return { ret_code: 0, error: '', stdout: new Uint8Array(stdout), stderr: new Uint8Array() };
     } catch (error) {
-      const e = error as NodeJS.ErrnoException & { status?: number | null; signal?: string | null; stdout?: Buffer; stderr?: Buffer };
+      const e = error as NodeJS.ErrnoException & {
+        status?: number | null;
+        signal?: string | null;
+        stdout?: Buffer;
+        stderr?: Buffer;
+      };
       const stdout = new Uint8Array(e.stdout ?? []);
       const stderr = new Uint8Array(e.stderr ?? []);
       if (typeof e.status === 'number') return { ret_code: e.status, error: '', stdout, stderr };
       if (e.signal) {
-        const why = e.code === 'ETIMEDOUT' || e.signal === 'SIGTERM' ? ` (time limit ${this.spec.binaryTimeoutMs} ms)` : '';
-        return { ret_code: MOUNTED_BINARY_KILLED, error: `${basename(path)} was killed by signal ${e.signal}${why}`, stdout, stderr };
+        const why =
+          e.code === 'ETIMEDOUT' || e.signal === 'SIGTERM'
+            ? ` (time limit ${this.spec.binaryTimeoutMs} ms)`
+            : '';
+        return {
+          ret_code: MOUNTED_BINARY_KILLED,
+          error: `${basename(path)} was killed by signal ${e.signal}${why}`,
+          stdout,
+          stderr,
+        };
       }
-      return { ret_code: MOUNTED_BINARY_SPAWN_FAILED, error: `cannot run ${path}: ${e.message}`, stdout, stderr };
+      return {
+        ret_code: MOUNTED_BINARY_SPAWN_FAILED,
+        error: `cannot run ${path}: ${e.message}`,
+        stdout,
+        stderr,
+      };
     }
   }
 
@@ -232,7 +282,9 @@ export class ServiceRuntime {
   call(fn: string, args: unknown[], callParameters: unknown): unknown {
     this.callParameters = callParameters;
     this.callStderr.length = 0;
-    const facade = this.exportsByModule.get(this.spec.modules.find((m) => m.name === this.spec.facade)?.witName ?? '');
+    const facade = this.exportsByModule.get(
+      this.spec.modules.find((m) => m.name === this.spec.facade)?.witName ?? '',
+    );
     const f = facade?.[jsName(fn)];
     if (!f) throw new Error(`facade has no function ${fn}`);
     try {

@@ -27,7 +27,12 @@ import {
 } from '../errors.js';
 import { snakeName, type ModuleInfo } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
-import { checkTetraplets, completeCallParameters, type CallParametersInput, type TetrapletPolicy } from '../tetraplets.js';
+import {
+  checkTetraplets,
+  completeCallParameters,
+  type CallParametersInput,
+  type TetrapletPolicy,
+} from '../tetraplets.js';
 import { buildInterface, type ServiceInterface } from './interface.js';
 import type { JsonValue } from './json.js';
 import { checkService, type ServicePlan } from './plan.js';
@@ -62,7 +67,15 @@ export interface CallOptions {
 }
 
 /** Arguments of a call: positional (array), by name (object), none (null) or one bare value. */
-export type CallArgs = readonly unknown[] | Readonly<Record<string, unknown>> | string | number | bigint | boolean | null | undefined;
+export type CallArgs =
+  | readonly unknown[]
+  | Readonly<Record<string, unknown>>
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined;
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
@@ -75,7 +88,10 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
   const entry = join(dir, `${info.config.name}.mjs`);
   if (existsSync(entry)) return entry;
   const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-  const { files } = await transpileBytes(bytes, { name: info.config.name, instantiation: { tag: 'async' } });
+  const { files } = await transpileBytes(bytes, {
+    name: info.config.name,
+    instantiation: { tag: 'async' },
+  });
   for (const [file, content] of Object.entries(files)) {
     const path = join(dir, file === `${info.config.name}.js` ? `${info.config.name}.mjs` : file);
     mkdirSync(dirname(path), { recursive: true });
@@ -87,12 +103,18 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
 function spawnWorker(spec: RuntimeSpec): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
-  const options = { workerData: { spec }, resourceLimits: { maxOldGenerationSizeMb: 512 }, execArgv: [] };
+  const options = {
+    workerData: { spec },
+    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    execArgv: [],
+  };
   const built = join(here, 'worker.js');
   if (existsSync(built)) return new Worker(built, options);
   // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
   // loader registered in-process by bin/marine.js).
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const tsxApi = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
   const source = pathToFileURL(join(here, 'worker.ts')).href;
   const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(code, { ...options, eval: true });
@@ -127,12 +149,18 @@ export class Service {
     private readonly options: ServiceOptions,
   ) {
     this.serviceId = options.serviceId ?? randomUUID();
-    this.functions = new Map([...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]));
+    this.functions = new Map(
+      [...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]),
+    );
   }
 
   /** Loads a service from a Config.toml / blueprint path or a validated config; link errors are thrown here. */
-  static async load(source: string | ServiceConfig, options: ServiceOptions = {}): Promise<Service> {
-    const config = typeof source === 'string' ? loadServiceConfig(source, options.modulesDir) : source;
+  static async load(
+    source: string | ServiceConfig,
+    options: ServiceOptions = {},
+  ): Promise<Service> {
+    const config =
+      typeof source === 'string' ? loadServiceConfig(source, options.modulesDir) : source;
     const { plan, findings } = await checkService(config);
     if (!plan) {
       const errors = findings.filter((f) => f.severity === 'error');
@@ -146,11 +174,14 @@ export class Service {
         name: info.config.name,
         witName: info.witName,
         bindings: await ensureBindings(info),
-        moduleImports: [...info.imports.modules].map(([target, fns]) => [target, fns.map((f) => f.name)] as const),
+        moduleImports: [...info.imports.modules].map(
+          ([target, fns]) => [target, fns.map((f) => f.name)] as const,
+        ),
         hostApi: info.imports.hostApi,
         mountedBinaries: info.imports.mountedBinaries.map((fn) => ({
           fn,
-          path: (info.config.mountedBinaries[fn.name] ?? info.config.mountedBinaries[snakeName(fn.name)]) as string,
+          path: (info.config.mountedBinaries[fn.name] ??
+            info.config.mountedBinaries[snakeName(fn.name)]) as string,
         })),
         envs: info.config.envs,
         mappedDirs: info.config.mappedDirs,
@@ -186,7 +217,8 @@ export class Service {
 
   private record(record: LogRecord): void {
     this.logRecords.push(record);
-    if (this.logRecords.length > LOG_KEEP) this.logRecords.splice(0, this.logRecords.length - LOG_KEEP);
+    if (this.logRecords.length > LOG_KEEP)
+      this.logRecords.splice(0, this.logRecords.length - LOG_KEEP);
     this.options.onLog?.(record);
   }
 
@@ -214,11 +246,21 @@ export class Service {
       });
       worker.on('error', (error) => {
         reject(error);
-        this.failWorker(worker, new MarineHostError(`service ${this.name}: worker failed: ${error.message}`));
+        this.failWorker(
+          worker,
+          new MarineHostError(`service ${this.name}: worker failed: ${error.message}`),
+        );
       });
       worker.on('exit', (code) => {
-        reject(new MarineHostError(`service ${this.name}: worker exited with code ${code} while starting`));
-        this.failWorker(worker, new MarineHostError(`service ${this.name}: worker exited with code ${code}`));
+        reject(
+          new MarineHostError(
+            `service ${this.name}: worker exited with code ${code} while starting`,
+          ),
+        );
+        this.failWorker(
+          worker,
+          new MarineHostError(`service ${this.name}: worker exited with code ${code}`),
+        );
       });
     });
     // A failed start is reported to the caller that awaits it; keep it from being unhandled.
@@ -251,11 +293,18 @@ export class Service {
       pending.resolve(message.value);
       return;
     }
-    const stderr = message.stderr.length > 0 ? `\nguest stderr:\n  ${message.stderr.join('\n  ')}` : '';
+    const stderr =
+      message.stderr.length > 0 ? `\nguest stderr:\n  ${message.stderr.join('\n  ')}` : '';
     if (message.kind === 'oom') {
-      pending.reject(new MemoryLimitError(`service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`));
+      pending.reject(
+        new MemoryLimitError(
+          `service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`,
+        ),
+      );
     } else if (message.kind === 'trap' || message.kind === 'exit') {
-      pending.reject(new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`));
+      pending.reject(
+        new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`),
+      );
     } else pending.reject(new MarineHostError(`service ${this.name}: ${message.message}${stderr}`));
   }
 
@@ -276,7 +325,9 @@ export class Service {
   private lookup(fn: string): WitFunction {
     const found = this.functions.get(snakeName(fn));
     if (!found) {
-      throw new NoSuchFunctionError(`service ${this.name}: the facade ${this.plan.facade.info.config.name} has no function ${JSON.stringify(fn)} (functions: ${[...this.functions.keys()].join(', ')})`);
+      throw new NoSuchFunctionError(
+        `service ${this.name}: the facade ${this.plan.facade.info.config.name} has no function ${JSON.stringify(fn)} (functions: ${[...this.functions.keys()].join(', ')})`,
+      );
     }
     return found;
   }
@@ -286,39 +337,62 @@ export class Service {
     const params = fn.params;
     let positional: unknown[];
     if (args === null || args === undefined) {
-      if (params.length !== 0) throw new ArgumentError(`function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found none`);
+      if (params.length !== 0)
+        throw new ArgumentError(
+          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found none`,
+        );
       positional = [];
     } else if (Array.isArray(args)) {
       const list = args as readonly unknown[];
       // An array for a one-list-parameter function whose length does not fit is that list itself.
-      positional = list.length !== params.length && params.length === 1 && params[0]?.type.kind === 'list' ? [list] : [...list];
+      positional =
+        list.length !== params.length && params.length === 1 && params[0]?.type.kind === 'list'
+          ? [list]
+          : [...list];
       if (positional.length !== params.length) {
-        throw new ArgumentError(`function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found ${list.length}`);
+        throw new ArgumentError(
+          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found ${list.length}`,
+        );
       }
     } else if (typeof args === 'object' && !(args instanceof Uint8Array)) {
       const obj = args as Readonly<Record<string, unknown>>;
       const names = params.map((p) => snakeName(p.name));
       for (const key of Object.keys(obj)) {
-        if (!names.includes(snakeName(key))) throw new ArgumentError(`function ${name}: no argument named ${JSON.stringify(key)} (arguments: ${names.join(', ') || 'none'})`);
+        if (!names.includes(snakeName(key)))
+          throw new ArgumentError(
+            `function ${name}: no argument named ${JSON.stringify(key)} (arguments: ${names.join(', ') || 'none'})`,
+          );
       }
       positional = params.map((p) => {
         const key = Object.keys(obj).find((k) => snakeName(k) === snakeName(p.name));
-        if (key === undefined) throw new ArgumentError(`function ${name}: argument ${snakeName(p.name)} is missing`);
+        if (key === undefined)
+          throw new ArgumentError(`function ${name}: argument ${snakeName(p.name)} is missing`);
         return obj[key];
       });
     } else {
-      if (params.length !== 1) throw new ArgumentError(`function ${name}: expected ${params.length} argument(s), found one bare value`);
+      if (params.length !== 1)
+        throw new ArgumentError(
+          `function ${name}: expected ${params.length} argument(s), found one bare value`,
+        );
       positional = [args];
     }
-    return params.map((p, i) => fromJson(positional[i], p.type, `function ${name}: argument ${snakeName(p.name)}`));
+    return params.map((p, i) =>
+      fromJson(positional[i], p.type, `function ${name}: argument ${snakeName(p.name)}`),
+    );
   }
 
   /**
    * Calls a facade function. Arguments are converted to its types and the tetraplets checked
    * before any guest code runs; the result comes back as JSON (64-bit integers beyond 2^53 as bigint).
    */
-  call(fn: string, args?: CallArgs, callParameters?: CallParametersInput, options: CallOptions = {}): Promise<JsonValue> {
-    if (this.closed) return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
+  call(
+    fn: string,
+    args?: CallArgs,
+    callParameters?: CallParametersInput,
+    options: CallOptions = {},
+  ): Promise<JsonValue> {
+    if (this.closed)
+      return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
     let prepared: { wit: WitFunction; values: unknown[]; cp: unknown; name: string };
     try {
       const wit = this.lookup(fn);
@@ -339,12 +413,26 @@ export class Service {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const run = this.queue.then(() => this.run(prepared.wit, prepared.name, prepared.values, prepared.cp, options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS));
+    const run = this.queue.then(() =>
+      this.run(
+        prepared.wit,
+        prepared.name,
+        prepared.values,
+        prepared.cp,
+        options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async run(wit: WitFunction, name: string, values: unknown[], cp: unknown, timeoutMs: number): Promise<JsonValue> {
+  private async run(
+    wit: WitFunction,
+    name: string,
+    values: unknown[],
+    cp: unknown,
+    timeoutMs: number,
+  ): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
     if (this.restarting) await this.restarting;
     if (!this.worker) await this.start();
@@ -356,7 +444,11 @@ export class Service {
       const timer = setTimeout(() => {
         if (this.pending?.id !== id) return;
         this.pending = undefined;
-        reject(new CallTimeoutError(`service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`));
+        reject(
+          new CallTimeoutError(
+            `service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
+          ),
+        );
         void this.restart();
       }, timeoutMs);
       this.pending = {
@@ -370,7 +462,13 @@ export class Service {
           reject(e);
         },
       };
-      const request: WorkerRequest = { type: 'call', id, fn: wit.name, args: values, callParameters: cp };
+      const request: WorkerRequest = {
+        type: 'call',
+        id,
+        fn: wit.name,
+        args: values,
+        callParameters: cp,
+      };
       worker.postMessage(request);
     });
     return wit.result ? toJson(result, wit.result) : null;

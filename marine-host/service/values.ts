@@ -68,9 +68,20 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
       let big: bigint;
       if (typeof value === 'bigint') big = value;
       else if (typeof value === 'number' && Number.isInteger(value)) {
-        if (!Number.isSafeInteger(value)) mismatch(path, type, value, ' (this number is beyond 2^53 and not exact: pass it as a string or bigint)');
+        if (!Number.isSafeInteger(value))
+          mismatch(
+            path,
+            type,
+            value,
+            ' (this number is beyond 2^53 and not exact: pass it as a string or bigint)',
+          );
         big = BigInt(value);
-      } else if (typeof value === 'string' && /^-?\d+$/.test(value) && (type.kind === 'u64' || type.kind === 's64')) big = BigInt(value);
+      } else if (
+        typeof value === 'string' &&
+        /^-?\d+$/.test(value) &&
+        (type.kind === 'u64' || type.kind === 's64')
+      )
+        big = BigInt(value);
       else return mismatch(path, type, value);
       const [min, max] = RANGES[type.kind] as [bigint, bigint];
       if (big < min || big > max) mismatch(path, type, value, ` in ${min}..${max}`);
@@ -82,7 +93,8 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
       if (typeof value === 'bigint') return Number(value);
       return mismatch(path, type, value);
     case 'char':
-      if (typeof value !== 'string' || [...value].length !== 1) mismatch(path, type, value, ' (one character)');
+      if (typeof value !== 'string' || [...value].length !== 1)
+        mismatch(path, type, value, ' (one character)');
       return value;
     case 'string':
       if (typeof value !== 'string') mismatch(path, type, value);
@@ -93,7 +105,8 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
         if (!Array.isArray(value)) return mismatch(path, type, value);
         const bytes = new Uint8Array(value.length);
         value.forEach((b, i) => {
-          if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) mismatch(`${path}[${i}]`, { kind: 'u8' }, b);
+          if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255)
+            mismatch(`${path}[${i}]`, { kind: 'u8' }, b);
           bytes[i] = b;
         });
         return bytes;
@@ -119,7 +132,13 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
       return type.inner.kind === 'option' ? { tag: 'some', val: converted } : converted;
     }
     case 'record': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return mismatch(path, type, value, ' (an object)');
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        Array.isArray(value) ||
+        value instanceof Uint8Array
+      )
+        return mismatch(path, type, value, ' (an object)');
       const obj = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       const known = new Set<string>();
@@ -130,27 +149,46 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
         if (key === undefined) {
           // A missing optional field is simply absent.
           if (field.type.kind === 'option') {
-            out[jsName(field.name)] = fromJson(null, field.type, `${path}.${snakeName(field.name)}`, lenient);
+            out[jsName(field.name)] = fromJson(
+              null,
+              field.type,
+              `${path}.${snakeName(field.name)}`,
+              lenient,
+            );
             continue;
           }
-          throw new ArgumentError(`${path}: field ${snakeName(field.name)} of ${aquaTypeName(type)} is missing (expected ${aquaTypeName(field.type)})`);
+          throw new ArgumentError(
+            `${path}: field ${snakeName(field.name)} of ${aquaTypeName(type)} is missing (expected ${aquaTypeName(field.type)})`,
+          );
         }
-        out[jsName(field.name)] = fromJson(obj[key], field.type, `${path}.${snakeName(field.name)}`, lenient);
+        out[jsName(field.name)] = fromJson(
+          obj[key],
+          field.type,
+          `${path}.${snakeName(field.name)}`,
+          lenient,
+        );
       }
       // Host-made values (call parameters) may carry fields a module chose not to declare.
       for (const key of lenient ? [] : Object.keys(obj)) {
-        if (!known.has(key)) throw new ArgumentError(`${path}: ${aquaTypeName(type)} has no field ${key} (fields: ${type.fields.map((f) => snakeName(f.name)).join(', ')})`);
+        if (!known.has(key))
+          throw new ArgumentError(
+            `${path}: ${aquaTypeName(type)} has no field ${key} (fields: ${type.fields.map((f) => snakeName(f.name)).join(', ')})`,
+          );
       }
       return out;
     }
     case 'enum':
-      if (typeof value !== 'string' || !type.cases.includes(value)) mismatch(path, type, value, ` (one of ${type.cases.join(', ')})`);
+      if (typeof value !== 'string' || !type.cases.includes(value))
+        mismatch(path, type, value, ` (one of ${type.cases.join(', ')})`);
       return value;
     case 'tuple':
-      if (!Array.isArray(value) || value.length !== type.items.length) return mismatch(path, type, value);
+      if (!Array.isArray(value) || value.length !== type.items.length)
+        return mismatch(path, type, value);
       return value.map((v, i) => fromJson(v, type.items[i] as WitType, `${path}[${i}]`, lenient));
     default:
-      throw new ArgumentError(`${path}: values of type ${witTypeText(type)} cannot be passed from JSON`);
+      throw new ArgumentError(
+        `${path}: values of type ${witTypeText(type)} cannot be passed from JSON`,
+      );
   }
 }
 
@@ -160,11 +198,16 @@ export function toJson(value: unknown, type: WitType): JsonValue {
     case 'u64':
     case 's64': {
       const big = typeof value === 'bigint' ? value : BigInt(value as number);
-      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(big)
+        : big;
     }
     case 'list':
       // jco lifts lists of numbers into typed arrays.
-      if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => toJson(v, type.element));
+      if (ArrayBuffer.isView(value))
+        return Array.from(value as unknown as ArrayLike<number | bigint>, (v) =>
+          toJson(v, type.element),
+        );
       return (value as unknown[]).map((v) => toJson(v, type.element));
     case 'option': {
       if (type.inner.kind === 'option') {
@@ -176,7 +219,8 @@ export function toJson(value: unknown, type: WitType): JsonValue {
     case 'record': {
       const obj = value as Record<string, unknown>;
       const out: { [key: string]: JsonValue } = {};
-      for (const field of type.fields) out[snakeName(field.name)] = toJson(obj[jsName(field.name)], field.type);
+      for (const field of type.fields)
+        out[snakeName(field.name)] = toJson(obj[jsName(field.name)], field.type);
       return out;
     }
     case 'tuple':

@@ -5,7 +5,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
 
 /** Messages the worker receives. */
-export type WorkerRequest = { type: 'call'; id: number; fn: string; args: unknown[]; callParameters: unknown };
+export type WorkerRequest = {
+  type: 'call';
+  id: number;
+  fn: string;
+  args: unknown[];
+  callParameters: unknown;
+};
 
 /** How a guest failure is classified for the host's error. */
 export type FailureKind = 'trap' | 'oom' | 'exit' | 'host';
@@ -29,7 +35,8 @@ let runtime: ServiceRuntime | undefined;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'payload' in error) return `error payload ${JSON.stringify((error as { payload: unknown }).payload)}`;
+  if (typeof error === 'object' && error !== null && 'payload' in error)
+    return `error payload ${JSON.stringify((error as { payload: unknown }).payload)}`;
   return String(error);
 }
 
@@ -44,7 +51,13 @@ port.on('message', (request: WorkerRequest) => {
   void (async () => {
     const current = runtime;
     if (!current) {
-      post({ type: 'error', id: request.id, kind: 'host', message: 'the service failed to start', stderr: [] });
+      post({
+        type: 'error',
+        id: request.id,
+        kind: 'host',
+        message: 'the service failed to start',
+        stderr: [],
+      });
       return;
     }
     try {
@@ -55,13 +68,21 @@ port.on('message', (request: WorkerRequest) => {
       const message = describe(error);
       let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
       if (error instanceof Error && error.name === 'GuestExitError') kind = 'exit';
-      if (stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) || /out of memory|Maximum call stack/i.test(message)) kind = kind === 'trap' ? 'oom' : kind;
+      if (
+        stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
+        /out of memory|Maximum call stack/i.test(message)
+      )
+        kind = kind === 'trap' ? 'oom' : kind;
       if (/out of memory/i.test(message)) kind = 'oom';
       try {
         runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
       } catch (restartError) {
         runtime = undefined;
-        log({ module: spec.facade, stream: 'host', text: `restart after a failed call failed: ${describe(restartError)}` });
+        log({
+          module: spec.facade,
+          stream: 'host',
+          text: `restart after a failed call failed: ${describe(restartError)}`,
+        });
       }
       post({ type: 'error', id: request.id, kind, message, stderr });
     }

@@ -56,23 +56,98 @@ t.test('byte sizes', async (t) => {
 const bad: [string, string, string, RegExp][] = [
   ['not toml', 'modules_dir = ', '(toml)', /not valid TOML/],
   ['no modules', 'modules_dir = "a"', 'module', /at least one \[\[module\]\]/],
-  ['modules_dir type', 'modules_dir = 3\n[[module]]\nname = "a"', 'modules_dir', /expected a directory path, found 3/],
-  ['memory limit', 'modules_dir = "a"\ntotal_memory_limit = "lots"\n[[module]]\nname = "a"', 'total_memory_limit', /found "lots"/],
-  ['memory limit too small', 'modules_dir = "a"\ntotal_memory_limit = "1 KiB"\n[[module]]\nname = "a"', 'total_memory_limit', /at least one Wasm page/],
-  ['missing name', 'modules_dir = "a"\n[[module]]\nfile_name = "x.wasm"', 'module[0].name', /found nothing/],
+  [
+    'modules_dir type',
+    'modules_dir = 3\n[[module]]\nname = "a"',
+    'modules_dir',
+    /expected a directory path, found 3/,
+  ],
+  [
+    'memory limit',
+    'modules_dir = "a"\ntotal_memory_limit = "lots"\n[[module]]\nname = "a"',
+    'total_memory_limit',
+    /found "lots"/,
+  ],
+  [
+    'memory limit too small',
+    'modules_dir = "a"\ntotal_memory_limit = "1 KiB"\n[[module]]\nname = "a"',
+    'total_memory_limit',
+    /at least one Wasm page/,
+  ],
+  [
+    'missing name',
+    'modules_dir = "a"\n[[module]]\nfile_name = "x.wasm"',
+    'module[0].name',
+    /found nothing/,
+  ],
   ['bad name', 'modules_dir = "a"\n[[module]]\nname = "a b"', 'module[0].name', /found "a b"/],
-  ['duplicate name', 'modules_dir = "a"\n[[module]]\nname = "a"\n[[module]]\nname = "a"', 'module[1].name', /already defined by module\[0\]/],
-  ['file_name type', 'modules_dir = "a"\n[[module]]\nname = "a"\nfile_name = true', 'module[0].file_name', /found true/],
+  [
+    'duplicate name',
+    'modules_dir = "a"\n[[module]]\nname = "a"\n[[module]]\nname = "a"',
+    'module[1].name',
+    /already defined by module\[0\]/,
+  ],
+  [
+    'file_name type',
+    'modules_dir = "a"\n[[module]]\nname = "a"\nfile_name = true',
+    'module[0].file_name',
+    /found true/,
+  ],
   ['load_from type', '[[module]]\nname = "a"\nload_from = 1', 'module[0].load_from', /found 1/],
-  ['no location', '[[module]]\nname = "a"', 'module[0]', /no load_from and the config has no modules_dir/],
-  ['logger_enabled', 'modules_dir = "a"\n[[module]]\nname = "a"\nlogger_enabled = "yes"', 'module[0].logger_enabled', /true or false, found "yes"/],
-  ['logging_mask', 'modules_dir = "a"\n[[module]]\nname = "a"\nlogging_mask = 9999999999', 'module[0].logging_mask', /32-bit signed integer, found 9999999999/],
-  ['envs', 'modules_dir = "a"\n[[module]]\nname = "a"\n[module.wasi]\nenvs = { A = 1 }', 'module[0].wasi.envs.A', /expected a string, found 1/],
-  ['mapped_dirs', 'modules_dir = "a"\n[[module]]\nname = "a"\n[module.wasi]\nmapped_dirs = "x"', 'module[0].wasi.mapped_dirs', /expected a table/],
-  ['mounted_binaries', 'modules_dir = "a"\n[[module]]\nname = "a"\n[module.mounted_binaries]\ncurl = 5', 'module[0].mounted_binaries.curl', /found 5/],
-  ['unknown field', 'modules_dir = "a"\n[[module]]\nname = "a"\nnmae = "b"', 'module[0].nmae', /unknown field/],
-  ['unknown top field', 'modules_dirr = "a"\n[[module]]\nname = "a"', 'modules_dirr', /unknown field/],
-  ['default type', 'modules_dir = "a"\ndefault = 1\n[[module]]\nname = "a"', 'default', /expected a table, found 1/],
+  [
+    'no location',
+    '[[module]]\nname = "a"',
+    'module[0]',
+    /no load_from and the config has no modules_dir/,
+  ],
+  [
+    'logger_enabled',
+    'modules_dir = "a"\n[[module]]\nname = "a"\nlogger_enabled = "yes"',
+    'module[0].logger_enabled',
+    /true or false, found "yes"/,
+  ],
+  [
+    'logging_mask',
+    'modules_dir = "a"\n[[module]]\nname = "a"\nlogging_mask = 9999999999',
+    'module[0].logging_mask',
+    /32-bit signed integer, found 9999999999/,
+  ],
+  [
+    'envs',
+    'modules_dir = "a"\n[[module]]\nname = "a"\n[module.wasi]\nenvs = { A = 1 }',
+    'module[0].wasi.envs.A',
+    /expected a string, found 1/,
+  ],
+  [
+    'mapped_dirs',
+    'modules_dir = "a"\n[[module]]\nname = "a"\n[module.wasi]\nmapped_dirs = "x"',
+    'module[0].wasi.mapped_dirs',
+    /expected a table/,
+  ],
+  [
+    'mounted_binaries',
+    'modules_dir = "a"\n[[module]]\nname = "a"\n[module.mounted_binaries]\ncurl = 5',
+    'module[0].mounted_binaries.curl',
+    /found 5/,
+  ],
+  [
+    'unknown field',
+    'modules_dir = "a"\n[[module]]\nname = "a"\nnmae = "b"',
+    'module[0].nmae',
+    /unknown field/,
+  ],
+  [
+    'unknown top field',
+    'modules_dirr = "a"\n[[module]]\nname = "a"',
+    'modules_dirr',
+    /unknown field/,
+  ],
+  [
+    'default type',
+    'modules_dir = "a"\ndefault = 1\n[[module]]\nname = "a"',
+    'default',
+    /expected a table, found 1/,
+  ],
 ];
 
 for (const [what, text, field, message] of bad) {
@@ -87,7 +162,9 @@ for (const [what, text, field, message] of bad) {
 }
 
 t.test('loadConfigToml throws a ConfigError naming the file, field and value', async (t) => {
-  const dir = t.testdir({ 'Config.toml': 'modules_dir = "a"\n[[module]]\nname = "a"\nlogging_mask = "all"\n' });
+  const dir = t.testdir({
+    'Config.toml': 'modules_dir = "a"\n[[module]]\nname = "a"\nlogging_mask = "all"\n',
+  });
   let caught: unknown;
   try {
     loadConfigToml(join(dir, 'Config.toml'));
@@ -96,12 +173,18 @@ t.test('loadConfigToml throws a ConfigError naming the file, field and value', a
   }
   t.ok(caught instanceof ConfigError);
   t.match(caught, { field: 'module[0].logging_mask', file: join(dir, 'Config.toml') });
-  t.match((caught as Error).message, `${join(dir, 'Config.toml')}: module[0].logging_mask: expected a 32-bit signed integer, found "all"`);
+  t.match(
+    (caught as Error).message,
+    `${join(dir, 'Config.toml')}: module[0].logging_mask: expected a 32-bit signed integer, found "all"`,
+  );
   t.throws(() => loadConfigToml(join(dir, 'missing.toml')), ConfigError);
 });
 
 t.test('legacy fields are warnings, not errors', async (t) => {
-  const check = checkConfigToml('modules_dir = "a"\n[[module]]\nname = "a"\nmem_pages_count = 10\n', '/x/Config.toml');
+  const check = checkConfigToml(
+    'modules_dir = "a"\n[[module]]\nname = "a"\nmem_pages_count = 10\n',
+    '/x/Config.toml',
+  );
   t.ok(check.config);
   t.match(check.config?.warnings[0], /mem_pages_count: removed from Marine/);
 });
@@ -113,10 +196,16 @@ t.test('blueprints resolve module CIDs against a module store', async (t) => {
   writeFileSync(join(dir, 'storage.wasm'), a);
   const bCid = moduleCid(b);
   writeFileSync(join(dir, `${bCid}.wasm`), b);
-  writeFileSync(join(dir, `${bCid}.wasm.config.json`), JSON.stringify({ name: 'facade', envs: { K: 'v' } }));
+  writeFileSync(
+    join(dir, `${bCid}.wasm.config.json`),
+    JSON.stringify({ name: 'facade', envs: { K: 'v' } }),
+  );
   const aCid = moduleCid(a);
   t.match(aCid, /^bafkrei/);
-  writeFileSync(join(dir, 'bp.json'), JSON.stringify({ name: 'svc', dependencies: [{ '/': aCid }, bCid] }));
+  writeFileSync(
+    join(dir, 'bp.json'),
+    JSON.stringify({ name: 'svc', dependencies: [{ '/': aCid }, bCid] }),
+  );
   const config = loadBlueprint(join(dir, 'bp.json'));
   t.same(
     config.modules.map((m) => [m.name, m.cid]),
@@ -129,19 +218,41 @@ t.test('blueprints resolve module CIDs against a module store', async (t) => {
   t.equal(config.blueprintId, blueprintId('svc', [aCid, bCid]));
 
   const store = ModuleStore.open(dir);
-  const missing = checkBlueprint(JSON.stringify({ name: 'svc', dependencies: [moduleCid(new Uint8Array([1]))] }), join(dir, 'x.json'), store);
-  t.match(missing.findings[0], { field: 'dependencies[0]', message: /no module with CID bafkrei\w+ in the module store/ });
-  const empty = checkBlueprint(JSON.stringify({ name: 'svc', dependencies: [] }), join(dir, 'x.json'), store);
+  const missing = checkBlueprint(
+    JSON.stringify({ name: 'svc', dependencies: [moduleCid(new Uint8Array([1]))] }),
+    join(dir, 'x.json'),
+    store,
+  );
+  t.match(missing.findings[0], {
+    field: 'dependencies[0]',
+    message: /no module with CID bafkrei\w+ in the module store/,
+  });
+  const empty = checkBlueprint(
+    JSON.stringify({ name: 'svc', dependencies: [] }),
+    join(dir, 'x.json'),
+    store,
+  );
   t.match(empty.findings[0], { field: 'dependencies', message: /empty list/ });
-  const notCid = checkBlueprint(JSON.stringify({ name: 'svc', dependencies: ['hello'] }), join(dir, 'x.json'), store);
+  const notCid = checkBlueprint(
+    JSON.stringify({ name: 'svc', dependencies: ['hello'] }),
+    join(dir, 'x.json'),
+    store,
+  );
   t.match(notCid.findings[0], { field: 'dependencies[0]', message: /found "hello"/ });
-  const wrongId = checkBlueprint(JSON.stringify({ id: aCid, name: 'svc', dependencies: [aCid] }), join(dir, 'x.json'), store);
+  const wrongId = checkBlueprint(
+    JSON.stringify({ id: aCid, name: 'svc', dependencies: [aCid] }),
+    join(dir, 'x.json'),
+    store,
+  );
   t.match(wrongId.findings[0], { field: 'id', message: /found "bafkrei/ });
 });
 
 t.test('blueprint id matches Nox for the trust-graph blueprint', async (t) => {
   t.equal(
-    blueprintId('trust-graph', ['bafybeiey4i2vtj7uu7tlvdoc2o52uuuwxa4ahcx5g4lpqzk4qtd5klniuq', 'bafybeibuvzascfzi5ikyzhjxdkridgytg4z26ujtnx7xrejq7gxq54ssdm']),
+    blueprintId('trust-graph', [
+      'bafybeiey4i2vtj7uu7tlvdoc2o52uuuwxa4ahcx5g4lpqzk4qtd5klniuq',
+      'bafybeibuvzascfzi5ikyzhjxdkridgytg4z26ujtnx7xrejq7gxq54ssdm',
+    ]),
     'bafkreifdehdwcppttfsqaju4kodgn5wgbefrarbzc72k4sore2bwpeq2fa',
   );
 });

@@ -6,15 +6,34 @@ import { buildHostFixtures } from '../../fixtures/configs/host/build-fixtures.js
 await buildHostFixtures();
 const root = resolve(import.meta.dirname, '../..');
 const config = 'fixtures/configs/host/Config.toml';
-const marine = (...args: string[]) => execa('node', ['bin/marine.js', ...args], { cwd: root, reject: false, env: { MARINE_TS_FROM_SOURCE: '1' } });
+const marine = (...args: string[]) =>
+  execa('node', ['bin/marine.js', ...args], {
+    cwd: root,
+    reject: false,
+    env: { MARINE_TS_FROM_SOURCE: '1' },
+  });
 
 t.test('marine call --json prints only the result, exact beyond 2^53', async (t) => {
   const r = await marine('call', config, 'add', '[18446744073709551000, 15]', '--json');
   t.equal(r.exitCode, 0);
   t.equal(r.stdout, '18446744073709551015');
-  const rec = await marine('call', config, 'echo_record', '{"r": {"a": 1, "b": 12345678901234567890, "c": "q", "d": [7]}}', '--json');
+  const rec = await marine(
+    'call',
+    config,
+    'echo_record',
+    '{"r": {"a": 1, "b": 12345678901234567890, "c": "q", "d": [7]}}',
+    '--json',
+  );
   t.equal(rec.stdout, '{"a":2,"b":12345678901234567890,"c":"qq","d":[8]}');
-  const cp = await marine('call', config, 'who', '[]', '--json', '--call-params', '{"particle": {"id": "P", "init_peer_id": "I"}, "host_id": "H", "service_id": "S"}');
+  const cp = await marine(
+    'call',
+    config,
+    'who',
+    '[]',
+    '--json',
+    '--call-params',
+    '{"particle": {"id": "P", "init_peer_id": "I"}, "host_id": "H", "service_id": "S"}',
+  );
   t.equal(cp.stdout, '"P|I|S|H|"');
 });
 
@@ -34,7 +53,10 @@ t.test('marine validate: one line per finding, exit code 0/1', async (t) => {
   const bad = await marine('validate', 'fixtures/configs/invalid/Config.toml');
   t.equal(bad.exitCode, 1);
   const lines = bad.stdout.split('\n');
-  t.match(lines[0], /^error: .*invalid\/Config\.toml: module\[0\]: module "fx_facade" imports interface "fx-helper", but the service has no module/);
+  t.match(
+    lines[0],
+    /^error: .*invalid\/Config\.toml: module\[0\]: module "fx_facade" imports interface "fx-helper", but the service has no module/,
+  );
   t.match(lines[1], /^error: .*: module\[0\]\.mounted_binaries: .*"echo"/);
   t.match(lines[2], /^warning: .*: module\[0\]\.mounted_binaries\.curl: /);
   const json = await marine('validate', 'fixtures/configs/invalid/bad-field.toml', '--json');
@@ -52,6 +74,21 @@ t.test('marine it and marine aqua read the WIT without running code', async (t) 
   t.equal(it.exitCode, 0);
   const iface = JSON.parse(it.stdout) as { function_signatures: { name: string }[] };
   t.ok(iface.function_signatures.some((f) => f.name === 'write_file'));
-  const aqua = await marine('aqua', 'fixtures/configs/host/artifacts/fx_facade.wasm', '--service-id', 'fx');
-  t.match(aqua.stdout, /^data Rec:\n  a: u8\n  b: u64\n  c: string\n  d: \[\]u32\n\nservice FxFacade\("fx"\):\n  greeting\(name: string\) -> string\n/);
+  const aqua = await marine(
+    'aqua',
+    'fixtures/configs/host/artifacts/fx_facade.wasm',
+    '--service-id',
+    'fx',
+  );
+  const expected = [
+    'data Rec:',
+    '  a: u8',
+    '  b: u64',
+    '  c: string',
+    '  d: []u32',
+    '',
+    'service FxFacade("fx"):',
+    '  greeting(name: string) -> string',
+  ];
+  t.same(aqua.stdout.split('\n').slice(0, expected.length), expected);
 });

@@ -25,7 +25,8 @@ function config(dir: string, body: string): string {
   return file;
 }
 
-const facade = (extra = '') => `[[module]]\nname = "fx_facade"\n[module.mounted_binaries]\necho = "/bin/echo"\n${extra}`;
+const facade = (extra = '') =>
+  `[[module]]\nname = "fx_facade"\n[module.mounted_binaries]\necho = "/bin/echo"\n${extra}`;
 
 t.test('calls through the host', async (t) => {
   const service = await loadService(fixtureConfig);
@@ -33,20 +34,39 @@ t.test('calls through the host', async (t) => {
 
   t.test('interface in the shape of srv.get_interface', async (t) => {
     const iface = service.getInterface();
-    t.same(iface.function_signatures[0], { name: 'greeting', arguments: [['name', 'string']], output_types: ['string'] });
+    t.same(iface.function_signatures[0], {
+      name: 'greeting',
+      arguments: [['name', 'string']],
+      output_types: ['string'],
+    });
     t.same(
       iface.function_signatures.find((f) => f.name === 'echo_record'),
       { name: 'echo_record', arguments: [['r', 'Rec']], output_types: ['Rec'] },
     );
     t.same(iface.function_signatures.find((f) => f.name === 'trap')?.output_types, []);
-    t.same(iface.record_types, [{ name: 'Rec', id: 0, fields: [['a', 'u8'], ['b', 'u64'], ['c', 'string'], ['d', '[]u32']] }]);
+    t.same(iface.record_types, [
+      {
+        name: 'Rec',
+        id: 0,
+        fields: [
+          ['a', 'u8'],
+          ['b', 'u64'],
+          ['c', 'string'],
+          ['d', '[]u32'],
+        ],
+      },
+    ]);
   });
 
   t.test('arguments positional, by name, or bare', async (t) => {
     t.equal(await service.call('greeting', ['world']), 'Hi, world');
     t.equal(await service.call('greeting', { name: 'by name' }), 'Hi, by name');
     t.equal(await service.call('greeting', 'bare'), 'Hi, bare');
-    t.equal(await service.call('write-file', ['/data/k', 'v']), 'ok', 'WIT kebab-case names work too');
+    t.equal(
+      await service.call('write-file', ['/data/k', 'v']),
+      'ok',
+      'WIT kebab-case names work too',
+    );
   });
 
   t.test('64-bit integers stay exact beyond 2^53', async (t) => {
@@ -57,7 +77,9 @@ t.test('calls through the host', async (t) => {
   });
 
   t.test('records go in and come back as JSON', async (t) => {
-    const out = await service.call('echo_record', [{ a: 1, b: '12345678901234567890', c: 'ab', d: [1, 2, 3] }]);
+    const out = await service.call('echo_record', [
+      { a: 1, b: '12345678901234567890', c: 'ab', d: [1, 2, 3] },
+    ]);
     t.same(out, { a: 2, b: 12345678901234567890n, c: 'abab', d: [2, 3, 4] });
   });
 
@@ -73,27 +95,50 @@ t.test('calls through the host', async (t) => {
       tetraplets: [],
     });
     t.equal(out, 'particle-1|peer-A|svc-1|host-H|');
-    const withTetraplets = await service.call('greeting', ['x'], { tetraplets: [[{ peer_pk: 'p1', service_id: 's', function_name: 'f', lens: '' }]] });
+    const withTetraplets = await service.call('greeting', ['x'], {
+      tetraplets: [[{ peer_pk: 'p1', service_id: 's', function_name: 'f', lens: '' }]],
+    });
     t.equal(withTetraplets, 'Hi, x');
   });
 
   t.test('argument errors name the argument, the type expected and the value found', async (t) => {
-    await t.rejects(service.call('greeting', [42]), new ArgumentError('function greeting: argument name: expected string, found 42'));
-    await t.rejects(service.call('greeting', []), { name: 'ArgumentError', message: /expected 1 argument\(s\) \(name\), found 0/ });
-    await t.rejects(service.call('add', [1]), { name: 'ArgumentError', message: 'function add: expected 2 argument(s) (a, b), found 1' });
-    await t.rejects(service.call('add', [-1, 1]), { message: /argument a: expected u64 in 0\.\.18446744073709551615, found -1/ });
+    await t.rejects(
+      service.call('greeting', [42]),
+      new ArgumentError('function greeting: argument name: expected string, found 42'),
+    );
+    await t.rejects(service.call('greeting', []), {
+      name: 'ArgumentError',
+      message: /expected 1 argument\(s\) \(name\), found 0/,
+    });
+    await t.rejects(service.call('add', [1]), {
+      name: 'ArgumentError',
+      message: 'function add: expected 2 argument(s) (a, b), found 1',
+    });
+    await t.rejects(service.call('add', [-1, 1]), {
+      message: /argument a: expected u64 in 0\.\.18446744073709551615, found -1/,
+    });
     await t.rejects(service.call('add', [2 ** 60, 1]), { message: /beyond 2\^53 and not exact/ });
-    await t.rejects(service.call('greeting', { nmae: 'x' }), { message: 'function greeting: no argument named "nmae" (arguments: name)' });
-    await t.rejects(service.call('echo_record', [{ a: 1, b: 2, c: 'x' }]), { message: /argument r: field d of Rec is missing \(expected \[\]u32\)/ });
-    await t.rejects(service.call('echo_record', [{ a: 300, b: 2, c: 'x', d: [] }]), { message: /argument r\.a: expected u8 in 0\.\.255, found 300/ });
+    await t.rejects(service.call('greeting', { nmae: 'x' }), {
+      message: 'function greeting: no argument named "nmae" (arguments: name)',
+    });
+    await t.rejects(service.call('echo_record', [{ a: 1, b: 2, c: 'x' }]), {
+      message: /argument r: field d of Rec is missing \(expected \[\]u32\)/,
+    });
+    await t.rejects(service.call('echo_record', [{ a: 300, b: 2, c: 'x', d: [] }]), {
+      message: /argument r\.a: expected u8 in 0\.\.255, found 300/,
+    });
     await t.rejects(service.call('nope', []), NoSuchFunctionError);
-    await t.rejects(service.call('nope', []), { message: /has no function "nope" \(functions: greeting, add, / });
+    await t.rejects(service.call('nope', []), {
+      message: /has no function "nope" \(functions: greeting, add, /,
+    });
     t.equal(await service.call('greeting', ['still fine']), 'Hi, still fine');
   });
 
   t.test('a trap fails that call with the guest panic, then the service works', async (t) => {
     await t.rejects(service.call('trap'), GuestTrapError);
-    await t.rejects(service.call('trap'), { message: /unreachable[\s\S]*panicked at 'trap requested'/ });
+    await t.rejects(service.call('trap'), {
+      message: /unreachable[\s\S]*panicked at 'trap requested'/,
+    });
     t.equal(await service.call('greeting', ['after trap']), 'Hi, after trap');
   });
 
@@ -107,7 +152,10 @@ t.test('calls through the host', async (t) => {
   t.test('a memory bomb hits total_memory_limit, then the service works', async (t) => {
     t.equal(await service.call('grow', [8]), 8, '8 MiB is within the 64 MiB limit');
     await t.rejects(service.call('grow', [100]), MemoryLimitError);
-    await t.rejects(service.call('grow', [100]), { message: /out of memory \(total_memory_limit 64 MiB\)[\s\S]*memory allocation of 104857600 bytes failed/ });
+    await t.rejects(service.call('grow', [100]), {
+      message:
+        /out of memory \(total_memory_limit 64 MiB\)[\s\S]*memory allocation of 104857600 bytes failed/,
+    });
     t.equal(await service.call('greeting', ['after bomb']), 'Hi, after bomb');
   });
 
@@ -115,7 +163,10 @@ t.test('calls through the host', async (t) => {
     const calls = Array.from({ length: 20 }, (_, i) => service.call('greeting', [`n${i}`]));
     const failing = service.call('trap');
     const after = service.call('greeting', ['last']);
-    t.same(await Promise.all(calls), Array.from({ length: 20 }, (_, i) => `Hi, n${i}`));
+    t.same(
+      await Promise.all(calls),
+      Array.from({ length: 20 }, (_, i) => `Hi, n${i}`),
+    );
     await t.rejects(failing, GuestTrapError);
     t.equal(await after, 'Hi, last');
   });
@@ -131,37 +182,58 @@ t.test('load-time errors', async (t) => {
   });
 
   t.test('a type mismatch between modules', async (t) => {
-    const file = config(t.testdir(), `[[module]]\nname = "fx_helper"\nfile_name = "fx_helper_bad.wasm"\n${facade()}`);
+    const file = config(
+      t.testdir(),
+      `[[module]]\nname = "fx_helper"\nfile_name = "fx_helper_bad.wasm"\n${facade()}`,
+    );
     await t.rejects(Service.load(file), {
       name: 'LinkError',
-      message: /module "fx_facade" imports fx-helper\.upper as func\(s: string\) -> string, but module "fx_helper" exports it as func\(s: string\) -> u32/,
+      message:
+        /module "fx_facade" imports fx-helper\.upper as func\(s: string\) -> string, but module "fx_helper" exports it as func\(s: string\) -> u32/,
     });
   });
 
   t.test('an effect the config does not grant', async (t) => {
-    const file = config(t.testdir(), `[[module]]\nname = "fx_helper"\n[[module]]\nname = "fx_facade"\n`);
+    const file = config(
+      t.testdir(),
+      `[[module]]\nname = "fx_helper"\n[[module]]\nname = "fx_facade"\n`,
+    );
     await t.rejects(Service.load(file), EffectNotGrantedError);
     await t.rejects(Service.load(file), {
-      message: /module\[1\]\.mounted_binaries: module "fx_facade" imports the mounted binary "echo" \(host\.echo\), which its config does not grant/,
+      message:
+        /module\[1\]\.mounted_binaries: module "fx_facade" imports the mounted binary "echo" \(host\.echo\), which its config does not grant/,
     });
   });
 
   t.test('a module file that does not exist', async (t) => {
-    const file = config(t.testdir(), `[[module]]\nname = "fx_helper"\nfile_name = "nothing.wasm"\n${facade()}`);
-    await t.rejects(Service.load(file), { message: /module\[0\]: module "fx_helper": file .*nothing\.wasm does not exist/ });
+    const file = config(
+      t.testdir(),
+      `[[module]]\nname = "fx_helper"\nfile_name = "nothing.wasm"\n${facade()}`,
+    );
+    await t.rejects(Service.load(file), {
+      message: /module\[0\]: module "fx_helper": file .*nothing\.wasm does not exist/,
+    });
   });
 
   t.test('modules importing each other in a cycle', async (t) => {
     const dir = t.testdir({
       'a.wasm': 'not checked before linking',
       'b.wasm': 'not checked before linking',
-      'a.wit': 'package x:a;\nworld a {\n  import b: interface { g: func(); }\n  export f: func();\n}\n',
-      'b.wit': 'package x:b;\nworld b {\n  import a: interface { f: func(); }\n  export g: func();\n}\n',
+      'a.wit':
+        'package x:a;\nworld a {\n  import b: interface { g: func(); }\n  export f: func();\n}\n',
+      'b.wit':
+        'package x:b;\nworld b {\n  import a: interface { f: func(); }\n  export g: func();\n}\n',
     });
-    const check = checkConfigToml(`modules_dir = "."\n[[module]]\nname = "a"\n[[module]]\nname = "b"\n`, join(dir, 'Config.toml'));
+    const check = checkConfigToml(
+      `modules_dir = "."\n[[module]]\nname = "a"\n[[module]]\nname = "b"\n`,
+      join(dir, 'Config.toml'),
+    );
     const result = await checkService(check.config as NonNullable<typeof check.config>);
     t.notOk(result.plan);
-    t.match(result.findings.find((f) => f.severity === 'error')?.message, /modules import each other in a cycle: a → b → a/);
+    t.match(
+      result.findings.find((f) => f.severity === 'error')?.message,
+      /modules import each other in a cycle: a → b → a/,
+    );
   });
 
   t.test('the host still loads good services afterwards', async (t) => {

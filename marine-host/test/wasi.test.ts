@@ -1,5 +1,13 @@
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { buildHostFixtures } from '../../fixtures/configs/host/build-fixtures.js';
 import { loadService, MOUNTED_BINARY_KILLED, type LogRecord } from '../service/index.js';
@@ -29,7 +37,10 @@ ${extra}`,
 t.test('WASI is deny by default', async (t) => {
   const dir = t.testdir({ outside: { 'secret.txt': 'top secret' } });
   const logs: LogRecord[] = [];
-  const svc = await loadService(service(dir, '/bin/echo'), { onLog: (r) => logs.push(r), binaryTimeoutMs: 500 });
+  const svc = await loadService(service(dir, '/bin/echo'), {
+    onLog: (r) => logs.push(r),
+    binaryTimeoutMs: 500,
+  });
   t.teardown(() => svc.close());
   const data = join(dir, 'data');
 
@@ -55,27 +66,50 @@ t.test('WASI is deny by default', async (t) => {
     t.match(await svc.call('read_file', ['/data/../../../../etc/passwd']), /^error: /);
     t.match(await svc.call('write_file', ['/data/../escaped.txt', 'x']), /^error: /);
     t.notOk(existsSync(join(dir, 'escaped.txt')));
-    t.match(await svc.call('read_file', ['/etc/passwd']), /^error: /, 'absolute paths outside every mapped dir');
+    t.match(
+      await svc.call('read_file', ['/etc/passwd']),
+      /^error: /,
+      'absolute paths outside every mapped dir',
+    );
     t.match(await svc.call('read_file', [join(dir, 'outside/secret.txt')]), /^error: /);
     symlinkSync(join(dir, 'outside'), join(data, 'link-out'));
-    t.match(await svc.call('read_file', ['/data/link-out/secret.txt']), /^error: /, 'a symlink pointing out');
+    t.match(
+      await svc.call('read_file', ['/data/link-out/secret.txt']),
+      /^error: /,
+      'a symlink pointing out',
+    );
     symlinkSync(join(dir, 'outside/secret.txt'), join(data, 'file-link'));
     t.match(await svc.call('read_file', ['/data/file-link']), /^error: /);
     t.match(await svc.call('write_file', ['/data/link-out/new.txt', 'x']), /^error: /);
     t.notOk(existsSync(join(dir, 'outside/new.txt')));
     symlinkSync('note.txt', join(data, 'inside-link'));
-    t.equal(await svc.call('read_file', ['/data/inside-link']), 'hello', 'a symlink staying inside is fine');
+    t.equal(
+      await svc.call('read_file', ['/data/inside-link']),
+      'hello',
+      'a symlink staying inside is fine',
+    );
     t.equal(await svc.call('greeting', ['still up']), 'Hi, still up');
   });
 
   t.test('guest stderr goes to the service log', async (t) => {
     await t.rejects(svc.call('trap'));
-    t.ok(logs.some((r) => r.module === 'fx_facade' && r.stream === 'stderr' && r.text.includes("panicked at 'trap requested'")));
+    t.ok(
+      logs.some(
+        (r) =>
+          r.module === 'fx_facade' &&
+          r.stream === 'stderr' &&
+          r.text.includes("panicked at 'trap requested'"),
+      ),
+    );
     t.ok(svc.logs().some((r) => r.text.includes('trap requested')));
   });
 
   t.test('mounted binaries run without a shell and return their output', async (t) => {
-    t.equal(await svc.call('run_echo', ['$HOME; rm -rf / `id`']), '0||$HOME; rm -rf / `id`', 'arguments reach the binary as given');
+    t.equal(
+      await svc.call('run_echo', ['$HOME; rm -rf / `id`']),
+      '0||$HOME; rm -rf / `id`',
+      'arguments reach the binary as given',
+    );
   });
 });
 
@@ -97,12 +131,18 @@ t.test('mounted binaries: exit codes, time limit, missing executables', async (t
   const b = await loadService(service(join(dir, 'b'), slow), { binaryTimeoutMs: 300 });
   t.teardown(() => b.close());
   const started = Date.now();
-  t.match(await b.call('run_echo', ['z']), new RegExp(`^${MOUNTED_BINARY_KILLED}\\|slow\\.sh was killed by signal SIGTERM \\(time limit 300 ms\\)`));
+  t.match(
+    await b.call('run_echo', ['z']),
+    new RegExp(
+      `^${MOUNTED_BINARY_KILLED}\\|slow\\.sh was killed by signal SIGTERM \\(time limit 300 ms\\)`,
+    ),
+  );
   t.ok(Date.now() - started < 4000);
 
   mkdirSync(join(dir, 'c'));
   await t.rejects(loadService(service(join(dir, 'c'), join(dir, 'missing-binary'))), {
-    message: /mounted_binaries\.echo: module "fx_facade": mounted binary ".*missing-binary" is not an executable file/,
+    message:
+      /mounted_binaries\.echo: module "fx_facade": mounted binary ".*missing-binary" is not an executable file/,
   });
 });
 
@@ -114,7 +154,11 @@ t.test('confinedPath', async (t) => {
   t.equal(confinedPath(root, root, 'a/f.txt', true), join(root, 'a/f.txt'));
   t.equal(confinedPath(root, root, 'a/../a/./f.txt', true), join(root, 'a/f.txt'));
   t.equal(confinedPath(root, root, 'in/f.txt', true), join(root, 'a/f.txt'));
-  t.equal(confinedPath(root, root, 'out', false), join(root, 'out'), 'an unfollowed last link is returned as is (opened with O_NOFOLLOW)');
+  t.equal(
+    confinedPath(root, root, 'out', false),
+    join(root, 'out'),
+    'an unfollowed last link is returned as is (opened with O_NOFOLLOW)',
+  );
   for (const bad of ['..', '../other', 'a/../../other', '/etc/passwd', 'out/x', 'out']) {
     t.throws(() => confinedPath(root, root, bad, true), PathEscapeError, bad);
   }

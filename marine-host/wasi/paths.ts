@@ -27,9 +27,18 @@ function inside(root: string, path: string): boolean {
  * paths). With `followFinal` the last component may be a symlink that stays inside `root`;
  * without it the last component is returned as is (the caller opens it with O_NOFOLLOW).
  */
-export function confinedPath(root: string, base: string, guestPath: string, followFinal: boolean): string {
+export function confinedPath(
+  root: string,
+  base: string,
+  guestPath: string,
+  followFinal: boolean,
+): string {
   if (guestPath.includes('\0')) throw new PathEscapeError('invalid', 'path contains a NUL byte');
-  if (guestPath.startsWith('/')) throw new PathEscapeError('not-permitted', `absolute path ${JSON.stringify(guestPath)} is not allowed in a mapped directory`);
+  if (guestPath.startsWith('/'))
+    throw new PathEscapeError(
+      'not-permitted',
+      `absolute path ${JSON.stringify(guestPath)} is not allowed in a mapped directory`,
+    );
   const parts = guestPath.split('/').filter((p) => p !== '' && p !== '.');
   let current = base;
   let hops = 0;
@@ -37,7 +46,11 @@ export function confinedPath(root: string, base: string, guestPath: string, foll
     const part = parts[i] as string;
     const last = i === parts.length - 1;
     if (part === '..') {
-      if (current === root) throw new PathEscapeError('not-permitted', `path ${JSON.stringify(guestPath)} goes above its mapped directory`);
+      if (current === root)
+        throw new PathEscapeError(
+          'not-permitted',
+          `path ${JSON.stringify(guestPath)} goes above its mapped directory`,
+        );
       current = dirname(current);
       continue;
     }
@@ -50,18 +63,30 @@ export function confinedPath(root: string, base: string, guestPath: string, foll
     }
     if (isLink && (!last || followFinal)) {
       hops += 1;
-      if (hops > 40) throw new PathEscapeError('loop', `too many symlinks in ${JSON.stringify(guestPath)}`);
+      if (hops > 40)
+        throw new PathEscapeError('loop', `too many symlinks in ${JSON.stringify(guestPath)}`);
       let target: string;
       try {
         target = realpathSync(next);
       } catch {
-        throw new PathEscapeError('no-entry', `symlink ${JSON.stringify(part)} in ${JSON.stringify(guestPath)} points nowhere`);
+        throw new PathEscapeError(
+          'no-entry',
+          `symlink ${JSON.stringify(part)} in ${JSON.stringify(guestPath)} points nowhere`,
+        );
       }
-      if (!inside(root, target)) throw new PathEscapeError('not-permitted', `symlink ${JSON.stringify(part)} in ${JSON.stringify(guestPath)} points outside its mapped directory`);
+      if (!inside(root, target))
+        throw new PathEscapeError(
+          'not-permitted',
+          `symlink ${JSON.stringify(part)} in ${JSON.stringify(guestPath)} points outside its mapped directory`,
+        );
       current = target;
     } else current = next;
   }
-  if (!inside(root, current)) throw new PathEscapeError('not-permitted', `path ${JSON.stringify(guestPath)} leaves its mapped directory`);
+  if (!inside(root, current))
+    throw new PathEscapeError(
+      'not-permitted',
+      `path ${JSON.stringify(guestPath)} leaves its mapped directory`,
+    );
   return current;
 }
 

@@ -115,7 +115,8 @@ class InputStream {
 class OutputStream {
   private pending = '';
   constructor(
-    private readonly target: { fd: number; offset: bigint | 'append' } | { log: LogSink; stream: 'stdout' | 'stderr' },
+    private readonly target:
+      { fd: number; offset: bigint | 'append' } | { log: LogSink; stream: 'stdout' | 'stderr' },
   ) {}
   checkWrite(): bigint {
     return 1048576n;
@@ -288,7 +289,13 @@ class Descriptor {
     return new DirectoryEntryStream(
       entries.map((e) => ({
         name: e.name,
-        type: e.isDirectory() ? 'directory' : e.isFile() ? 'regular-file' : e.isSymbolicLink() ? 'symbolic-link' : 'unknown',
+        type: e.isDirectory()
+          ? 'directory'
+          : e.isFile()
+            ? 'regular-file'
+            : e.isSymbolicLink()
+              ? 'symbolic-link'
+              : 'unknown',
       })),
     );
   }
@@ -297,7 +304,9 @@ class Descriptor {
     fsCall(() => fs.mkdirSync(target));
   }
   stat(): Record<string, unknown> {
-    return fsCall(() => descriptorStat(this.fd !== undefined ? fs.fstatSync(this.fd) : fs.statSync(this.path)));
+    return fsCall(() =>
+      descriptorStat(this.fd !== undefined ? fs.fstatSync(this.fd) : fs.statSync(this.path)),
+    );
   }
   statAt(pathFlags: PathFlags, path: string): Record<string, unknown> {
     const follow = pathFlags.symlinkFollow === true;
@@ -309,11 +318,17 @@ class Descriptor {
     const to = newDescriptor.at(newPath, false);
     fsCall(() => fs.linkSync(from, to));
   }
-  openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor {
+  openAt(
+    pathFlags: PathFlags,
+    path: string,
+    openFlags: OpenFlags,
+    flags: DescriptorFlags,
+  ): Descriptor {
     const follow = pathFlags.symlinkFollow === true;
     const target = this.at(path, follow);
     const C = fs.constants;
-    let mode = flags.write || flags.mutateDirectory ? (flags.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
+    let mode =
+      flags.write || flags.mutateDirectory ? (flags.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
     if (openFlags.directory) mode = C.O_RDONLY;
     if (openFlags.create) mode |= C.O_CREAT;
     if (openFlags.exclusive) mode |= C.O_EXCL;
@@ -419,11 +434,15 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
   for (const [alias, hostDir] of Object.entries(grants.mappedDirs)) {
     mkdirSync(hostDir, { recursive: true });
     const real = realpathSync(hostDir);
-    preopens.push([new Descriptor(real, real, undefined, { read: true, write: true, mutateDirectory: true }), alias]);
+    preopens.push([
+      new Descriptor(real, real, undefined, { read: true, write: true, mutateDirectory: true }),
+      alias,
+    ]);
   }
   const env = Object.entries(grants.envs).map(([k, v]) => [k, v] as [string, string]);
   // Marine exports each mapped alias as an env var naming its (guest) path.
-  for (const [alias] of Object.entries(grants.mappedDirs)) if (!(alias in grants.envs)) env.push([alias, alias]);
+  for (const [alias] of Object.entries(grants.mappedDirs))
+    if (!(alias in grants.envs)) env.push([alias, alias]);
   const stdout = new OutputStream({ log, stream: 'stdout' });
   const stderr = new OutputStream({ log, stream: 'stderr' });
   const stdin = new InputStream(undefined, 0n);
@@ -500,4 +519,6 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
 }
 
 /** WASI interfaces this sandbox provides (without version); any other `wasi:` import is refused at load. */
-export const PROVIDED_WASI_INTERFACES: ReadonlySet<string> = new Set(Object.keys(createWasi({ envs: {}, mappedDirs: {} }, () => undefined).imports));
+export const PROVIDED_WASI_INTERFACES: ReadonlySet<string> = new Set(
+  Object.keys(createWasi({ envs: {}, mappedDirs: {} }, () => undefined).imports),
+);

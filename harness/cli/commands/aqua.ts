@@ -19,11 +19,19 @@ export function register(program: Command): void {
     .description('print Aqua data/service declarations for a module or service')
     .argument('<target>', 'a module .wasm, a Config.toml or a blueprint .json')
     .option('--service-id <id>', 'default service id in the declaration: service Name("id")')
-    .option('--service-name <name>', 'name of the Aqua service (default: the module name in PascalCase)')
+    .option(
+      '--service-name <name>',
+      'name of the Aqua service (default: the module name in PascalCase)',
+    )
     .option('--modules-dir <dir>', 'module store for blueprints')
     .addHelpText('after', HELP)
-    .action(async (target: string, options: { serviceId?: string; serviceName?: string; modulesDir?: string }) => {
-      const { name, interface: iface } = await interfaceOf(target, options.modulesDir);
-      process.stdout.write(renderAqua(iface, options.serviceName ?? name, options.serviceId));
-    });
+    .action(
+      async (
+        target: string,
+        options: { serviceId?: string; serviceName?: string; modulesDir?: string },
+      ) => {
+        const { name, interface: iface } = await interfaceOf(target, options.modulesDir);
+        process.stdout.write(renderAqua(iface, options.serviceName ?? name, options.serviceId));
+      },
+    );
 }

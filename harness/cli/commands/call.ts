@@ -38,7 +38,10 @@ export interface ServiceCliOptions {
 /** Service options from the CLI flags shared by call and repl. */
 export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
   const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new Error(`--timeout: expected milliseconds > 0, found ${JSON.stringify(options.timeout)}`);
+  if (timeout !== undefined && !(timeout > 0))
+    throw new Error(
+      `--timeout: expected milliseconds > 0, found ${JSON.stringify(options.timeout)}`,
+    );
   let policy;
   if (options.policy !== undefined) {
     let raw: unknown;
@@ -64,7 +67,9 @@ export function jsonArgument(text: string, what: string): ReturnType<typeof pars
   try {
     return parseJson(text);
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message} in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`);
+    throw new Error(
+      `${what}: ${(error as Error).message} in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`,
+    );
   }
 }
 
@@ -76,23 +81,39 @@ export function register(program: Command): void {
     .argument('<config>', 'Config.toml, or a blueprint .json')
     .argument('<function>', 'facade function (snake_case or kebab-case)')
     .argument('[args]', 'JSON array (positional) or object (by name)')
-    .option('--call-params <json>', 'call parameters (particle, service_id, host_id, tetraplets, ...)')
+    .option(
+      '--call-params <json>',
+      'call parameters (particle, service_id, host_id, tetraplets, ...)',
+    )
     .option('--json', 'print only the result as JSON')
     .option('--timeout <ms>', 'time limit of the call (default 10000)')
-    .option('--policy <file>', 'tetraplet policy JSON: {"functions": {"f": {"owner_only": true, "arguments": {...}}}}')
+    .option(
+      '--policy <file>',
+      'tetraplet policy JSON: {"functions": {"f": {"owner_only": true, "arguments": {...}}}}',
+    )
     .option('--owner <peer>', 'service creator peer id (for owner_only)')
     .option('--service-id <id>', 'service id given to the facade')
     .option('--modules-dir <dir>', 'module store for blueprints')
     .addHelpText('after', HELP)
-    .action(async (config: string, fn: string, args: string | undefined, options: ServiceCliOptions & { callParams?: string; json?: boolean }) => {
-      const callArgs = (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs;
-      const cp = options.callParams === undefined ? undefined : (jsonArgument(options.callParams, '--call-params') as CallParametersInput);
-      const service = await loadService(config, serviceOptions(options));
-      try {
-        const result = await service.call(fn, callArgs, cp);
-        process.stdout.write(`${stringifyJson(result, options.json ? undefined : 2)}\n`);
-      } finally {
-        await service.close();
-      }
-    });
+    .action(
+      async (
+        config: string,
+        fn: string,
+        args: string | undefined,
+        options: ServiceCliOptions & { callParams?: string; json?: boolean },
+      ) => {
+        const callArgs = (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs;
+        const cp =
+          options.callParams === undefined
+            ? undefined
+            : (jsonArgument(options.callParams, '--call-params') as CallParametersInput);
+        const service = await loadService(config, serviceOptions(options));
+        try {
+          const result = await service.call(fn, callArgs, cp);
+          process.stdout.write(`${stringifyJson(result, options.json ? undefined : 2)}\n`);
+        } finally {
+          await service.close();
+        }
+      },
+    );
 }

@@ -1,7 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 // The lead re-exports these from marine-host/index.ts; imported directly until then.
-import { loadService, renderInterfaceText, stringifyJson, type CallArgs, type CallParametersInput } from '../../../marine-host/service/index.js';
+import {
+  loadService,
+  renderInterfaceText,
+  stringifyJson,
+  type CallArgs,
+  type CallParametersInput,
+} from '../../../marine-host/service/index.js';
 import { jsonArgument, serviceOptions, type ServiceCliOptions } from './call.js';
 
 const HELP = `
@@ -58,9 +64,15 @@ export function register(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (config: string, options: ServiceCliOptions) => {
       const service = await loadService(config, serviceOptions(options));
-      const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+      const rl = createInterface({
+        input: process.stdin,
+        output: process.stdout,
+        terminal: process.stdin.isTTY,
+      });
       const functions = service.getInterface().function_signatures.map((f) => f.name);
-      process.stdout.write(`service ${service.name} loaded; functions: ${functions.join(', ')}; type help for commands\n`);
+      process.stdout.write(
+        `service ${service.name} loaded; functions: ${functions.join(', ')}; type help for commands\n`,
+      );
       rl.setPrompt('> ');
       rl.prompt();
       try {
@@ -73,8 +85,11 @@ export function register(program: Command): void {
           }
           try {
             if (line === 'help' || line === 'h') process.stdout.write(HELP);
-            else if (line === 'interface' || line === 'i') process.stdout.write(renderInterfaceText(service.getInterface()));
-            else if (line === 'logs') for (const r of service.logs().slice(-20)) process.stdout.write(`[${r.module} ${r.stream}] ${r.text}\n`);
+            else if (line === 'interface' || line === 'i')
+              process.stdout.write(renderInterfaceText(service.getInterface()));
+            else if (line === 'logs')
+              for (const r of service.logs().slice(-20))
+                process.stdout.write(`[${r.module} ${r.stream}] ${r.text}\n`);
             else {
               const rest = line.startsWith('call ') ? line.slice(5).trim() : line;
               const space = rest.search(/\s/);
@@ -84,9 +99,13 @@ export function register(program: Command): void {
               const result = await service.call(
                 fn,
                 (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs,
-                cp === undefined ? undefined : (jsonArgument(cp, 'call params') as CallParametersInput),
+                cp === undefined
+                  ? undefined
+                  : (jsonArgument(cp, 'call params') as CallParametersInput),
               );
-              process.stdout.write(`${stringifyJson(result, 2)}\n(${(performance.now() - started).toFixed(1)} ms)\n`);
+              process.stdout.write(
+                `${stringifyJson(result, 2)}\n(${(performance.now() - started).toFixed(1)} ms)\n`,
+              );
             }
           } catch (error) {
             process.stdout.write(`error: ${(error as Error).message}\n`);

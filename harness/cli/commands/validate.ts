@@ -31,9 +31,14 @@ export function register(program: Command): void {
       const ok = !findings.some((f) => f.severity === 'error');
       if (options.json) printJson({ ok, findings });
       else {
-        for (const f of findings) process.stdout.write(`${f.severity}: ${f.file}: ${f.field}: ${f.message}\n`);
+        for (const f of findings)
+          process.stdout.write(`${f.severity}: ${f.file}: ${f.field}: ${f.message}\n`);
         const errors = findings.filter((f) => f.severity === 'error').length;
-        process.stdout.write(ok ? `ok: ${config} (${findings.length} warning${findings.length === 1 ? '' : 's'})\n` : `${errors} error${errors === 1 ? '' : 's'} in ${config}\n`);
+        process.stdout.write(
+          ok
+            ? `ok: ${config} (${findings.length} warning${findings.length === 1 ? '' : 's'})\n`
+            : `${errors} error${errors === 1 ? '' : 's'} in ${config}\n`,
+        );
       }
       if (!ok) process.exitCode = 1;
     });
