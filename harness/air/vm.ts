@@ -43,6 +43,12 @@ export {
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
+export {
+  dumpInterpreterData,
+  formatDataDump,
+  type DataDump,
+  type DumpedState,
+} from './data/dump.js';
 
 /** Run parameters of one invoke. */
 export interface AquaRunParameters {
