@@ -68,3 +68,23 @@ t.test('Aqua programs compiled with aqua-api', async (t) => {
   t.strictSame(r.problems, [], 'same verdict and tree for every compiled function');
   t.equal(r.accepted, cases.length, 'every compiled function is accepted by both');
 });
+
+t.test('invoke agrees: ret_code 1 (AIRParseError) exactly for the scripts we reject', async (t) => {
+  const problems: string[] = [];
+  let rejected = 0;
+  for (const c of handWrittenCases().slice(0, 80)) {
+    const ours = parseAir(c.source);
+    const refError = await avm.invokeParseError(c.source);
+    if (ours.ok === (refError !== undefined))
+      problems.push(
+        `${c.name}: ours ${ours.ok ? 'accepts' : 'rejects'}, invoke ${refError === undefined ? 'parses' : 'rejects'}`,
+      );
+    if (refError !== undefined) {
+      rejected++;
+      if (!refError.includes("air can't be parsed"))
+        problems.push(`${c.name}: unexpected invoke error ${refError.slice(0, 80)}`);
+    }
+  }
+  t.strictSame(problems, []);
+  t.ok(rejected > 10, `${rejected} scripts rejected by invoke`);
+});
