@@ -430,6 +430,9 @@ for (let c = 0; c < 128; c++) {
       : 0;
 }
 
+const KEYWORD_FIRST = new Uint8Array(128);
+for (const c of 'acfmnpstx') KEYWORD_FIRST[c.charCodeAt(0)] = 1;
+
 /** Fast path for the common case: a plain ASCII name, optionally after one sigil, with no lens. */
 function simpleName(text: string, start: number): Token | undefined {
   const first = text.charCodeAt(0);
@@ -474,6 +477,8 @@ export function classifyWord(text: string, start: number): Token {
   const fast = simpleName(text, start);
   if (fast !== undefined) {
     if (fast.t !== T.Scalar) return fast;
+    // Keywords and booleans are 2–8 lowercase letters starting with one of "acfmnpstx".
+    if (text.length > 8 || KEYWORD_FIRST[text.charCodeAt(0)] !== 1) return fast;
     if (KEYWORDS.has(text)) return tok(T.Keyword, start, end, text);
     if (text === 'true' || text === 'false')
       return tok(T.Bool, start, end, text, { bool: text === 'true' });
