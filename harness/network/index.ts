@@ -39,12 +39,16 @@ export {
 export {
   readServicesSpec,
   parseServicesSpec,
-  installScriptedServices,
+  installServices,
   scriptedServiceHandler,
   ServicesSpecError,
+  type ServiceSpec,
   type ScriptedService,
   type ScriptedFunction,
+  type MarineServiceSpec,
+  type InstalledServices,
 } from './services-spec.js';
+export { marineServiceHandler } from './marine-services.js';
 export type {
   AirRunner,
   CallRequest,

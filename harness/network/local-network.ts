@@ -75,6 +75,7 @@ export class LocalNetwork implements ParticleTransport {
   readonly events: PeerEvent[] = [];
   readonly #byId = new Map<string, Peer>();
   readonly #listeners = new Set<(event: PeerEvent) => void>();
+  readonly #clientViaRelay: boolean;
 
   constructor(options: LocalNetworkOptions) {
     const count = options.peers ?? 3;
@@ -84,10 +85,8 @@ export class LocalNetwork implements ParticleTransport {
         : KeyPair.fromSecretKey(
             new Uint8Array(32).fill(options.seed).map((b, j) => (j === 0 ? i : b)),
           );
-    const onEvent = (event: PeerEvent): void => {
-      this.events.push(event);
-      for (const listener of this.#listeners) listener(event);
-    };
+    this.#clientViaRelay = options.clientViaRelay !== false;
+    const onEvent = (event: PeerEvent): void => this.#emit(event);
     const make = (i: number, name: string, relayPeerId?: string): Peer => {
       const peer = new Peer({
         keyPair: keyPair(i),
@@ -103,11 +102,7 @@ export class LocalNetwork implements ParticleTransport {
     };
     this.relay = make(0, 'relay');
     this.peers = Array.from({ length: count }, (_, i) => make(i + 1, `p${i + 1}`));
-    this.client = make(
-      count + 1,
-      'client',
-      options.clientViaRelay === false ? undefined : this.relay.peerId,
-    );
+    this.client = make(count + 1, 'client', this.#clientViaRelay ? this.relay.peerId : undefined);
   }
 
   /** Every peer: relay, peers, client. */
@@ -129,15 +124,38 @@ export class LocalNetwork implements ParticleTransport {
   /** ParticleTransport: delivers on a later turn of the event loop, like a network would. */
   send(from: string, to: string, particle: Particle): void {
     const target = this.#byId.get(to);
+    // A js-client-style client is connected to its relay only: other peers cannot reach it
+    // (on a real network their attempt fails the same way).
+    const unreachable =
+      target === this.client && this.#clientViaRelay && from !== this.relay.peerId;
     setImmediate(() => {
-      if (target) target.receive(particle, from);
-      else
-        this.events.push({
-          type: 'dropped',
-          peerId: from,
-          particleId: particle.id,
-          reason: `no route to peer ${to}`,
-        });
+      if (target && !unreachable) {
+        target.receive(particle, from);
+        return;
+      }
+      this.#emit({
+        type: 'dropped',
+        peerId: from,
+        particleId: particle.id,
+        reason: unreachable
+          ? `no route to the client ${to}: it is connected to its relay only`
+          : `no route to peer ${to}`,
+      });
+    });
+  }
+
+  /** Resolves once no peer has done anything for `quietMs` (e.g. to let a run finish). */
+  whenIdle(quietMs = 50): Promise<void> {
+    return new Promise((resolve) => {
+      let timer = setTimeout(done, quietMs);
+      const unsubscribe = this.onEvent(() => {
+        clearTimeout(timer);
+        timer = setTimeout(done, quietMs);
+      });
+      function done(): void {
+        unsubscribe();
+        resolve();
+      }
     });
   }
 
@@ -260,6 +278,11 @@ export class LocalNetwork implements ParticleTransport {
       armIdle();
       this.client.initiate(particle);
     });
+  }
+
+  #emit(event: PeerEvent): void {
+    this.events.push(event);
+    for (const listener of this.#listeners) listener(event);
   }
 
   /** Forgets all particle state on every peer. */

@@ -1,23 +1,40 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadService, type Service } from '../../marine-host/index.js';
 import { serviceError, ok, type CallHandler } from './handlers.js';
+import { marineServiceHandler } from './marine-services.js';
 import type { Peer } from './peer.js';
 
-// A services spec says which scripted JS services run on which peers, for `marine air run`:
+// A services spec says which services run on which peers, for `marine air run`: scripted JS
+// services, and Marine services loaded from a Config.toml or blueprint (relative paths are
+// relative to the spec file):
 //
 //   [{ "peers": "all" | ["relay", "p1", "client"], "serviceId": "echo",
 //      "functions": { "echo": { "echo": true }, "version": { "value": "1.0" },
-//                     "broken": { "error": "always fails" } } }]
+//                     "broken": { "error": "always fails" } } },
+//    { "peers": ["p1"], "serviceId": "greeting", "config": "greeting/Config.toml" }]
 
 /** How a scripted function answers. */
 export type ScriptedFunction =
   { readonly value: unknown } | { readonly echo: true } | { readonly error: string };
 
-/** One service of a services spec. */
+/** A scripted JS service of a services spec. */
 export interface ScriptedService {
   readonly peers: 'all' | readonly string[];
   readonly serviceId: string;
   readonly functions: Readonly<Record<string, ScriptedFunction>>;
 }
+
+/** A Marine service of a services spec, loaded on each peer it names. */
+export interface MarineServiceSpec {
+  readonly peers: 'all' | readonly string[];
+  readonly serviceId: string;
+  /** Absolute path of the Config.toml or blueprint. */
+  readonly config: string;
+}
+
+/** One entry of a services spec. */
+export type ServiceSpec = ScriptedService | MarineServiceSpec;
 
 /** Thrown for a services spec that does not have the expected shape; names the place. */
 export class ServicesSpecError extends Error {
@@ -28,7 +45,7 @@ export class ServicesSpecError extends Error {
 }
 
 /** Reads and checks a services spec file. */
-export async function readServicesSpec(file: string): Promise<ScriptedService[]> {
+export async function readServicesSpec(file: string): Promise<ServiceSpec[]> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -42,8 +59,8 @@ export async function readServicesSpec(file: string): Promise<ScriptedService[]>
   return parseServicesSpec(raw, file);
 }
 
-/** Checks a parsed services spec. */
-export function parseServicesSpec(raw: unknown, file = '<services>'): ScriptedService[] {
+/** Checks a parsed services spec; relative config paths resolve against the spec's directory. */
+export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpec[] {
   if (!Array.isArray(raw))
     throw new ServicesSpecError(
       file,
@@ -54,7 +71,7 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ScriptedSe
     const where = `[${i}]`;
     if (entry === null || typeof entry !== 'object')
       throw new ServicesSpecError(file, where, 'expected an object');
-    const { peers, serviceId, functions } = entry as Record<string, unknown>;
+    const { peers, serviceId, functions, config } = entry as Record<string, unknown>;
     if (typeof serviceId !== 'string' || serviceId === '') {
       throw new ServicesSpecError(
         file,
@@ -69,11 +86,25 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ScriptedSe
         `expected "all" or an array of peer names, found ${JSON.stringify(peers)}`,
       );
     }
+    if (config !== undefined) {
+      if (typeof config !== 'string' || config === '' || functions !== undefined) {
+        throw new ServicesSpecError(
+          file,
+          `${where}.config`,
+          `expected the path of a Config.toml or blueprint (and no "functions"), found ${JSON.stringify(config)}`,
+        );
+      }
+      return {
+        peers: peers as ServiceSpec['peers'],
+        serviceId,
+        config: resolve(dirname(file), config),
+      };
+    }
     if (functions === null || typeof functions !== 'object' || Array.isArray(functions)) {
       throw new ServicesSpecError(
         file,
         `${where}.functions`,
-        'expected an object of function name → behaviour',
+        'expected an object of function name → behaviour (or "config" for a Marine service)',
       );
     }
     for (const [name, behaviour] of Object.entries(functions)) {
@@ -117,25 +148,56 @@ export function scriptedServiceHandler(service: ScriptedService): CallHandler {
   };
 }
 
-/** Installs the scripted services on the peers they name (`peerName` maps a peer to its name). */
-export function installScriptedServices(
-  services: readonly ScriptedService[],
+/** Services installed on a network by `installServices`; close() stops the Marine ones. */
+export interface InstalledServices {
+  readonly marine: readonly Service[];
+  close(): Promise<void>;
+}
+
+/**
+ * Installs a services spec on the peers it names (`peerName` maps a peer to its name). Each
+ * peer gets its own instance of a Marine service, as each Nox peer runs its own.
+ */
+export async function installServices(
+  services: readonly ServiceSpec[],
   peers: readonly Peer[],
   peerName: (peer: Peer) => string,
-): void {
+): Promise<InstalledServices> {
   const known = new Set(peers.map(peerName));
-  for (const service of services) {
-    if (service.peers !== 'all') {
-      const unknown = service.peers.filter((p) => !known.has(p));
-      if (unknown.length > 0) {
-        throw new Error(
-          `service '${service.serviceId}' names unknown peers ${unknown.join(', ')} (the network has ${[...known].join(', ')})`,
-        );
+  const marine: Service[] = [];
+  const installed: InstalledServices = {
+    marine,
+    close: async () => {
+      await Promise.all(marine.map((s) => s.close()));
+    },
+  };
+  try {
+    for (const service of services) {
+      if (service.peers !== 'all') {
+        const unknown = service.peers.filter((p) => !known.has(p));
+        if (unknown.length > 0) {
+          throw new Error(
+            `service '${service.serviceId}' names unknown peers ${unknown.join(', ')} (the network has ${[...known].join(', ')})`,
+          );
+        }
+      }
+      for (const peer of peers) {
+        if (service.peers !== 'all' && !service.peers.includes(peerName(peer))) continue;
+        if ('config' in service) {
+          const loaded = await loadService(service.config, {
+            serviceId: service.serviceId,
+            hostId: peer.peerId,
+          });
+          marine.push(loaded);
+          peer.addHandler(marineServiceHandler(service.serviceId, loaded));
+        } else {
+          peer.addHandler(scriptedServiceHandler(service));
+        }
       }
     }
-    for (const peer of peers) {
-      if (service.peers === 'all' || service.peers.includes(peerName(peer)))
-        peer.addHandler(scriptedServiceHandler(service));
-    }
+  } catch (error) {
+    await installed.close();
+    throw error;
   }
+  return installed;
 }

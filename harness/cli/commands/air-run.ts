@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   LocalNetwork,
-  installScriptedServices,
+  installServices,
   readServicesSpec,
   type AirRunner,
   type Peer,
@@ -32,10 +32,12 @@ Examples:
   $ marine air run script.air --services services.json --json
   $ marine air run script.air --vm reference      # the same run on the reference AquaVM
 
-A services spec (--services) scripts JS services on peers:
-  [{ "peers": ["p1"], "serviceId": "greeting",
-     "functions": { "greet": { "echo": true }, "version": { "value": "1.0" },
-                    "broken": { "error": "always fails" } } }]
+A services spec (--services) puts services on peers: scripted JS services, or Marine services
+from a Config.toml or blueprint (paths relative to the spec file):
+  [{ "peers": ["p1"], "serviceId": "echo",
+     "functions": { "echo": { "echo": true }, "version": { "value": "1.0" },
+                    "broken": { "error": "always fails" } } },
+   { "peers": ["p2"], "serviceId": "greeting", "config": "greeting/Config.toml" }]
 `;
 
 /** Adds `run` to the `marine air` command group. */
@@ -167,7 +169,7 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
   ]);
   const ids = new Map([...names].map(([id, name]) => [name, id]));
   const nameOf = (peer: Peer): string => names.get(peer.peerId) ?? peer.peerId;
-  installScriptedServices(services, network.all, nameOf);
+  const installed = await installServices(services, network.all, nameOf);
   const substitute = (value: unknown): unknown =>
     typeof value === 'string' && value.startsWith('$') && ids.has(value.slice(1))
       ? ids.get(value.slice(1))
@@ -208,7 +210,10 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
     ttl,
     ...(argNames === undefined ? { idleMs: 500 } : {}),
   });
+  // Let copies of the particle still in flight finish before reporting (and before stopping).
+  await network.whenIdle(100);
   network.stop();
+  await installed.close();
   const events = network.events as PeerEvent[];
   const name = (id: string): string => names.get(id) ?? id;
   return {
