@@ -48,3 +48,4 @@ export {
   type WitFunction,
 } from '../module/wit.js';
 export { interfaceOf, validateService } from './inspect.js';
+export { loadTestService, type TestService, type ServiceMethod } from './testing.js';

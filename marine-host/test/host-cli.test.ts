@@ -1,5 +1,6 @@
 import t from 'tap';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildHostFixtures } from '../../fixtures/configs/host/build-fixtures.js';
 
@@ -91,4 +92,22 @@ t.test('marine it and marine aqua read the WIT without running code', async (t) 
     '  greeting(name: string) -> string',
   ];
   t.same(aqua.stdout.split('\n').slice(0, expected.length), expected);
+});
+
+t.test('marine test runs tap tests that load services with loadTestService', async (t) => {
+  const dir = t.testdir({
+    'broken.test.ts': "import t from 'tap';\nt.equal(1, 2, 'a failing user test');\n",
+  });
+  const failing = await marine('test', dir, '--no-build');
+  t.equal(failing.exitCode, 1, 'a failing user test fails the command');
+  const empty = await marine('test', t.testdir({}), '--no-build');
+  t.equal(empty.exitCode, 1);
+  t.match(empty.stderr, /no tests \(\*\.test\.ts, \*\.test\.js\) found under/);
+  if (!existsSync(join(root, 'services-rs/artifacts/greeting.wasm'))) {
+    t.comment('greeting example not built (run `marine build services-rs/examples`): its test was not run');
+    return;
+  }
+  const example = await marine('test', 'fixtures/configs/examples/greeting', '--no-build');
+  t.equal(example.exitCode, 0, example.stdout + example.stderr);
+  t.match(example.stdout, /ok 1 - greeting greets/);
 });

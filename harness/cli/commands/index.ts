@@ -6,9 +6,19 @@ import { register as registerCall } from './call.js';
 import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
 import { register as registerValidate } from './validate.js';
+import { register as registerTest } from './test.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
 // One entry per command module; each module owns its own file in this folder.
-export const commands: RegisterCommand[] = [registerAir, registerBuild, registerAqua, registerCall, registerIt, registerRepl, registerValidate];
+export const commands: RegisterCommand[] = [
+  registerAir,
+  registerBuild,
+  registerAqua,
+  registerCall,
+  registerIt,
+  registerRepl,
+  registerValidate,
+  registerTest,
+];
