@@ -104,7 +104,9 @@ t.test('marine test runs tap tests that load services with loadTestService', asy
   t.equal(empty.exitCode, 1);
   t.match(empty.stderr, /no tests \(\*\.test\.ts, \*\.test\.js\) found under/);
   if (!existsSync(join(root, 'services-rs/artifacts/greeting.wasm'))) {
-    t.comment('greeting example not built (run `marine build services-rs/examples`): its test was not run');
+    t.comment(
+      'greeting example not built (run `marine build services-rs/examples`): its test was not run',
+    );
     return;
   }
   const example = await marine('test', 'fixtures/configs/examples/greeting', '--no-build');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildHostFixtures } from '../../fixtures/configs/host/build-fixtures.js';
 import {
@@ -14,7 +14,7 @@ import {
   checkService,
   loadService,
 } from '../service/index.js';
-import { checkConfigToml } from '../config/index.js';
+import { blueprintId, checkConfigToml, makeBlueprint, moduleCid } from '../config/index.js';
 
 const artifacts = await buildHostFixtures();
 const fixtureConfig = resolve(artifacts, '../Config.toml');
@@ -256,4 +256,38 @@ t.test('services are independent: a runaway call in one does not block another',
   t.ok(Date.now() - started < 1400, 'b answered while a was spinning');
   await t.rejects(spinning, CallTimeoutError);
   t.equal(await a.call('greeting', ['a']), 'Hi, a');
+});
+
+t.test('a blueprint resolved against a module store runs like a Config.toml', async (t) => {
+  const store = t.testdir({});
+  for (const name of ['fx_helper', 'fx_facade']) {
+    cpSync(join(artifacts, `${name}.wasm`), join(store, `${name}.wasm`));
+    cpSync(join(artifacts, `${name}.wit`), join(store, `${name}.wit`));
+    cpSync(join(artifacts, name), join(store, name), { recursive: true });
+  }
+  // Grants come from the module's sidecar config (Nox's ModuleConfig shape).
+  writeFileSync(
+    join(store, 'fx_facade.wasm.config.json'),
+    JSON.stringify({ name: 'fx_facade', mounted_binaries: { echo: '/bin/echo' } }),
+  );
+  const deps = [
+    moduleCid(readFileSync(join(store, 'fx_helper.wasm'))),
+    moduleCid(readFileSync(join(store, 'fx_facade.wasm'))),
+  ];
+  const blueprint = join(store, 'blueprint.json');
+  writeFileSync(blueprint, JSON.stringify(makeBlueprint('fx', deps)));
+  const service = await loadService(blueprint);
+  t.teardown(() => service.close());
+  t.equal(service.plan.config.blueprintId, blueprintId('fx', deps));
+  t.equal(await service.call('shout', ['bp']), 'BP!');
+  t.equal(await service.call('run_echo', ['x']), '0||x');
+
+  writeFileSync(
+    join(store, 'fx_facade.wasm'),
+    Buffer.concat([readFileSync(join(store, 'fx_facade.wasm')), Buffer.from([0])]),
+  );
+  await t.rejects(loadService(blueprint), {
+    name: 'ConfigError',
+    message: /dependencies\[1\]: no module with CID bafk\w+ in the module store/,
+  });
 });
