@@ -58,6 +58,8 @@ export interface ServiceOptions {
   readonly onLog?: (record: LogRecord) => void;
   /** `--modules-dir` for blueprints. */
   readonly modulesDir?: string;
+  /** `WASM_LOG` given to modules whose logger is enabled (the SDK logger's filter, e.g. `debug`). */
+  readonly wasmLog?: string;
 }
 
 /** Options of one call. */
@@ -168,8 +170,13 @@ export class Service {
       const effect = errors.every((f) => /does not grant/.test(f.message));
       throw effect ? new EffectNotGrantedError(text) : new LinkError(text);
     }
+    const serviceId = options.serviceId ?? randomUUID();
     const modules = [];
     for (const { info } of plan.modules) {
+      // As Marine's AppService: every module sees its service id, and the log filter when logging.
+      const injected: Record<string, string> = { service_id: serviceId };
+      if (info.config.loggerEnabled && options.wasmLog !== undefined)
+        injected.WASM_LOG = options.wasmLog;
       modules.push({
         name: info.config.name,
         witName: info.witName,
@@ -183,7 +190,7 @@ export class Service {
           path: (info.config.mountedBinaries[fn.name] ??
             info.config.mountedBinaries[snakeName(fn.name)]) as string,
         })),
-        envs: info.config.envs,
+        envs: { ...injected, ...info.config.envs },
         mappedDirs: info.config.mappedDirs,
         loggerEnabled: info.config.loggerEnabled,
         loggingMask: info.config.loggingMask,
@@ -195,7 +202,7 @@ export class Service {
       memoryLimit: config.totalMemoryLimit,
       binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     };
-    const service = new Service(plan, spec, options);
+    const service = new Service(plan, spec, { ...options, serviceId });
     await service.start();
     return service;
   }

@@ -49,6 +49,11 @@ t.test('WASI is deny by default', async (t) => {
     t.equal(await svc.call('env', ['HOME']), '<unset>');
     t.equal(await svc.call('env', ['PATH']), '<unset>');
     t.equal(await svc.call('env', ['/data']), '/data', 'each mapped alias is also an env var');
+    t.equal(
+      await svc.call('env', ['service_id']),
+      svc.serviceId,
+      'the service id is injected as in Marine',
+    );
   });
 
   t.test('a mapped dir is readable and writable, and created if missing', async (t) => {
