@@ -1,7 +1,13 @@
-// Public surface of the Marine host: the build pipeline (Rust → component), services from
-// configs, and their errors. Deeper pieces stay reachable through each folder's index.ts.
+// Public surface of the Marine host (`marine-ts/marine-host`): the build pipeline (Rust →
+// component), service configs, services (load, call, inspect, validate), tetraplet policies,
+// and the errors. Deeper pieces stay reachable through each folder's own index.ts.
 export {
   buildServices,
+  type BuildOptions,
+  type BuildResult,
+  type BuiltModule,
+} from './build/index.js';
+export {
   BuildError,
   CargoBuildError,
   ComponentizeError,
@@ -9,18 +15,37 @@ export {
   ToolchainError,
   WasmFormatError,
   WitNameError,
-  type BuildOptions,
-  type BuildResult,
-  type BuiltModule,
 } from './build/index.js';
+export {
+  loadServiceConfig,
+  moduleCid,
+  blueprintId,
+  makeBlueprint,
+  ModuleStore,
+  type ServiceConfig,
+  type ModuleConfig,
+  type Finding,
+} from './config/index.js';
 export {
   Service,
   loadService,
+  interfaceOf,
+  validateService,
+  renderAqua,
+  renderInterfaceText,
+  parseJson,
+  stringifyJson,
+  parseTetrapletPolicy,
+  checkTetraplets,
   type ServiceOptions,
   type CallArgs,
   type CallParameters,
   type CallParametersInput,
+  type SecurityTetraplet,
   type ServiceInterface,
   type TetrapletPolicy,
+  type JsonValue,
+  type LogRecord,
 } from './service/index.js';
+export { loadTestService, type TestService, type ServiceMethod } from './service/testing.js';
 export * from './errors.js';

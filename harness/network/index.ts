@@ -4,7 +4,7 @@ export {
   peerIdFromPublicKey,
   publicKeyFromPeerId,
   verifySignature,
-  InvalidPeerIdError,
+  KeyFormatError,
 } from './key-pair.js';
 export {
   createParticle,

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-// The lead re-exports these from marine-host/index.ts; imported directly until then.
-import { interfaceOf, renderAqua } from '../../../marine-host/service/index.js';
+import { interfaceOf, renderAqua } from '../../../marine-host/index.js';
 
 const HELP = `
 Prints Aqua declarations for a module or a service's facade: a \`data\` for every record, then

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-// The lead re-exports this from marine-host/index.ts; the build entry is imported directly until then.
-import { buildServices } from '../../../marine-host/build/index.js';
+import { buildServices } from '../../../marine-host/index.js';
 import { printJson } from '../output.js';
 
 interface BuildCommandOptions {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-// The lead re-exports these from marine-host/index.ts; imported directly until then.
 import {
   loadService,
   parseJson,
@@ -9,7 +8,7 @@ import {
   type CallArgs,
   type CallParametersInput,
   type ServiceOptions,
-} from '../../../marine-host/service/index.js';
+} from '../../../marine-host/index.js';
 
 const HELP = `
 Loads the service (modules linked, effects checked), calls one facade function and prints the

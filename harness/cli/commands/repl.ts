@@ -1,13 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-// The lead re-exports these from marine-host/index.ts; imported directly until then.
 import {
   loadService,
   renderInterfaceText,
   stringifyJson,
   type CallArgs,
   type CallParametersInput,
-} from '../../../marine-host/service/index.js';
+} from '../../../marine-host/index.js';
 import { jsonArgument, serviceOptions, type ServiceCliOptions } from './call.js';
 
 const HELP = `

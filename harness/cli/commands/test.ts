@@ -3,8 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-// The lead re-exports this from marine-host/index.ts; the build entry is imported directly until then.
-import { buildServices } from '../../../marine-host/build/index.js';
+import { buildServices } from '../../../marine-host/index.js';
 
 const HELP = `
 Builds the service modules of a crate or workspace (like \`marine build\`), then runs its tap

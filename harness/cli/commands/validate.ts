@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-// The lead re-exports these from marine-host/index.ts; imported directly until then.
-import { validateService } from '../../../marine-host/service/index.js';
+import { validateService } from '../../../marine-host/index.js';
 import { printJson } from '../output.js';
 
 const HELP = `
