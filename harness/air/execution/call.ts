@@ -256,12 +256,9 @@ function applyServiceResult(
     throw localServiceError(retCode, message);
   };
   if (result.retCode !== 0) {
-    fail(
-      result.retCode,
-      typeof result.result === 'string'
-        ? result.result
-        : (JSON.stringify(result.result) ?? 'undefined'),
-    );
+    // Hosts hand AquaVM every result as JSON text (js-client, Nox), failures included, and the
+    // error message is that text: a failing service's "boom" reads '"boom"'.
+    fail(result.retCode, JSON.stringify(result.result) ?? 'null');
   }
   let value: JsonValue;
   try {

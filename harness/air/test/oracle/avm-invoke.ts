@@ -1,6 +1,6 @@
 // The reference AquaVM behind our VM's invoke contract, so the same loop can drive both in
-// differential tests and benches. Successful results travel to the reference as JSON text and
-// failures as the message string, which is what our VM takes verbatim too.
+// differential tests and benches. Results travel to the reference as JSON text, failures too
+// (as js-client and Nox send them), which is what our VM makes of them as well.
 import type {
   AquaCallRequest,
   AquaCallResult,
@@ -38,12 +38,7 @@ export class ReferenceRunner {
           id,
           {
             retCode: r.retCode,
-            result:
-              r.retCode === 0
-                ? JSON.stringify(r.result)
-                : typeof r.result === 'string'
-                  ? r.result
-                  : JSON.stringify(r.result),
+            result: JSON.stringify(r.result) ?? 'null',
           },
         ] as [number, { retCode: number; result: string }],
     );
