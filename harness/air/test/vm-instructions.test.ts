@@ -98,7 +98,7 @@ t.test(
   async (t) => {
     const { last } = drive(`(call ${a} ("s" "f") [])`, () => ({ retCode: 3, result: 'nope' }));
     t.equal(last.retCode, CatchableErrorCode.LocalServiceError);
-    t.equal(last.errorMessage, "Local service error, ret_code is 3, error message is '\"nope\"'");
+    t.equal(last.errorMessage, 'Local service error, ret_code is 3, error message is \'"nope"\'');
     const trace = decodeData(last.data, 'x').trace;
     t.equal(
       trace[0]?.kind === 'call' && trace[0].call.kind,
