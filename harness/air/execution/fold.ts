@@ -6,7 +6,6 @@ import type { JsonValue } from '../data/json.js';
 import { withLens } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
-import { lensText } from '../lambda/apply.js';
 import type { ExecutionContext } from './context.js';
 import { joinable, type Execute } from './execute.js';
 import { resolveValue } from './resolve.js';
@@ -40,7 +39,8 @@ function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggreg
   const base = r.tetraplets[0] ?? ctx.literalTetraplet();
   return r.value.map((value: JsonValue, i) => ({
     value,
-    tetraplet: withLens(base, `${it.lens ? lensText(it.lens) : '.$'}.[${i}]`),
+    // The iterable's tetraplet already carries its lens; each item adds its index.
+    tetraplet: withLens(base, `.$.[${i}]`),
     provenance: r.provenance,
   }));
 }

@@ -2,7 +2,7 @@
 import type { CanonMapValue, CanonStreamValue, Lens, Value } from '../ast/types.js';
 import { canonicalJson, type JsonValue } from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
-import { withLens, type SecurityTetraplet } from '../data/tetraplet.js';
+import { literalTetraplet, withLens, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import {
@@ -243,6 +243,11 @@ export function resolveAggregate(ctx: ExecutionContext, v: Value): ValueAggregat
     };
   }
   const r = resolveValue(ctx, v);
+  if (v.kind === 'last_error' || v.kind === 'error') {
+    // Applied error objects keep only the peer of their tetraplet, as AquaVM's ap does.
+    const peer = r.tetraplets[0]?.peer_pk ?? ctx.params.initPeerId;
+    return { value: r.value, tetraplet: literalTetraplet(peer), provenance: r.provenance };
+  }
   const tetraplet = r.tetraplets.length === 1 ? r.tetraplets[0]! : ctx.literalTetraplet();
   return { value: r.value, tetraplet, provenance: r.provenance };
 }
