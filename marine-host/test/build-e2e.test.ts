@@ -9,7 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { buildServices, kebabName, printComponentWit, type BuildResult } from '../build/index.js';
+import { INTERFACE_SECTION, readInterface } from '../build/interface.js';
 import { pascalCase } from '../build/names.js';
+import type { ModuleInterface, RecordEntry, Ty } from '../build/types.js';
+import { customSections, parseModule } from '../build/wasm/module.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'marine-build-e2e-'));
@@ -691,5 +694,255 @@ t.test(
     t.match(record, /^TARGET=wasm32-wasip1$/m);
     t.match(record, /^CRATES=debian$/m, 'offline: Debian registry as a directory source');
     t.match(record, /^CARGO_ARGS=--config .*\.marine-cargo-config\.toml --offline$/m);
+  },
+);
+
+// A user test as `marine test` runs it: typed by the generated <Module>Service types, compiled
+// against the real loadTestService (marine-ts/testing), then run against the built services.
+const USER_TEST = (root: string): string => `
+import { loadTestService } from '${root}/harness/testing/index.js';
+import type { CallParametersInput as HostCallParametersInput } from '${root}/marine-host/index.js';
+import type { CallParametersInput, GreetingService } from '../examples/greeting.js';
+import type { RecordsService, RecordsJson, RecordsJsonInput } from '../examples/records.js';
+import type { CallParamsService } from '../examples/call_params.js';
+
+// The generated call-parameters shape and the host's accept each other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const sameCallParameters: Same<CallParametersInput, HostCallParametersInput> = true;
+
+export async function run(configs: { greeting: string; records: string; callParams: string }) {
+  const g = await loadTestService<GreetingService>(configs.greeting);
+  const r = await loadTestService<RecordsService>(configs.records);
+  const c = await loadTestService<CallParamsService>(configs.callParams);
+  try {
+    const numbers: RecordsJsonInput.Numbers = {
+      flag: true, val_u8: 255, val_u16: 65535, val_u32: 4294967295,
+      val_u64: 18446744073709551615n, val_i8: -128, val_i16: -32768, val_i32: -2147483648,
+      val_i64: -9223372036854775808n, val_f32: 0.5, val_f64: -1e308, text: 'nümbers',
+    };
+    // maybe left out, a tag given as null, one as [], one bare
+    const nested: RecordsJsonInput.Nested = {
+      name: 'n', numbers, children: [numbers], matrix: [[1, 2], new Uint8Array([255]), []],
+      tags: ['a', null, [], ['b']],
+    };
+    const greeting: string = await g.greeting('Marine');
+    const greetingCp: string = await g.greeting_cp({ particle: { id: 'p-1' } }, 'cp');
+    const u64Max: number | bigint = await r.echo_u64(18446744073709551615n);
+    const u64Small: number | bigint = await r.echo_u64(7);
+    const i64Min: number | bigint = await r.echo_i64(-9223372036854775808n);
+    const u8: number = await r.echo_u8(255);
+    const len: number | bigint = await r.string_len('🦀');
+    const optionNone: [] | [number | bigint] = await r.echo_option_u64(null);
+    const optionEmpty: [] | [number | bigint] = await r.echo_option_u64([]);
+    const optionSome: [] | [number | bigint] = await r.echo_option_u64([18446744073709551615n]);
+    const optionBare: [] | [string] = await r.echo_option_string('');
+    const optionRecord: [] | [RecordsJson.Numbers] = await r.echo_option_record(numbers);
+    const bytes: number[] = await r.echo_bytes(new Uint8Array([0, 1, 255]));
+    const bytesFromArray: number[] = await r.echo_bytes([7]);
+    const matrix: number[][] = await r.echo_matrix([[1], new Uint8Array([2, 3]), []]);
+    const i64s: Array<number | bigint> = await r.echo_i64s([-9223372036854775808n, 0, 1]);
+    const f64s: number[] = await r.echo_f64s([Infinity, 0.25]);
+    const echoed: RecordsJson.Nested = await r.echo_nested(nested);
+    const records: RecordsJson.Nested[] = await r.echo_records([]);
+    const ping: null = await r.ping();
+    const tetraplets = await c.tetraplets_cp(
+      { tetraplets: [[{ peer_pk: 'pk', service_id: 's', function_name: 'f', lens: '.$.x' }], []] },
+      'a',
+      1,
+    );
+    const peer: string = tetraplets[0]?.[0]?.peer_pk ?? '';
+    const cp: Awaited<ReturnType<CallParamsService['call_parameters']>> =
+      await c.call_parameters_cp({ particle: { id: 'p-2', timestamp: 2n ** 60n }, host_id: 'h' });
+    const timestamp: number | bigint = cp.particle.timestamp;
+    return {
+      greeting, greetingCp, u64Max, u64Small, i64Min, u8, len, optionNone, optionEmpty, optionSome,
+      optionBare, optionRecord, bytes, bytesFromArray, matrix, i64s, f64s, echoed, records, ping,
+      tetraplets, peer, cp, timestamp,
+    };
+  } finally {
+    await g.$close();
+    await r.$close();
+    await c.$close();
+  }
+}
+
+// Never called: each misuse must be a type error (an unused @ts-expect-error is one too).
+export function misuse(g: GreetingService, r: RecordsService): void {
+  // @ts-expect-error a number is not a string
+  void g.greeting(42);
+  // @ts-expect-error every argument is required
+  void g.greeting();
+  // @ts-expect-error the service's names are snake_case, not the jco bindings' camelCase
+  void r.echoU64(1);
+  // @ts-expect-error a 64-bit result may be a bigint
+  const n: Promise<number> = r.echo_u64(1);
+  // @ts-expect-error an option comes back as [] or [x], never undefined
+  const o: Promise<bigint | undefined> = r.echo_option_u64(1);
+  // @ts-expect-error a record field is missing
+  void r.echo_numbers({ flag: true });
+  // @ts-expect-error record fields are snake_case
+  void r.echo_outer({ inner: {} as RecordsJsonInput.Nested, depthValue: 1 });
+  // @ts-expect-error bytes come back as numbers, not a Uint8Array
+  const b: Promise<Uint8Array> = r.echo_bytes([]);
+  // @ts-expect-error call parameters come first in a _cp variant
+  void g.greeting_cp('x', {});
+  void [n, o, b];
+}
+`;
+
+/** Whether a value has the JSON shape the host returns for `ty` (what the generated types declare). */
+function conforms(value: unknown, ty: Ty, records: ReadonlyMap<string, RecordEntry>): boolean {
+  if (typeof ty === 'string') {
+    switch (ty) {
+      case 'bool':
+        return typeof value === 'boolean';
+      case 'string':
+        return typeof value === 'string';
+      case 'u64':
+      case 'i64':
+        return typeof value === 'bigint'
+          ? value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)
+          : Number.isSafeInteger(value);
+      case 'f32':
+      case 'f64':
+        return typeof value === 'number';
+      default:
+        return Number.isInteger(value);
+    }
+  }
+  if ('list' in ty)
+    return Array.isArray(value) && value.every((v) => conforms(v, ty.list, records));
+  if ('option' in ty)
+    return (
+      Array.isArray(value) &&
+      value.length <= 1 &&
+      value.every((v) => conforms(v, ty.option, records))
+    );
+  const record = records.get(ty.record);
+  if (record === undefined || typeof value !== 'object' || value === null || Array.isArray(value))
+    return false;
+  const obj = value as Record<string, unknown>;
+  const names = record.fields.map((f) => kebabName(f.name, f.name).replace(/-/g, '_'));
+  return (
+    Object.keys(obj).sort().join() === [...names].sort().join() &&
+    record.fields.every((f, i) => conforms(obj[names[i] as string], f.type, records))
+  );
+}
+
+t.test(
+  'a user test typed by the generated service types compiles against loadTestService and its values match the types',
+  async (t) => {
+    const ts = (await import('typescript')).default;
+    const dir = join(out, 'user');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'user.test.ts');
+    writeFileSync(file, USER_TEST(root));
+    // A user's project is an ES module package, like this one.
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const program = ts.createProgram([file], {
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      noEmit: true,
+      skipLibCheck: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+    });
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (d) =>
+          `${d.file ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
+    t.same(diagnostics, [], 'the user test type-checks, and every misuse is a type error');
+
+    const configs: Record<string, string> = {};
+    for (const name of ['greeting', 'records', 'call_params']) {
+      const config = join(dir, `${name}.toml`);
+      writeFileSync(
+        config,
+        `modules_dir = ${JSON.stringify(join(out, 'examples'))}\n\n[[module]]\n    name = "${name}"\n`,
+      );
+      configs[name] = config;
+    }
+    const user = (await import(pathToFileURL(file).href)) as {
+      run(c: {
+        greeting: string;
+        records: string;
+        callParams: string;
+      }): Promise<Record<string, unknown>>;
+    };
+    const got = await user.run({
+      greeting: configs['greeting'] as string,
+      records: configs['records'] as string,
+      callParams: configs['call_params'] as string,
+    });
+    t.equal(got['greeting'], 'Hi, Marine');
+    t.equal(got['greetingCp'], 'Hi, cp');
+    t.equal(got['u64Max'], 18446744073709551615n, 'u64 max comes back as a bigint');
+    t.equal(got['u64Small'], 7, 'a small u64 comes back as a number');
+    t.equal(got['i64Min'], -9223372036854775808n);
+    t.equal(got['len'], 4);
+    t.same(got['optionNone'], [], 'None is []');
+    t.same(got['optionEmpty'], []);
+    t.same(got['optionSome'], [18446744073709551615n], 'Some is [x]');
+    t.same(got['optionBare'], ['']);
+    t.same(got['bytes'], [0, 1, 255]);
+    t.notOk(ArrayBuffer.isView(got['bytes']), 'bytes come back as a plain array');
+    t.same(got['matrix'], [[1], [2, 3], []]);
+    t.same(got['i64s'], [-9223372036854775808n, 0, 1]);
+    t.same(got['f64s'], [Infinity, 0.25]);
+    t.match(got['echoed'], {
+      maybe: [],
+      tags: [['a'], [], [], ['b']],
+      matrix: [[1, 2], [255], []],
+    });
+    t.equal(got['ping'], null);
+    t.equal(got['peer'], 'pk');
+    t.match(got['cp'], { particle: { id: 'p-2', timestamp: 2n ** 60n }, host_id: 'h' });
+
+    // Every value has exactly the shape its declared type describes.
+    const iface = (name: string): ModuleInterface => {
+      const m = examples.modules.find((x) => x.name === name);
+      if (m === undefined) throw new Error(`module ${name} was not built`);
+      const core = new Uint8Array(readFileSync(m.core));
+      const sections = customSections(parseModule(core, name), INTERFACE_SECTION);
+      return readInterface(
+        new TextEncoder().encode(sections.map((s) => new TextDecoder().decode(s)).join('\n')),
+        name,
+      );
+    };
+    const recordsIface = iface('records');
+    const callParamsIface = iface('call_params');
+    const resultOf = (i: ModuleInterface, fn: string): Ty => {
+      const f = i.functions.find((x) => x.name === fn);
+      if (f?.result == null) throw new Error(`no function ${fn} with a result`);
+      return f.result;
+    };
+    const checks: [string, ModuleInterface, string][] = [
+      ['u64Max', recordsIface, 'echo_u64'],
+      ['u64Small', recordsIface, 'echo_u64'],
+      ['i64Min', recordsIface, 'echo_i64'],
+      ['u8', recordsIface, 'echo_u8'],
+      ['len', recordsIface, 'string_len'],
+      ['optionNone', recordsIface, 'echo_option_u64'],
+      ['optionSome', recordsIface, 'echo_option_u64'],
+      ['optionBare', recordsIface, 'echo_option_string'],
+      ['optionRecord', recordsIface, 'echo_option_record'],
+      ['bytes', recordsIface, 'echo_bytes'],
+      ['matrix', recordsIface, 'echo_matrix'],
+      ['i64s', recordsIface, 'echo_i64s'],
+      ['f64s', recordsIface, 'echo_f64s'],
+      ['echoed', recordsIface, 'echo_nested'],
+      ['records', recordsIface, 'echo_records'],
+      ['tetraplets', callParamsIface, 'tetraplets'],
+      ['cp', callParamsIface, 'call_parameters'],
+    ];
+    for (const [key, i, fn] of checks) {
+      t.ok(conforms(got[key], resultOf(i, fn), i.records), `${key} (${fn}) has its declared shape`);
+    }
   },
 );

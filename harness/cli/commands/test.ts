@@ -8,16 +8,20 @@ import { buildServices } from '../../../marine-host/index.js';
 const HELP = `
 Builds the service modules of a crate or workspace (like \`marine build\`), then runs its tap
 tests (*.test.ts / *.test.js outside node_modules, target and artifacts). Tests load services
-with loadTestService(configPath) and call their functions as async methods:
+with loadTestService(configPath) and call their functions as async methods, typed by the
+<Module>Service interface \`marine build\` writes into artifacts/<module>.d.ts (snake_case
+functions; values as JSON: 64-bit integers number | bigint, options [] or [x], bytes number[]):
 
   import t from 'tap';
   import { loadTestService } from 'marine-ts/testing';
-  const svc = await loadTestService<{ greeting(name: string): Promise<string> }>(
-    '../Config.toml', { base: import.meta.url });
+  import type { GreetingService } from '../artifacts/greeting.js';
+  const svc = await loadTestService<GreetingService>('../Config.toml', { base: import.meta.url });
   t.equal(await svc.greeting('Marine'), 'Hi, Marine');
+  t.equal(await svc.greeting_cp({ particle: { init_peer_id: 'peer-1' } }, 'cp'), 'Hi, cp');
   await svc.$close();
 
-Each function also has a <name>_cp(callParameters, ...args) variant.
+Each function also has a <name>_cp(callParameters, ...args) variant; records are declared in the
+<Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.
 
 Examples:
   $ marine test                          # crate in the current directory
