@@ -1,8 +1,8 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
 import { canonicalJson, type JsonValue } from '../data/json.js';
-import { CatchableErrorCode } from '../errors/codes.js';
-import { CatchableError } from '../errors/execution-error.js';
+import { UncatchableErrorCode } from '../errors/codes.js';
+import { UncatchableError } from '../errors/execution-error.js';
 import { newLeaf } from '../trace/handler.js';
 import type { ExecutionContext } from './context.js';
 import { joinable } from './execute.js';
@@ -49,8 +49,8 @@ export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): vo
   if (!resolved) return;
   const key: JsonValue = resolved.key;
   if (!(typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key)))) {
-    throw new CatchableError(
-      CatchableErrorCode.StreamMapError,
+    throw new UncatchableError(
+      UncatchableErrorCode.StreamMapKeyError,
       `unsupported type for key ${canonicalJson(key)}: a stream map key must be a string or an integer`,
     );
   }

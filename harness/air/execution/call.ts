@@ -39,8 +39,9 @@ export function mergeCallStates(
   if (!prev && !current) return undefined;
   if (!prev) return { state: current!, source: 'current' };
   if (!current) return { state: prev, source: 'prev' };
-  if (prev.kind === 'sent')
-    return { state: current, source: current.kind === 'sent' ? 'prev' : 'current' };
+  // Two requests: keep ours (it may carry our call id); senders are not compared (AquaVM #137).
+  if (prev.kind === 'sent' && current.kind === 'sent') return { state: prev, source: 'prev' };
+  if (prev.kind === 'sent') return { state: current, source: 'current' };
   if (current.kind === 'sent') return { state: prev, source: 'prev' };
   if (prev.kind !== current.kind)
     traceError(

@@ -12,7 +12,10 @@ import { resolveValue } from './resolve.js';
 import { valueText } from './instruction-text.js';
 import type { StreamValue, ValueAggregate } from './values.js';
 
-function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggregate[] | undefined {
+function scalarItems(
+  ctx: ExecutionContext,
+  instr: FoldInstruction,
+): (ValueAggregate[] & { fromCanon?: boolean }) | undefined {
   const it = instr.iterable;
   if (it.kind === 'empty_array') return [];
   if (it.kind === 'canon_stream' || (it.kind === 'canon_map' && !it.lens)) {
@@ -22,11 +25,11 @@ function scalarItems(ctx: ExecutionContext, instr: FoldInstruction): ValueAggreg
         CatchableErrorCode.VariableNotFound,
         `variable with name '${it.name}' wasn't defined during script execution`,
       );
-    return [...e.value.values];
+    return Object.assign([...e.value.values], { fromCanon: true });
   }
   if (it.kind === 'scalar' && !it.lens) {
     const e = ctx.lookup(it.name);
-    if (e.kind === 'canon') return [...e.value.values];
+    if (e.kind === 'canon') return Object.assign([...e.value.values], { fromCanon: true });
   }
   if (it.kind !== 'scalar' && it.kind !== 'canon_map') return undefined;
   const r = resolveValue(ctx, it);
@@ -64,7 +67,12 @@ function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
       return;
     }
     // Scope handling inline rather than through a callback: fold depth is bounded by the JS stack.
-    ctx.pushIterator({ name: instr.iterator.name, item, next: () => iterate(k + 1) });
+    ctx.pushIterator({
+      name: instr.iterator.name,
+      item,
+      next: () => iterate(k + 1),
+      fromCanon: items.fromCanon === true,
+    });
     try {
       execute(ctx, instr.body);
     } finally {

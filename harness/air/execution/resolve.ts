@@ -96,7 +96,9 @@ export function resolveCanonWithLens(
     return {
       value: c.values.length,
       // AquaVM puts the functor into service_id for canon streams; kept for compatibility.
-      tetraplets: [{ ...c.tetraplet, service_id: '.length', lens: '' }],
+      tetraplets: [
+        { ...c.tetraplet, peer_pk: ctx.params.currentPeerId, service_id: '.length', lens: '' },
+      ],
       provenance: canonProvenance(c),
     };
   const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
@@ -138,7 +140,7 @@ function resolveCanonMapWithLens(
   if (lens.kind === 'length')
     return {
       value: c.values.length,
-      tetraplets: [withLens(c.tetraplet, 'length')],
+      tetraplets: [withLens({ ...c.tetraplet, peer_pk: ctx.params.currentPeerId }, 'length')],
       provenance: canonProvenance(c),
     };
   const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
@@ -154,6 +156,21 @@ function resolveCanonMapWithLens(
   });
   const values = matching.map((v) => (v.value as { value: JsonValue }).value);
   const value = applyAccessors(values, rest);
+  const [second] = rest;
+  if (second && 'index' in second) {
+    // `#%m.$.key.[i]...` picks one element: AquaVM reports that element's own tetraplet with the
+    // accessors after the index appended (written without the `.$`).
+    const element = matching[second.index];
+    const tail = lens.accessors.slice(2);
+    const tailText = tail.length > 0 ? lensText({ ...lens, accessors: tail }).slice(2) : '';
+    if (element) {
+      return {
+        value,
+        tetraplets: [withLens(element.tetraplet, tailText)],
+        provenance: element.provenance,
+      };
+    }
+  }
   return {
     value,
     tetraplets: [withLens(c.tetraplet, lensText(lens))],
@@ -203,7 +220,12 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
     case 'scalar': {
       const e = ctx.lookup(v.name);
       if (e.kind === 'scalar') return withLensApplied(e.value, v.lens, ctx);
-      if (e.kind === 'iterator') return withLensApplied(e.binding.item, v.lens, ctx);
+      if (e.kind === 'iterator') {
+        const r = withLensApplied(e.binding.item, v.lens, ctx);
+        return e.binding.fromCanon && v.lens?.kind === 'path'
+          ? { ...r, tetraplets: [e.binding.item.tetraplet] }
+          : r;
+      }
       return resolveCanonWithLens(e.value, v.lens, ctx);
     }
     case 'canon_stream':

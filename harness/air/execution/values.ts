@@ -106,4 +106,6 @@ export interface IteratorBinding {
   readonly item: ValueAggregate;
   /** Runs the next iteration (bound by the fold that owns the iterator). */
   readonly next: () => void;
+  /** Items of canon streams and canon maps: a lens on them leaves their tetraplet as it is (as in AquaVM). */
+  readonly fromCanon?: boolean;
 }
