@@ -1,9 +1,10 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
 import { canonicalJson, type JsonValue } from '../data/json.js';
-import { UncatchableErrorCode } from '../errors/codes.js';
-import { UncatchableError } from '../errors/execution-error.js';
-import { newLeaf } from '../trace/handler.js';
+import { CatchableErrorCode } from '../errors/codes.js';
+import { CatchableError } from '../errors/execution-error.js';
+import { newLeaf, type Met } from '../trace/handler.js';
+import type { LoadedLeaf } from '../trace/tree.js';
 import type { ExecutionContext } from './context.js';
 import { joinable } from './execute.js';
 import { resolveAggregate, resolveValue } from './resolve.js';
@@ -15,8 +16,8 @@ export function apToStream(
   stream: Stream,
   value: ValueAggregate,
   instruction: string,
+  met: Met<LoadedLeaf> = ctx.trace.meetLeaf('ap', instruction),
 ): void {
-  const met = ctx.trace.meetLeaf('ap', instruction);
   let source: ValueSource = 'new';
   let generation = stream.newGeneration;
   if (met.prev?.state.kind === 'ap') {
@@ -47,13 +48,16 @@ export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): vo
     value: resolveAggregate(ctx, instr.value),
   }));
   if (!resolved) return;
+  // AquaVM meets the ap state before it checks the key, so a bad key consumes that state and
+  // records none (peers that walk the trace later then fail on it, as the reference does).
+  const met = ctx.trace.meetLeaf('ap', 'ap');
   const key: JsonValue = resolved.key;
   if (!(typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key)))) {
-    throw new UncatchableError(
-      UncatchableErrorCode.StreamMapKeyError,
-      `unsupported type for key ${canonicalJson(key)}: a stream map key must be a string or an integer`,
+    throw new CatchableError(
+      CatchableErrorCode.StreamMapError,
+      `unsupported type for ${instr.map.name} map's key`,
     );
   }
   const entry: ValueAggregate = { ...resolved.value, value: { key, value: resolved.value.value } };
-  apToStream(ctx, ctx.stream(instr.map.name), entry, 'ap');
+  apToStream(ctx, ctx.stream(instr.map.name), entry, 'ap', met);
 }
