@@ -49,8 +49,8 @@ export interface CallOptions {
 /** Options of `runScript`: those of a call, the arguments, and an idle cut-off. */
 export interface RunScriptOptions extends CallOptions {
   readonly args?: Readonly<Record<string, unknown>>;
-  /** Settle as 'idle' once no peer has done anything for this long (for AIR without a response). */
-  readonly idleMs?: number;
+  /** Settle as 'idle' once nothing is left to do anywhere (for AIR that sends no response). */
+  readonly settleWhenIdle?: boolean;
 }
 
 /** How a script started by `runScript` ended. */
@@ -76,6 +76,7 @@ export class LocalNetwork implements ParticleTransport {
   readonly #byId = new Map<string, Peer>();
   readonly #listeners = new Set<(event: PeerEvent) => void>();
   readonly #clientViaRelay: boolean;
+  #inTransit = 0;
 
   constructor(options: LocalNetworkOptions) {
     const count = options.peers ?? 3;
@@ -128,7 +129,9 @@ export class LocalNetwork implements ParticleTransport {
     // (on a real network their attempt fails the same way).
     const unreachable =
       target === this.client && this.#clientViaRelay && from !== this.relay.peerId;
+    this.#inTransit += 1;
     setImmediate(() => {
+      this.#inTransit -= 1;
       if (target && !unreachable) {
         target.receive(particle, from);
         return;
@@ -144,18 +147,17 @@ export class LocalNetwork implements ParticleTransport {
     });
   }
 
-  /** Resolves once no peer has done anything for `quietMs` (e.g. to let a run finish). */
-  whenIdle(quietMs = 50): Promise<void> {
+  /**
+   * Resolves once nothing is left to do anywhere: no particle in transit, no VM run, no service
+   * call and no scheduled run on any peer. Exact, unlike waiting for a quiet period.
+   */
+  whenIdle(): Promise<void> {
     return new Promise((resolve) => {
-      let timer = setTimeout(done, quietMs);
-      const unsubscribe = this.onEvent(() => {
-        clearTimeout(timer);
-        timer = setTimeout(done, quietMs);
-      });
-      function done(): void {
-        unsubscribe();
-        resolve();
-      }
+      const check = (): void => {
+        if (this.#inTransit === 0 && this.all.every((peer) => peer.idle)) resolve();
+        else setTimeout(check, 1);
+      };
+      setImmediate(check);
     });
   }
 
@@ -182,7 +184,7 @@ export class LocalNetwork implements ParticleTransport {
   /**
    * Starts a script from the client and reports how it ended: a result through
    * `callbackSrv.response`, an error (through `errorHandlingSrv.error`, or the client's VM
-   * failing), expiry, or — when `idleMs` is given — the network going quiet with neither.
+   * failing), expiry, or — with `settleWhenIdle` — the network running out of work with neither.
    */
   runScript(script: string, options: RunScriptOptions = {}): Promise<RunOutcome> {
     const ttl = options.ttl ?? DEFAULT_TTL_MS;
@@ -193,7 +195,7 @@ export class LocalNetwork implements ParticleTransport {
     });
     const particleId = particle.id;
     return new Promise((resolve) => {
-      let idleTimer: NodeJS.Timeout | undefined;
+      let settled = false;
       const expiryTimer = setTimeout(
         () =>
           settle({
@@ -203,22 +205,10 @@ export class LocalNetwork implements ParticleTransport {
           }),
         ttl,
       );
-      const armIdle = (): void => {
-        if (options.idleMs === undefined) return;
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(
-          () =>
-            settle({
-              status: 'idle',
-              particleId,
-              message: 'the network went idle without a response',
-            }),
-          options.idleMs,
-        );
-      };
       const settle = (outcome: RunOutcome): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(expiryTimer);
-        clearTimeout(idleTimer);
         unsubscribe();
         resolve(outcome);
       };
@@ -260,7 +250,6 @@ export class LocalNetwork implements ParticleTransport {
         return undefined;
       };
       const unsubscribe = this.onEvent((event) => {
-        armIdle();
         if (
           event.type === 'invoked' &&
           event.peerId === this.client.peerId &&
@@ -275,8 +264,16 @@ export class LocalNetwork implements ParticleTransport {
         }
       });
       this.client.setParticleHandlers(particleId, [handler]);
-      armIdle();
       this.client.initiate(particle);
+      if (options.settleWhenIdle) {
+        void this.whenIdle().then(() =>
+          settle({
+            status: 'idle',
+            particleId,
+            message: 'the network ran out of work without a response',
+          }),
+        );
+      }
     });
   }
 

@@ -90,6 +90,10 @@ export class Peer {
   readonly #particleHandlers = new Map<string, CallHandler[]>();
   readonly #builtins: CallHandler[];
   readonly #store: ParticleDataStore;
+  // Work in progress, so a network can tell exactly when everything has settled.
+  #runningDrains = 0;
+  #pendingCalls = 0;
+  #scheduledDrains = 0;
 
   constructor(options: PeerOptions) {
     this.#options = options;
@@ -118,6 +122,11 @@ export class Peer {
   /** Handlers that answer only calls of one particle, consulted first (js-client's per-particle services). */
   setParticleHandlers(particleId: string, handlers: CallHandler[]): void {
     this.#particleHandlers.set(particleId, handlers);
+  }
+
+  /** Whether this peer has no VM run, service call or scheduled run in progress. */
+  get idle(): boolean {
+    return this.#runningDrains === 0 && this.#pendingCalls === 0 && this.#scheduledDrains === 0;
   }
 
   /** Number of particles this peer currently keeps state for. */
@@ -188,6 +197,7 @@ export class Peer {
   async #drain(actor: ParticleActor): Promise<void> {
     if (actor.running) return;
     actor.running = true;
+    this.#runningDrains += 1;
     try {
       while (!actor.closed && (actor.incoming.length > 0 || actor.results.size > 0)) {
         const data = actor.incoming.shift() ?? EMPTY;
@@ -215,6 +225,7 @@ export class Peer {
       }
     } finally {
       actor.running = false;
+      this.#runningDrains -= 1;
     }
   }
 
@@ -272,13 +283,23 @@ export class Peer {
       if (next === this.peerId) actor.incoming.push(outcome.data);
       else targets.add(this.#options.relayPeerId ?? next);
     }
-    for (const to of targets) {
+    // A fixed order (AquaVM's next-peer order varies from run to run) keeps runs reproducible.
+    for (const to of [...targets].sort()) {
       this.#emit({ type: 'sent', from: this.peerId, to, particleId: actor.particle.id });
       this.#options.transport.send(this.peerId, to, { ...actor.particle, data: outcome.data });
     }
   }
 
   async #execute(actor: ParticleActor, callId: number, request: CallRequest): Promise<void> {
+    this.#pendingCalls += 1;
+    try {
+      await this.#executeCall(actor, callId, request);
+    } finally {
+      this.#pendingCalls -= 1;
+    }
+  }
+
+  async #executeCall(actor: ParticleActor, callId: number, request: CallRequest): Promise<void> {
     const { particle } = actor;
     const handlers = [
       ...(this.#particleHandlers.get(particle.id) ?? []),
@@ -309,7 +330,13 @@ export class Peer {
     });
     if (actor.closed) return;
     actor.results.set(callId, result);
-    await this.#drain(actor);
+    // Drain on a later turn so results that complete together reach the VM in one run, as Nox
+    // batches them, instead of one VM run per result.
+    this.#scheduledDrains += 1;
+    setImmediate(() => {
+      this.#scheduledDrains -= 1;
+      void this.#drain(actor);
+    });
   }
 
   #emit(event: PeerEvent): void {

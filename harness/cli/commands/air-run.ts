@@ -208,10 +208,10 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
   const outcome = await network.runScript(air, {
     args,
     ttl,
-    ...(argNames === undefined ? { idleMs: 500 } : {}),
+    ...(argNames === undefined ? { settleWhenIdle: true } : {}),
   });
   // Let copies of the particle still in flight finish before reporting (and before stopping).
-  await network.whenIdle(100);
+  await network.whenIdle();
   network.stop();
   await installed.close();
   const events = network.events as PeerEvent[];

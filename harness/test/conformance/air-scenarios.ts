@@ -228,7 +228,6 @@ export async function runAirScenario(
   vm: () => AirRunner,
   options: {
     timestamp: number;
-    quietMs: number;
     delivery?: Delivery;
     /** Receives every peer event, anonymised, as it happens (for debugging a scenario). */
     trace?: (line: string) => void;
@@ -275,10 +274,10 @@ export async function runAirScenario(
   const outcome: RunOutcome = await network.runScript(air, {
     ttl: TTL_MS,
     timestamp: options.timestamp,
-    idleMs: options.quietMs,
+    settleWhenIdle: true,
   });
-  // Work may go on after the response (other par branches): wait until the network is quiet.
-  await quiet(network, options.quietMs);
+  // Work may go on after the response (other par branches): wait until none is left.
+  await network.whenIdle();
   network.stop();
 
   const end =
@@ -312,18 +311,4 @@ export async function runAirScenario(
     failures,
     hops: [...hops].sort(),
   };
-}
-
-function quiet(network: LocalNetwork, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    let timer = setTimeout(done, ms);
-    const unsubscribe = network.onEvent(() => {
-      clearTimeout(timer);
-      timer = setTimeout(done, ms);
-    });
-    function done(): void {
-      unsubscribe();
-      resolve();
-    }
-  });
 }
