@@ -160,6 +160,12 @@ export class Peer {
     void this.#drain(actor);
   }
 
+  /** The data this peer keeps for a particle it is working on (undefined once it expired). */
+  async particleData(particleId: string): Promise<Uint8Array | undefined> {
+    const actor = [...this.#actors.values()].find((a) => a.particle.id === particleId);
+    return actor === undefined ? undefined : this.#store.read(actor.key);
+  }
+
   /** Forgets every particle (their timers included). */
   stop(): void {
     for (const key of [...this.#actors.keys()]) this.#closeActor(key);

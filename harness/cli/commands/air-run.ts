@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   LocalNetwork,
@@ -10,6 +10,7 @@ import {
   type PeerEvent,
   type RunOutcome,
 } from '../../network/index.js';
+import { dumpInterpreterData, formatDataDump, type DataDump } from '../../air/index.js';
 import { printJson } from '../output.js';
 
 interface AirRunOptions {
@@ -20,6 +21,7 @@ interface AirRunOptions {
   vm: string;
   ttl: string;
   json?: boolean;
+  saveData?: string;
 }
 
 const EXAMPLES = `
@@ -31,6 +33,7 @@ Examples:
   $ marine air run fanout.aqua --args '[["$p1", "$p2"]]' --peers 2
   $ marine air run script.air --services services.json --json
   $ marine air run script.air --vm reference      # the same run on the reference AquaVM
+  $ marine air run script.air --save-data out && marine air data out/client.data
 
 A services spec (--services) puts services on peers: scripted JS services, or Marine services
 from a Config.toml or blueprint (paths relative to the spec file):
@@ -39,6 +42,44 @@ from a Config.toml or blueprint (paths relative to the spec file):
                     "broken": { "error": "always fails" } } },
    { "peers": ["p2"], "serviceId": "greeting", "config": "greeting/Config.toml" }]
 `;
+
+/** Adds `data` to the `marine air` command group: a readable dump of interpreter data. */
+export function addAirDataCommand(air: Command): void {
+  air
+    .command('data')
+    .description(
+      "print interpreter data (a particle's data as our VM writes it) in a readable form",
+    )
+    .argument('<file>', 'a data file, e.g. one written by marine air run --save-data')
+    .option('--json', 'print the dump as JSON')
+    .addHelpText(
+      'after',
+      `
+Shows the envelope's versions, every trace state (par, call, fold, ap, canon) with the values its
+content ids point to, and which CIDs each peer signed.
+
+Examples:
+  $ marine air run script.air --save-data out && marine air data out/client.data
+  $ marine air data out/p1.data --json`,
+    )
+    .action(async (file: string, options: { json?: boolean }) => {
+      const bytes = await readFile(file).catch((error: unknown) => {
+        throw new Error(
+          `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+      let dump: DataDump;
+      try {
+        dump = dumpInterpreterData(new Uint8Array(bytes));
+      } catch (error) {
+        throw new Error(
+          `${file} is not interpreter data: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      if (options.json) printJson(dump);
+      else process.stdout.write(`${formatDataDump(dump)}\n`);
+    });
+}
 
 /** Adds `run` to the `marine air` command group. */
 export function addAirRunCommand(air: Command): void {
@@ -53,6 +94,10 @@ export function addAirRunCommand(air: Command): void {
     .option('--vm <vm>', 'which AIR VM the peers run: ours or reference', 'ours')
     .option('--ttl <ms>', 'particle time-to-live in milliseconds', '7000')
     .option('--json', 'print the outcome, calls and hops as JSON')
+    .option(
+      '--save-data <dir>',
+      "write each peer's interpreter data for the particle to <dir>/<peer>.data (read it with marine air data)",
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (file: string, options: AirRunOptions) => {
       const report = await runAirFile(file, options);
@@ -212,6 +257,13 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
   });
   // Let copies of the particle still in flight finish before reporting (and before stopping).
   await network.whenIdle();
+  if (options.saveData !== undefined) {
+    await mkdir(options.saveData, { recursive: true });
+    for (const peer of network.all) {
+      const data = await peer.particleData(outcome.particleId);
+      if (data !== undefined) await writeFile(join(options.saveData, `${nameOf(peer)}.data`), data);
+    }
+  }
   network.stop();
   await installed.close();
   const events = network.events as PeerEvent[];

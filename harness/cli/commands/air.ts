@@ -6,7 +6,7 @@ import { treeStats } from '../../air/ast/index.js';
 import { beautify } from '../../air/beautify/index.js';
 import { formatAirErrors, parseAir, type AirError } from '../../air/parser/index.js';
 import { printJson } from '../output.js';
-import { addAirRunCommand } from './air-run.js';
+import { addAirDataCommand, addAirRunCommand } from './air-run.js';
 
 /** The `air` command group of `program`, created on first use so several modules can extend it. */
 export function airCommand(program: Command): Command {
@@ -140,4 +140,5 @@ Examples:
     });
 
   addAirRunCommand(air);
+  addAirDataCommand(air);
 }
