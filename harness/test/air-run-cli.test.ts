@@ -19,7 +19,7 @@ async function marine(
       [join(root, 'bin', 'marine.js'), ...args],
       {
         cwd: root,
-        env: { ...process.env, MARINE_TS_FROM_SOURCE: '1' },
+        env: process.env,
         maxBuffer: 16 << 20,
       },
     );

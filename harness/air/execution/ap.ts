@@ -1,6 +1,6 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
-import { canonicalJson, type JsonValue } from '../data/json.js';
+import type { JsonValue } from '../data/json.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import { newLeaf, type Met } from '../trace/handler.js';
