@@ -1,49 +1,25 @@
-// The contract between the particle loop and an AIR VM (ours or the reference AquaVM): the loop
-// needs only `invoke`, which may be synchronous (our VM) or asynchronous (the reference in Wasm).
+// The contract between the particle loop and an AIR VM. The types are the VM's own (AquaVM's
+// invoke contract); the loop adds only that `invoke` may be asynchronous, as the reference
+// AquaVM in Wasm is.
+import type {
+  AquaCallRequest,
+  AquaCallResult,
+  AquaInvokeOutcome,
+  AquaRunParameters,
+  SecurityTetraplet,
+} from '../air/index.js';
 
-/** Where an argument value came from: AquaVM's security tetraplet. */
-export interface SecurityTetraplet {
-  readonly peer_pk: string;
-  readonly service_id: string;
-  readonly function_name: string;
-  readonly lens: string;
-}
-
+export type { SecurityTetraplet };
 /** The run parameters of one VM invocation. */
-export interface RunParameters {
-  readonly initPeerId: string;
-  readonly currentPeerId: string;
-  readonly timestamp: number;
-  readonly ttl: number;
-  readonly particleId: string;
-  /** The 32-byte Ed25519 seed of the current peer (the VM signs what this peer produced). */
-  readonly secretKey: Uint8Array;
-}
-
-/** The answer to a call request: ret code 0 and a JSON value, or an error code and message. */
-export interface CallResult {
-  readonly retCode: number;
-  readonly result: unknown;
-}
-
+export type RunParameters = AquaRunParameters;
+/** The answer to a call request. */
+export type CallResult = AquaCallResult;
 /** A service call the VM asks the host to make. */
-export interface CallRequest {
-  readonly serviceId: string;
-  readonly functionName: string;
-  readonly arguments: readonly unknown[];
-  readonly tetraplets: readonly (readonly SecurityTetraplet[])[];
-}
-
+export type CallRequest = AquaCallRequest;
 /** What one VM invocation returns. */
-export interface InvokeOutcome {
-  readonly retCode: number;
-  readonly errorMessage: string;
-  readonly data: Uint8Array;
-  readonly nextPeerPks: readonly string[];
-  readonly callRequests: ReadonlyMap<number, CallRequest>;
-}
+export type InvokeOutcome = AquaInvokeOutcome;
 
-/** Anything that runs AIR like AquaVM's invoke. */
+/** Anything that runs AIR like AquaVM's invoke: our VM, or the reference. */
 export interface AirRunner {
   invoke(
     air: string,
