@@ -10,7 +10,7 @@ import type { ExecutionContext } from './context.js';
 import { joinable, type Execute } from './execute.js';
 import { resolveValue } from './resolve.js';
 import { valueText } from './instruction-text.js';
-import type { StreamValue, ValueAggregate } from './values.js';
+import type { ValueAggregate } from './values.js';
 
 function scalarItems(
   ctx: ExecutionContext,
@@ -94,22 +94,13 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
     return;
   }
   const fold = ctx.trace.enterFold('fold');
-  const done = new Set<StreamValue>();
   let complete = false;
-  stream.sealNewGeneration();
-  for (;;) {
-    const pending = stream.values.filter((v) => !done.has(v));
-    if (pending.length === 0) break;
-    const groups: StreamValue[][] = [];
-    for (const v of pending) {
-      const last = groups[groups.length - 1];
-      const head = last?.[0];
-      if (last && head && head.source === v.source && head.generation === v.generation)
-        last.push(v);
-      else groups.push([v]);
-    }
-    // A generation is claimed when its chain starts: values a broken chain did not reach are not retried.
-    for (const v of pending) done.add(v);
+  // AquaVM's recursive-stream cursor: each round folds the generations past the slot counts taken
+  // when the previous round started, then opens a fresh generation for values the round produces.
+  let groups = stream.generationsAfter({ prev: 0, current: 0, new: 0 });
+  let cursor = stream.cursor();
+  if (groups.length > 0) stream.openNewGeneration();
+  while (groups.length > 0) {
     for (const group of groups) {
       let backStarted = false;
       const iterate = (k: number): void => {
@@ -126,7 +117,6 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
           return;
         }
         ctx.trace.enterIteration(fold, v.leaf);
-        let ok = false;
         try {
           ctx.pushIterator({
             name: instr.iterator.name,
@@ -138,9 +128,8 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
           } finally {
             ctx.popScope();
           }
-          ok = true;
         } finally {
-          ctx.trace.exitIteration(ok);
+          ctx.trace.exitIteration();
         }
       };
       ctx.subgraphComplete = true;
@@ -152,7 +141,10 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
       }
       complete ||= ctx.subgraphComplete;
     }
-    stream.sealNewGeneration();
+    groups = stream.generationsAfter(cursor);
+    stream.dropEmptyLastNewGeneration();
+    cursor = stream.cursor();
+    stream.openNewGeneration();
   }
   ctx.subgraphComplete = complete;
 }

@@ -22,9 +22,9 @@ export function executePar(ctx: ExecutionContext, instr: ParInstruction, execute
     }
   };
   const left = runBranch(instr.left);
-  ctx.trace.endParBranch(par, 'left', !left.error);
+  ctx.trace.endParBranch(par, 'left');
   const right = runBranch(instr.right);
-  ctx.trace.endParBranch(par, 'right', !right.error);
+  ctx.trace.endParBranch(par, 'right');
   ctx.subgraphComplete = left.complete || right.complete;
   if (left.error && right.error) throw right.error;
   ctx.lastErrorCanBeSet = true;

@@ -38,15 +38,59 @@ export const STREAM_SIZE_LIMIT = 1024;
  */
 export class Stream {
   readonly values: StreamValue[] = [];
-  /** Generation that values produced in this run go to. */
-  newGeneration = 0;
+  /**
+   * How many generation slots this run has opened (AquaVM's matrix of new values, empty slots
+   * included); values produced in this run go to the last one.
+   */
+  newSlots = 0;
   constructor(readonly name: string) {}
 
-  /** Closes the current new generation if it has values, so later values form a new one. */
-  sealNewGeneration(): void {
-    const last = this.values[this.values.length - 1];
-    if (last && last.source === 'new' && last.generation === this.newGeneration)
-      this.newGeneration++;
+  /** Generation that values produced in this run go to. */
+  get newGeneration(): number {
+    return Math.max(this.newSlots - 1, 0);
+  }
+
+  /** Opens an empty generation for values produced from now on. */
+  openNewGeneration(): void {
+    this.newSlots++;
+  }
+
+  /** Drops the last generation of this run if nothing went into it. */
+  dropEmptyLastNewGeneration(): void {
+    if (this.newSlots === 0) return;
+    const last = this.newSlots - 1;
+    if (!this.values.some((v) => v.source === 'new' && v.generation === last)) this.newSlots--;
+  }
+
+  /**
+   * How many generation slots each source has (empty ones included), as AquaVM's stream cursor
+   * counts them: a recursive fold later skips that many *non-empty* generations per source.
+   */
+  cursor(): StreamCursor {
+    const slots = (source: ValueSource): number =>
+      this.values.reduce((n, v) => (v.source === source ? Math.max(n, v.generation + 1) : n), 0);
+    return { prev: slots('prev'), current: slots('current'), new: this.newSlots };
+  }
+
+  /**
+   * The non-empty generations past a cursor, each a snapshot of its values in order. Empty
+   * generations are skipped before the cursor's counts are applied, exactly as AquaVM does; when a
+   * source has gaps this skips generations a fold has not seen (observable, so kept).
+   */
+  generationsAfter(cursor: StreamCursor): StreamValue[][] {
+    const groups: StreamValue[][] = [];
+    const seen: Record<ValueSource, number> = { prev: 0, current: 0, new: 0 };
+    let last: StreamValue | undefined;
+    for (const v of this.values) {
+      const sameGroup =
+        last !== undefined && last.source === v.source && last.generation === v.generation;
+      if (!sameGroup) seen[v.source]++;
+      last = v;
+      if (seen[v.source] <= cursor[v.source]) continue;
+      if (sameGroup && groups.length > 0) groups[groups.length - 1]!.push(v);
+      else groups.push([v]);
+    }
+    return groups;
   }
 
   /** Adds a value in generation order; throws 20013 past the size cap. */
@@ -62,6 +106,7 @@ export class Stream {
         `stream size goes over the allowed limit of ${STREAM_SIZE_LIMIT}`,
       );
     }
+    if (source === 'new' && this.newSlots === 0) this.newSlots = 1;
     const v: StreamValue = { aggregate, source, generation, leaf, finalGeneration: 0 };
     const rank = SOURCE_RANK[source];
     let i = this.values.length;
@@ -89,6 +134,9 @@ export class Stream {
     }
   }
 }
+
+/** Generation slots per source of a stream at one moment (AquaVM's stream cursor). */
+export type StreamCursor = Record<ValueSource, number>;
 
 /** An immutable canon stream (or canon map, whose values are `{key, value}` objects). */
 export interface CanonValue {
