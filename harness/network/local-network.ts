@@ -74,6 +74,9 @@ export class LocalNetwork implements ParticleTransport {
   readonly client: Peer;
   readonly events: PeerEvent[] = [];
   readonly #byId = new Map<string, Peer>();
+  // Peer id ↔ name (relay, p1…, client), the names scripts, specs and reports use.
+  readonly #names = new Map<string, string>();
+  readonly #ids = new Map<string, string>();
   readonly #listeners = new Set<(event: PeerEvent) => void>();
   readonly #clientViaRelay: boolean;
   #inTransit = 0;
@@ -98,6 +101,8 @@ export class LocalNetwork implements ParticleTransport {
         ...(options.dataStore === undefined ? {} : { dataStore: options.dataStore(name) }),
       });
       this.#byId.set(peer.peerId, peer);
+      this.#names.set(peer.peerId, name);
+      this.#ids.set(name, peer.peerId);
       options.services?.(peer);
       return peer;
     };
@@ -109,6 +114,43 @@ export class LocalNetwork implements ParticleTransport {
   /** Every peer: relay, peers, client. */
   get all(): readonly Peer[] {
     return [this.relay, ...this.peers, this.client];
+  }
+
+  /** The name of a peer (relay, p1…, client); the id itself for a peer outside the network. */
+  nameOf(peerId: string): string {
+    return this.#names.get(peerId) ?? peerId;
+  }
+
+  /** The id of the peer with this name, if there is one. */
+  peerIdOf(name: string): string | undefined {
+    return this.#ids.get(name);
+  }
+
+  /** A JSON value with every string "$name" naming a peer (e.g. "$p1") replaced by its id. */
+  withPeerIds(value: unknown): unknown {
+    if (typeof value === 'string' && value.startsWith('$'))
+      return this.#ids.get(value.slice(1)) ?? value;
+    return Array.isArray(value) ? value.map((v) => this.withPeerIds(v)) : value;
+  }
+
+  /** AIR with every string literal "$name" replaced by that peer's id; an unknown name is an error. */
+  withPeerIdsInAir(script: string): string {
+    return script.replace(/"\$([a-z0-9]+)"/g, (_whole, name: string) => {
+      const id = this.#ids.get(name);
+      if (id === undefined) {
+        throw new Error(
+          `the script names peer "$${name}"; the network has ${[...this.#ids.keys()].join(', ')}`,
+        );
+      }
+      return `"${id}"`;
+    });
+  }
+
+  /** Text with every peer id replaced by `<name>`, for reports that must not depend on keys. */
+  withPeerNames(text: string): string {
+    let out = text;
+    for (const [id, name] of this.#names) out = out.split(id).join(`<${name}>`);
+    return out;
   }
 
   /** The peer with this id, if it is part of the network. */

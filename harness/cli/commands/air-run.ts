@@ -6,7 +6,6 @@ import {
   installServices,
   readServicesSpec,
   type AirRunner,
-  type Peer,
   type PeerEvent,
   type RunOutcome,
 } from '../../network/index.js';
@@ -207,20 +206,9 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
     // Compiled Aqua routes through the relay itself; hand-written AIR may name any peer.
     clientViaRelay: argNames !== undefined,
   });
-  const names = new Map<string, string>([
-    [network.client.peerId, 'client'],
-    [network.relay.peerId, 'relay'],
-    ...network.peers.map((p, i): [string, string] => [p.peerId, `p${i + 1}`]),
-  ]);
-  const ids = new Map([...names].map(([id, name]) => [name, id]));
-  const nameOf = (peer: Peer): string => names.get(peer.peerId) ?? peer.peerId;
-  const installed = await installServices(services, network.all, nameOf);
-  const substitute = (value: unknown): unknown =>
-    typeof value === 'string' && value.startsWith('$') && ids.has(value.slice(1))
-      ? ids.get(value.slice(1))
-      : Array.isArray(value)
-        ? value.map(substitute)
-        : value;
+  const installed = await installServices(services, network.all, (peer) =>
+    network.nameOf(peer.peerId),
+  );
   let args: Record<string, unknown> = {};
   if (argNames !== undefined) {
     if (Array.isArray(rawArgs)) {
@@ -229,7 +217,7 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
           `--args: the function takes ${argNames.length} argument(s) (${argNames.join(', ')}), found ${rawArgs.length}`,
         );
       }
-      args = Object.fromEntries(argNames.map((n, i) => [n, substitute(rawArgs[i])]));
+      args = Object.fromEntries(argNames.map((n, i) => [n, network.withPeerIds(rawArgs[i])]));
     } else if (rawArgs !== null && typeof rawArgs === 'object') {
       const given = rawArgs as Record<string, unknown>;
       const missing = argNames.filter((n) => !Object.hasOwn(given, n));
@@ -239,17 +227,12 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
           `--args: the function takes (${argNames.join(', ')})${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; unknown: ${extra.join(', ')}` : ''}`,
         );
       }
-      args = Object.fromEntries(argNames.map((n) => [n, substitute(given[n])]));
+      args = Object.fromEntries(argNames.map((n) => [n, network.withPeerIds(given[n])]));
     } else {
       throw new Error('--args: expected a JSON object by name or a JSON array');
     }
   }
-  const air =
-    argNames === undefined
-      ? script.replace(/"\$(client|relay|p\d+)"/g, (whole, name: string) =>
-          ids.has(name) ? `"${ids.get(name)}"` : whole,
-        )
-      : script;
+  const air = argNames === undefined ? network.withPeerIdsInAir(script) : script;
   const outcome = await network.runScript(air, {
     args,
     ttl,
@@ -261,15 +244,16 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
     await mkdir(options.saveData, { recursive: true });
     for (const peer of network.all) {
       const data = await peer.particleData(outcome.particleId);
-      if (data !== undefined) await writeFile(join(options.saveData, `${nameOf(peer)}.data`), data);
+      if (data !== undefined)
+        await writeFile(join(options.saveData, `${network.nameOf(peer.peerId)}.data`), data);
     }
   }
   network.stop();
   await installed.close();
   const events = network.events as PeerEvent[];
-  const name = (id: string): string => names.get(id) ?? id;
+  const name = (id: string): string => network.nameOf(id);
   return {
-    peers: Object.fromEntries([...names].map(([id, n]) => [n, id])),
+    peers: Object.fromEntries(network.all.map((p) => [network.nameOf(p.peerId), p.peerId])),
     outcome,
     hops: events.flatMap((e) =>
       e.type === 'sent' ? [{ from: name(e.from), to: name(e.to) }] : [],

@@ -241,19 +241,9 @@ export async function runAirScenario(
     services: installAirServices,
     clientViaRelay: false,
   });
-  const names = new Map<string, string>([
-    [network.client.peerId, 'client'],
-    [network.relay.peerId, 'relay'],
-    ...network.peers.map((p, i): [string, string] => [p.peerId, `p${i + 1}`]),
-  ]);
-  const byName = new Map([...names].map(([id, name]) => [name, id]));
-  const air = scenario.air.replace(/"\$([a-z0-9]+)"/g, (whole, name: string) => {
-    const id = byName.get(name);
-    if (id === undefined) throw new Error(`${scenario.name}: no peer named ${name}`);
-    return `"${id}"`;
-  });
+  const air = network.withPeerIdsInAir(scenario.air);
   if (scenario.hold) {
-    const peerId = byName.get(scenario.hold.peer);
+    const peerId = network.peerIdOf(scenario.hold.peer);
     if (peerId === undefined) throw new Error(`${scenario.name}: no peer ${scenario.hold.peer}`);
     network.holdDeliveries(
       peerId,
@@ -264,11 +254,7 @@ export async function runAirScenario(
       },
     );
   }
-  const anonymise = (text: string): string => {
-    let out = text;
-    for (const [id, name] of names) out = out.split(id).join(`<${name}>`);
-    return out;
-  };
+  const anonymise = (text: string): string => network.withPeerNames(text);
   const trace = options.trace;
   if (trace) network.onEvent((event) => trace(anonymise(JSON.stringify(event))));
   const outcome: RunOutcome = await network.runScript(air, {
@@ -292,17 +278,17 @@ export async function runAirScenario(
   for (const event of network.events as PeerEvent[]) {
     if (event.type === 'call') {
       const { serviceId, functionName, arguments: args, tetraplets } = event.request;
-      (calls[names.get(event.peerId) ?? event.peerId] ??= []).push(
+      (calls[network.nameOf(event.peerId)] ??= []).push(
         anonymise(
           JSON.stringify({ serviceId, functionName, args, tetraplets, result: event.result }),
         ),
       );
     } else if (event.type === 'invoked' && event.retCode !== 0) {
-      (failures[names.get(event.peerId) ?? event.peerId] ??= []).push(
+      (failures[network.nameOf(event.peerId)] ??= []).push(
         anonymise(`${event.retCode}: ${event.errorMessage}`),
       );
     } else if (event.type === 'sent') {
-      hops.add(`${names.get(event.from) ?? event.from} -> ${names.get(event.to) ?? event.to}`);
+      hops.add(`${network.nameOf(event.from)} -> ${network.nameOf(event.to)}`);
     }
   }
   return {

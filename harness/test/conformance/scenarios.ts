@@ -72,24 +72,10 @@ export async function runScenario(
   const { script, argNames } = await compileScenario(scenario.file);
   // Fixed identities so both VMs see the same peer ids, hence the same arguments and tetraplets.
   const network = new LocalNetwork({ peers: 3, vm, seed: 7, services: installConformanceServices });
-  const names = new Map<string, string>([
-    [network.client.peerId, 'client'],
-    [network.relay.peerId, 'relay'],
-    ...network.peers.map((p, i): [string, string] => [p.peerId, `p${i + 1}`]),
-  ]);
-  const byName = new Map([...names].map(([id, name]) => [name, id]));
-  const resolve = (value: unknown): unknown =>
-    typeof value === 'string' && value.startsWith('$')
-      ? (byName.get(value.slice(1)) ?? value)
-      : Array.isArray(value)
-        ? value.map(resolve)
-        : value;
-  const args = Object.fromEntries(argNames.map((name, i) => [name, resolve(scenario.args[i])]));
-  const anonymise = (text: string): string => {
-    let out = text;
-    for (const [id, name] of names) out = out.split(id).join(`<${name}>`);
-    return out;
-  };
+  const args = Object.fromEntries(
+    argNames.map((name, i) => [name, network.withPeerIds(scenario.args[i])]),
+  );
+  const anonymise = (text: string): string => network.withPeerNames(text);
   let outcome: { result?: unknown; error?: string };
   try {
     outcome = { result: await network.callAquaFunction(script, args, { ttl: 20_000, timestamp }) };
@@ -105,7 +91,7 @@ export async function runScenario(
   const calls: Record<string, string[]> = {};
   for (const event of network.events as PeerEvent[]) {
     if (event.type !== 'call') continue;
-    const name = names.get(event.peerId) ?? event.peerId;
+    const name = network.nameOf(event.peerId);
     const { serviceId, functionName, arguments: callArgs, tetraplets } = event.request;
     (calls[name] ??= []).push(
       anonymise(
