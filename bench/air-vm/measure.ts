@@ -9,7 +9,7 @@ if (!benchCase) throw new Error(`unknown case ${caseName}`);
 
 async function loadVm(name: string | undefined): Promise<AirRunner> {
   if (name === 'reference') {
-    const { createReferenceAquaVM } = await import('../../harness/network/reference-aquavm.js');
+    const { createReferenceAquaVM } = await import('../../harness/air/reference-aquavm.js');
     return createReferenceAquaVM();
   }
   const specifier = '../../harness/air/vm.js';

@@ -4,7 +4,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AirRunner } from '../network/index.js';
-import { createReferenceAquaVM } from '../network/reference-aquavm.js';
+import { createReferenceAquaVM } from '../air/reference-aquavm.js';
 import { loadScenarios, runScenario } from './conformance/scenarios.js';
 
 const scenarios = loadScenarios();

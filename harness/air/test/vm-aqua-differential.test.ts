@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
 import { compileAquaFile } from './oracle/aqua.js';
-import { ReferenceRunner } from './oracle/avm-invoke.js';
+import { createReferenceAquaVM } from '../reference-aquavm.js';
 import { runNetwork, testPeer, type NetworkRun, type TestPeer } from './vm-harness.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/aqua/conformance/', import.meta.url));
@@ -103,7 +103,7 @@ function observable(run: NetworkRun): unknown {
 }
 
 t.test('compiled Aqua programs behave the same on our VM and the reference', async (t) => {
-  const reference = await ReferenceRunner.load();
+  const reference = await createReferenceAquaVM();
   const ours = new AquaVM();
   t.ok(scenarios.length >= 40, 'at least 40 compiled Aqua scenarios');
   for (const [i, scenario] of scenarios.entries()) {

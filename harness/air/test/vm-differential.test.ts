@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
-import { ReferenceRunner } from './oracle/avm-invoke.js';
+import { createReferenceAquaVM } from '../reference-aquavm.js';
 import { runNetwork, testPeer, type NetworkRun } from './vm-harness.js';
 
 interface Scenario {
@@ -47,7 +47,7 @@ function observable(run: NetworkRun): unknown {
 }
 
 t.test('our VM matches the reference AquaVM on hand-written scenarios', async (t) => {
-  const reference = await ReferenceRunner.load();
+  const reference = await createReferenceAquaVM();
   const ours = new AquaVM();
   t.ok(fixture.scenarios.length >= 40, 'the suite has at least 40 scenarios');
   for (const scenario of fixture.scenarios) {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { LocalNetwork, type AirRunner } from '../../network/index.js';
 import type { Peer } from '../../network/peer.js';
-import { createReferenceAquaVM } from '../../network/reference-aquavm.js';
+import { createReferenceAquaVM } from '../reference-aquavm.js';
 import { AquaVM } from '../vm.js';
 import { compileAquaFile } from './oracle/aqua.js';
 

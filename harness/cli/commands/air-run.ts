@@ -124,7 +124,7 @@ export interface AirRunReport {
 
 async function makeVmFactory(kind: string): Promise<() => AirRunner> {
   if (kind === 'reference') {
-    const { createReferenceAquaVM } = await import('../../network/reference-aquavm.js').catch(
+    const { createReferenceAquaVM } = await import('../../air/reference-aquavm.js').catch(
       (error: unknown) => {
         throw new Error(
           `--vm reference needs the optional packages @fluencelabs/avm and @fluencelabs/marine-js (npm install them): ${String(error)}`,

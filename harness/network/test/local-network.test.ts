@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM } from '../../air/reference-aquavm.js';
 import {
   FileDataStore,
   LocalNetwork,

@@ -1,17 +1,28 @@
-// The reference AquaVM (@fluencelabs/avm, run by @fluencelabs/marine-js) behind our AirRunner
-// interface, so the same network loop can run a scenario with either VM: the conformance tests
-// and `marine air run --vm reference` use it. Needs the optional @fluencelabs packages.
+// The reference AquaVM (@fluencelabs/avm, run by @fluencelabs/marine-js) behind our VM's invoke
+// contract, so the same tests and network loop can run either VM: the differential and
+// conformance tests, the VM benchmark and `marine air run --vm reference` use it. Needs the
+// optional @fluencelabs packages, so the `marine-ts/air` entry does not export it.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MarineService } from '@fluencelabs/marine-js/MarineService';
 import { deserializeAvmResult, serializeAvmArgs } from '@fluencelabs/avm';
 import type {
-  AirRunner,
-  CallRequest,
-  CallResult,
-  InvokeOutcome,
-  RunParameters,
-} from './vm-types.js';
+  AquaCallRequest,
+  AquaCallResult,
+  AquaInvokeOutcome,
+  AquaRunParameters,
+} from './vm.js';
+
+/** The reference VM, with our VM's invoke signature. */
+export interface ReferenceAquaVM {
+  invoke(
+    air: string,
+    prevData: Uint8Array,
+    currentData: Uint8Array,
+    params: AquaRunParameters,
+    callResults: ReadonlyMap<number, AquaCallResult>,
+  ): AquaInvokeOutcome;
+}
 
 const require = createRequire(import.meta.url);
 
@@ -31,7 +42,7 @@ function loadWasm(): Promise<{ control: ControlModule; avm: Uint8Array }> {
 }
 
 /** A reference AquaVM instance (one per peer, as on a real network). */
-export async function createReferenceAquaVM(): Promise<AirRunner> {
+export async function createReferenceAquaVM(): Promise<ReferenceAquaVM> {
   const { control, avm } = await loadWasm();
   const service = new MarineService(
     control,
@@ -53,7 +64,7 @@ export async function createReferenceAquaVM(): Promise<AirRunner> {
   );
   await service.init();
   return {
-    invoke(air, prevData, currentData, params: RunParameters, callResults): InvokeOutcome {
+    invoke(air, prevData, currentData, params, callResults) {
       const args = serializeAvmArgs(
         {
           initPeerId: params.initPeerId,
@@ -67,9 +78,9 @@ export async function createReferenceAquaVM(): Promise<AirRunner> {
         air,
         prevData,
         currentData,
-        [...callResults].map(([id, r]: [number, CallResult]) => [
+        [...callResults].map(([id, r]: [number, AquaCallResult]) => [
           id,
-          { retCode: r.retCode, result: JSON.stringify(r.result) },
+          { retCode: r.retCode, result: JSON.stringify(r.result) ?? 'null' },
         ]),
       );
       // The helper shipped with avm 0.62 passes a number where its Wasm expects a boolean.
@@ -91,14 +102,14 @@ export async function createReferenceAquaVM(): Promise<AirRunner> {
         tetraplets: [],
       } as never);
       const result = deserializeAvmResult(raw);
-      const callRequests = new Map<number, CallRequest>(
+      const callRequests = new Map<number, AquaCallRequest>(
         result.callRequests.map(([id, req]) => [
           id,
           {
             serviceId: req.serviceId,
             functionName: req.functionName,
             arguments: req.arguments as unknown[],
-            tetraplets: req.tetraplets,
+            tetraplets: req.tetraplets as AquaCallRequest['tetraplets'],
           },
         ]),
       );
@@ -107,7 +118,7 @@ export async function createReferenceAquaVM(): Promise<AirRunner> {
         errorMessage: result.errorMessage,
         // deserializeAvmResult hands back a plain array despite its Uint8Array type.
         data: Uint8Array.from(result.data),
-        nextPeerPks: result.nextPeerPks,
+        nextPeerPks: [...result.nextPeerPks],
         callRequests,
       };
     },
