@@ -65,8 +65,6 @@ const KEYWORDS: ReadonlySet<string> = new Set([
   'mismatch',
 ]);
 
-type TokenError = NonNullable<Token['error']>;
-
 // Every token has every field, so the parser's property reads see one object shape.
 function tok(
   t: T,
@@ -306,20 +304,49 @@ const enum Tag {
   CanonMap,
 }
 
-/** Streaming tokenizer over one source string. */
+/** Kind-specific payload of a token (see {@link Lexer}'s fields of the same names). */
+type TokenError = NonNullable<Token['error']>;
+
+/**
+ * Streaming tokenizer over one source string, as a cursor: `advance()` moves to the next token
+ * and the public fields describe it. No object is made per token (punctuation and plain names
+ * are most of a compiled script), which keeps a 100 MB parse's garbage down to the AST itself.
+ * Only the fields that belong to the current kind are meaningful.
+ */
 export class Lexer {
-  pos = 0;
+  /** Kind of the current token. */
+  t: T = T.Eof;
+  start = 0;
+  end = 0;
+  /** Keyword, variable name (with sigil, without lens), string content, or raw text. */
+  text = '';
+  lens: Lens | undefined = undefined;
+  int: bigint = 0n;
+  num = 0;
+  bool = false;
+  /** For `T.Bad`: why the lexer rejected the token. */
+  error: TokenError | undefined = undefined;
+  private pos = 0;
   private readonly src: string;
   private readonly len: number;
 
-  /** Starts at offset 0 of `source`. */
+  /** Positions the cursor on the first token of `source`. */
   constructor(source: string) {
     this.src = source;
     this.len = source.length;
+    this.advance();
   }
 
-  /** The next token (`T.Eof` at the end, forever). */
-  next(): Token {
+  private punct(t: T, i: number, text: string): void {
+    this.t = t;
+    this.start = i;
+    this.end = i + 1;
+    this.text = text;
+    this.pos = i + 1;
+  }
+
+  /** Moves to the next token (`T.Eof` at the end, forever). */
+  advance(): void {
     const src = this.src;
     const len = this.len;
     let i = this.pos;
@@ -327,17 +354,13 @@ export class Lexer {
       const c = src.charCodeAt(i);
       switch (c) {
         case 40:
-          this.pos = i + 1;
-          return tok(T.LParen, i, i + 1, '(');
+          return this.punct(T.LParen, i, '(');
         case 41:
-          this.pos = i + 1;
-          return tok(T.RParen, i, i + 1, ')');
+          return this.punct(T.RParen, i, ')');
         case 91:
-          this.pos = i + 1;
-          return tok(T.LBracket, i, i + 1, '[');
+          return this.punct(T.LBracket, i, '[');
         case 93:
-          this.pos = i + 1;
-          return tok(T.RBracket, i, i + 1, ']');
+          return this.punct(T.RBracket, i, ']');
         case 59: {
           const nl = src.indexOf('\n', i + 1);
           i = nl === -1 ? len : nl + 1;
@@ -347,17 +370,29 @@ export class Lexer {
           const close = src.indexOf('"', i + 1);
           if (close === -1) {
             this.pos = len;
-            return tok(T.Bad, i, len, src.slice(i, Math.min(len, i + 200)), {
-              error: {
-                code: 'unclosed-quote',
-                message: 'this string literal has no closing quote',
-                span: { start: i, end: len },
-              },
-            });
+            return this.set(
+              tok(T.Bad, i, len, src.slice(i, Math.min(len, i + 200)), {
+                error: {
+                  code: 'unclosed-quote',
+                  message: 'this string literal has no closing quote',
+                  span: { start: i, end: len },
+                },
+              }),
+            );
           }
+          this.t = T.String;
+          this.start = i;
+          this.end = close + 1;
+          this.text = src.slice(i + 1, close);
           this.pos = close + 1;
-          return tok(T.String, i, close + 1, src.slice(i + 1, close));
+          return;
         }
+        case 32:
+        case 9:
+        case 10:
+        case 13:
+          i++;
+          continue;
         default:
           if (
             c < 128 ? c === 32 || (c >= 9 && c <= 13) : isWhiteSpaceCode(src.codePointAt(i) ?? 0)
@@ -365,14 +400,78 @@ export class Lexer {
             i++;
             continue;
           }
+          if (this.plainWord(i, c)) return;
           return this.word(i);
       }
     }
     this.pos = len;
-    return tok(T.Eof, len, len, '');
+    this.t = T.Eof;
+    this.start = len;
+    this.end = len;
+    this.text = '';
   }
 
-  private word(start: number): Token {
+  private set(token: Token): void {
+    this.t = token.t;
+    this.start = token.start;
+    this.end = token.end;
+    this.text = token.text;
+    this.lens = token.lens;
+    if (token.int !== undefined) this.int = token.int;
+    if (token.num !== undefined) this.num = token.num;
+    if (token.bool !== undefined) this.bool = token.bool;
+    this.error = token.error;
+  }
+
+  /**
+   * Fast path: a keyword, `true`/`false`, or a plain ASCII name (optionally after one sigil)
+   * ending at a space, `)`, `]` or the end. Anything else goes through {@link word}.
+   */
+  private plainWord(start: number, first: number): boolean {
+    const src = this.src;
+    const len = this.len;
+    let t: T;
+    let from = start + 1;
+    if (first === 36) t = T.Stream;
+    else if (first === 37) t = T.StreamMap;
+    else if (first === 35) {
+      t = T.CanonStream;
+      const second = src.charCodeAt(start + 1);
+      if (second === 36) from++;
+      else if (second === 37) {
+        t = T.CanonMap;
+        from++;
+      }
+    } else if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95) {
+      t = T.Scalar;
+    } else return false;
+    let i = from;
+    while (i < len) {
+      const c = src.charCodeAt(i);
+      if (c < 128 && NAME_CHAR[c] === 1) i++;
+      else if (c === 32 || c === 41 || c === 93 || (c >= 9 && c <= 13)) break;
+      else return false;
+    }
+    if (i === from) return false;
+    this.pos = i;
+    this.start = start;
+    this.end = i;
+    this.lens = undefined;
+    if (t === T.Scalar && i - start <= 8 && KEYWORD_FIRST[first] === 1) {
+      const kw = keywordAt(src, start, i - start);
+      if (kw !== undefined) {
+        this.t = kw === 'true' || kw === 'false' ? T.Bool : T.Keyword;
+        this.bool = kw === 'true';
+        this.text = kw;
+        return true;
+      }
+    }
+    this.t = t;
+    this.text = src.slice(start, i);
+    return true;
+  }
+
+  private word(start: number): void {
     const src = this.src;
     const len = this.len;
     // The first character is never a bracket or space (handled above) and is not counted.
@@ -394,8 +493,32 @@ export class Lexer {
       i += c >= 0xd800 && c <= 0xdbff && (src.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
     }
     this.pos = i;
-    return classifyWord(src.slice(start, i), start);
+    this.set(classifyWord(src.slice(start, i), start));
   }
+}
+
+const WORDS_BY_LENGTH: readonly (readonly string[])[] = [
+  [],
+  [],
+  ['ap'],
+  ['seq', 'par', 'xor', 'new'],
+  ['call', 'fail', 'fold', 'next', 'null', 'true'],
+  ['canon', 'never', 'match', 'false'],
+  [],
+  [],
+  ['mismatch'],
+];
+
+/** The keyword or boolean spelled at `[start, start + length)`, as an interned constant. */
+function keywordAt(
+  src: string,
+  start: number,
+  length: number,
+): Keyword | 'true' | 'false' | undefined {
+  const words = WORDS_BY_LENGTH[length];
+  if (words === undefined) return undefined;
+  for (const w of words) if (src.startsWith(w, start)) return w as Keyword | 'true' | 'false';
+  return undefined;
 }
 
 function bad(text: string, start: number, f: LexFail): Token {

@@ -18,11 +18,12 @@ import type {
   Span,
   StreamMapValue,
   StreamValue,
+  StringLiteral,
   StringResolvableValue,
   Value,
 } from '../ast/types.js';
 import { ErrorSink, type AirError } from './errors.js';
-import { Lexer, T, type Keyword, type Token } from './lexer.js';
+import { Lexer, T, type Keyword } from './lexer.js';
 import { Validator, type OpenFold } from './validator.js';
 
 /** Result of {@link parseAir}: the tree when the script is valid, else every error found. */
@@ -38,16 +39,21 @@ export interface ParseOptions {
   readonly validate?: boolean;
 }
 
-type Part = Value | Instruction | null | Token;
+type Part = Value | Instruction | null;
 
-interface Frame {
-  readonly kw: Keyword;
-  readonly start: number;
-  phase: number;
-  readonly parts: Part[];
-  args?: ArgumentValue[];
-  fold?: OpenFold;
-  iterator?: string;
+// One open instruction. Every field is set in the constructor so all frames share one shape.
+class Frame {
+  phase = 0;
+  readonly parts: Part[] = [];
+  /** A child failed to parse: the frame still parses to its end but builds no node. */
+  broken = false;
+  args: ArgumentValue[] | undefined = undefined;
+  fold: OpenFold | undefined = undefined;
+  iterator: string | undefined = undefined;
+  constructor(
+    readonly kw: Keyword,
+    readonly start: number,
+  ) {}
 }
 
 const enum Step {
@@ -58,16 +64,16 @@ const enum Step {
 
 const VALUE_WORDS = 'a value';
 
-function tokenDescription(tok: Token): string {
-  switch (tok.t) {
+function tokenDescription(lx: Lexer): string {
+  switch (lx.t) {
     case T.Eof:
       return 'end of input';
     case T.String:
-      return `string "${tok.text.length > 30 ? tok.text.slice(0, 29) + '…' : tok.text}"`;
+      return `string "${lx.text.length > 30 ? lx.text.slice(0, 29) + '…' : lx.text}"`;
     case T.Keyword:
-      return `keyword '${tok.text}'`;
+      return `keyword '${lx.text}'`;
     default:
-      return `'${tok.text.length > 40 ? tok.text.slice(0, 39) + '…' : tok.text}'`;
+      return `'${lx.text.length > 40 ? lx.text.slice(0, 39) + '…' : lx.text}'`;
   }
 }
 
@@ -88,84 +94,78 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   const sink = new ErrorSink(source, options.maxErrors ?? 1000);
   const validate = options.validate ?? true;
   const v = new Validator(sink);
-  const lexer = new Lexer(source);
-  let la: Token | undefined;
+  const lx = new Lexer(source);
   let eofSeen = false;
-
-  const peek = (): Token => (la ??= lexer.next());
   let lastTakenEnd = 0;
-  const take = (): Token => {
-    const tok = la ?? lexer.next();
-    la = undefined;
-    lastTakenEnd = tok.end;
-    return tok;
-  };
-  const unread = (tok: Token): void => {
-    la = tok;
+  // The current kind, read through a call so TypeScript does not keep a narrowing across consume().
+  const kindNow = (): T => lx.t;
+  /** Consumes the current token. */
+  const consume = (): void => {
+    lastTakenEnd = lx.end;
+    lx.advance();
   };
 
-  /** Reports why `tok` is wrong here (a lexer error is reported as itself). */
-  const reject = (tok: Token, expected: readonly string[]): void => {
-    if (tok.t === T.Bad && tok.error !== undefined) {
-      sink.add(tok.error.code, tok.error.message, tok.error.span);
-    } else if (tok.t === T.Eof) {
+  /** Reports why the current token is wrong here (a lexer error is reported as itself). */
+  const reject = (expected: readonly string[]): void => {
+    if (lx.t === T.Bad && lx.error !== undefined) {
+      sink.add(lx.error.code, lx.error.message, lx.error.span);
+    } else if (lx.t === T.Eof) {
       if (!eofSeen)
-        sink.add(
-          'unexpected-end',
-          'the script ends too early',
-          span(tok.start, tok.start),
-          expected,
-        );
+        sink.add('unexpected-end', 'the script ends too early', span(lx.start, lx.start), expected);
       eofSeen = true;
-    } else if ((tok.t === T.Stream || tok.t === T.StreamMap) && tok.lens !== undefined) {
+    } else if ((lx.t === T.Stream || lx.t === T.StreamMap) && lx.lens !== undefined) {
       sink.add(
         'lens-on-stream',
-        `a lens can't be applied to stream '${tok.text}'; canonicalize it first`,
-        span(tok.start, tok.end),
+        `a lens can't be applied to stream '${lx.text}'; canonicalize it first`,
+        span(lx.start, lx.end),
         expected,
       );
     } else {
       sink.add(
         'unexpected-token',
-        `unexpected ${tokenDescription(tok)}`,
-        span(tok.start, tok.end),
+        `unexpected ${tokenDescription(lx)}`,
+        span(lx.start, lx.end),
         expected,
       );
     }
   };
 
-  /** Skips to the parenthesis closing the current frame; `tok` is the token that failed. */
-  const skipFrame = (tok: Token): void => {
+  /**
+   * Skips to the parenthesis closing the current frame. `atFailed` says the current token is the
+   * one already reported (its lexer error is not reported twice).
+   */
+  const skipFrame = (atFailed: boolean): void => {
     let depth = 1;
-    let t = tok;
+    let first = atFailed;
     for (;;) {
-      if (t.t === T.LParen) depth++;
-      else if (t.t === T.RParen) depth--;
-      else if (t.t === T.Eof) {
-        if (!eofSeen) reject(t, ["')'"]);
-        unread(t);
+      const t = lx.t;
+      if (t === T.LParen) depth++;
+      else if (t === T.RParen) depth--;
+      else if (t === T.Eof) {
+        if (!eofSeen) reject(["')'"]);
         return;
-      } else if (t.t === T.Bad && t.error !== undefined && t !== tok) {
-        sink.add(t.error.code, t.error.message, t.error.span);
+      } else if (t === T.Bad && lx.error !== undefined && !first) {
+        sink.add(lx.error.code, lx.error.message, lx.error.span);
       }
+      first = false;
+      consume();
       if (depth === 0) return;
-      t = take();
     }
   };
 
-  /** Reads one value token (and `[]`); undefined when the token cannot start a value. */
-  const readValue = (tok: Token): Value | undefined => {
-    const s = span(tok.start, tok.end);
-    const lens = tok.lens;
-    switch (tok.t) {
+  /** The value the current token spells (not consumed), or undefined when it cannot start one. */
+  const valueHere = (): Value | undefined => {
+    const s = span(lx.start, lx.end);
+    const lens = lx.lens;
+    switch (lx.t) {
       case T.String:
-        return { kind: 'string', value: tok.text, span: s };
+        return { kind: 'string', value: lx.text, span: s };
       case T.Int:
-        return { kind: 'int', value: tok.int ?? 0n, text: tok.text, span: s };
+        return { kind: 'int', value: lx.int, text: lx.text, span: s };
       case T.Float:
-        return { kind: 'float', value: tok.num ?? 0, text: tok.text, span: s };
+        return { kind: 'float', value: lx.num, text: lx.text, span: s };
       case T.Bool:
-        return { kind: 'bool', value: tok.bool === true, span: s };
+        return { kind: 'bool', value: lx.bool, span: s };
       case T.InitPeerId:
         return { kind: 'init_peer_id', span: s };
       case T.Timestamp:
@@ -180,26 +180,20 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         return lens === undefined ? { kind: 'error', span: s } : { kind: 'error', lens, span: s };
       case T.Scalar:
         return lens === undefined
-          ? { kind: 'scalar', name: tok.text, span: s }
-          : { kind: 'scalar', name: tok.text, lens, span: s };
+          ? { kind: 'scalar', name: lx.text, span: s }
+          : { kind: 'scalar', name: lx.text, lens, span: s };
       case T.CanonStream:
         return lens === undefined
-          ? { kind: 'canon_stream', name: tok.text, span: s }
-          : { kind: 'canon_stream', name: tok.text, lens, span: s };
+          ? { kind: 'canon_stream', name: lx.text, span: s }
+          : { kind: 'canon_stream', name: lx.text, lens, span: s };
       case T.CanonMap:
         return lens === undefined
-          ? { kind: 'canon_map', name: tok.text, span: s }
-          : { kind: 'canon_map', name: tok.text, lens, span: s };
+          ? { kind: 'canon_map', name: lx.text, span: s }
+          : { kind: 'canon_map', name: lx.text, lens, span: s };
       case T.Stream:
-        return tok.lens === undefined ? { kind: 'stream', name: tok.text, span: s } : undefined;
+        return lens === undefined ? { kind: 'stream', name: lx.text, span: s } : undefined;
       case T.StreamMap:
-        return tok.lens === undefined ? { kind: 'stream_map', name: tok.text, span: s } : undefined;
-      case T.LBracket: {
-        const close = peek();
-        if (close.t !== T.RBracket) return undefined;
-        take();
-        return { kind: 'empty_array', span: span(tok.start, close.end) };
-      }
+        return lens === undefined ? { kind: 'stream_map', name: lx.text, span: s } : undefined;
       default:
         return undefined;
     }
@@ -240,24 +234,46 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   const isFailValue = (x: Value): x is FailValue =>
     x.kind === 'scalar' || (x.kind === 'canon_stream' && x.lens !== undefined);
 
-  /** Takes a value accepted by `ok`; on mismatch reports and returns undefined (the token is kept for skipping). */
-  let failedToken: Token | undefined;
+  // After a failed step: whether the current token is the one that failed (see skipFrame).
+  let failedIsCurrent = true;
+  /** Consumes a value accepted by `ok`; on mismatch reports it and returns undefined. */
   const expectValue = <V extends Value>(
     ok: (x: Value) => x is V,
     expected: readonly string[],
   ): V | undefined => {
-    const tok = take();
-    const val = readValue(tok);
-    if (val !== undefined && ok(val)) return val;
-    reject(tok, expected);
-    failedToken = tok;
+    if (lx.t === T.LBracket) return expectEmptyArray(ok, expected);
+    const val = valueHere();
+    if (val !== undefined && ok(val)) {
+      consume();
+      return val;
+    }
+    reject(expected);
+    failedIsCurrent = true;
+    return undefined;
+  };
+  /** `[]` where a value is expected: a '[' not closed at once is the offending token. */
+  const expectEmptyArray = <V extends Value>(
+    ok: (x: Value) => x is V,
+    expected: readonly string[],
+  ): V | undefined => {
+    const open = span(lx.start, lx.end);
+    consume();
+    if (lx.t === T.RBracket) {
+      const val: Value = { kind: 'empty_array', span: span(open.start, lx.end) };
+      consume();
+      if (ok(val)) return val;
+    }
+    sink.add('unexpected-token', "unexpected '['", open, expected);
+    failedIsCurrent = false;
     return undefined;
   };
   const expectToken = (t: T, expected: string): boolean => {
-    const tok = take();
-    if (tok.t === t) return true;
-    reject(tok, [expected]);
-    failedToken = tok;
+    if (lx.t === t) {
+      consume();
+      return true;
+    }
+    reject([expected]);
+    failedIsCurrent = true;
     return false;
   };
 
@@ -320,8 +336,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               f.phase = 6;
               break;
             case 6: {
-              if (peek().t === T.RBracket) {
-                take();
+              if (lx.t === T.RBracket) {
+                consume();
                 f.phase = 7;
                 break;
               }
@@ -331,8 +347,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               break;
             }
             case 7: {
-              if (peek().t === T.RParen) {
-                take();
+              if (lx.t === T.RParen) {
+                consume();
                 return Step.Done;
               }
               const x = expectValue(isOutput, ['an output scalar or stream', "')'"]);
@@ -407,7 +423,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           }
           case 1:
             f.phase = 2;
-            if (peek().t === T.LParen) return Step.NeedInstr;
+            if (lx.t === T.LParen) return Step.NeedInstr;
             return expectToken(T.RParen, "')' or a last instruction") ? Step.Done : Step.Fail;
           default:
             return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
@@ -415,8 +431,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case 'ap':
         switch (f.phase) {
           case 0: {
-            if (peek().t === T.LParen) {
-              take();
+            if (lx.t === T.LParen) {
+              consume();
               const key = expectValue(isMapKey, [
                 'a map key (string, integer, scalar, or canon stream with a lens)',
               ]);
@@ -455,26 +471,31 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
       }
       case 'fail': {
-        const tok = take();
-        if (tok.t === T.Int) {
-          const msg = take();
-          if (msg.t !== T.String) {
-            reject(msg, ['an error message string']);
-            failedToken = msg;
+        if (lx.t === T.Int) {
+          const code = valueHere();
+          consume();
+          if (kindNow() !== T.String) {
+            reject(['an error message string']);
+            failedIsCurrent = true;
             return Step.Fail;
           }
-          p.push(tok, msg);
-        } else if ((tok.t === T.LastError || tok.t === T.Error) && tok.lens === undefined) {
-          p.push(tok);
+          p.push(code ?? null, valueHere() ?? null);
+          consume();
         } else {
-          const val = readValue(tok);
-          if (val === undefined || !isFailValue(val)) {
-            reject(tok, [
+          const val = valueHere();
+          // %last_error% and :error: are fail forms of their own, but only without a lens.
+          const builtin =
+            val !== undefined &&
+            (val.kind === 'last_error' || val.kind === 'error') &&
+            val.lens === undefined;
+          if (val === undefined || !(builtin || isFailValue(val))) {
+            reject([
               'an error code and message, a scalar, a canon stream with a lens, %last_error% or :error:',
             ]);
-            failedToken = tok;
+            failedIsCurrent = true;
             return Step.Fail;
           }
+          consume();
           p.push(val);
         }
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
@@ -486,7 +507,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   const build = (f: Frame, end: number): Instruction | null => {
     const s = span(f.start, end);
     const p = f.parts;
-    if (p.some((x) => x === null)) {
+    if (f.broken) {
       if (f.fold !== undefined && f.iterator !== undefined) v.closeFold(f.iterator);
       return null;
     }
@@ -614,35 +635,20 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         };
       }
       case 'fail': {
-        const first = p[0] as Token | Value;
-        if ('t' in first) {
-          if (first.t === T.Int) {
-            const msg = p[1] as Token;
-            const code = first.int ?? 0n;
-            if (validate) {
-              if (code === 0n) v.failCodeZero(s);
-              v.simple(s);
-            }
-            return {
-              kind: 'fail',
-              form: 'literal',
-              code: {
-                kind: 'int',
-                value: code,
-                text: first.text,
-                span: span(first.start, first.end),
-              },
-              message: { kind: 'string', value: msg.text, span: span(msg.start, msg.end) },
-              span: s,
-            };
+        const first = p[0] as Value;
+        if (first.kind === 'int') {
+          if (validate) {
+            if (first.value === 0n) v.failCodeZero(s);
+            v.simple(s);
           }
-          if (validate) v.simple(s);
-          const bs = span(first.start, first.end);
-          return first.t === T.LastError
-            ? { kind: 'fail', form: 'last_error', value: { kind: 'last_error', span: bs }, span: s }
-            : { kind: 'fail', form: 'error', value: { kind: 'error', span: bs }, span: s };
+          const message = p[1] as StringLiteral;
+          return { kind: 'fail', form: 'literal', code: first, message, span: s };
         }
         if (validate) v.simple(s);
+        if (first.kind === 'last_error' && first.lens === undefined)
+          return { kind: 'fail', form: 'last_error', value: first, span: s };
+        if (first.kind === 'error' && first.lens === undefined)
+          return { kind: 'fail', form: 'error', value: first, span: s };
         return { kind: 'fail', form: 'value', value: first as FailValue, span: s };
       }
     }
@@ -656,23 +662,24 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   for (;;) {
     if (wantInstr) {
       wantInstr = false;
-      const open = take();
-      if (open.t === T.LParen) {
-        const kw = take();
-        if (kw.t === T.Keyword) {
-          stack.push({ kw: kw.text as Keyword, start: open.start, phase: 0, parts: [] });
+      if (lx.t === T.LParen) {
+        consume();
+        if (kindNow() === T.Keyword) {
+          stack.push(new Frame(lx.text as Keyword, lastTakenEnd - 1));
+          consume();
         } else {
-          reject(kw, [
+          reject([
             'an instruction keyword (call, seq, par, xor, match, mismatch, fold, next, new, ap, canon, fail, never, null)',
           ]);
-          skipFrame(kw);
+          if (!eofSeen) skipFrame(true);
           result = null;
           if (!deliver()) break;
           continue;
         }
       } else {
-        reject(open, ["'(' starting an instruction"]);
-        if (open.t === T.RParen || open.t === T.Eof) unread(open);
+        reject(["'(' starting an instruction"]);
+        // A stray token is dropped; ')' and the end are left for the enclosing frame.
+        if (lx.t !== T.RParen && lx.t !== T.Eof) consume();
         result = null;
         if (!deliver()) break;
         continue;
@@ -680,7 +687,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     }
     const f = stack[stack.length - 1];
     if (f === undefined) break;
-    failedToken = undefined;
+    failedIsCurrent = true;
     const st = eofSeen ? Step.Fail : step(f);
     if (st === Step.NeedInstr) {
       wantInstr = true;
@@ -690,7 +697,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     if (st === Step.Done) {
       result = build(f, lastTakenEnd);
     } else {
-      if (!eofSeen) skipFrame(failedToken ?? take());
+      if (!eofSeen) skipFrame(failedIsCurrent);
       if (f.iterator !== undefined) v.closeFold(f.iterator);
       result = null;
     }
@@ -705,22 +712,20 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       return false;
     }
     parent.parts.push(result);
+    if (result === null) parent.broken = true;
     return true;
   }
 
-  if (!eofSeen) {
-    const extra = take();
-    if (extra.t !== T.Eof) {
-      if (extra.t === T.Bad && extra.error !== undefined)
-        sink.add(extra.error.code, extra.error.message, extra.error.span);
-      else
-        sink.add(
-          'extra-token',
-          `unexpected ${tokenDescription(extra)} after the end of the script`,
-          span(extra.start, extra.end),
-          ['end of input'],
-        );
-    }
+  if (!eofSeen && lx.t !== T.Eof) {
+    if (lx.t === T.Bad && lx.error !== undefined)
+      sink.add(lx.error.code, lx.error.message, lx.error.span);
+    else
+      sink.add(
+        'extra-token',
+        `unexpected ${tokenDescription(lx)} after the end of the script`,
+        span(lx.start, lx.end),
+        ['end of input'],
+      );
   }
   if (validate) v.finish();
   // Lexer, grammar and validation errors are found in different passes; report them in source order.
