@@ -38,6 +38,16 @@ export interface AirError {
   readonly found: string;
   /** What would have been accepted here, when that is known. */
   readonly expected?: readonly string[];
+  /** For semantic errors: the whole instruction the error belongs to (AquaVM points at it). */
+  readonly instructionSpan?: Span;
+  /** For semantic errors: the variable or iterator the error is about. */
+  readonly name?: string;
+}
+
+/** Extra facts a semantic error can carry (see {@link AirError}). */
+export interface AirErrorDetails {
+  readonly instructionSpan?: Span;
+  readonly name?: string;
 }
 
 /** Error thrown by {@link parseAirOrThrow}: carries every error, its message is the printed report. */
@@ -70,7 +80,13 @@ export class ErrorSink {
   ) {}
 
   /** Records one error unless the limit is reached. */
-  add(code: AirErrorCode, message: string, span: Span, expected?: readonly string[]): void {
+  add(
+    code: AirErrorCode,
+    message: string,
+    span: Span,
+    expected?: readonly string[],
+    details?: AirErrorDetails,
+  ): void {
     if (this.errors.length >= this.limit) return;
     this.index ??= new LineIndex(this.source);
     const pos = this.index.position(span.start);
@@ -82,7 +98,8 @@ export class ErrorSink {
       column: pos.column,
       found: shortText(this.source.slice(span.start, Math.min(span.end, span.start + 200))),
     };
-    this.errors.push(expected === undefined ? base : { ...base, expected });
+    const withExpected = expected === undefined ? base : { ...base, expected };
+    this.errors.push(details === undefined ? withExpected : { ...withExpected, ...details });
   }
 
   /** Whether the limit has been reached. */

@@ -121,13 +121,15 @@ class AfterNextMachine {
   }
 }
 
-/** A variable use: the name, where it is written, and the start of the instruction using it. */
-type Use = { name: string; span: Span; at: number };
+/** A variable use: the name, where it is written, and the instruction using it (end once known). */
+type Use = { name: string; span: Span; at: number; end?: number };
 
 /** An open fold, as seen from inside its body. */
 export interface OpenFold {
   readonly iterator: string;
   nexts: number;
+  /** Where the iterator is written when an enclosing fold already uses the name (reported once the fold's span is known). */
+  redefinedAt?: Span;
 }
 
 /** Collects definitions and uses while parsing and reports the semantic errors at the end. */
@@ -137,6 +139,12 @@ export class Validator {
   private readonly uses: Use[] = [];
   private readonly openFolds = new Map<string, OpenFold[]>();
   private readonly machine = new AfterNextMachine();
+  /** Uses recorded since the last completed instruction: their instruction's end is the next hook's. */
+  private awaitingEnd: Use[] = [];
+  /** A `new` on an iterator, reported when its instruction completes (the next `replacing` hook). */
+  private pendingNew: { name: string; span: Span } | undefined;
+  /** Folds closed but not yet completed: a completed fold reports its redefinition with its span. */
+  private closedFolds: OpenFold[] = [];
 
   constructor(private readonly sink: ErrorSink) {}
 
@@ -151,7 +159,33 @@ export class Validator {
     // Most uses follow their definition in the text; only the others wait for the end.
     const def = this.firstDefinition.get(name);
     if (def !== undefined && def < at) return;
-    this.uses.push({ name, span, at });
+    const u: Use = { name, span, at };
+    this.uses.push(u);
+    this.awaitingEnd.push(u);
+  }
+
+  /** An instruction spanning `span` completed: uses it made learn their instruction's extent. */
+  private completed(span: Span): void {
+    if (this.awaitingEnd.length === 0) return;
+    for (const u of this.awaitingEnd) if (u.at === span.start) u.end = span.end;
+    this.awaitingEnd = this.awaitingEnd.filter((u) => u.end === undefined);
+  }
+
+  /** Reports redefinitions of folds that closed without completing (their frame failed to parse). */
+  private flushClosedFolds(): void {
+    for (const fold of this.closedFolds) this.reportRedefinition(fold, undefined);
+    this.closedFolds = [];
+  }
+
+  private reportRedefinition(fold: OpenFold, span: Span | undefined): void {
+    if (fold.redefinedAt === undefined) return;
+    this.sink.add(
+      'iterator-redefined',
+      `iterator '${fold.iterator}' is already the iterator of an enclosing fold`,
+      fold.redefinedAt,
+      undefined,
+      span === undefined ? { name: fold.iterator } : { name: fold.iterator, instructionSpan: span },
+    );
   }
 
   /** A fold with this iterator opens (called once its iterator is read, before its body). */
@@ -161,14 +195,9 @@ export class Validator {
       folds = [];
       this.openFolds.set(iterator, folds);
     }
-    if (folds.length > 0) {
-      this.sink.add(
-        'iterator-redefined',
-        `iterator '${iterator}' is already the iterator of an enclosing fold`,
-        iteratorSpan,
-      );
-    }
-    const fold: OpenFold = { iterator, nexts: 0 };
+    this.flushClosedFolds();
+    const fold: OpenFold =
+      folds.length > 0 ? { iterator, nexts: 0, redefinedAt: iteratorSpan } : { iterator, nexts: 0 };
     folds.push(fold);
     this.define(iterator, at);
     return fold;
@@ -176,7 +205,9 @@ export class Validator {
 
   /** The fold opened last by {@link openFold} for this iterator closes. */
   closeFold(iterator: string): void {
-    this.openFolds.get(iterator)?.pop();
+    this.flushClosedFolds();
+    const fold = this.openFolds.get(iterator)?.pop();
+    if (fold !== undefined) this.closedFolds.push(fold);
   }
 
   /** Whether an enclosing fold iterates with this name. */
@@ -193,22 +224,24 @@ export class Validator {
         'undefined-iterable',
         `iterable '${name}' wasn't defined: no enclosing fold iterates with it`,
         nameSpan,
+        undefined,
+        { name, instructionSpan: span },
       );
     } else if (++fold.nexts > 1) {
-      this.sink.add('multiple-next', `a fold may have only one next for iterator '${name}'`, span);
+      this.sink.add(
+        'multiple-next',
+        `a fold may have only one next for iterator '${name}'`,
+        span,
+        undefined,
+        { name, instructionSpan: span },
+      );
     }
     this.machine.met(K.PivotalNext, span, name);
   }
 
   /** `(new name ...)` completed. */
   newOn(name: string, nameSpan: Span): void {
-    if (this.isOpenIterator(name)) {
-      this.sink.add(
-        'new-on-iterator',
-        `new can't be applied to '${name}' because it's an iterator`,
-        nameSpan,
-      );
-    }
+    if (this.isOpenIterator(name)) this.pendingNew = { name, span: nameSpan };
   }
 
   /** `(fail 0 "...")`. */
@@ -217,11 +250,14 @@ export class Validator {
       'fail-code-zero',
       'fail with error code 0 is not allowed (0 means no error)',
       span,
+      undefined,
+      { instructionSpan: span },
     );
   }
 
   /** A leaf instruction completed (call, ap, canon, fail, never, null). */
   simple(span: Span): void {
+    this.completed(span);
     this.machine.met(K.Simple, span);
   }
   /** seq or par completed. */
@@ -234,10 +270,29 @@ export class Validator {
   }
   /** match, mismatch or new completed. */
   replacing(span: Span): void {
+    this.completed(span);
+    const pending = this.pendingNew;
+    if (pending !== undefined) {
+      this.pendingNew = undefined;
+      this.sink.add(
+        'new-on-iterator',
+        `new can't be applied to '${pending.name}' because it's an iterator`,
+        pending.span,
+        undefined,
+        { name: pending.name, instructionSpan: span },
+      );
+    }
     this.machine.met(K.Replacing, span);
   }
   /** A fold completed. */
   fold(scalar: boolean, hasLast: boolean, iterator: string, span: Span): void {
+    this.completed(span);
+    const closed = this.closedFolds.pop();
+    if (closed !== undefined) {
+      if (closed.iterator === iterator) this.reportRedefinition(closed, span);
+      else this.closedFolds.push(closed);
+    }
+    this.flushClosedFolds();
     if (scalar) this.machine.met(hasLast ? K.PopStack2 : K.PopStack1, span);
     else
       this.machine.met(
@@ -249,6 +304,7 @@ export class Validator {
 
   /** Reports undefined variables and after-next violations. */
   finish(): void {
+    this.flushClosedFolds();
     for (const u of this.uses) {
       const def = this.firstDefinition.get(u.name);
       if (def === undefined || !(def < u.at)) {
@@ -256,6 +312,10 @@ export class Validator {
           'undefined-variable',
           `variable '${u.name}' wasn't defined before this use`,
           u.span,
+          undefined,
+          u.end === undefined
+            ? { name: u.name }
+            : { name: u.name, instructionSpan: { start: u.at, end: u.end } },
         );
       }
     }
@@ -264,6 +324,8 @@ export class Validator {
         'instruction-after-next',
         'a fold over a stream or stream map can not have instructions after next',
         span,
+        undefined,
+        { instructionSpan: span },
       );
     }
   }
