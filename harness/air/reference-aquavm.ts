@@ -5,12 +5,16 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MarineService } from '@fluencelabs/marine-js/MarineService';
-import { deserializeAvmResult, serializeAvmArgs } from '@fluencelabs/avm';
-import type {
-  AquaCallRequest,
-  AquaCallResult,
-  AquaInvokeOutcome,
-  AquaRunParameters,
+import { serializeAvmArgs } from '@fluencelabs/avm';
+import { Unpackr } from 'msgpackr';
+import { callResultText, toJsonValue } from './data/json.js';
+import {
+  DEFAULT_LIMITS,
+  type AquaCallRequest,
+  type AquaCallResult,
+  type AquaInvokeOutcome,
+  type AquaRunParameters,
+  type AquaVMOptions,
 } from './vm.js';
 
 /** The reference VM, with our VM's invoke signature. */
@@ -41,8 +45,61 @@ function loadWasm(): Promise<{ control: ControlModule; avm: Uint8Array }> {
   return compiled;
 }
 
-/** A reference AquaVM instance (one per peer, as on a real network). */
-export async function createReferenceAquaVM(): Promise<ReferenceAquaVM> {
+/** The outcome record avm.wasm returns through marine-js. */
+interface RawOutcome {
+  readonly ret_code: number;
+  readonly error_message: string;
+  readonly data: ArrayLike<number>;
+  readonly next_peer_pks: string[];
+  readonly call_requests: ArrayLike<number>;
+  readonly air_size_limit_exceeded: boolean;
+  readonly particle_size_limit_exceeded: boolean;
+  readonly call_result_size_limit_exceeded: boolean;
+}
+
+/** Thrown when avm.wasm hands back call requests this adapter cannot read. */
+export class ReferenceOutcomeError extends Error {
+  constructor(what: string) {
+    super(`reference AquaVM outcome: ${what}`);
+    this.name = 'ReferenceOutcomeError';
+  }
+}
+
+// avm's own helper decodes with msgpack-lite, which reads a u64 as a lossy double; 64-bit
+// integers are read as bigint here and then normalised like every other JSON value.
+const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'bigint', useRecords: false });
+// Multicodec prefix of msgpack (0x0201 as an unsigned varint).
+const MSGPACK_PREFIX = [0x81, 0x04];
+
+function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCallRequest> {
+  const out = new Map<number, AquaCallRequest>();
+  if (raw.length === 0) return out;
+  const bytes = Uint8Array.from(raw);
+  if (bytes[0] !== MSGPACK_PREFIX[0] || bytes[1] !== MSGPACK_PREFIX[1])
+    throw new ReferenceOutcomeError(`expected msgpack call requests, found prefix ${bytes[0]}`);
+  const requests = unpackr.unpack(bytes.subarray(2)) as Record<string, Record<string, unknown>>;
+  for (const [key, req] of Object.entries(requests)) {
+    const args = unpackr.unpack(Uint8Array.from(req['arguments'] as ArrayLike<number>)) as unknown;
+    if (!Array.isArray(args))
+      throw new ReferenceOutcomeError(`expected an argument array in call request ${key}`);
+    out.set(Number(key), {
+      serviceId: String(req['service_id']),
+      functionName: String(req['function_name']),
+      arguments: args.map((a) => toJsonValue(a)),
+      tetraplets: unpackr.unpack(
+        Uint8Array.from(req['tetraplets'] as ArrayLike<number>),
+      ) as AquaCallRequest['tetraplets'],
+    });
+  }
+  return out;
+}
+
+/**
+ * A reference AquaVM instance (one per peer, as on a real network), with the same limits and
+ * limit mode as `new AquaVM(options)`.
+ */
+export async function createReferenceAquaVM(options: AquaVMOptions = {}): Promise<ReferenceAquaVM> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { control, avm } = await loadWasm();
   const service = new MarineService(
     control,
@@ -80,11 +137,18 @@ export async function createReferenceAquaVM(): Promise<ReferenceAquaVM> {
         currentData,
         [...callResults].map(([id, r]: [number, AquaCallResult]) => [
           id,
-          { retCode: r.retCode, result: JSON.stringify(r.result) ?? 'null' },
+          // The same text our VM measures and reads, with big integers in full.
+          { retCode: r.retCode, result: callResultText(r.result) },
         ]),
       );
-      // The helper shipped with avm 0.62 passes a number where its Wasm expects a boolean.
-      (args[3] as { hard_limit_enabled: unknown }).hard_limit_enabled = false;
+      // The helper shipped with avm 0.62 passes a number where its Wasm expects a boolean, and
+      // 4 GiB for every limit.
+      Object.assign(args[3] as object, {
+        hard_limit_enabled: options.hardLimits ?? false,
+        air_size_limit: limits.airSize,
+        particle_size_limit: limits.particleSize,
+        call_result_size_limit: limits.callResultSize,
+      });
       const raw = service.call('invoke', args, {
         particle: {
           id: '',
@@ -101,25 +165,16 @@ export async function createReferenceAquaVM(): Promise<ReferenceAquaVM> {
         worker_id: '',
         tetraplets: [],
       } as never);
-      const result = deserializeAvmResult(raw);
-      const callRequests = new Map<number, AquaCallRequest>(
-        result.callRequests.map(([id, req]) => [
-          id,
-          {
-            serviceId: req.serviceId,
-            functionName: req.functionName,
-            arguments: req.arguments as unknown[],
-            tetraplets: req.tetraplets as AquaCallRequest['tetraplets'],
-          },
-        ]),
-      );
+      const result = raw as unknown as RawOutcome;
       return {
-        retCode: result.retCode,
-        errorMessage: result.errorMessage,
-        // deserializeAvmResult hands back a plain array despite its Uint8Array type.
+        retCode: result.ret_code,
+        errorMessage: result.error_message,
         data: Uint8Array.from(result.data),
-        nextPeerPks: [...result.nextPeerPks],
-        callRequests,
+        nextPeerPks: [...result.next_peer_pks],
+        callRequests: decodeCallRequests(result.call_requests),
+        airSizeLimitExceeded: result.air_size_limit_exceeded,
+        particleSizeLimitExceeded: result.particle_size_limit_exceeded,
+        callResultSizeLimitExceeded: result.call_result_size_limit_exceeded,
       };
     },
   };

@@ -2,7 +2,7 @@
 // parse the script, load and check prev/current data, execute with trace merging, and return the
 // new data with the call requests and next peers.
 import type { Instruction } from './ast/types.js';
-import { parseAir, formatAirErrors } from './parser/index.js';
+import { parseAir, formatAirErrorsAsAquaVM } from './parser/index.js';
 import {
   decodeData,
   emptyData,
@@ -10,7 +10,7 @@ import {
   verifyStores,
   type InterpreterData,
 } from './data/interpreter-data.js';
-import type { JsonValue } from './data/json.js';
+import { callResultText, type JsonValue } from './data/json.js';
 import {
   checkCidsOnlyGrow,
   collectPeerCids,
@@ -85,6 +85,12 @@ export interface AquaInvokeOutcome {
   readonly data: Uint8Array;
   readonly nextPeerPks: string[];
   readonly callRequests: Map<number, AquaCallRequest>;
+  /** The AIR script is over the AIR size limit (set in soft mode; see AquaVMOptions.hardLimits). */
+  readonly airSizeLimitExceeded: boolean;
+  /** The current data is over the particle size limit (set in soft mode). */
+  readonly particleSizeLimitExceeded: boolean;
+  /** Some call result's JSON text is over the call result size limit (set in both modes). */
+  readonly callResultSizeLimitExceeded: boolean;
 }
 
 /** Size limits (AquaVM's defaults: AIR 16 MiB, particle data 64 MiB, call result 32 MiB). */
@@ -97,6 +103,14 @@ export interface AquaVMLimits {
 /** Options of the VM. */
 export interface AquaVMOptions {
   readonly limits?: Partial<AquaVMLimits>;
+  /**
+   * AquaVM's `hard_limit_enabled`: when true, input over a size limit fails the run with
+   * preparation error 10. Default false (soft limits): the run goes on and the outcome's flags say
+   * which limit was passed, so the host can record it. Soft is the default because it is what
+   * AquaVM's hosts run with: Nox's `hard_limit_enabled` defaults to false and js-client always
+   * passes false.
+   */
+  readonly hardLimits?: boolean;
 }
 
 /** AquaVM's default size limits. */
@@ -158,18 +172,30 @@ function reachableStores(trace: InterpreterData['trace'], all: CidStores): CidSt
   return out;
 }
 
-function jsonSize(value: unknown): number {
-  return JSON.stringify(value)?.length ?? 0;
+const utf8 = new TextEncoder();
+
+/** Size in bytes of a string as UTF-8 (AquaVM measures Rust strings, which are UTF-8). */
+function byteLength(text: string): number {
+  return utf8.encode(text).length;
+}
+
+/** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
+interface LimitFlags {
+  airSizeLimitExceeded: boolean;
+  particleSizeLimitExceeded: boolean;
+  callResultSizeLimitExceeded: boolean;
 }
 
 /** The AIR virtual machine. */
 export class AquaVM {
   private readonly limits: AquaVMLimits;
+  private readonly hardLimits: boolean;
   private readonly keys = new Map<string, Ed25519KeyPair>();
   private readonly asts = new Map<string, Instruction>();
 
   constructor(options: AquaVMOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.hardLimits = options.hardLimits ?? false;
   }
 
   /** Runs `air` for the current peer; see AquaVM's invoke. Never throws for bad input: it returns a ret code. */
@@ -180,15 +206,21 @@ export class AquaVM {
     params: AquaRunParameters,
     callResults: ReadonlyMap<number, AquaCallResult>,
   ): AquaInvokeOutcome {
+    const flags: LimitFlags = {
+      airSizeLimitExceeded: false,
+      particleSizeLimitExceeded: false,
+      callResultSizeLimitExceeded: false,
+    };
     const failWithPrev = (retCode: number, errorMessage: string): AquaInvokeOutcome => ({
       retCode,
       errorMessage,
       data: prevData,
       nextPeerPks: [],
       callRequests: new Map(),
+      ...flags,
     });
     try {
-      return this.run(air, prevData, currentData, params, callResults, failWithPrev);
+      return this.run(air, prevData, currentData, params, callResults, flags, failWithPrev);
     } catch (e) {
       if (e instanceof PreparationError || e instanceof UncatchableError)
         return failWithPrev(e.code, e.message);
@@ -209,7 +241,7 @@ export class AquaVM {
     if (!result.ok)
       throw new PreparationError(
         PreparationErrorCode.AirParseError,
-        formatAirErrors(result.errors, air),
+        `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
       );
     if (this.asts.size > 64) this.asts.clear();
     this.asts.set(air, result.ast);
@@ -239,36 +271,22 @@ export class AquaVM {
     currentData: Uint8Array,
     params: AquaRunParameters,
     callResults: ReadonlyMap<number, AquaCallResult>,
+    flags: LimitFlags,
     failWithPrev: (retCode: number, errorMessage: string) => AquaInvokeOutcome,
   ): AquaInvokeOutcome {
-    if (air.length > this.limits.airSize) {
-      return failWithPrev(
-        PreparationErrorCode.SizeLimitsExceeded,
-        `air size ${air.length} bytes exceeds the limit of ${this.limits.airSize} bytes`,
-      );
+    // AquaVM's order: AIR and particle sizes first, then the data, then the AIR parse, then the
+    // call result sizes, then the key. A hard AIR or particle limit reports no flags (AquaVM
+    // drops them with the error); a hard call result limit keeps its flag.
+    const airSize = byteLength(air);
+    if (airSize > this.limits.airSize) {
+      const message = `air size: ${airSize} bytes is bigger than the limit allowed: ${this.limits.airSize} bytes`;
+      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      flags.airSizeLimitExceeded = true;
     }
     if (currentData.length > this.limits.particleSize) {
-      return failWithPrev(
-        PreparationErrorCode.SizeLimitsExceeded,
-        `particle data size ${currentData.length} bytes exceeds the limit of ${this.limits.particleSize} bytes`,
-      );
-    }
-    for (const [id, r] of callResults) {
-      const size = jsonSize(r.result);
-      if (size > this.limits.callResultSize) {
-        return failWithPrev(
-          PreparationErrorCode.SizeLimitsExceeded,
-          `call result ${id} size ${size} bytes exceeds the limit of ${this.limits.callResultSize} bytes`,
-        );
-      }
-    }
-    const ast = this.parse(air);
-    const keyPair = this.keyPair(params.secretKey);
-    if (keyPair.peerId !== params.currentPeerId) {
-      throw new PreparationError(
-        PreparationErrorCode.MalformedKeyPairData,
-        `the secret key belongs to ${keyPair.peerId}, not to the current peer ${params.currentPeerId}`,
-      );
+      const message = `Current_data particle size: ${currentData.length} bytes is bigger than the limit allowed: ${this.limits.particleSize} bytes`;
+      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      flags.particleSizeLimitExceeded = true;
     }
     const prev = prevData.length > 0 ? decodeData(prevData, 'previous') : emptyData();
     const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
@@ -277,6 +295,27 @@ export class AquaVM {
     const prevCids = collectPeerCids(prev.trace, prev.stores, 'previous');
     const currentCids = verifySignatures(current, params.particleId, 'current');
     checkCidsOnlyGrow(prevCids, currentCids);
+    const ast = this.parse(air);
+    for (const r of callResults.values()) {
+      // The size AquaVM sees is that of the JSON text the host sends, as callResultText writes it.
+      if (byteLength(callResultText(r.result)) > this.limits.callResultSize) {
+        flags.callResultSizeLimitExceeded = true;
+        if (this.hardLimits) {
+          return failWithPrev(
+            PreparationErrorCode.SizeLimitsExceeded,
+            `Call result size is bigger than the limit allowed: ${this.limits.callResultSize} bytes`,
+          );
+        }
+        break;
+      }
+    }
+    const keyPair = this.keyPair(params.secretKey);
+    if (keyPair.peerId !== params.currentPeerId) {
+      throw new PreparationError(
+        PreparationErrorCode.MalformedKeyPairData,
+        `the secret key belongs to ${keyPair.peerId}, not to the current peer ${params.currentPeerId}`,
+      );
+    }
 
     const stores = mergeStores(prev.stores, current.stores);
     const trace = new TraceHandler(
@@ -346,6 +385,6 @@ export class AquaVM {
         tetraplets: r.tetraplets,
       });
     }
-    return { retCode, errorMessage, data, nextPeerPks: ctx.nextPeers, callRequests };
+    return { retCode, errorMessage, data, nextPeerPks: ctx.nextPeers, callRequests, ...flags };
   }
 }

@@ -10,6 +10,9 @@ import type { KeyPair } from './key-pair.js';
 import { createParticle, hasValidSignature, timeLeft, type Particle } from './particle.js';
 import type { AirRunner, CallRequest, CallResult, InvokeOutcome } from './vm-types.js';
 
+/** A size limit the VM checks: the AIR script, the incoming particle data, a call result. */
+export type SizeLimitName = 'air' | 'particle' | 'call-result';
+
 /** Something a peer reports while it works: what `marine air run` prints and tests assert on. */
 export type PeerEvent =
   | {
@@ -47,6 +50,16 @@ export type PeerEvent =
       readonly peerId: string;
       readonly particleId: string;
       readonly reason: string;
+    }
+  | {
+      /**
+       * The VM flagged size limits in a run (soft limits: the run went on; hard: it failed with
+       * error 10). Nox records such a run as an anomaly.
+       */
+      readonly type: 'size-limit-exceeded';
+      readonly peerId: string;
+      readonly particleId: string;
+      readonly limits: readonly SizeLimitName[];
     };
 
 /** How a peer hands a particle to another peer. */
@@ -268,6 +281,15 @@ export class Peer {
         callRequests: outcome.callRequests.size,
         dataBytes: outcome.data.length,
       });
+      const limits = exceededLimits(outcome);
+      if (limits.length > 0) {
+        this.#emit({
+          type: 'size-limit-exceeded',
+          peerId: this.peerId,
+          particleId: particle.id,
+          limits,
+        });
+      }
       return outcome;
     } catch (error) {
       // A VM fault loses this particle on this peer only; the peer keeps serving others.
@@ -348,6 +370,14 @@ export class Peer {
   #emit(event: PeerEvent): void {
     this.#options.onEvent?.(event);
   }
+}
+
+function exceededLimits(outcome: InvokeOutcome): SizeLimitName[] {
+  const limits: SizeLimitName[] = [];
+  if (outcome.airSizeLimitExceeded) limits.push('air');
+  if (outcome.particleSizeLimitExceeded) limits.push('particle');
+  if (outcome.callResultSizeLimitExceeded) limits.push('call-result');
+  return limits;
 }
 
 function actorKey(particle: Particle): string {

@@ -1,15 +1,100 @@
-// JSON values as the VM sees them, and their one canonical text form.
+// JSON values as the VM sees them, their one canonical text form, and exact parsing.
+//
+// Numbers follow AquaVM's serde_json model: a number is an integer (i64 or u64, kept exact) or an
+// f64. In JS an integer is a `number` while it is a safe integer and a `bigint` beyond ±(2^53 − 1)
+// up to the i64/u64 range; every other number is an f64. Read from a JS value, an integral number
+// within the i64/u64 range is an integer (that is how a JS host's JSON text reaches AquaVM), and
+// -0 is the float -0.0. What JS cannot express is an integral f64 such as 1.0: it reads as the
+// integer 1 (AquaVM would keep it a float, unequal to 1 and written `1.0`).
 //
 // Content ids must not depend on how a value was built, so object keys are written sorted by
-// UTF-16 code unit (JS objects order integer-like keys first, which would otherwise leak into ids).
+// UTF-16 code unit (JS objects order integer-like keys first, which would otherwise leak into ids),
+// and numbers are written as serde_json writes them (integers in full, floats in ryu's shortest
+// form: `1e300`, `0.1`, `-0.0`).
 
-/** A JSON value. */
+/** A JSON value; see the file comment for what `number` and `bigint` mean. */
 export type JsonValue =
-  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+  null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** The compact canonical JSON text of `value` (sorted keys, no spaces). */
+const I64_MIN = -(2n ** 63n);
+const U64_MAX = 2n ** 64n - 1n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+// Doubles in [-2^63, 2^64) are exactly the integral ones an i64 or a u64 can hold.
+const I64_MIN_NUMBER = -(2 ** 63);
+const U64_LIMIT_NUMBER = 2 ** 64;
+
+/** Whether a JSON number is an integer in AquaVM's sense (i64 or u64), not an f64. */
+export function isJsonInteger(value: JsonValue): value is number | bigint {
+  if (typeof value === 'bigint') return value >= I64_MIN && value <= U64_MAX;
+  return (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    !Object.is(value, -0) &&
+    value >= I64_MIN_NUMBER &&
+    value < U64_LIMIT_NUMBER
+  );
+}
+
+/** The exact integer value of a JSON integer. */
+function integerOf(value: number | bigint): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
+}
+
+/** An i64/u64 as a JSON value: a `number` when safe, a `bigint` otherwise. */
+export function jsonInteger(value: bigint): number | bigint {
+  return value >= SAFE_MIN && value <= SAFE_MAX ? Number(value) : value;
+}
+
+/** The value of a JSON integer as an unsigned 32-bit index, or undefined when it is not one. */
+export function asU32(value: JsonValue): number | undefined {
+  if (!isJsonInteger(value)) return undefined;
+  const n = Number(value);
+  return n >= 0 && n <= 0xffffffff ? n : undefined;
+}
+
+/** Whether a JSON integer fits an i64 (AquaVM's error codes and map keys are read as i64 or u64). */
+export function isJsonI64(value: JsonValue): value is number | bigint {
+  return isJsonInteger(value) && integerOf(value) < 2n ** 63n;
+}
+
+/** serde_json's text of an f64: ryu's shortest digits, laid out as ryu lays them out. */
+function floatText(x: number): string {
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const sign = x < 0 ? '-' : '';
+  // toExponential() without digits gives the shortest digits that read back as x, as ryu does.
+  const [mantissa = '', exponent = '0'] = Math.abs(x).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const length = digits.length;
+  const kk = Number(exponent) + 1; // 10^(kk-1) <= |x| < 10^kk
+  if (kk >= length && kk <= 16) return `${sign}${digits}${'0'.repeat(kk - length)}.0`;
+  if (kk > 0 && kk <= 16) return `${sign}${digits.slice(0, kk)}.${digits.slice(kk)}`;
+  if (kk > -5 && kk <= 0) return `${sign}0.${'0'.repeat(-kk)}${digits}`;
+  const tail = `e${kk - 1}`;
+  return length === 1 ? `${sign}${digits}${tail}` : `${sign}${digits[0]}.${digits.slice(1)}${tail}`;
+}
+
+/** The JSON text of a number as serde_json writes it (integers in full, floats as ryu does). */
+export function numberText(value: number | bigint): string {
+  if (isJsonInteger(value)) {
+    return typeof value === 'number' && Number.isSafeInteger(value)
+      ? String(value)
+      : integerOf(value).toString();
+  }
+  return floatText(Number(value));
+}
+
+/** The compact canonical JSON text of `value` (sorted keys, no spaces, serde_json's numbers). */
 export function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+    case 'bigint':
+      return numberText(value);
+  }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   const parts: string[] = [];
@@ -21,8 +106,20 @@ export function canonicalJson(value: JsonValue): string {
   return `{${parts.join(',')}}`;
 }
 
-/** Structural equality of two JSON values (what match/mismatch compare). */
+function numbersEqual(a: number | bigint, b: number | bigint): boolean {
+  const aInt = isJsonInteger(a);
+  if (aInt !== isJsonInteger(b)) return false; // serde_json: an integer never equals a float
+  if (!aInt) return Number(a) === Number(b);
+  if (typeof a === 'number' && typeof b === 'number') return a === b;
+  return integerOf(a) === integerOf(b);
+}
+
+/** Structural equality of two JSON values as serde_json's `==` (what match/mismatch compare). */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  const aNumber = typeof a === 'number' || typeof a === 'bigint';
+  if (aNumber || typeof b === 'number' || typeof b === 'bigint') {
+    return aNumber && (typeof b === 'number' || typeof b === 'bigint') && numbersEqual(a, b);
+  }
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a)) {
@@ -35,10 +132,271 @@ export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
   return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k] as JsonValue, b[k] as JsonValue));
 }
 
-/** Converts an arbitrary JS value (a handler's result) into a JSON value, or throws if it has none. */
+function setKey(out: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  // A plain assignment to "__proto__" would replace the prototype instead of adding a key.
+  if (key === '__proto__')
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[key] = value;
+}
+
+/** A number from a JS host as a JSON value (integral ones within i64/u64 are integers). */
+function hostNumber(value: number): JsonValue {
+  if (!Number.isFinite(value)) return null; // as JSON.stringify writes NaN and Infinity
+  if (Number.isSafeInteger(value) || !isJsonInteger(value)) return value;
+  return BigInt(value);
+}
+
+function hostBigint(value: bigint): number | bigint {
+  // serde_json reads integer digits beyond i64/u64 as an f64.
+  return value >= I64_MIN && value <= U64_MAX ? jsonInteger(value) : Number(value);
+}
+
+/**
+ * Converts an arbitrary JS value (a handler's result) into a JSON value as JSON.stringify would
+ * see it (toJSON, dropped undefined/function members, NaN as null), keeping big integers exact:
+ * a `bigint` or an integral `number` within the i64/u64 range is an integer. Throws a TypeError
+ * if the value has no JSON form (undefined, a function, a cycle).
+ */
 export function toJsonValue(value: unknown): JsonValue {
-  const text = JSON.stringify(value);
-  if (text === undefined)
+  const converted = convert(value, '', new Set());
+  if (converted === undefined)
     throw new TypeError(`expected a JSON-serialisable value, found ${typeof value}`);
-  return JSON.parse(text) as JsonValue;
+  return converted;
+}
+
+function convert(value: unknown, key: string, parents: Set<object>): JsonValue | undefined {
+  if (typeof value === 'object' && value !== null && 'toJSON' in value) {
+    const toJSON = (value as { toJSON: unknown }).toJSON;
+    if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean)
+    value = value.valueOf();
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return hostNumber(value);
+    case 'bigint':
+      return hostBigint(value);
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (value === null) return null;
+  const object = value as object;
+  if (parents.has(object)) throw new TypeError('Converting circular structure to JSON');
+  parents.add(object);
+  try {
+    if (Array.isArray(object)) {
+      return object.map((item: unknown, i) => convert(item, String(i), parents) ?? null);
+    }
+    const out: { [key: string]: JsonValue } = {};
+    for (const k of Object.keys(object)) {
+      const item = convert((object as Record<string, unknown>)[k], k, parents);
+      if (item !== undefined) setKey(out, k, item);
+    }
+    return out;
+  } finally {
+    parents.delete(object);
+  }
+}
+
+/**
+ * The JSON text a host hands AquaVM for a call result (`null` for a value with no JSON form),
+ * with big integers written in full; the call result size limit measures this text.
+ */
+export function callResultText(value: unknown): string {
+  let json: JsonValue;
+  try {
+    json = toJsonValue(value);
+  } catch {
+    return 'null';
+  }
+  return jsonText(json);
+}
+
+/** Compact JSON text of a JSON value with keys in their own order and serde_json's numbers. */
+export function jsonText(value: JsonValue): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+    case 'bigint':
+      return numberText(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
+  const parts: string[] = [];
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${jsonText(item)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** A copy of a JSON value with object keys sorted, as AquaVM's maps hand them to services. */
+export function sortedKeys(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  const out: { [key: string]: JsonValue } = {};
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (item !== undefined) setKey(out, key, sortedKeys(item));
+  }
+  return out;
+}
+
+/** Error in a JSON text, with the offset where reading stopped. */
+export class JsonSyntaxError extends SyntaxError {
+  constructor(
+    readonly offset: number,
+    what: string,
+  ) {
+    super(`invalid JSON at offset ${offset}: expected ${what}`);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const LONG_DIGITS = /\d{16}/;
+
+function numberFromToken(token: string): number | bigint {
+  // Shorter integer tokens are safe integers; "-0" is the float -0.0, as serde_json reads it.
+  if (token.length < 16 || /[.eE]/.test(token)) return Number(token);
+  return hostBigint(BigInt(token));
+}
+
+/**
+ * Parses JSON text exactly as serde_json does: integers within i64/u64 keep every digit
+ * (`bigint` beyond the safe range), other numbers become f64. Throws JsonSyntaxError.
+ */
+export function parseJson(text: string): JsonValue {
+  // No run of 16 digits means every integer token is a safe integer: JSON.parse is exact then.
+  if (!LONG_DIGITS.test(text)) {
+    try {
+      return JSON.parse(text) as JsonValue;
+    } catch (e) {
+      throw new JsonSyntaxError(0, `a JSON text (${(e as Error).message})`);
+    }
+  }
+  return new JsonReader(text).document();
+}
+
+class JsonReader {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  document(): JsonValue {
+    const value = this.value();
+    this.space();
+    if (this.pos !== this.text.length) throw new JsonSyntaxError(this.pos, 'the end of the text');
+    return value;
+  }
+
+  private space(): void {
+    while (this.pos < this.text.length) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
+      this.pos++;
+    }
+  }
+
+  private value(): JsonValue {
+    this.space();
+    const c = this.text[this.pos];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.text.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return v;
+      }
+    }
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.text);
+    if (!m) throw new JsonSyntaxError(this.pos, 'a JSON value');
+    this.pos += m[0].length;
+    return numberFromToken(m[0]);
+  }
+
+  private string(): string {
+    const start = this.pos;
+    let i = start + 1;
+    for (;;) {
+      const c = this.text.charCodeAt(i);
+      if (Number.isNaN(c)) throw new JsonSyntaxError(start, 'a closing quote');
+      if (c === 0x5c) i += 2;
+      else if (c === 0x22) break;
+      else i++;
+    }
+    this.pos = i + 1;
+    try {
+      return JSON.parse(this.text.slice(start, this.pos)) as string;
+    } catch {
+      throw new JsonSyntaxError(start, 'a valid string');
+    }
+  }
+
+  private expect(ch: string): void {
+    this.space();
+    if (this.text[this.pos] !== ch) throw new JsonSyntaxError(this.pos, `'${ch}'`);
+    this.pos++;
+  }
+
+  private array(): JsonValue[] {
+    this.pos++;
+    const out: JsonValue[] = [];
+    this.space();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value());
+      this.space();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
+        continue;
+      }
+      this.expect(']');
+      return out;
+    }
+  }
+
+  private object(): { [key: string]: JsonValue } {
+    this.pos++;
+    const out: { [key: string]: JsonValue } = {};
+    this.space();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.space();
+      if (this.text[this.pos] !== '"') throw new JsonSyntaxError(this.pos, 'an object key');
+      const key = this.string();
+      this.expect(':');
+      setKey(out, key, this.value());
+      this.space();
+      if (this.text[this.pos] === ',') {
+        this.pos++;
+        continue;
+      }
+      this.expect('}');
+      return out;
+    }
+  }
 }

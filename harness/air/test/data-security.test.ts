@@ -237,7 +237,10 @@ t.test('corrupt envelopes and inner data', async (t) => {
 });
 
 t.test('keys, limits and unprocessed results', async (t) => {
-  const vm = new AquaVM({ limits: { airSize: 100, particleSize: 10, callResultSize: 20 } });
+  const vm = new AquaVM({
+    limits: { airSize: 100, particleSize: 10, callResultSize: 20 },
+    hardLimits: true,
+  });
   const short = '(null)';
   t.equal(
     vm.invoke(
