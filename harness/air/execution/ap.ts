@@ -1,6 +1,6 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
-import type { JsonValue } from '../data/json.js';
+import { isJsonInteger, type JsonValue } from '../data/json.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import { newLeaf, type Met } from '../trace/handler.js';
@@ -52,7 +52,7 @@ export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): vo
   // records none (peers that walk the trace later then fail on it, as the reference does).
   const met = ctx.trace.meetLeaf('ap', 'ap');
   const key: JsonValue = resolved.key;
-  if (!(typeof key === 'string' || (typeof key === 'number' && Number.isInteger(key)))) {
+  if (!(typeof key === 'string' || isJsonInteger(key))) {
     throw new CatchableError(
       CatchableErrorCode.StreamMapError,
       `unsupported type for ${instr.map.name} map's key`,

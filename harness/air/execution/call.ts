@@ -3,7 +3,13 @@
 // found in prev/current data are re-checked against the locally evaluated call (20017).
 import type { CallInstruction } from '../ast/types.js';
 import { cidOf } from '../data/cid.js';
-import { canonicalJson, toJsonValue, type JsonValue } from '../data/json.js';
+import {
+  callResultText,
+  canonicalJson,
+  sortedKeys,
+  toJsonValue,
+  type JsonValue,
+} from '../data/json.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
 import { tetrapletCid } from '../data/interpreter-data.js';
 import {
@@ -164,7 +170,7 @@ function executeResolvedCall(
   }
   const callId = ++ctx.lcid;
   // Arguments go out with sorted object keys, as AquaVM's serde_json maps have them.
-  const argumentsOut = JSON.parse(canonicalJson(args.values)) as JsonValue[];
+  const argumentsOut = args.values.map(sortedKeys);
   ctx.callRequests.set(callId, {
     serviceId: tetraplet.service_id,
     functionName: tetraplet.function_name,
@@ -259,7 +265,7 @@ function applyServiceResult(
   if (result.retCode !== 0) {
     // Hosts hand AquaVM every result as JSON text (js-client, Nox), failures included, and the
     // error message is that text: a failing service's "boom" reads '"boom"'.
-    fail(result.retCode, JSON.stringify(result.result) ?? 'null');
+    fail(result.retCode, callResultText(result.result));
   }
   let value: JsonValue;
   try {

@@ -1,6 +1,6 @@
 // Everything one invoke works on: run parameters, the CID stores, variables, error descriptors,
 // the trace handler and what the run produces (call requests, next peers).
-import { canonicalJson, type JsonValue } from '../data/json.js';
+import { canonicalJson, parseJson, type JsonValue } from '../data/json.js';
 import { cidOfJsonText } from '../data/cid.js';
 import {
   canonElementCid,
@@ -323,7 +323,7 @@ export class ExecutionContext {
   value(cid: string): JsonValue {
     const text = this.stores.values.get(cid);
     if (text === undefined) this.missing('value', cid);
-    return JSON.parse(text) as JsonValue;
+    return parseJson(text);
   }
 
   /** The tetraplet of a tetraplet CID (20010 if absent). */

@@ -1,6 +1,6 @@
 // `(fail ...)`: raise a catchable user error (10006), or re-raise the caught one with `(fail :error:)`.
 import type { FailInstruction } from '../ast/types.js';
-import { canonicalJson, type JsonValue } from '../data/json.js';
+import { canonicalJson, isJsonI64, type JsonValue } from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
@@ -23,7 +23,7 @@ export function checkErrorObject(v: JsonValue): void {
   if (!Object.hasOwn(v, 'error_code'))
     throw invalid(`scalar '${canonicalJson(v)}' must have field with name 'error_code'`);
   const code = v['error_code'];
-  if (typeof code !== 'number' || !Number.isInteger(code))
+  if (!isJsonI64(code ?? null))
     throw invalid(`error_code of scalar '${canonicalJson(v)}' must have integer type`);
   if (code === 0) throw invalid('error code must be non-zero, but it is zero');
   if (!Object.hasOwn(v, 'message'))

@@ -2,7 +2,7 @@
 // Scalar folds iterate a fixed array inline. Stream folds record a fold state with one subtrace
 // per iterated value, and pick up values that arrive while they run (recursive streams).
 import type { FoldInstruction } from '../ast/types.js';
-import type { JsonValue } from '../data/json.js';
+import { canonicalJson, type JsonValue } from '../data/json.js';
 import { withLens } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
@@ -36,7 +36,7 @@ function scalarItems(
   if (!Array.isArray(r.value)) {
     throw new CatchableError(
       CatchableErrorCode.FoldIteratesOverNonArray,
-      `expression '${valueText(it)}' returned non-array value '${JSON.stringify(r.value)}' for fold iterable`,
+      `expression '${valueText(it)}' returned non-array value '${canonicalJson(r.value)}' for fold iterable`,
     );
   }
   const base = r.tetraplets[0] ?? ctx.literalTetraplet();

@@ -1,6 +1,12 @@
 // Resolving AST values into JSON values with tetraplets and provenance.
-import type { CanonMapValue, CanonStreamValue, Lens, Value } from '../ast/types.js';
-import { canonicalJson, type JsonValue } from '../data/json.js';
+import type { CanonMapValue, CanonStreamValue, Lens, LensAccessor, Value } from '../ast/types.js';
+import {
+  canonicalJson,
+  isJsonInteger,
+  jsonInteger,
+  toJsonValue,
+  type JsonValue,
+} from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
 import { literalTetraplet, withLens, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
@@ -130,6 +136,16 @@ export function resolveCanonWithLens(
   };
 }
 
+/** The key a canon map lens looks up: a map key may be any i64/u64, not only a u32 index. */
+function canonMapKey(a: LensAccessor, ctx: ExecutionContext): string | number | bigint {
+  if (a.kind === 'by_scalar') {
+    const v = scalarJson(ctx, a.scalar);
+    if (isJsonInteger(v)) return v;
+  }
+  const r = resolveAccessor(a, (n) => scalarJson(ctx, n));
+  return 'field' in r ? r.field : r.index;
+}
+
 /** Canon map lens: `#%m.$.key` is the canon stream of the values under `key`. */
 function resolveCanonMapWithLens(
   c: CanonValue,
@@ -143,14 +159,15 @@ function resolveCanonMapWithLens(
       tetraplets: [withLens({ ...c.tetraplet, peer_pk: ctx.params.currentPeerId }, 'length')],
       provenance: canonProvenance(c),
     };
-  const [first, ...rest] = lens.accessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
-  if (!first) return resolveCanonWithLens(c, undefined, ctx);
-  const key = 'field' in first ? first.field : first.index;
+  const [firstAccessor, ...restAccessors] = lens.accessors;
+  if (!firstAccessor) return resolveCanonWithLens(c, undefined, ctx);
+  const key = canonMapKey(firstAccessor, ctx);
+  const rest = restAccessors.map((a) => resolveAccessor(a, (n) => scalarJson(ctx, n)));
   const matching = c.values.filter((v) => {
     const k = (v.value as { key?: JsonValue }).key;
     return (
       k === key ||
-      (typeof k === 'number' && String(k) === String(key)) ||
+      ((typeof k === 'number' || typeof k === 'bigint') && String(k) === String(key)) ||
       (typeof k === 'string' && k === String(key))
     );
   });
@@ -200,7 +217,7 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
     case 'string':
       return literal(v.value);
     case 'int':
-      return literal(Number(v.value));
+      return literal(jsonInteger(v.value));
     case 'float':
       return literal(v.value);
     case 'bool':
@@ -210,7 +227,8 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
     case 'init_peer_id':
       return literal(ctx.params.initPeerId);
     case 'timestamp':
-      return literal(ctx.params.timestamp);
+      // u64 milliseconds: exact even past 2^53 (a bigint then).
+      return literal(toJsonValue(ctx.params.timestamp));
     case 'ttl':
       return literal(ctx.params.ttl);
     case 'last_error':

@@ -2,7 +2,7 @@
 import type { Lens, LensAccessor, PathLens } from '../ast/types.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
-import { canonicalJson, type JsonValue } from '../data/json.js';
+import { asU32, canonicalJson, type JsonValue } from '../data/json.js';
 
 /** Resolves the scalar named in a `.[name]` accessor to its JSON value. */
 export type ScalarLookup = (name: string) => JsonValue;
@@ -37,10 +37,12 @@ export function resolveAccessor(a: LensAccessor, lookup: ScalarLookup): Resolved
   if (a.kind === 'index') return { index: a.index };
   const v = lookup(a.scalar);
   if (typeof v === 'string') return { field: v };
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    // AquaVM takes the number as a u64, then as a u32: floats (even -0.0) and big integers fail.
+    const index = asU32(v);
+    if (index === undefined)
       throw lambdaError(`index accessor \`${canonicalJson(v)} can't be converted to u32\``);
-    return { index: v };
+    return { index };
   }
   throw lambdaError(`scalar accessor \`${canonicalJson(v)}\` should has number or string type`);
 }
