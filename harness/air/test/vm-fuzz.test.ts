@@ -1,0 +1,126 @@
+// Differential fuzzing of the AIR VM: seeded random programs (oracle/generate-program.ts) run on
+// an in-process network once with the reference AquaVM and once with ours; every peer's calls
+// (service, function, arguments, tetraplets, result), every failed VM run (code and message), the
+// hops and the end (result or error) must be the same. Programs whose particles meet at a peer
+// run again with those particles held and released in a random order, sometimes each twice.
+//
+// MARINE_VM_FUZZ_N (programs, default 100) and MARINE_VM_FUZZ_SEED (first seed, default 1) set the
+// run; a failure prints the seed, the program and the first difference, and
+// MARINE_VM_FUZZ_SEED=<seed> MARINE_VM_FUZZ_N=1 reruns exactly that program.
+import t from 'tap';
+import type { AirRunner } from '../../network/index.js';
+import {
+  permutations,
+  runAirScenario,
+  type AirOutcome,
+  type AirScenario,
+  type Delivery,
+} from '../../test/conformance/air-scenarios.js';
+import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { AquaVM } from '../vm.js';
+import { rng } from './oracle/generate-air.js';
+import { generateProgram } from './oracle/generate-program.js';
+
+const count = Number(process.env['MARINE_VM_FUZZ_N'] ?? '100');
+const firstSeed = Number(process.env['MARINE_VM_FUZZ_SEED'] ?? '1');
+
+// Peers may share a reference instance: AquaVM keeps no state between invocations.
+const referencePool = await Promise.all(Array.from({ length: 3 }, () => createReferenceAquaVM()));
+let nextReference = 0;
+const reference = (): AirRunner => referencePool[nextReference++ % referencePool.length]!;
+// MARINE_VM_FUZZ_SELF=1 compares the reference with itself (checks the harness is deterministic).
+const ours = process.env['MARINE_VM_FUZZ_SELF'] === '1' ? reference : (): AirRunner => new AquaVM();
+
+// Codes whose message text is not compared: trace errors (20000-family) and parse errors word
+// their messages differently from the reference (owned elsewhere); the code still has to match.
+const messageNotCompared = (code: number): boolean => code === 1 || (code >= 20000 && code < 30000);
+
+function normalised(outcome: AirOutcome): AirOutcome {
+  const failures: Record<string, string[]> = {};
+  for (const [peer, list] of Object.entries(outcome.failures)) {
+    failures[peer] = list.map((line) => {
+      const code = Number(line.slice(0, line.indexOf(':')));
+      return messageNotCompared(code) ? `${code}: (message not compared)` : line;
+    });
+  }
+  return { ...outcome, failures };
+}
+
+/** The first place two outcomes differ, as a line a person can read; undefined if none. */
+function firstDifference(expected: AirOutcome, actual: AirOutcome): string | undefined {
+  const show = (v: unknown): string => JSON.stringify(v) ?? 'undefined';
+  if (show(expected.end) !== show(actual.end))
+    return `end: reference ${show(expected.end)}\n     ours      ${show(actual.end)}`;
+  for (const key of ['calls', 'failures'] as const) {
+    const peers = [...new Set([...Object.keys(expected[key]), ...Object.keys(actual[key])])].sort();
+    for (const peer of peers) {
+      const a = expected[key][peer] ?? [];
+      const b = actual[key][peer] ?? [];
+      for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        if (a[i] !== b[i])
+          return `${key} of ${peer} #${i}: reference ${a[i] ?? '(none)'}\n     ours      ${b[i] ?? '(none)'}`;
+      }
+    }
+  }
+  if (show(expected.hops) !== show(actual.hops))
+    return `hops: reference ${show(expected.hops)}\n     ours      ${show(actual.hops)}`;
+  return undefined;
+}
+
+for (let seed = firstSeed; seed < firstSeed + count; seed++) {
+  const program = generateProgram(seed);
+  const scenario: AirScenario = {
+    name: `fuzz ${seed}`,
+    file: 'vm-fuzz',
+    air: program.air,
+    peers: program.peers,
+    ends: 'result',
+  };
+  t.test(`program ${seed}`, async (t) => {
+    const timestamp = Date.now();
+    const received = new Map<string, number>();
+    const expected = await runAirScenario(scenario, reference, {
+      timestamp,
+      trace: (line) => {
+        const event = JSON.parse(line) as { type: string; peerId?: string };
+        if (event.type === 'received' && event.peerId !== undefined)
+          received.set(event.peerId, (received.get(event.peerId) ?? 0) + 1);
+      },
+    });
+    const failures = Object.values(expected.failures).flat();
+    t.notOk(
+      failures.some((f) => f.startsWith('1:')),
+      'the generator wrote a program the reference parses',
+    );
+    const report = (label: string, difference: string | undefined): void => {
+      t.equal(difference, undefined, `${label}: same calls, results, failures and hops`, {
+        diagnostic: difference !== undefined,
+        seed,
+        reproduce: `MARINE_VM_FUZZ_SEED=${seed} MARINE_VM_FUZZ_N=1`,
+        program: program.air,
+      });
+    };
+    const actual = await runAirScenario(scenario, ours, { timestamp });
+    report('natural delivery', firstDifference(normalised(expected), normalised(actual)));
+
+    // Particles that meet at one peer: hold them and release them in a random order (maybe twice).
+    const r = rng(seed * 7919);
+    const meeting = [...received].filter(([, n]) => n >= 2).sort();
+    if (meeting.length === 0) return;
+    const [peerName, arrivals] = meeting[Math.floor(r() * meeting.length)]!;
+    const held = Math.min(arrivals, 3);
+    const orders = permutations(held);
+    const delivery: Delivery = {
+      order: orders[Math.floor(r() * orders.length)]!,
+      duplicate: r() < 0.4,
+    };
+    const heldScenario: AirScenario = {
+      ...scenario,
+      hold: { peer: peerName.replace(/^<|>$/g, ''), count: held },
+    };
+    const label = `${held} particles to ${peerName} in order ${delivery.order.join('')}${delivery.duplicate ? ', twice' : ''}`;
+    const expectedHeld = await runAirScenario(heldScenario, reference, { timestamp, delivery });
+    const actualHeld = await runAirScenario(heldScenario, ours, { timestamp, delivery });
+    report(label, firstDifference(normalised(expectedHeld), normalised(actualHeld)));
+  });
+}
