@@ -2,7 +2,10 @@
 // default config, no colour) with the wording of AquaVM's lexer, grammar and validator, because
 // callers compare error messages byte for byte. Offsets below are UTF-8 byte offsets, as in Rust.
 
+import type { Lens, Span } from '../ast/types.js';
 import type { AirError, AirErrorCode } from './errors.js';
+import { classifyWord, T, type Token } from './lexer.js';
+import { AfterNextMachine, K } from './validator.js';
 
 /** One primary label of a diagnostic: a byte range of the source and the text printed beside it. */
 export interface CodespanLabel {
@@ -585,12 +588,26 @@ export function describeAirErrorsAsAquaVM(
 ): AquaVMTextResult {
   // eslint-disable-next-line no-control-regex
   const ascii = /^[\x00-\x7f]*$/.test(source);
+  const labels: CodespanLabel[] = [];
+  let exact = true;
   // AquaVM's lexer runs lazily under the parser and its first error aborts the parse, so a
-  // lexer error anywhere hides every grammar and validator error.
+  // lexer error anywhere (even past where our parser stopped) hides every other error; and
+  // which grammar errors it reports depends on how its parser recovers, so that is replayed.
   let firstLexer: AirError | undefined;
-  for (const e of errors)
-    if (isLexerError(e) && (firstLexer === undefined || e.span.start < firstLexer.span.start))
-      firstLexer = e;
+  if (errors.some((e) => !VALIDATOR_ORDER.includes(e.code))) {
+    const tokens = grammarTokens(source);
+    if (!Array.isArray(tokens)) {
+      firstLexer = {
+        ...tokens,
+        line: 0,
+        column: 0,
+        found: source.slice(tokens.span.start, tokens.span.end),
+      };
+    } else {
+      const replayed = replayAquaVM(source, tokens);
+      return { text: renderCodespan(source, replayed.labels), exact: replayed.exact };
+    }
+  }
   if (firstLexer !== undefined) {
     const label = lexerLabel(firstLexer, source, ascii);
     if (label !== undefined) return { text: renderCodespan(source, [label]), exact: true };
@@ -606,17 +623,7 @@ export function describeAirErrorsAsAquaVM(
       exact: false,
     };
   }
-  const labels: CodespanLabel[] = [];
-  let exact = true;
-  const grammar = errors.filter((e) => !VALIDATOR_ORDER.includes(e.code));
-  for (const e of grammar) {
-    exact = false;
-    labels.push({
-      start: byteOffset(source, e.span.start, ascii),
-      end: byteOffset(source, e.span.end, ascii),
-      message: e.message,
-    });
-  }
+
   for (const code of VALIDATOR_ORDER) {
     // AquaVM meets instructions as they complete (children first), so order uses by their end.
     let ofKind = errors
@@ -644,4 +651,722 @@ export function describeAirErrorsAsAquaVM(
     }
   }
   return { text: renderCodespan(source, labels), exact };
+}
+
+// ---- Grammar errors: AquaVM's LR parser with lalrpop's error recovery, replayed ----
+//
+// AquaVM's grammar is LR(1) and recovers from an error at any point where an instruction may
+// start: it unwinds to the innermost such point whose continuation accepts the offending token
+// (dropping tokens until one does), puts an error instruction there and goes on. Which errors it
+// reports, and which instructions reach its validator, follow from that; the grammar below is
+// AquaVM's, written as per-instruction state machines over its terminal names.
+
+/** A token as AquaVM's grammar sees it. */
+interface GTok {
+  readonly term: string;
+  readonly start: number;
+  readonly end: number;
+  readonly name: string;
+  readonly lens: Lens | undefined;
+  readonly int: bigint | undefined;
+}
+
+/** A state of an instruction's machine: terminals it shifts, and where an instruction may go. */
+interface GNode {
+  readonly on?: Readonly<Record<string, number>>;
+  /** After an instruction in this slot, the machine is in this state. */
+  readonly instr?: number;
+}
+
+const DONE = -1;
+const PEER = [
+  'InitPeerId',
+  'Literal',
+  'Scalar',
+  'ScalarWithLambda',
+  'CanonStreamWithLambda',
+  'CanonStreamMapWithLambda',
+];
+const STRING = [
+  'Literal',
+  'Scalar',
+  'ScalarWithLambda',
+  'CanonStreamWithLambda',
+  'CanonStreamMapWithLambda',
+];
+const VALUE = [
+  'InitPeerId',
+  'LastError',
+  'LastErrorWithLambda',
+  'Error',
+  'ErrorWithLambda',
+  'Literal',
+  'Timestamp',
+  'TTL',
+  'I64',
+  'F64',
+  'Boolean',
+  'Scalar',
+  'ScalarWithLambda',
+  'CanonStream',
+  'CanonStreamWithLambda',
+  'CanonStreamMap',
+  'CanonStreamMapWithLambda',
+];
+const AP_ARGUMENT = VALUE.filter((t) => t !== 'CanonStreamMap');
+const on = (terms: readonly string[], next: number, extra: Record<string, number> = {}): GNode => ({
+  on: { ...Object.fromEntries(terms.map((t) => [t, next])), ...extra },
+});
+const CLOSE: GNode = { on: { '")"': DONE } };
+
+// Each machine starts after its keyword. `"["` in a value position opens `[]`.
+const MACHINES: Readonly<Record<string, readonly GNode[]>> = {
+  call: [
+    on(PEER, 1),
+    on(['"("'], 2),
+    on(STRING, 3),
+    on(STRING, 4),
+    on(['")"'], 5),
+    on(['"["'], 6),
+    on(VALUE, 6, { '"["': 7, '"]"': 8 }),
+    on(['"]"'], 6),
+    on(['Scalar', 'Stream'], 9, { '")"': DONE }),
+    CLOSE,
+  ],
+  canon: [
+    on(PEER, 1),
+    on(['Stream'], 2, { StreamMap: 3 }),
+    on(['CanonStream'], 4),
+    on(['CanonStreamMap', 'Scalar'], 4),
+    CLOSE,
+  ],
+  ap: [
+    on(AP_ARGUMENT, 2, { '"["': 1, '"("': 4 }),
+    on(['"]"'], 2),
+    on(['Scalar', 'Stream'], 3),
+    CLOSE,
+    on(['Literal', 'I64', 'Scalar', 'ScalarWithLambda', 'CanonStreamWithLambda'], 5),
+    on(AP_ARGUMENT, 7, { '"["': 6 }),
+    on(['"]"'], 7),
+    on(['")"'], 8),
+    on(['StreamMap'], 3),
+  ],
+  seq: [{ instr: 1 }, { instr: 2 }, CLOSE],
+  never: [CLOSE],
+  null: [CLOSE],
+  new: [
+    on(['Scalar', 'Stream', 'StreamMap', 'CanonStream', 'CanonStreamMap'], 1),
+    { instr: 2 },
+    CLOSE,
+  ],
+  fail: [
+    on(['Scalar', 'ScalarWithLambda', 'CanonStreamWithLambda', 'LastError', 'Error'], 2, {
+      I64: 1,
+    }),
+    on(['Literal'], 2),
+    CLOSE,
+  ],
+  fold: [
+    on(
+      [
+        'Scalar',
+        'ScalarWithLambda',
+        'CanonStream',
+        'CanonStreamMap',
+        'CanonStreamMapWithLambda',
+        'Stream',
+        'StreamMap',
+      ],
+      2,
+      { '"["': 1 },
+    ),
+    on(['"]"'], 2),
+    on(['Scalar'], 3),
+    { instr: 4 },
+    { instr: 5, on: { '")"': DONE } },
+    CLOSE,
+  ],
+  next: [on(['Scalar'], 1), CLOSE],
+  match_: [
+    on(VALUE, 2, { '"["': 1 }),
+    on(['"]"'], 2),
+    on(VALUE, 4, { '"["': 3 }),
+    on(['"]"'], 4),
+    { instr: 5 },
+    CLOSE,
+  ],
+};
+const KEYWORD_TERMS = [
+  'ap',
+  'call',
+  'canon',
+  'fail',
+  'fold',
+  'match_',
+  'mismatch',
+  'never',
+  'new',
+  'next',
+  'null',
+  'par',
+  'seq',
+  'xor',
+];
+const machineOf = (kind: string): readonly GNode[] =>
+  MACHINES[kind === 'par' || kind === 'xor' ? 'seq' : kind === 'mismatch' ? 'match_' : kind] ?? [];
+
+/** Terminals a state shifts (an instruction slot shifts `"("`). */
+function acceptedBy(node: GNode): string[] {
+  const out = Object.keys(node.on ?? {});
+  if (node.instr !== undefined) out.push('"("');
+  return out;
+}
+
+const TERM_OF: Partial<Record<T, string>> = {
+  [T.LParen]: '"("',
+  [T.RParen]: '")"',
+  [T.LBracket]: '"["',
+  [T.RBracket]: '"]"',
+  [T.String]: 'Literal',
+  [T.InitPeerId]: 'InitPeerId',
+  [T.Timestamp]: 'Timestamp',
+  [T.Ttl]: 'TTL',
+  [T.Bool]: 'Boolean',
+  [T.Int]: 'I64',
+  [T.Float]: 'F64',
+  [T.Stream]: 'Stream',
+  [T.StreamMap]: 'StreamMap',
+};
+
+function grammarToken(tok: Token): GTok | undefined {
+  const lensed = (base: string): string => (tok.lens === undefined ? base : `${base}WithLambda`);
+  let term: string | undefined;
+  switch (tok.t) {
+    case T.Keyword:
+      term = tok.text === 'match' ? 'match_' : tok.text;
+      break;
+    case T.LastError:
+      term = lensed('LastError');
+      break;
+    case T.Error:
+      term = lensed('Error');
+      break;
+    case T.Scalar:
+      term = lensed('Scalar');
+      break;
+    case T.CanonStream:
+      term = lensed('CanonStream');
+      break;
+    case T.CanonMap:
+      term = lensed('CanonStreamMap');
+      break;
+    default:
+      term = TERM_OF[tok.t];
+  }
+  if (term === undefined) return undefined;
+  return { term, start: tok.start, end: tok.end, name: tok.text, lens: tok.lens, int: tok.int };
+}
+
+/** A lexer error met while splitting a script (the parse stops there). */
+type LexerFailure = { readonly code: AirErrorCode; readonly message: string; readonly span: Span };
+
+/** Splits `source` into grammar tokens like AquaVM's lexer, or returns its first error. */
+function grammarTokens(source: string): GTok[] | LexerFailure {
+  const out: GTok[] = [];
+  const len = source.length;
+  let i = 0;
+  while (i < len) {
+    const c = source.charCodeAt(i);
+    if (c === 40 || c === 41 || c === 91 || c === 93) {
+      const t = c === 40 ? '"("' : c === 41 ? '")"' : c === 91 ? '"["' : '"]"';
+      out.push({ term: t, start: i, end: i + 1, name: '', lens: undefined, int: undefined });
+      i++;
+    } else if (c === 59) {
+      const nl = source.indexOf('\n', i + 1);
+      i = nl === -1 ? len : nl + 1;
+    } else if (c === 34) {
+      const close = source.indexOf('"', i + 1);
+      if (close === -1)
+        return {
+          code: 'unclosed-quote',
+          message: 'this string literal has no closing quote',
+          span: { start: i, end: len },
+        };
+      out.push({
+        term: 'Literal',
+        start: i,
+        end: close + 1,
+        name: '',
+        lens: undefined,
+        int: undefined,
+      });
+      i = close + 1;
+    } else if (isWhite(source.codePointAt(i) ?? 0)) {
+      i += (source.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    } else {
+      let j = i + ((source.codePointAt(i) ?? 0) > 0xffff ? 2 : 1);
+      let round = 0;
+      let square = 0;
+      while (j < len) {
+        const d = source.charCodeAt(j);
+        if (d === 40) round++;
+        else if (d === 41) {
+          if (--round < 0) break;
+        } else if (d === 91) square++;
+        else if (d === 93) {
+          if (--square < 0) break;
+        } else if (isWhite(source.codePointAt(j) ?? 0)) break;
+        j += (source.codePointAt(j) ?? 0) > 0xffff ? 2 : 1;
+      }
+      const word = classifyWord(source.slice(i, j), i);
+      if (word.error !== undefined) return word.error;
+      const g = grammarToken(word);
+      if (g === undefined)
+        return { code: 'invalid-character', message: 'unknown token', span: { start: i, end: j } };
+      out.push(g);
+      i = j;
+    }
+  }
+  return out;
+}
+
+// Rust's char::is_whitespace.
+function isWhite(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+/** A completed instruction as AquaVM's validator is told about it. */
+interface Frame {
+  readonly kind: string;
+  readonly start: number;
+  /** States visited, oldest first (the LR stack of this instruction). */
+  readonly path: number[];
+  /** Tokens shifted, in order (values and keywords' arguments), and the state each left. */
+  readonly toks: GTok[];
+  readonly from: number[];
+  /** Whether an instruction slot holds an error instruction, and how many instructions it has. */
+  instrs: number;
+  hasLast: boolean;
+}
+
+interface GrammarError {
+  readonly start: number;
+  readonly end: number;
+  readonly expected: readonly string[];
+}
+
+/** Replays AquaVM's parse of `tokens`: the grammar errors it reports and the validator's findings. */
+function replayAquaVM(
+  source: string,
+  tokens: readonly GTok[],
+): { labels: CodespanLabel[]; exact: boolean } {
+  const v = new ReferenceValidator();
+  const frames: Frame[] = [];
+  // The root: state 0 expects an instruction, state 1 is the accepted script.
+  const root: number[] = [0];
+  const errors: GrammarError[] = [];
+  let lastEnd = 0;
+  let k = 0;
+
+  const top = (): Frame | undefined => frames[frames.length - 1];
+  const node = (f: Frame): GNode => machineOf(f.kind)[f.path[f.path.length - 1] ?? 0] ?? {};
+  const expectedNow = (): string[] => {
+    const f = top();
+    if (f === undefined) return root[root.length - 1] === 0 ? ['"("'] : [];
+    if (f.path.length === 0) return KEYWORD_TERMS;
+    return acceptedBy(node(f));
+  };
+  /** An instruction (or an error instruction) fills the slot of the frame below, or the root. */
+  const instrDone = (): void => {
+    const f = top();
+    if (f === undefined) {
+      root.push(1);
+      return;
+    }
+    const n = node(f);
+    if (n.instr !== undefined) {
+      f.path.push(n.instr);
+      f.instrs++;
+      f.hasLast = f.kind === 'fold' && f.instrs === 2;
+    }
+  };
+  // A pending '(' whose keyword has not come yet is a frame with an empty path.
+  const shift = (tok: GTok): boolean => {
+    const f = top();
+    if (tok.term === '"("') {
+      if (
+        f === undefined
+          ? root[root.length - 1] === 0
+          : f.path.length > 0 && node(f).instr !== undefined
+      ) {
+        frames.push({
+          kind: '',
+          start: tok.start,
+          path: [],
+          toks: [],
+          from: [],
+          instrs: 0,
+          hasLast: false,
+        });
+        return true;
+      }
+    }
+    if (f === undefined) return false;
+    if (f.path.length === 0) {
+      if (!KEYWORD_TERMS.includes(tok.term)) return false;
+      frames.pop();
+      frames.push({
+        kind: tok.term,
+        start: f.start,
+        path: [0],
+        toks: [],
+        from: [],
+        instrs: 0,
+        hasLast: false,
+      });
+      return true;
+    }
+    const next = node(f).on?.[tok.term];
+    if (next === undefined) return false;
+    if (next === DONE) {
+      frames.pop();
+      v.completed(f, { start: f.start, end: tok.end });
+      instrDone();
+      return true;
+    }
+    f.from.push(f.path[f.path.length - 1] ?? 0);
+    f.path.push(next);
+    f.toks.push(tok);
+    return true;
+  };
+  const acceptsAfterError = (
+    f: Frame | undefined,
+    at: number,
+    term: string | undefined,
+  ): boolean => {
+    if (f === undefined) return term === undefined;
+    const n = machineOf(f.kind)[at];
+    if (n === undefined || n.instr === undefined) return false;
+    const after = machineOf(f.kind)[n.instr] ?? {};
+    return term !== undefined && acceptedBy(after).includes(term);
+  };
+  /** lalrpop's recovery; false when it gives up (then only the first error is reported). */
+  const recover = (term: string | undefined): boolean => {
+    for (let fi = frames.length - 1; fi >= -1; fi--) {
+      const f = fi >= 0 ? frames[fi] : undefined;
+      const path = f === undefined ? root : f.path;
+      for (let pi = path.length - 1; pi >= 0; pi--) {
+        const at = path[pi] ?? 0;
+        const ok =
+          f === undefined ? at === 0 && term === undefined : acceptsAfterError(f, at, term);
+        if (!ok) continue;
+        frames.length = fi + 1;
+        path.length = pi + 1;
+        if (f !== undefined) {
+          // Instructions in the rewound part of this frame are gone; count those kept.
+          f.toks.length = f.from.length = countToks(f);
+          f.instrs = countInstrSlots(f);
+        }
+        instrDone();
+        return true;
+      }
+    }
+    return false;
+  };
+
+  for (;;) {
+    const tok = tokens[k];
+    if (tok !== undefined && shift(tok)) {
+      lastEnd = tok.end;
+      k++;
+      continue;
+    }
+    const f = top();
+    if (tok === undefined && f === undefined && root[root.length - 1] === 1) break;
+    errors.push(
+      tok === undefined
+        ? { start: lastEnd, end: lastEnd + 1, expected: expectedNow() }
+        : { start: tok.start, end: tok.end, expected: expectedNow() },
+    );
+    let la = tok;
+    for (;;) {
+      if (recover(la?.term)) break;
+      if (la === undefined) {
+        const first = errors[errors.length - 1];
+        return { labels: first === undefined ? [] : [grammarLabel(source, first)], exact: true };
+      }
+      lastEnd = la.end;
+      k++;
+      la = tokens[k];
+    }
+  }
+  const found = v.finish(source);
+  return {
+    labels: [...errors.map((e) => grammarLabel(source, e)), ...found.labels],
+    exact: found.exact,
+  };
+}
+
+/** How many tokens a frame shifted along its (possibly rewound) path. */
+function countToks(f: Frame): number {
+  const machine = machineOf(f.kind);
+  let n = 0;
+  for (let i = 1; i < f.path.length; i++) {
+    const prev = machine[f.path[i - 1] ?? 0];
+    if (!(prev?.instr !== undefined && prev.instr === f.path[i])) n++;
+  }
+  return n;
+}
+
+/** How many instruction slots of a frame are filled, from the states it has visited. */
+function countInstrSlots(f: Frame): number {
+  const machine = machineOf(f.kind);
+  let n = 0;
+  for (let i = 1; i < f.path.length; i++) {
+    const prev = machine[f.path[i - 1] ?? 0];
+    if (prev?.instr !== undefined && prev.instr === f.path[i]) n++;
+  }
+  return n;
+}
+
+function grammarLabel(source: string, e: GrammarError): CodespanLabel {
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(source);
+  const expected = [...e.expected].sort();
+  return {
+    start: byteOffset(source, e.start, ascii),
+    end:
+      e.end > source.length
+        ? byteOffset(source, source.length, ascii) + (e.end - source.length)
+        : byteOffset(source, e.end, ascii),
+    message: `expected ${expected.length === 0 ? '<nothing>' : expected.join(' or ')}`,
+  };
+}
+
+const USE_TERMS = new Set([
+  'Scalar',
+  'ScalarWithLambda',
+  'CanonStream',
+  'CanonStreamWithLambda',
+  'CanonStreamMap',
+  'CanonStreamMapWithLambda',
+]);
+
+/** Spans ordered like Rust's derived `Ord` on `Span { left, right }`. */
+const before = (a: Span, b: Span): boolean =>
+  a.start < b.start || (a.start === b.start && a.end < b.end);
+const contains = (outer: Span, inner: Span): boolean =>
+  outer.start <= inner.start && inner.end <= outer.end;
+
+/** AquaVM's variable validator, fed the instructions its parser completes. */
+class ReferenceValidator {
+  private readonly definitions = new Map<string, Span>();
+  private readonly iterators = new Map<string, Span[]>();
+  private readonly unresolved = new Map<string, Span[]>();
+  private readonly iterables = new Map<string, Span[]>();
+  private readonly notIterators: { name: string; span: Span }[] = [];
+  private readonly zeroCodes: Span[] = [];
+  private readonly machine = new AfterNextMachine();
+
+  private defined(name: string, span: Span): boolean {
+    const d = this.definitions.get(name);
+    if (d !== undefined && before(d, span)) return true;
+    return (this.iterators.get(name) ?? []).some((s) => before(s, span));
+  }
+  private useName(name: string, span: Span): void {
+    if (this.defined(name, span)) return;
+    const list = this.unresolved.get(name) ?? [];
+    list.push(span);
+    this.unresolved.set(name, list);
+  }
+  private use(tok: GTok | undefined, span: Span): void {
+    if (tok === undefined || !USE_TERMS.has(tok.term)) return;
+    this.useName(tok.name, span);
+    if (tok.lens?.kind === 'path')
+      for (const a of tok.lens.accessors) if (a.kind === 'by_scalar') this.useName(a.scalar, span);
+  }
+  private define(name: string, span: Span): void {
+    const d = this.definitions.get(name);
+    if (d === undefined || before(span, d)) this.definitions.set(name, span);
+  }
+  private defineIterator(name: string, span: Span): void {
+    const list = this.iterators.get(name) ?? [];
+    list.push(span);
+    this.iterators.set(name, list);
+  }
+
+  /** One instruction completed: what AquaVM's `met_*` hook for it records. */
+  completed(f: Frame, span: Span): void {
+    const at = (state: number, nth = 0): GTok | undefined => {
+      let seen = 0;
+      for (let i = 0; i < f.from.length; i++)
+        if (f.from[i] === state && seen++ === nth) return f.toks[i];
+      return undefined;
+    };
+    const all = (state: number): GTok[] => f.toks.filter((_, i) => f.from[i] === state);
+    switch (f.kind) {
+      case 'call': {
+        this.use(at(0), span);
+        this.use(at(2), span);
+        this.use(at(3), span);
+        for (const a of all(6)) this.use(a, span);
+        this.machine.met(K.Simple, span);
+        const out = at(8);
+        if (out !== undefined) this.define(out.name, span);
+        return;
+      }
+      case 'canon': {
+        const target = at(2) ?? at(3);
+        if (target !== undefined) this.define(target.name, span);
+        this.machine.met(K.Simple, span);
+        return;
+      }
+      case 'ap': {
+        const key = at(4);
+        if (key !== undefined) {
+          this.use(key, span);
+          const map = at(8);
+          if (map !== undefined) this.define(map.name, span);
+        } else {
+          this.use(at(0), span);
+          const result = at(2);
+          if (result !== undefined) this.define(result.name, span);
+        }
+        this.machine.met(K.Simple, span);
+        return;
+      }
+      case 'seq':
+      case 'par':
+        this.machine.met(K.Merging, span);
+        return;
+      case 'xor':
+        this.machine.met(K.Xoring, span);
+        return;
+      case 'never':
+      case 'null':
+        this.machine.met(K.Simple, span);
+        return;
+      case 'new': {
+        const target = at(0);
+        if (target !== undefined) {
+          this.notIterators.push({ name: target.name, span });
+          this.define(target.name, span);
+        }
+        this.machine.met(K.Replacing, span);
+        return;
+      }
+      case 'fail': {
+        const code = at(0);
+        if (code?.term === 'I64' && code.int === 0n) this.zeroCodes.push(span);
+        this.machine.met(K.Simple, span);
+        return;
+      }
+      case 'fold': {
+        const iterable = at(0);
+        const iterator = at(2)?.name ?? '';
+        const stream = iterable?.term === 'Stream' || iterable?.term === 'StreamMap';
+        if (stream) this.useName(iterable.name, span);
+        else this.use(iterable, span);
+        this.defineIterator(iterator, span);
+        if (!stream) this.machine.met(f.hasLast ? K.PopStack2 : K.PopStack1, span);
+        else
+          this.machine.met(
+            f.hasLast ? K.PopStack1ReplacingWithCheck : K.ReplacingWithCheck,
+            span,
+            iterator,
+          );
+        return;
+      }
+      case 'next': {
+        const name = at(0)?.name ?? '';
+        const list = this.iterables.get(name) ?? [];
+        list.push(span);
+        this.iterables.set(name, list);
+        this.machine.met(K.PivotalNext, span, name);
+        return;
+      }
+      case 'match_':
+      case 'mismatch':
+        this.use(at(0), span);
+        this.use(at(2), span);
+        this.machine.met(K.Replacing, span);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private closestFold(name: string, span: Span): Span | undefined {
+    const spans = this.iterators.get(name) ?? [];
+    let found: Span | undefined;
+    for (const s of spans) if (contains(s, span)) found = s;
+    return found;
+  }
+
+  /** The validator's errors, in AquaVM's order, as labels (inexact when hash order matters). */
+  finish(source: string): { labels: CodespanLabel[]; exact: boolean } {
+    // eslint-disable-next-line no-control-regex
+    const ascii = /^[\x00-\x7f]*$/.test(source);
+    const out: CodespanLabel[] = [];
+    const push = (span: Span, message: string): void => {
+      out.push({
+        start: byteOffset(source, span.start, ascii),
+        end: byteOffset(source, span.end, ascii),
+        message,
+      });
+    };
+    for (const spans of this.iterators.values())
+      spans.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (const [name, spans] of this.unresolved) {
+      const first = spans[0];
+      if (first !== undefined && !this.defined(name, first))
+        push(first, `variable '${name}' wasn't defined`);
+    }
+    for (const [name, spans] of this.iterables) {
+      const first = spans[0];
+      if (first !== undefined && this.closestFold(name, first) === undefined)
+        push(first, `iterable '${name}' wasn't defined`);
+    }
+    for (const [name, spans] of this.iterables) {
+      const folds = new Set<string>();
+      for (const span of spans) {
+        const fold = this.closestFold(name, span);
+        if (fold === undefined) continue;
+        const key = `${fold.start}:${fold.end}`;
+        if (folds.has(key))
+          push(
+            span,
+            `multiple next instructions for iterator '${name}' found for one fold, that is prohibited`,
+          );
+        folds.add(key);
+      }
+    }
+    for (const { name, span } of this.notIterators)
+      if (this.closestFold(name, span) !== undefined)
+        push(span, `new can't be applied to a '${name}' because it's an iterator`);
+    for (const [name, spans] of this.iterators) {
+      let prev: Span | undefined;
+      for (const span of spans) {
+        if (prev !== undefined && contains(prev, span))
+          push(span, `multiple iterable values found for iterator name '${name}'`);
+        else prev = span;
+      }
+    }
+    for (const span of this.zeroCodes) push(span, 'error code 0 with fail is unsupported');
+    for (const span of this.machine.malformed)
+      push(span, 'fold can not have instructions after next');
+    const undefinedNames = out.filter((l) => l.message.startsWith('variable ')).length;
+    return { labels: out, exact: undefinedNames <= 1 };
+  }
 }

@@ -10,7 +10,7 @@ import type { Span } from '../ast/types.js';
 import type { ErrorSink } from './errors.js';
 
 /** Kinds of events the after-next machine consumes. */
-const enum K {
+export const enum K {
   PivotalNext,
   Merging,
   PopStack1,
@@ -25,7 +25,7 @@ const enum K {
 type Entry = { k: K; name: string; span: Span };
 
 /** Tracks `(seq (next i) X)`-like shapes so a stream fold can reject work after its `next`. */
-class AfterNextMachine {
+export class AfterNextMachine {
   private stack: Entry[] = [];
   private potential = new Map<string, Span>();
   readonly malformed: Span[] = [];
@@ -36,6 +36,7 @@ class AfterNextMachine {
     this.enabled = false;
   }
 
+  /** Feeds one completed instruction of kind `k` (bottom-up order). */
   met(k: K, span: Span, name = ''): void {
     if (!this.enabled) return;
     switch (k) {
