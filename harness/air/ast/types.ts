@@ -3,15 +3,18 @@
 // Design notes (the AIR VM builds on these types, so they are meant to stay stable):
 // - Every node is a readonly object discriminated by `kind`; instruction nodes and value nodes
 //   never share a `kind` string, so one `switch` over `node.kind` is exhaustive for each union.
-// - `span` is a half-open range of UTF-16 offsets into the source string (what `String#slice`
-//   takes). `sourcePosition()` in ./positions.ts turns an offset into a 1-based line and column.
+// - `start`/`end` on every node (as in ESTree) are a half-open range of UTF-16 offsets into the
+//   source string (what `String#slice` takes); `sourcePosition()` in ./positions.ts turns an
+//   offset into a 1-based line and column. They are plain fields, not a `span` object, because a
+//   compiled script has millions of nodes and a second object per node is most of the GC work.
 // - Variable names keep their sigil exactly as written (`x`, `$s`, `%m`, `#c`, `#$c`, `#%m`),
 //   because that is how AquaVM scopes them: `#c` and `#$c` are two different names to it.
 // - i64 literals are `bigint` (exact over the whole i64 range, which JS numbers are not);
 //   f64 literals are `number`. Both keep the source `text` too. The JSON form (./json.ts) writes
 //   an i64 as a decimal string.
 // - A lens keeps its parsed accessors and the exact source `text` (`.$.a.[0]!`), which is what
-//   AquaVM reports in error messages; `!` (legacy flattening) is accepted and ignored.
+//   AquaVM reports in error messages; `!` (legacy flattening) is accepted and ignored. A lens has
+//   no position of its own (it ends where its variable ends), so equal lenses may be one object.
 
 /** Half-open range `[start, end)` of UTF-16 offsets into the parsed source. */
 export interface Span {
@@ -49,14 +52,12 @@ export interface PathLens {
   readonly accessors: readonly LensAccessor[];
   /** Exact source text, starting at the `.` of `.$`. */
   readonly text: string;
-  readonly span: Span;
 }
 
 /** The `.length` functor (arrays, canon streams, canon maps). */
 export interface LengthLens {
   readonly kind: 'length';
   readonly text: '.length';
-  readonly span: Span;
 }
 
 /** What may follow a variable: a value path or the length functor. */
@@ -69,7 +70,8 @@ export type Lens = PathLens | LengthLens;
 export interface StringLiteral {
   readonly kind: 'string';
   readonly value: string;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Integer literal, exact i64. */
@@ -77,7 +79,8 @@ export interface IntLiteral {
   readonly kind: 'int';
   readonly value: bigint;
   readonly text: string;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Float literal (AquaVM limits its source text to 11 characters). */
@@ -85,52 +88,60 @@ export interface FloatLiteral {
   readonly kind: 'float';
   readonly value: number;
   readonly text: string;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `true` / `false`. */
 export interface BoolLiteral {
   readonly kind: 'bool';
   readonly value: boolean;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `[]`: the only array literal AIR has. */
 export interface EmptyArrayLiteral {
   readonly kind: 'empty_array';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `%init_peer_id%`. */
 export interface InitPeerIdValue {
   readonly kind: 'init_peer_id';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `%timestamp%` (u64 ms of particle creation). */
 export interface TimestampValue {
   readonly kind: 'timestamp';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `%ttl%` (u32 ms). */
 export interface TtlValue {
   readonly kind: 'ttl';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `%last_error%`, optionally with a lens. */
 export interface LastErrorValue {
   readonly kind: 'last_error';
   readonly lens?: Lens;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `:error:` (error caught by the closest xor), optionally with a lens. */
 export interface ErrorValue {
   readonly kind: 'error';
   readonly lens?: Lens;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A scalar variable `name`, optionally with a lens. */
@@ -138,21 +149,24 @@ export interface ScalarValue {
   readonly kind: 'scalar';
   readonly name: string;
   readonly lens?: Lens;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A stream `$name` (never with a lens). */
 export interface StreamValue {
   readonly kind: 'stream';
   readonly name: string;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A stream map `%name` (never with a lens). */
 export interface StreamMapValue {
   readonly kind: 'stream_map';
   readonly name: string;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A canon stream `#name` or `#$name`, optionally with a lens. */
@@ -160,7 +174,8 @@ export interface CanonStreamValue {
   readonly kind: 'canon_stream';
   readonly name: string;
   readonly lens?: Lens;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A canon map `#%name`, optionally with a lens. */
@@ -168,7 +183,8 @@ export interface CanonMapValue {
   readonly kind: 'canon_map';
   readonly name: string;
   readonly lens?: Lens;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Any value node. Positions narrow this with the aliases below. */
@@ -258,7 +274,8 @@ export interface CallInstruction {
   readonly function: StringResolvableValue;
   readonly args: readonly ArgumentValue[];
   readonly output?: OutputTarget;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(seq A B)`: B runs once A completes. */
@@ -266,7 +283,8 @@ export interface SeqInstruction {
   readonly kind: 'seq';
   readonly left: Instruction;
   readonly right: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(par A B)`: both branches run. */
@@ -274,7 +292,8 @@ export interface ParInstruction {
   readonly kind: 'par';
   readonly left: Instruction;
   readonly right: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(xor A B)`: B runs iff A raised a catchable error. */
@@ -282,7 +301,8 @@ export interface XorInstruction {
   readonly kind: 'xor';
   readonly left: Instruction;
   readonly right: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(match L R BODY)`: BODY runs iff L equals R. */
@@ -291,7 +311,8 @@ export interface MatchInstruction {
   readonly left: ArgumentValue;
   readonly right: ArgumentValue;
   readonly body: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(mismatch L R BODY)`: BODY runs iff L differs from R. */
@@ -300,7 +321,8 @@ export interface MismatchInstruction {
   readonly left: ArgumentValue;
   readonly right: ArgumentValue;
   readonly body: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
@@ -318,14 +340,16 @@ export interface FoldInstruction {
   readonly body: Instruction;
   /** The optional last instruction, run when the iteration ends. */
   readonly last?: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(next ITERATOR)`. */
 export interface NextInstruction {
   readonly kind: 'next';
   readonly iterator: PlainScalar;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(new VARIABLE BODY)`: a fresh variable scoped to BODY. */
@@ -333,7 +357,8 @@ export interface NewInstruction {
   readonly kind: 'new';
   readonly variable: NewTarget;
   readonly body: Instruction;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(ap ARGUMENT RESULT)`: write a value into a scalar or stream. */
@@ -341,7 +366,8 @@ export interface ApInstruction {
   readonly kind: 'ap';
   readonly argument: ApArgumentValue;
   readonly result: OutputTarget;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(ap (KEY VALUE) %map)`: insert a key/value pair into a stream map. */
@@ -350,7 +376,8 @@ export interface ApMapInstruction {
   readonly key: MapKeyValue;
   readonly value: ApArgumentValue;
   readonly map: StreamMapValue;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(canon PEER $stream #canon)`. */
@@ -360,7 +387,8 @@ export interface CanonStreamInstruction {
   readonly peer: PeerIdValue;
   readonly source: StreamValue;
   readonly target: PlainCanonStream;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(canon PEER %map #%canon_map)`. */
@@ -370,7 +398,8 @@ export interface CanonMapInstruction {
   readonly peer: PeerIdValue;
   readonly source: StreamMapValue;
   readonly target: PlainCanonMap;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(canon PEER %map scalar)`: the map as a JSON object (first value per key). */
@@ -380,7 +409,8 @@ export interface CanonMapToScalarInstruction {
   readonly peer: PeerIdValue;
   readonly source: StreamMapValue;
   readonly target: PlainScalar;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** The three `canon` forms, told apart by `form`. */
@@ -393,7 +423,8 @@ export interface FailLiteralInstruction {
   readonly form: 'literal';
   readonly code: IntLiteral;
   readonly message: StringLiteral;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(fail scalar)`, `(fail scalar.$.lens)` or `(fail #canon.$.lens)`: an error object value. */
@@ -401,7 +432,8 @@ export interface FailValueInstruction {
   readonly kind: 'fail';
   readonly form: 'value';
   readonly value: FailValue;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(fail %last_error%)`. */
@@ -409,7 +441,8 @@ export interface FailLastErrorInstruction {
   readonly kind: 'fail';
   readonly form: 'last_error';
   readonly value: LastErrorValue;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(fail :error:)`: re-raise the caught error with its original code. */
@@ -417,7 +450,8 @@ export interface FailErrorInstruction {
   readonly kind: 'fail';
   readonly form: 'error';
   readonly value: ErrorValue;
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** The four `fail` forms, told apart by `form`. */
@@ -427,13 +461,15 @@ export type FailInstruction =
 /** `(never)`: the subgraph never completes. */
 export interface NeverInstruction {
   readonly kind: 'never';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `(null)`: no-op. */
 export interface NullInstruction {
   readonly kind: 'null';
-  readonly span: Span;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Any AIR instruction. */

@@ -182,13 +182,28 @@ function lensFail(
   return { code: 'invalid-lens', message, start: offset + at, end: offset + end };
 }
 
+// Compiled Aqua repeats the same few lenses thousands of times; a lens is immutable and has no
+// position, so one object serves every occurrence. Bounded so one odd script cannot grow it.
+const lensCache = new Map<string, Lens>();
+const LENS_CACHE_MAX = 4096;
+
 /**
  * Parses a lens (the text from its first `.`) the way AquaVM's lambda parser does.
- * `offset` is the lens's position in the source, used for spans.
+ * `offset` is the lens's position in the source, used for the spans of errors.
  */
 export function parseLens(text: string, offset: number): Lens | LexFail {
-  const span = { start: offset, end: offset + text.length };
-  if (text === '.length') return { kind: 'length', text: '.length', span };
+  const cached = lensCache.get(text);
+  if (cached !== undefined) return cached;
+  const lens = parseLensText(text, offset);
+  if (!('code' in lens)) {
+    if (lensCache.size >= LENS_CACHE_MAX) lensCache.clear();
+    lensCache.set(text, lens);
+  }
+  return lens;
+}
+
+function parseLensText(text: string, offset: number): Lens | LexFail {
+  if (text === '.length') return { kind: 'length', text: '.length' };
   if (!text.startsWith('.$'))
     return lensFail(text, offset, `a lens must start with '.$' or be '.length', found '${text}'`);
   // Tokenise the accessors: '[' ']' '.' '!' numbers (ASCII digits) and names (AIR alphanumerics).
@@ -292,7 +307,7 @@ export function parseLens(text: string, offset: number): Lens | LexFail {
   }
   if (accessors.length === 0)
     return lensFail(text, offset, `a lens needs at least one accessor after '.$'`);
-  return { kind: 'path', accessors, text, span };
+  return { kind: 'path', accessors, text };
 }
 
 const enum Tag {
@@ -329,6 +344,9 @@ export class Lexer {
   private pos = 0;
   private readonly src: string;
   private readonly len: number;
+  // Names and short strings repeat all over compiled Aqua ("op", "noop", -relay-, peer ids): one
+  // string per spelling saves an allocation per use and lets every Map reuse its cached hash.
+  private readonly spellings = new Map<number, string>();
 
   /** Positions the cursor on the first token of `source`. */
   constructor(source: string) {
@@ -383,7 +401,7 @@ export class Lexer {
           this.t = T.String;
           this.start = i;
           this.end = close + 1;
-          this.text = src.slice(i + 1, close);
+          this.text = close - i > 65 ? src.slice(i + 1, close) : this.spelling(i + 1, close);
           this.pos = close + 1;
           return;
         }
@@ -409,6 +427,25 @@ export class Lexer {
     this.start = len;
     this.end = len;
     this.text = '';
+  }
+
+  /** The text at `[start, end)`, shared with earlier tokens of the same spelling. */
+  private spelling(start: number, end: number, knownHash?: number): string {
+    const src = this.src;
+    let h = knownHash;
+    if (h === undefined) {
+      h = 0;
+      for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src.charCodeAt(i)) | 0;
+    }
+    // Keys stay small integers (no boxed numbers); collisions just fall back to a fresh slice.
+    const key = (h ^ Math.imul(end - start, 0x9e3779b1)) & 0x3fffffff;
+    const seen = this.spellings.get(key);
+    if (seen !== undefined && seen.length === end - start && src.startsWith(seen, start))
+      return seen;
+    const text = src.slice(start, end);
+    if (this.spellings.size >= 1 << 16) this.spellings.clear();
+    this.spellings.set(key, text);
+    return text;
   }
 
   private set(token: Token): void {
@@ -446,10 +483,14 @@ export class Lexer {
       t = T.Scalar;
     } else return false;
     let i = from;
+    let h = 0;
+    for (let k = start; k < from; k++) h = (Math.imul(h, 31) + src.charCodeAt(k)) | 0;
     while (i < len) {
       const c = src.charCodeAt(i);
-      if (c < 128 && NAME_CHAR[c] === 1) i++;
-      else if (c === 32 || c === 41 || c === 93 || (c >= 9 && c <= 13)) break;
+      if (c < 128 && NAME_CHAR[c] === 1) {
+        h = (Math.imul(h, 31) + c) | 0;
+        i++;
+      } else if (c === 32 || c === 41 || c === 93 || (c >= 9 && c <= 13)) break;
       else return false;
     }
     if (i === from) return false;
@@ -467,7 +508,7 @@ export class Lexer {
       }
     }
     this.t = t;
-    this.text = src.slice(start, i);
+    this.text = this.spelling(start, i, h);
     return true;
   }
 

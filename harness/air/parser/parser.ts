@@ -56,6 +56,8 @@ class Frame {
   ) {}
 }
 
+const NO_ARGUMENTS: readonly ArgumentValue[] = Object.freeze([]);
+
 const enum Step {
   NeedInstr,
   Done,
@@ -155,45 +157,48 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
 
   /** The value the current token spells (not consumed), or undefined when it cannot start one. */
   const valueHere = (): Value | undefined => {
-    const s = span(lx.start, lx.end);
+    const start = lx.start;
+    const end = lx.end;
     const lens = lx.lens;
     switch (lx.t) {
       case T.String:
-        return { kind: 'string', value: lx.text, span: s };
+        return { kind: 'string', value: lx.text, start, end };
       case T.Int:
-        return { kind: 'int', value: lx.int, text: lx.text, span: s };
+        return { kind: 'int', value: lx.int, text: lx.text, start, end };
       case T.Float:
-        return { kind: 'float', value: lx.num, text: lx.text, span: s };
+        return { kind: 'float', value: lx.num, text: lx.text, start, end };
       case T.Bool:
-        return { kind: 'bool', value: lx.bool, span: s };
+        return { kind: 'bool', value: lx.bool, start, end };
       case T.InitPeerId:
-        return { kind: 'init_peer_id', span: s };
+        return { kind: 'init_peer_id', start, end };
       case T.Timestamp:
-        return { kind: 'timestamp', span: s };
+        return { kind: 'timestamp', start, end };
       case T.Ttl:
-        return { kind: 'ttl', span: s };
+        return { kind: 'ttl', start, end };
       case T.LastError:
         return lens === undefined
-          ? { kind: 'last_error', span: s }
-          : { kind: 'last_error', lens, span: s };
+          ? { kind: 'last_error', start, end }
+          : { kind: 'last_error', lens, start, end };
       case T.Error:
-        return lens === undefined ? { kind: 'error', span: s } : { kind: 'error', lens, span: s };
+        return lens === undefined
+          ? { kind: 'error', start, end }
+          : { kind: 'error', lens, start, end };
       case T.Scalar:
         return lens === undefined
-          ? { kind: 'scalar', name: lx.text, span: s }
-          : { kind: 'scalar', name: lx.text, lens, span: s };
+          ? { kind: 'scalar', name: lx.text, start, end }
+          : { kind: 'scalar', name: lx.text, lens, start, end };
       case T.CanonStream:
         return lens === undefined
-          ? { kind: 'canon_stream', name: lx.text, span: s }
-          : { kind: 'canon_stream', name: lx.text, lens, span: s };
+          ? { kind: 'canon_stream', name: lx.text, start, end }
+          : { kind: 'canon_stream', name: lx.text, lens, start, end };
       case T.CanonMap:
         return lens === undefined
-          ? { kind: 'canon_map', name: lx.text, span: s }
-          : { kind: 'canon_map', name: lx.text, lens, span: s };
+          ? { kind: 'canon_map', name: lx.text, start, end }
+          : { kind: 'canon_map', name: lx.text, lens, start, end };
       case T.Stream:
-        return lens === undefined ? { kind: 'stream', name: lx.text, span: s } : undefined;
+        return lens === undefined ? { kind: 'stream', name: lx.text, start, end } : undefined;
       case T.StreamMap:
-        return lens === undefined ? { kind: 'stream_map', name: lx.text, span: s } : undefined;
+        return lens === undefined ? { kind: 'stream_map', name: lx.text, start, end } : undefined;
       default:
         return undefined;
     }
@@ -259,7 +264,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     const open = span(lx.start, lx.end);
     consume();
     if (lx.t === T.RBracket) {
-      const val: Value = { kind: 'empty_array', span: span(open.start, lx.end) };
+      const val: Value = { kind: 'empty_array', start: open.start, end: lx.end };
       consume();
       if (ok(val)) return val;
     }
@@ -284,10 +289,11 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case 'scalar':
       case 'canon_stream':
       case 'canon_map':
-        v.use(x.name, x.span, at);
+        v.use(x.name, span(x.start, x.end), at);
         if (withLensScalars && x.lens?.kind === 'path') {
+          const lensSpan = span(x.end - x.lens.text.length, x.end);
           for (const a of x.lens.accessors)
-            if (a.kind === 'by_scalar') v.use(a.scalar, x.lens.span, at);
+            if (a.kind === 'by_scalar') v.use(a.scalar, lensSpan, at);
         }
         return;
       default:
@@ -415,7 +421,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             if (name === undefined) return Step.Fail;
             p.push(name);
             if (validate) {
-              f.fold = v.openFold(name.name, name.span, f.start);
+              f.fold = v.openFold(name.name, span(name.start, name.end), f.start);
               f.iterator = name.name;
             }
             f.phase = 1;
@@ -520,7 +526,10 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           StringResolvableValue,
           OutputTarget?,
         ];
-        const args = f.args ?? [];
+        // Arrays grown by push keep spare capacity (17 slots for one push); the AST keeps the
+        // arguments of every call, so store an exact-size copy, or one shared empty list.
+        const args: readonly ArgumentValue[] =
+          f.args === undefined || f.args.length === 0 ? NO_ARGUMENTS : f.args.slice();
         if (validate) {
           useValue(peer, at);
           useValue(service, at);
@@ -530,8 +539,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           if (output !== undefined) v.define(output.name, at);
         }
         return output === undefined
-          ? { kind: 'call', peer, service, function: fn, args, span: s }
-          : { kind: 'call', peer, service, function: fn, args, output, span: s };
+          ? { kind: 'call', peer, service, function: fn, args, start: at, end }
+          : { kind: 'call', peer, service, function: fn, args, output, start: at, end };
       }
       case 'seq':
       case 'par':
@@ -541,12 +550,12 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           if (f.kw === 'xor') v.xoring(s);
           else v.merging(s);
         }
-        return { kind: f.kw, left, right, span: s };
+        return { kind: f.kw, left, right, start: at, end };
       }
       case 'never':
       case 'null':
         if (validate) v.simple(s);
-        return { kind: f.kw, span: s };
+        return { kind: f.kw, start: at, end };
       case 'match':
       case 'mismatch': {
         const [left, right, body] = p as [ArgumentValue, ArgumentValue, Instruction];
@@ -555,21 +564,21 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           useValue(right, at);
           v.replacing(s);
         }
-        return { kind: f.kw, left, right, body, span: s };
+        return { kind: f.kw, left, right, body, start: at, end };
       }
       case 'new': {
         const [variable, body] = p as [NewTarget, Instruction];
         if (validate) {
-          v.newOn(variable.name, variable.span);
+          v.newOn(variable.name, span(variable.start, variable.end));
           v.define(variable.name, at);
           v.replacing(s);
         }
-        return { kind: 'new', variable, body, span: s };
+        return { kind: 'new', variable, body, start: at, end };
       }
       case 'next': {
         const [iterator] = p as [PlainScalar];
-        if (validate) v.next(iterator.name, iterator.span, s);
-        return { kind: 'next', iterator, span: s };
+        if (validate) v.next(iterator.name, span(iterator.start, iterator.end), s);
+        return { kind: 'next', iterator, start: at, end };
       }
       case 'fold': {
         const [iterable, iterator, body, last] = p as [
@@ -587,13 +596,13 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         if (validate) {
           if (foldKind === 'scalar') useValue(iterable, at);
           else if (iterable.kind === 'stream' || iterable.kind === 'stream_map')
-            v.use(iterable.name, iterable.span, at);
+            v.use(iterable.name, span(iterable.start, iterable.end), at);
           v.closeFold(iterator.name);
           v.fold(foldKind === 'scalar', last !== undefined, iterator.name, s);
         }
         return last === undefined
-          ? { kind: 'fold', foldKind, iterable, iterator, body, span: s }
-          : { kind: 'fold', foldKind, iterable, iterator, body, last, span: s };
+          ? { kind: 'fold', foldKind, iterable, iterator, body, start: at, end }
+          : { kind: 'fold', foldKind, iterable, iterator, body, last, start: at, end };
       }
       case 'ap': {
         if (p.length === 3) {
@@ -603,7 +612,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             v.define(map.name, at);
             v.simple(s);
           }
-          return { kind: 'ap_map', key, value, map, span: s };
+          return { kind: 'ap_map', key, value, map, start: at, end };
         }
         const [argument, result] = p as [ApArgumentValue, OutputTarget];
         if (validate) {
@@ -611,7 +620,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           v.define(result.name, at);
           v.simple(s);
         }
-        return { kind: 'ap', argument, result, span: s };
+        return { kind: 'ap', argument, result, start: at, end };
       }
       case 'canon': {
         const [peer, source, target] = p as [PeerIdValue, Value, Value];
@@ -620,10 +629,26 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           v.simple(s);
         }
         if (source.kind === 'stream' && target.kind === 'canon_stream') {
-          return { kind: 'canon', form: 'stream', peer, source, target: target as never, span: s };
+          return {
+            kind: 'canon',
+            form: 'stream',
+            peer,
+            source,
+            target: target as never,
+            start: at,
+            end,
+          };
         }
         if (source.kind === 'stream_map' && target.kind === 'canon_map') {
-          return { kind: 'canon', form: 'map', peer, source, target: target as never, span: s };
+          return {
+            kind: 'canon',
+            form: 'map',
+            peer,
+            source,
+            target: target as never,
+            start: at,
+            end,
+          };
         }
         return {
           kind: 'canon',
@@ -631,7 +656,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           peer,
           source: source as StreamMapValue,
           target: target as PlainScalar,
-          span: s,
+          start: at,
+          end,
         };
       }
       case 'fail': {
@@ -642,14 +668,14 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             v.simple(s);
           }
           const message = p[1] as StringLiteral;
-          return { kind: 'fail', form: 'literal', code: first, message, span: s };
+          return { kind: 'fail', form: 'literal', code: first, message, start: at, end };
         }
         if (validate) v.simple(s);
         if (first.kind === 'last_error' && first.lens === undefined)
-          return { kind: 'fail', form: 'last_error', value: first, span: s };
+          return { kind: 'fail', form: 'last_error', value: first, start: at, end };
         if (first.kind === 'error' && first.lens === undefined)
-          return { kind: 'fail', form: 'error', value: first, span: s };
-        return { kind: 'fail', form: 'value', value: first as FailValue, span: s };
+          return { kind: 'fail', form: 'error', value: first, start: at, end };
+        return { kind: 'fail', form: 'value', value: first as FailValue, start: at, end };
       }
     }
   };

@@ -53,7 +53,11 @@ t.test('call: triplet, arguments of every kind, output', async (t) => {
     },
   });
   t.match(call.output, { kind: 'stream', name: '$out' });
-  t.same(call.span, { start: 37, end: ast.span.end - 1 }, 'spans are offsets of the parentheses');
+  t.same(
+    { start: call.start, end: call.end },
+    { start: 37, end: ast.end - 1 },
+    'start/end are offsets of the parentheses',
+  );
 });
 
 t.test('fold forms, new, ap, canon, fail, match', async (t) => {

@@ -52,14 +52,14 @@ export function toReferenceShape(root: Instruction, source: string): J {
                 : { FieldAccessByScalar: { scalar_name: a.scalar } },
           ),
         };
-  const named = (x: { name: string; span: { start: number } }): J => ({
+  const named = (x: { name: string; start: number }): J => ({
     name: x.name,
-    position: pos(x.span.start),
+    position: pos(x.start),
   });
-  const withLens = (x: { name: string; lens?: Lens; span: { start: number } }): J =>
+  const withLens = (x: { name: string; lens?: Lens; start: number }): J =>
     x.lens === undefined
       ? named(x)
-      : { name: x.name, lambda: lambda(x.lens), position: pos(x.span.start) };
+      : { name: x.name, lambda: lambda(x.lens), position: pos(x.start) };
   const variantName = (x: Value): string => {
     const base =
       x.kind === 'scalar'
@@ -187,11 +187,11 @@ export function toReferenceShape(root: Instruction, source: string): J {
           iterable:
             i.foldKind === 'scalar'
               ? foldIterable(i.iterable)
-              : named(i.iterable as { name: string; span: { start: number } }),
+              : named(i.iterable as { name: string; start: number }),
           iterator: named(i.iterator),
           instruction: instr(i.body),
           last_instruction: i.last === undefined ? null : instr(i.last),
-          span: span(i.span),
+          span: span(i),
         };
         return {
           [i.foldKind === 'scalar'
@@ -205,7 +205,7 @@ export function toReferenceShape(root: Instruction, source: string): J {
         return { Next: { iterator: named(i.iterator) } };
       case 'new':
         return {
-          New: { argument: newArg(i.variable), instruction: instr(i.body), span: span(i.span) },
+          New: { argument: newArg(i.variable), instruction: instr(i.body), span: span(i) },
         };
       case 'ap':
         return { Ap: { argument: apArgument(i.argument), result: output(i.result) } };
