@@ -74,6 +74,19 @@ function floatText(x: number): string {
   return length === 1 ? `${sign}${digits}${tail}` : `${sign}${digits[0]}.${digits.slice(1)}${tail}`;
 }
 
+/** An f64 as Rust's `Display` writes it (AquaVM's instruction texts): all digits, no exponent. */
+export function floatDisplay(x: number): string {
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'inf' : '-inf';
+  const sign = x < 0 ? '-' : '';
+  const [mantissa = '', exponent = '0'] = Math.abs(x).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const kk = Number(exponent) + 1;
+  if (kk >= digits.length) return `${sign}${digits}${'0'.repeat(kk - digits.length)}`;
+  if (kk > 0) return `${sign}${digits.slice(0, kk)}.${digits.slice(kk)}`;
+  return `${sign}0.${'0'.repeat(-kk)}${digits}`;
+}
+
 /** The JSON text of a number as serde_json writes it (integers in full, floats as ryu does). */
 export function numberText(value: number | bigint): string {
   if (isJsonInteger(value)) {

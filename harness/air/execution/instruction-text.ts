@@ -1,5 +1,6 @@
 // Instructions and values printed the way AquaVM prints them in error objects' `instruction`.
 import type { Instruction, Value } from '../ast/types.js';
+import { floatDisplay } from '../data/json.js';
 import { lensText } from '../lambda/apply.js';
 
 /** A value as AquaVM prints it. */
@@ -7,9 +8,11 @@ export function valueText(v: Value): string {
   switch (v.kind) {
     case 'string':
       return `"${v.value}"`;
+    // AquaVM prints the parsed number, not its source text: `-0.0` reads `-0`, `7.0` reads `7`.
     case 'int':
+      return v.value.toString();
     case 'float':
-      return v.text;
+      return floatDisplay(v.value);
     case 'bool':
       return String(v.value);
     case 'empty_array':
