@@ -5,8 +5,7 @@ import { Packr } from 'msgpackr';
 import { PreparationErrorCode } from '../errors/codes.js';
 import { PreparationError } from '../errors/execution-error.js';
 import type { CallState, ExecutedState, FoldLoreEntry } from '../trace/states.js';
-import { cidOf, cidOfJsonText } from './cid.js';
-import type { JsonValue } from './json.js';
+import { cidOfJsonText } from './cid.js';
 import {
   emptyStores,
   type CanonElement,
@@ -253,21 +252,34 @@ function decodeStores(raw: unknown): CidStores {
   return stores;
 }
 
+// AquaVM hashes its aggregates as serde_json writes them: struct fields in declaration order
+// (not sorted), so the CIDs, which users see in data dumps and trace errors, are AquaVM's own.
+const q = (text: string): string => JSON.stringify(text);
+
 /** The CID a store entry must have; the same function the VM uses when it writes the entry. */
 export function canonElementCid(e: CanonElement): string {
-  return cidOf(e as unknown as JsonValue);
+  const p = e.provenance;
+  const provenance =
+    p.kind === 'literal' ? '{"type":"literal"}' : `{"type":${q(p.kind)},"cid":${q(p.cid)}}`;
+  return cidOfJsonText(
+    `{"value":${q(e.value)},"tetraplet":${q(e.tetraplet)},"provenance":${provenance}}`,
+  );
 }
 /** CID of a canon result aggregate. */
 export function canonResultCid(r: CanonResult): string {
-  return cidOf(r as unknown as JsonValue);
+  return cidOfJsonText(`{"tetraplet":${q(r.tetraplet)},"values":[${r.values.map(q).join(',')}]}`);
 }
 /** CID of a service result aggregate. */
 export function serviceResultCid(r: ServiceResult): string {
-  return cidOf(r as unknown as JsonValue);
+  return cidOfJsonText(
+    `{"value_cid":${q(r.value_cid)},"argument_hash":${q(r.argument_hash)},"tetraplet_cid":${q(r.tetraplet_cid)}}`,
+  );
 }
 /** CID of a tetraplet. */
 export function tetrapletCid(t: SecurityTetraplet): string {
-  return cidOf(t as unknown as JsonValue);
+  return cidOfJsonText(
+    `{"peer_pk":${q(t.peer_pk)},"service_id":${q(t.service_id)},"function_name":${q(t.function_name)},"lens":${q(t.lens)}}`,
+  );
 }
 
 /** Re-hashes every store entry and checks cross-references; throws preparation error 8 on any mismatch. */

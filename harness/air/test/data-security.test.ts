@@ -8,6 +8,7 @@ import {
   decodeData,
   encodeData,
   serviceResultCid,
+  tetrapletCid,
   type InterpreterData,
 } from '../data/interpreter-data.js';
 import { keyPairFromSeed } from '../data/peer-id.js';
@@ -133,7 +134,7 @@ t.test(
     const data = decodeData(dataFromA(vm), 'test');
     // C fabricates B's result for `call B ("s" "g") [x] y` and signs it as C.
     const tetraplet = { peer_pk: C.peerId, service_id: 's', function_name: 'g', lens: '' };
-    const tetCid = cidOf(tetraplet);
+    const tetCid = tetrapletCid(tetraplet);
     data.stores.tetraplets.set(tetCid, tetraplet);
     const valueCid = cidOfJsonText('"fake"');
     data.stores.values.set(valueCid, '"fake"');
