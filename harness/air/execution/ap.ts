@@ -3,10 +3,12 @@ import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
 import { isJsonInteger, type JsonValue } from '../data/json.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
+import type { InstructionText } from '../trace/debug.js';
 import { newLeaf, type Met } from '../trace/handler.js';
 import type { LoadedLeaf } from '../trace/tree.js';
 import type { ExecutionContext } from './context.js';
 import { joinable } from './execute.js';
+import { instructionText } from './instruction-text.js';
 import { resolveAggregate, resolveValue } from './resolve.js';
 import type { Stream, ValueAggregate, ValueSource } from './values.js';
 
@@ -15,7 +17,7 @@ export function apToStream(
   ctx: ExecutionContext,
   stream: Stream,
   value: ValueAggregate,
-  instruction: string,
+  instruction: InstructionText,
   met: Met<LoadedLeaf> = ctx.trace.meetLeaf('ap', instruction),
 ): void {
   let source: ValueSource = 'new';
@@ -38,7 +40,7 @@ export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
   const value = joinable(ctx, () => resolveAggregate(ctx, instr.argument));
   if (!value) return;
   if (instr.result.kind === 'scalar') ctx.setScalar(instr.result.name, value);
-  else apToStream(ctx, ctx.stream(instr.result.name), value, 'ap');
+  else apToStream(ctx, ctx.stream(instr.result.name), value, () => instructionText(instr));
 }
 
 /** Executes the map form of ap. */
@@ -50,7 +52,7 @@ export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): vo
   if (!resolved) return;
   // AquaVM meets the ap state before it checks the key, so a bad key consumes that state and
   // records none (peers that walk the trace later then fail on it, as the reference does).
-  const met = ctx.trace.meetLeaf('ap', 'ap');
+  const met = ctx.trace.meetLeaf('ap', () => instructionText(instr));
   const key: JsonValue = resolved.key;
   if (!(typeof key === 'string' || isJsonInteger(key))) {
     throw new CatchableError(
@@ -59,5 +61,5 @@ export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): vo
     );
   }
   const entry: ValueAggregate = { ...resolved.value, value: { key, value: resolved.value.value } };
-  apToStream(ctx, ctx.stream(instr.map.name), entry, 'ap', met);
+  apToStream(ctx, ctx.stream(instr.map.name), entry, () => instructionText(instr), met);
 }

@@ -18,6 +18,7 @@ import {
   UncatchableErrorCode,
 } from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
+import { callMergeDetail, traceHandlerError, type InstructionText } from '../trace/debug.js';
 import { newLeaf, type Met } from '../trace/handler.js';
 import type { CallState } from '../trace/states.js';
 import type { LoadedLeaf, NewLeaf } from '../trace/tree.js';
@@ -33,14 +34,11 @@ function localServiceError(retCode: number, message: string): CatchableError {
   );
 }
 
-function traceError(message: string): never {
-  throw new UncatchableError(UncatchableErrorCode.TraceError, message);
-}
-
 /** Merges the prev and current states of one call per AquaVM's rules; returns the winner and its source. */
 export function mergeCallStates(
   prev: CallState | undefined,
   current: CallState | undefined,
+  instruction: InstructionText = 'call',
 ): { state: CallState; source: ValueSource } | undefined {
   if (!prev && !current) return undefined;
   if (!prev) return { state: current!, source: 'current' };
@@ -49,14 +47,8 @@ export function mergeCallStates(
   if (prev.kind === 'sent' && current.kind === 'sent') return { state: prev, source: 'prev' };
   if (prev.kind === 'sent') return { state: current, source: 'current' };
   if (current.kind === 'sent') return { state: prev, source: 'prev' };
-  if (prev.kind !== current.kind)
-    traceError(
-      `call states differ: previous data has ${prev.kind}, current data has ${current.kind}`,
-    );
-  if (prev.cid !== current.cid)
-    traceError(
-      `call results differ: previous data has ${prev.cid}, current data has ${current.cid}`,
-    );
+  const disagreement = callMergeDetail(prev, current);
+  if (disagreement !== undefined) throw traceHandlerError(instruction, disagreement);
   return { state: prev, source: 'prev' };
 }
 
@@ -116,10 +108,12 @@ function executeResolvedCall(
 ): void {
   const args = collectArgs(ctx, instr);
   const argumentHash = args ? cidOf(args.values) : undefined;
-  const met = ctx.trace.meetLeaf('call', 'call');
+  const text = (): string => instructionText(instr);
+  const met = ctx.trace.meetLeaf('call', text);
   const merged = mergeCallStates(
     met.prev?.state.kind === 'call' ? met.prev.state.call : undefined,
     met.current?.state.kind === 'call' ? met.current.state.call : undefined,
+    text,
   );
   const isLocal = tetraplet.peer_pk === ctx.params.currentPeerId;
   const keep = (state: CallState): void =>

@@ -5,23 +5,22 @@ import type { JsonValue } from '../data/json.js';
 import { literalTetraplet } from '../data/tetraplet.js';
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
+import { canonMergeDetail, traceHandlerError, type InstructionText } from '../trace/debug.js';
 import { newLeaf } from '../trace/handler.js';
 import type { CanonState } from '../trace/states.js';
 import type { ExecutionContext } from './context.js';
 import { joinable } from './execute.js';
+import { instructionText } from './instruction-text.js';
 import { resolveString } from './resolve.js';
 import type { CanonValue } from './values.js';
 
 function mergeCanon(
   prev: CanonState | undefined,
   current: CanonState | undefined,
+  instruction: InstructionText,
 ): CanonState | undefined {
-  if (prev?.kind === 'executed' && current?.kind === 'executed' && prev.cid !== current.cid) {
-    throw new UncatchableError(
-      UncatchableErrorCode.TraceError,
-      `canon results differ: previous ${prev.cid}, current ${current.cid}`,
-    );
-  }
+  if (prev?.kind === 'executed' && current?.kind === 'executed' && prev.cid !== current.cid)
+    throw traceHandlerError(instruction, canonMergeDetail(prev, current));
   if (prev?.kind === 'executed') return prev;
   if (current?.kind === 'executed') return current;
   return prev ?? current;
@@ -31,10 +30,12 @@ function mergeCanon(
 export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): void {
   const peer = joinable(ctx, () => resolveString(ctx, instr.peer));
   if (peer === undefined) return;
-  const met = ctx.trace.meetLeaf('canon', 'canon');
+  const text = (): string => instructionText(instr);
+  const met = ctx.trace.meetLeaf('canon', text);
   const merged = mergeCanon(
     met.prev?.state.kind === 'canon' ? met.prev.state.canon : undefined,
     met.current?.state.kind === 'canon' ? met.current.state.canon : undefined,
+    text,
   );
   const isMap = instr.form !== 'stream';
   let canon: CanonValue;

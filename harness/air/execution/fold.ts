@@ -9,7 +9,7 @@ import { CatchableError } from '../errors/execution-error.js';
 import type { ExecutionContext } from './context.js';
 import { joinable, type Execute } from './execute.js';
 import { resolveValue } from './resolve.js';
-import { valueText } from './instruction-text.js';
+import { instructionText, valueText } from './instruction-text.js';
 import type { ValueAggregate } from './values.js';
 
 function scalarItems(
@@ -93,7 +93,7 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
     ctx.makeIncomplete();
     return;
   }
-  const fold = ctx.trace.enterFold('fold');
+  const fold = ctx.trace.enterFold(() => instructionText(instr));
   let complete = false;
   // AquaVM's recursive-stream cursor: each round folds the generations past the slot counts taken
   // when the previous round started, then opens a fresh generation for values the round produces.

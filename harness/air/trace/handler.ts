@@ -1,17 +1,17 @@
 // Walks prev and current traces in lock-step with execution and writes the new trace.
 // Each side has a stack of cursors (one per par branch or fold iteration being executed); the
 // writer has a matching stack of output lists.
-import { UncatchableErrorCode } from '../errors/codes.js';
-import { UncatchableError } from '../errors/execution-error.js';
-import type {
-  LoadedFold,
-  LoadedLeaf,
-  LoadedNode,
-  LoadedPar,
-  NewFold,
-  NewLeaf,
-  NewNode,
-  NewPar,
+import { incompatibleStatesDetail, traceHandlerError, type InstructionText } from './debug.js';
+import {
+  loadedNodeDebug,
+  type LoadedFold,
+  type LoadedLeaf,
+  type LoadedNode,
+  type LoadedPar,
+  type NewFold,
+  type NewLeaf,
+  type NewNode,
+  type NewPar,
 } from './tree.js';
 
 interface Cursor {
@@ -25,8 +25,24 @@ export interface Met<T> {
   readonly current?: T;
 }
 
-function traceError(message: string): never {
-  throw new UncatchableError(UncatchableErrorCode.TraceError, message);
+/** Throws AquaVM's error for met states that are not of the `expected` kind (if any is not). */
+function checkKinds(
+  met: Met<LoadedNode>,
+  ok: (n: LoadedNode) => boolean,
+  expected: string,
+  instruction: InstructionText,
+): void {
+  const prevBad = met.prev !== undefined && !ok(met.prev);
+  const currentBad = met.current !== undefined && !ok(met.current);
+  if (!prevBad && !currentBad) return;
+  throw traceHandlerError(
+    instruction,
+    incompatibleStatesDetail(
+      met.prev && loadedNodeDebug(met.prev),
+      met.current && loadedNodeDebug(met.current),
+      expected,
+    ),
+  );
 }
 
 /** Lock-step reader of prev/current trees and writer of the new tree. */
@@ -58,23 +74,13 @@ export class TraceHandler {
     return met;
   }
 
-  private describe(n: LoadedNode): string {
-    return n.kind === 'leaf' ? n.state.kind : n.kind;
-  }
-
-  /** Takes the next leaf of the given state kind from both sides (a different kind is a TraceError). */
-  meetLeaf(kind: 'call' | 'ap' | 'canon', instruction: string): Met<LoadedLeaf> {
+  /**
+   * Takes the next leaf of the given state kind from both sides (a different kind is a
+   * TraceError); `instruction` is the instruction's text, as AquaVM names it in the message.
+   */
+  meetLeaf(kind: 'call' | 'ap' | 'canon', instruction: InstructionText): Met<LoadedLeaf> {
     const met = this.takeBoth();
-    for (const [side, n] of [
-      ['previous', met.prev],
-      ['current', met.current],
-    ] as const) {
-      if (n && (n.kind !== 'leaf' || n.state.kind !== kind)) {
-        traceError(
-          `${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a ${kind} state`,
-        );
-      }
-    }
+    checkKinds(met, (n) => n.kind === 'leaf' && n.state.kind === kind, kind, instruction);
     return met as Met<LoadedLeaf>;
   }
 
@@ -86,15 +92,7 @@ export class TraceHandler {
   /** Starts a par: returns the met par states and enters its left branch. */
   enterPar(): { met: Met<LoadedPar>; node: NewPar } {
     const met = this.takeBoth();
-    for (const [side, n] of [
-      ['previous', met.prev],
-      ['current', met.current],
-    ] as const) {
-      if (n && n.kind !== 'par')
-        traceError(
-          `${side} data has a ${this.describe(n)} state at position ${n.pos} where par expects a par state`,
-        );
-    }
+    checkKinds(met, (n) => n.kind === 'par', 'par', 'par');
     const node: NewPar = { kind: 'par', left: [], right: [] };
     this.write(node);
     const m = met as Met<LoadedPar>;
@@ -138,17 +136,9 @@ export class TraceHandler {
   }
 
   /** Starts a stream fold: returns the met fold states; iterations are entered per value. */
-  enterFold(instruction: string): { met: Met<LoadedFold>; node: NewFold } {
+  enterFold(instruction: InstructionText): { met: Met<LoadedFold>; node: NewFold } {
     const met = this.takeBoth();
-    for (const [side, n] of [
-      ['previous', met.prev],
-      ['current', met.current],
-    ] as const) {
-      if (n && n.kind !== 'fold')
-        traceError(
-          `${side} data has a ${this.describe(n)} state at position ${n.pos} where ${instruction} expects a fold state`,
-        );
-    }
+    checkKinds(met, (n) => n.kind === 'fold', 'fold', instruction);
     const node: NewFold = { kind: 'fold', iterations: [] };
     this.write(node);
     return { met: met as Met<LoadedFold>, node };

@@ -4,6 +4,7 @@
 // when positions (fold value positions, par lengths) become known.
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
+import { executedStateDebug, type FoldLoreDebug } from './debug.js';
 import type { ExecutedState } from './states.js';
 
 /** A call, ap or canon state of a loaded trace. */
@@ -19,6 +20,8 @@ export interface LoadedPar {
   readonly left: LoadedNode[];
   readonly right: LoadedNode[];
   readonly pos: number;
+  /** The recorded subtrace sizes (for error messages). */
+  readonly sizes?: { readonly left: number; readonly right: number };
 }
 
 /** One iteration of a loaded stream fold: the producer of the value and the iteration's subtrace. */
@@ -32,6 +35,8 @@ export interface LoadedFold {
   readonly kind: 'fold';
   readonly iterations: LoadedIteration[];
   readonly pos: number;
+  /** The recorded lore with each subtrace's start (for error messages). */
+  readonly lore?: readonly FoldLoreDebug[];
 }
 
 /** A node of a loaded trace. */
@@ -65,20 +70,24 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
             label,
             `par at ${i} spans ${s.left}+${s.right} states past its parent's end ${to}`,
           );
-        out.push({ kind: 'par', left: parse(i + 1, leftEnd), right: parse(leftEnd, end), pos: i });
+        out.push({
+          kind: 'par',
+          left: parse(i + 1, leftEnd),
+          right: parse(leftEnd, end),
+          pos: i,
+          sizes: { left: s.left, right: s.right },
+        });
         i = end;
       } else if (s.kind === 'fold') {
-        const node: { kind: 'fold'; iterations: LoadedIteration[]; pos: number } = {
-          kind: 'fold',
-          iterations: [],
-          pos: i,
-        };
+        const debugLore: FoldLoreDebug[] = [];
+        const node: LoadedFold = { kind: 'fold', iterations: [], pos: i, lore: debugLore };
         const lore: { valuePos: number; states: LoadedNode[] }[] = [];
         let j = i + 1;
         for (const entry of s.lore) {
           const end = j + entry.length;
           if (end > to) corrupt(label, `fold at ${i} has an iteration past its parent's end ${to}`);
           lore.push({ valuePos: entry.valuePos, states: parse(j, end) });
+          debugLore.push({ valuePos: entry.valuePos, begin: j, length: entry.length });
           j = end;
         }
         pendingFolds.push({ lore, node, pos: i });
@@ -107,6 +116,22 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
     }
   }
   return root;
+}
+
+/** `{:?}` of the state a loaded node was read from, as AquaVM prints it in trace errors. */
+export function loadedNodeDebug(node: LoadedNode): string {
+  switch (node.kind) {
+    case 'leaf':
+      return executedStateDebug(node.state);
+    case 'par':
+      return executedStateDebug({
+        kind: 'par',
+        left: node.sizes?.left ?? 0,
+        right: node.sizes?.right ?? 0,
+      });
+    case 'fold':
+      return executedStateDebug({ kind: 'fold', lore: [] }, { lore: node.lore ?? [] });
+  }
 }
 
 /** A state being written into the new trace; `resolve` gives its final form at flatten time. */
