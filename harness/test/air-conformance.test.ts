@@ -72,12 +72,7 @@ t.test('the corpus covers every instruction with 60+ scenarios', async (t) => {
 
 // Known differences of our VM from the reference, each still run and reported as a TODO (they
 // stay visible in every run, and turn into failures of nothing once fixed: remove them then).
-const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
-  'nested fold reusing the outer iterator name is rejected by the parser':
-    'both reject with ret code 1, but the parse error text is ours, not codespan output',
-  'stream map key of a wrong type is an error':
-    'same code 20000, but the reference prints a Rust Debug dump of the trace state',
-};
+const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {};
 
 for (const scenario of scenarios) {
   if (only !== undefined && !scenario.name.includes(only)) continue;
