@@ -42,6 +42,7 @@ export {
 } from './errors/codes.js';
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
+export { JsonFloat } from './data/json.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
 export {
   dumpInterpreterData,

@@ -4,17 +4,45 @@
 // f64. In JS an integer is a `number` while it is a safe integer and a `bigint` beyond ±(2^53 − 1)
 // up to the i64/u64 range; every other number is an f64. Read from a JS value, an integral number
 // within the i64/u64 range is an integer (that is how a JS host's JSON text reaches AquaVM), and
-// -0 is the float -0.0. What JS cannot express is an integral f64 such as 1.0: it reads as the
-// integer 1 (AquaVM would keep it a float, unequal to 1 and written `1.0`).
+// -0 is the float -0.0. An integral f64 within that range (the AIR literal `7.0`, the text `1e3`)
+// is a JsonFloat, so it stays unequal to the integer 7 and is written `7.0`, as in AquaVM; hosts
+// get it as a plain number and may hand one back to mean an f64.
 //
 // Content ids must not depend on how a value was built, so object keys are written sorted by
 // UTF-16 code unit (JS objects order integer-like keys first, which would otherwise leak into ids),
 // and numbers are written as serde_json writes them (integers in full, floats in ryu's shortest
 // form: `1e300`, `0.1`, `-0.0`).
 
-/** A JSON value; see the file comment for what `number` and `bigint` mean. */
+/** An f64 with an integral value (7.0), which a JS number alone would read as an integer. */
+export class JsonFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A JSON value; see the file comment for what `number`, `bigint` and JsonFloat mean. */
 export type JsonValue =
-  null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+  | null
+  | boolean
+  | number
+  | bigint
+  | JsonFloat
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** A JSON object (not null, an array or a JsonFloat). */
+export function isJsonObject(value: JsonValue): value is { [key: string]: JsonValue } {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof JsonFloat)
+  );
+}
+
+/** Whether a JSON value is a number of either kind. */
+export function isJsonNumber(value: JsonValue): value is number | bigint | JsonFloat {
+  return typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonFloat;
+}
 
 const I64_MIN = -(2n ** 63n);
 const U64_MAX = 2n ** 64n - 1n;
@@ -34,6 +62,11 @@ export function isJsonInteger(value: JsonValue): value is number | bigint {
     value >= I64_MIN_NUMBER &&
     value < U64_LIMIT_NUMBER
   );
+}
+
+/** An f64 as a JSON value: a JsonFloat when a plain number would read as an integer. */
+export function jsonFloat(x: number): number | JsonFloat {
+  return Number.isInteger(x) && isJsonInteger(x) ? new JsonFloat(x) : x;
 }
 
 /** The exact integer value of a JSON integer. */
@@ -88,7 +121,8 @@ export function floatDisplay(x: number): string {
 }
 
 /** The JSON text of a number as serde_json writes it (integers in full, floats as ryu does). */
-export function numberText(value: number | bigint): string {
+export function numberText(value: number | bigint | JsonFloat): string {
+  if (value instanceof JsonFloat) return floatText(value.value);
   if (isJsonInteger(value)) {
     return typeof value === 'number' && Number.isSafeInteger(value)
       ? String(value)
@@ -108,6 +142,7 @@ export function canonicalJson(value: JsonValue): string {
     case 'bigint':
       return numberText(value);
   }
+  if (value instanceof JsonFloat) return numberText(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const keys = Object.keys(value).sort();
   const parts: string[] = [];
@@ -119,7 +154,16 @@ export function canonicalJson(value: JsonValue): string {
   return `{${parts.join(',')}}`;
 }
 
-function numbersEqual(a: number | bigint, b: number | bigint): boolean {
+function numbersEqual(a: number | bigint | JsonFloat, b: number | bigint | JsonFloat): boolean {
+  const aFloat = a instanceof JsonFloat;
+  const bFloat = b instanceof JsonFloat;
+  if (aFloat || bFloat) {
+    // A JsonFloat is an f64: it equals only another f64 of the same value.
+    const x = aFloat ? a.value : a;
+    const y = bFloat ? b.value : b;
+    if ((!aFloat && isJsonInteger(x)) || (!bFloat && isJsonInteger(y))) return false;
+    return Number(x) === Number(y);
+  }
   const aInt = isJsonInteger(a);
   if (aInt !== isJsonInteger(b)) return false; // serde_json: an integer never equals a float
   if (!aInt) return Number(a) === Number(b);
@@ -129,17 +173,15 @@ function numbersEqual(a: number | bigint, b: number | bigint): boolean {
 
 /** Structural equality of two JSON values as serde_json's `==` (what match/mismatch compare). */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
-  const aNumber = typeof a === 'number' || typeof a === 'bigint';
-  if (aNumber || typeof b === 'number' || typeof b === 'bigint') {
-    return aNumber && (typeof b === 'number' || typeof b === 'bigint') && numbersEqual(a, b);
-  }
+  const aNumber = isJsonNumber(a);
+  if (aNumber || isJsonNumber(b)) return aNumber && isJsonNumber(b) && numbersEqual(a, b);
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     return a.every((x, i) => jsonEqual(x, b[i] as JsonValue));
   }
-  if (Array.isArray(b)) return false;
+  if (!isJsonObject(a) || !isJsonObject(b)) return false;
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k] as JsonValue, b[k] as JsonValue));
@@ -183,6 +225,7 @@ export function toJsonValue(value: unknown): JsonValue {
 }
 
 function convert(value: unknown, key: string, parents: Set<object>): JsonValue | undefined {
+  if (value instanceof JsonFloat) return jsonFloat(value.value);
   if (typeof value === 'object' && value !== null && 'toJSON' in value) {
     const toJSON = (value as { toJSON: unknown }).toJSON;
     if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
@@ -246,6 +289,7 @@ export function jsonText(value: JsonValue): string {
     case 'bigint':
       return numberText(value);
   }
+  if (value instanceof JsonFloat) return numberText(value);
   if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
   const parts: string[] = [];
   for (const key of Object.keys(value)) {
@@ -255,9 +299,13 @@ export function jsonText(value: JsonValue): string {
   return `{${parts.join(',')}}`;
 }
 
-/** A copy of a JSON value with object keys sorted, as AquaVM's maps hand them to services. */
+/**
+ * A copy of a JSON value with object keys sorted, as AquaVM's maps hand them to services, and
+ * every JsonFloat a plain number (what the service receives).
+ */
 export function sortedKeys(value: JsonValue): JsonValue {
   if (value === null || typeof value !== 'object') return value;
+  if (value instanceof JsonFloat) return value.value;
   if (Array.isArray(value)) return value.map(sortedKeys);
   const out: { [key: string]: JsonValue } = {};
   for (const key of Object.keys(value).sort()) {
@@ -279,21 +327,23 @@ export class JsonSyntaxError extends SyntaxError {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const LONG_DIGITS = /\d{16}/;
+// JSON.parse is exact unless an integer has 16 digits or more, or a float may be integral.
+const NEEDS_READER = /\d{16}|\d\.0+(?!\d)|\d[eE]/;
 
-function numberFromToken(token: string): number | bigint {
+function numberFromToken(token: string): number | bigint | JsonFloat {
+  if (/[.eE]/.test(token)) return jsonFloat(Number(token));
   // Shorter integer tokens are safe integers; "-0" is the float -0.0, as serde_json reads it.
-  if (token.length < 16 || /[.eE]/.test(token)) return Number(token);
+  if (token.length < 16) return Number(token);
   return hostBigint(BigInt(token));
 }
 
 /**
  * Parses JSON text exactly as serde_json does: integers within i64/u64 keep every digit
- * (`bigint` beyond the safe range), other numbers become f64. Throws JsonSyntaxError.
+ * (`bigint` beyond the safe range), other numbers become f64 (a JsonFloat when integral, such as
+ * `7.0`). Throws JsonSyntaxError.
  */
 export function parseJson(text: string): JsonValue {
-  // No run of 16 digits means every integer token is a safe integer: JSON.parse is exact then.
-  if (!LONG_DIGITS.test(text)) {
+  if (!NEEDS_READER.test(text)) {
     try {
       return JSON.parse(text) as JsonValue;
     } catch (e) {

@@ -1,6 +1,6 @@
 // `(fail ...)`: raise a catchable user error (10006), or re-raise the caught one with `(fail :error:)`.
 import type { FailInstruction } from '../ast/types.js';
-import { canonicalJson, isJsonI64, type JsonValue } from '../data/json.js';
+import { canonicalJson, isJsonI64, isJsonObject, type JsonValue } from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
@@ -15,7 +15,7 @@ function invalid(message: string): CatchableError {
 
 /** Checks that a value is an error object: integer non-zero `error_code` and string `message` (10008). */
 export function checkErrorObject(v: JsonValue): void {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+  if (!isJsonObject(v)) {
     throw invalid(
       `scalar should have an object type to be converted into error object, but '${canonicalJson(v)}' doesn't have`,
     );

@@ -3,6 +3,7 @@ import type { CanonMapValue, CanonStreamValue, Lens, LensAccessor, Value } from 
 import {
   canonicalJson,
   isJsonInteger,
+  jsonFloat,
   jsonInteger,
   toJsonValue,
   type JsonValue,
@@ -219,7 +220,8 @@ export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
     case 'int':
       return literal(jsonInteger(v.value));
     case 'float':
-      return literal(v.value);
+      // `7.0` stays an f64 (unequal to 7, written 7.0), as AquaVM's parser makes it.
+      return literal(jsonFloat(v.value));
     case 'bool':
       return literal(v.value);
     case 'empty_array':

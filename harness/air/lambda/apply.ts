@@ -2,7 +2,7 @@
 import type { Lens, LensAccessor, PathLens } from '../ast/types.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
-import { asU32, canonicalJson, type JsonValue } from '../data/json.js';
+import { asU32, canonicalJson, isJsonNumber, isJsonObject, type JsonValue } from '../data/json.js';
 
 /** Resolves the scalar named in a `.[name]` accessor to its JSON value. */
 export type ScalarLookup = (name: string) => JsonValue;
@@ -37,7 +37,7 @@ export function resolveAccessor(a: LensAccessor, lookup: ScalarLookup): Resolved
   if (a.kind === 'index') return { index: a.index };
   const v = lookup(a.scalar);
   if (typeof v === 'string') return { field: v };
-  if (typeof v === 'number' || typeof v === 'bigint') {
+  if (isJsonNumber(v)) {
     // AquaVM takes the number as a u64, then as a u32: floats (even -0.0) and big integers fail.
     const index = asU32(v);
     if (index === undefined)
@@ -55,7 +55,7 @@ export function applyAccessors(
   let v = value;
   for (const a of accessors) {
     if ('field' in a) {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      if (!isJsonObject(v)) {
         throw lambdaError(
           `value '${canonicalJson(v)}' is not an map-type to match field accessor with field_name = '${a.field}'`,
         );

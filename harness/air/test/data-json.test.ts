@@ -3,10 +3,12 @@
 import t from 'tap';
 import { cidOf, cidOfJsonText } from '../data/cid.js';
 import {
+  JsonFloat,
   callResultText,
   canonicalJson,
   jsonEqual,
   parseJson,
+  sortedKeys,
   toJsonValue,
   type JsonValue,
 } from '../data/json.js';
@@ -84,3 +86,25 @@ t.test('equality follows serde_json: integers never equal floats', async (t) => 
   t.ok(jsonEqual([{ a: 2n ** 63n }], [{ a: 2n ** 63n }]));
   t.notOk(jsonEqual([1], ['1']));
 });
+
+t.test(
+  'integral f64 values are JsonFloats: written 7.0, unequal to 7, plain numbers for hosts',
+  async (t) => {
+    t.equal(canonicalJson(new JsonFloat(7)), '7.0');
+    t.equal(canonicalJson(new JsonFloat(1e18)), '1e18');
+    t.equal(canonicalJson(new JsonFloat(-3)), '-3.0');
+    const parsed = parseJson('[7.0,1e3,2.5,7]') as JsonValue[];
+    t.ok(parsed[0] instanceof JsonFloat, '7.0 reads as an f64');
+    t.ok(parsed[1] instanceof JsonFloat, '1e3 reads as an f64');
+    t.equal(parsed[2], 2.5, 'a fractional f64 is a plain number');
+    t.equal(parsed[3], 7);
+    t.equal(canonicalJson(parsed), '[7.0,1000.0,2.5,7]');
+    t.notOk(jsonEqual(new JsonFloat(7), 7));
+    t.notOk(jsonEqual(7, new JsonFloat(7)));
+    t.ok(jsonEqual(new JsonFloat(7), new JsonFloat(7)));
+    t.ok(jsonEqual(new JsonFloat(1e30), 1e30), 'past u64 a plain number is an f64 too');
+    t.same(sortedKeys({ b: new JsonFloat(2), a: [new JsonFloat(1)] }), { a: [1], b: 2 });
+    t.equal(callResultText({ f: new JsonFloat(7) }), '{"f":7.0}');
+    t.equal(toJsonValue(new JsonFloat(0.5)), 0.5, 'a fractional JsonFloat is a plain number');
+  },
+);

@@ -4,7 +4,7 @@
 // would round), end with the same ret codes and print the same error messages.
 import t from 'tap';
 import { createReferenceAquaVM } from '../reference-aquavm.js';
-import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
+import { AquaVM, JsonFloat, type AquaCallRequest, type AquaCallResult } from '../vm.js';
 import { runNetwork, testPeer, type NetworkRun } from './vm-harness.js';
 
 const peers = [testPeer(0), testPeer(1), testPeer(2)] as const;
@@ -51,6 +51,8 @@ function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
           return { retCode: 0, result: Object.values(VALUES) };
         case 'err':
           return { retCode: 0, result: { error_code: 2n ** 62n + 3n, message: 'big code' } };
+        case 'float':
+          return { retCode: 0, result: new JsonFloat(7) };
         case 'badErr':
           return { retCode: 0, result: { error_code: 2n ** 64n - 1n, message: 'u64 code' } };
         default:
@@ -173,6 +175,23 @@ const scenarios: { name: string; air: string; timestamp?: number }[] = [
   {
     name: 'fold over a big integer is an error that prints it',
     air: `(seq ${obj} (seq (ap o.$.maxU64 big) (xor (fold big i (null)) (call @A ("echo" "f") [:error:]))))`,
+  },
+  {
+    name: 'integral float literals stay floats: 7.0 is not 7, also through ap, canon and lenses',
+    air: seqAll([
+      '(xor (mismatch 7.0 +7 (call @A ("echo" "m1") [7.0])) (call @A ("echo" "a") [:error:]))',
+      '(xor (match 7.0 7.0 (seq (ap 7.0 f) (call @A ("echo" "m2") [f]))) (call @A ("echo" "b") [:error:]))',
+      '(ap 100.0 $s)',
+      '(canon @B $s #cs)',
+      '(xor (match #cs.$.[0] 100 (null)) (call @C ("echo" "c") [:error: #cs]))',
+      '(ap [] arr)',
+      '(ap 1.0 idx)',
+      '(xor (ap arr.$.[idx] z) (call @A ("echo" "d") [:error:]))',
+    ]),
+  },
+  {
+    name: 'a host hands back an integral f64 as a JsonFloat',
+    air: `(seq (call @A ("vals" "float") [] f) (xor (match f 7 (null)) (call @B ("echo" "f") [:error: f])))`,
   },
   {
     name: '%timestamp% past 2^53',
