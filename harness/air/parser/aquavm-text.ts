@@ -253,8 +253,19 @@ export function renderCodespan(
     const raw = src.text(line.start, line.end);
     const text = raw.replace(/[\n\r\0]+$/u, '');
     const lead = Buffer.byteLength(text) - Buffer.byteLength(text.trimStart());
-    const textCells = cells(text);
-    const textBytes = Buffer.byteLength(text);
+    // Printable ASCII (the usual case, and minified scripts are one huge line): one byte and one
+    // column per character, so rows are computed without a cell per character.
+    const plain = /^[\x20-\x7e]*$/.test(text);
+    let cellCache: Cell[] | undefined;
+    const textCells = (): Cell[] => (cellCache ??= cells(text));
+    const textBytes = plain ? text.length : Buffer.byteLength(text);
+    /** Display columns of the characters starting before byte `limit`. */
+    const columnsBefore = (limit: number): number => {
+      if (plain) return Math.max(0, Math.min(limit, text.length));
+      let n = 0;
+      for (const c of textCells()) if (c.byte < limit) n += c.width;
+      return n;
+    };
 
     let s = String(line.number).padStart(padding, ' ') + ' │';
     let k = 0;
@@ -267,7 +278,8 @@ export function renderCodespan(
       } else s += '  ';
     }
     s += ' ';
-    for (const c of textCells) s += c.ch === '\t' ? ' '.repeat(c.width) : c.ch;
+    if (plain) s += text;
+    else for (const c of textCells()) s += c.ch === '\t' ? ' '.repeat(c.width) : c.ch;
     out.push(s + '\n');
 
     if (singles.length > 0) {
@@ -291,11 +303,19 @@ export function renderCodespan(
       }
       const gutter = outer + '│' + innerGutter(multis) + ' ';
       let carets = gutter;
-      const all = [...textCells, { byte: textBytes, bytes: 1, ch: '\0', width: 1 }];
-      for (const c of all) {
-        const covered = singles.some((l) => overlaps(l.start, l.end, c.byte, c.byte + c.bytes));
-        if (covered) carets += '^'.repeat(c.width);
-        else if (c.byte < maxEnd) carets += ' '.repeat(c.width);
+      if (plain) {
+        // Byte i is column i; the text ends with one placeholder column after its last byte.
+        const row = Buffer.alloc(Math.min(maxEnd, textBytes + 1), ' ');
+        for (const l of singles)
+          row.fill('^', Math.min(l.start, row.length), Math.min(l.end, row.length));
+        carets += row.toString('latin1');
+      } else {
+        const all = [...textCells(), { byte: textBytes, bytes: 1, ch: '\0', width: 1 }];
+        for (const c of all) {
+          const covered = singles.some((l) => overlaps(l.start, l.end, c.byte, c.byte + c.bytes));
+          if (covered) carets += '^'.repeat(c.width);
+          else if (c.byte < maxEnd) carets += ' '.repeat(c.width);
+        }
       }
       const trailingLabel = trailing === undefined ? undefined : singles[trailing];
       if (trailingLabel !== undefined) carets += ' ' + trailingLabel.message;
@@ -304,8 +324,21 @@ export function renderCodespan(
       if (numMessages > (trailingLabel === undefined ? 0 : 1)) {
         const hanging = singles.filter((l, i) => l.message !== '' && i !== trailing);
         const pointers = (upTo: number): string => {
+          if (plain) {
+            // A pointer at each hanging label's start; spaces only up to the last label start.
+            const end = Math.min(upTo, textBytes);
+            const row = Buffer.alloc(Math.max(0, Math.min(end, maxStart + 1)), ' ');
+            const marks = new Set(hanging.map((l) => l.start).filter((b) => b < end));
+            let p = '';
+            let from = 0;
+            for (const b of [...marks].sort((x, y) => x - y)) {
+              p += row.toString('latin1', from, Math.min(b, row.length)) + '│';
+              from = b + 1;
+            }
+            return p + row.toString('latin1', Math.min(from, row.length));
+          }
           let p = '';
-          for (const c of textCells) {
+          for (const c of textCells()) {
             if (c.byte >= upTo) break;
             const hit = hanging.some((l) => c.byte <= l.start && l.start < c.byte + c.bytes);
             let spaces = c.width;
@@ -349,10 +382,10 @@ export function renderCodespan(
         } else s += underline === undefined ? '  ' : '──';
       }
       if (m.kind === 'top') {
-        for (const c of textCells) if (c.byte < m.at + 1) s += '─'.repeat(c.width);
+        s += '─'.repeat(columnsBefore(m.at + 1));
         out.push(s + '^\n');
       } else {
-        for (const c of textCells) if (c.byte < m.at) s += '─'.repeat(c.width);
+        s += '─'.repeat(columnsBefore(m.at));
         out.push(s + '^' + (m.message === '' ? '' : ' ' + m.message) + '\n');
       }
     });
@@ -839,26 +872,26 @@ const TERM_OF: Partial<Record<T, string>> = {
 };
 
 function grammarToken(tok: Token): GTok | undefined {
-  const lensed = (base: string): string => (tok.lens === undefined ? base : `${base}WithLambda`);
+  const suffix = tok.lens === undefined ? '' : 'WithLambda';
   let term: string | undefined;
   switch (tok.t) {
     case T.Keyword:
       term = tok.text === 'match' ? 'match_' : tok.text;
       break;
     case T.LastError:
-      term = lensed('LastError');
+      term = 'LastError' + suffix;
       break;
     case T.Error:
-      term = lensed('Error');
+      term = 'Error' + suffix;
       break;
     case T.Scalar:
-      term = lensed('Scalar');
+      term = 'Scalar' + suffix;
       break;
     case T.CanonStream:
-      term = lensed('CanonStream');
+      term = 'CanonStream' + suffix;
       break;
     case T.CanonMap:
-      term = lensed('CanonStreamMap');
+      term = 'CanonStreamMap' + suffix;
       break;
     default:
       term = TERM_OF[tok.t];
@@ -1208,10 +1241,9 @@ class ReferenceValidator {
 
   /** One instruction completed: what AquaVM's `met_*` hook for it records. */
   completed(f: Frame, span: Span): void {
-    const at = (state: number, nth = 0): GTok | undefined => {
-      let seen = 0;
-      for (let i = 0; i < f.from.length; i++)
-        if (f.from[i] === state && seen++ === nth) return f.toks[i];
+    if (f.kind === 'seq' || f.kind === 'par') return this.machine.met(K.Merging, span);
+    const at = (state: number): GTok | undefined => {
+      for (let i = 0; i < f.from.length; i++) if (f.from[i] === state) return f.toks[i];
       return undefined;
     };
     const all = (state: number): GTok[] => f.toks.filter((_, i) => f.from[i] === state);
