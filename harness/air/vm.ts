@@ -42,7 +42,7 @@ export {
 } from './errors/codes.js';
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
-export { JsonFloat } from './data/json.js';
+export { JsonFloat, callResultText, jsonText, parseJson, JsonSyntaxError } from './data/json.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
 export {
   dumpInterpreterData,
@@ -69,6 +69,10 @@ export interface AquaRunParameters {
 export interface AquaCallRequest {
   readonly serviceId: string;
   readonly functionName: string;
+  /**
+   * JSON values, exact: an i64/u64 beyond ±(2^53 − 1) is a `bigint`, a safe one a `number`;
+   * floats are numbers (AquaVM's 7.0 arrives as 7). Object keys are sorted, as AquaVM's are.
+   */
   readonly arguments: unknown[];
   readonly tetraplets: SecurityTetraplet[][];
 }
@@ -76,6 +80,13 @@ export interface AquaCallRequest {
 /** The answer to a call request: retCode 0 with a JSON value, or an error code with a message. */
 export interface AquaCallResult {
   readonly retCode: number;
+  /**
+   * Read as JSON.stringify would (toJSON, dropped undefined members), but exact: a `bigint` or
+   * an integral `number` within the i64/u64 range is that integer (a `bigint` past that range,
+   * like digits serde_json cannot hold, becomes an f64); a JsonFloat is an integral f64 (7.0).
+   * A host that has JSON text should read it with parseJson, not JSON.parse, to keep big
+   * integers; callResultText gives the text AquaVM would receive (what the size limit measures).
+   */
   readonly result: unknown;
 }
 
