@@ -8,8 +8,9 @@
 // is a JsonFloat, so it stays unequal to the integer 7 and is written `7.0`, as in AquaVM; hosts
 // get it as a plain number and may hand one back to mean an f64.
 //
-// Content ids must not depend on how a value was built, so object keys are written sorted by
-// UTF-16 code unit (JS objects order integer-like keys first, which would otherwise leak into ids),
+// Content ids must not depend on how a value was built, so object keys are written sorted as
+// serde_json's maps sort them, by code point (JS objects order integer-like keys first, which
+// would otherwise leak into ids),
 // and numbers are written as serde_json writes them (integers in full, floats in ryu's shortest
 // form: `1e300`, `0.1`, `-0.0`).
 
@@ -131,6 +132,26 @@ export function numberText(value: number | bigint | JsonFloat): string {
   return floatText(Number(value));
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/**
+ * Keys in serde_json's map order: by UTF-8 bytes, which is code point order. JS sorts by UTF-16
+ * units, which differs only when a key has a character past U+FFFF.
+ */
+function sortKeys(keys: string[]): string[] {
+  return keys.some((k) => SURROGATE.test(k)) ? keys.sort(byCodePoint) : keys.sort();
+}
+
 /** The compact canonical JSON text of `value` (sorted keys, no spaces, serde_json's numbers). */
 export function canonicalJson(value: JsonValue): string {
   if (value === null) return 'null';
@@ -144,7 +165,7 @@ export function canonicalJson(value: JsonValue): string {
   }
   if (value instanceof JsonFloat) return numberText(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).sort();
+  const keys = sortKeys(Object.keys(value));
   const parts: string[] = [];
   for (const key of keys) {
     const item = value[key];
@@ -308,7 +329,7 @@ export function sortedKeys(value: JsonValue): JsonValue {
   if (value instanceof JsonFloat) return value.value;
   if (Array.isArray(value)) return value.map(sortedKeys);
   const out: { [key: string]: JsonValue } = {};
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortKeys(Object.keys(value))) {
     const item = value[key];
     if (item !== undefined) setKey(out, key, sortedKeys(item));
   }

@@ -108,3 +108,10 @@ t.test(
     t.equal(toJsonValue(new JsonFloat(0.5)), 0.5, 'a fractional JsonFloat is a plain number');
   },
 );
+
+t.test('object keys sort by code point, as serde_json maps do (not by UTF-16 unit)', async (t) => {
+  const value = { '\u{1F600}': 1, '\uFF61': 2, a: 3, '10': 4, '9': 5 };
+  t.equal(canonicalJson(value), '{"10":4,"9":5,"a":3,"\uFF61":2,"\u{1F600}":1}');
+  // JS itself puts integer-like keys first in any object handed out.
+  t.same(Object.keys(sortedKeys(value) as object), ['9', '10', 'a', '\uFF61', '\u{1F600}']);
+});

@@ -51,6 +51,8 @@ function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
           return { retCode: 0, result: Object.values(VALUES) };
         case 'err':
           return { retCode: 0, result: { error_code: 2n ** 62n + 3n, message: 'big code' } };
+        case 'keys':
+          return { retCode: 0, result: { '\u{1F600}': 1, '\uFF61': 2, a: 3, é: 4, '10': 5 } };
         case 'float':
           return { retCode: 0, result: new JsonFloat(7) };
         case 'badErr':
@@ -192,6 +194,10 @@ const scenarios: { name: string; air: string; timestamp?: number }[] = [
   {
     name: 'a host hands back an integral f64 as a JsonFloat',
     air: `(seq (call @A ("vals" "float") [] f) (xor (match f 7 (null)) (call @B ("echo" "f") [:error: f])))`,
+  },
+  {
+    name: 'object keys print in serde_json order (code points, not UTF-16 units)',
+    air: '(seq (call @A ("vals" "keys") [] k) (xor (ap k.$.zz y) (call @B ("echo" "f") [:error: k])))',
   },
   {
     name: '%timestamp% past 2^53',
