@@ -1,6 +1,12 @@
 // `(fail ...)`: raise a catchable user error (10006), or re-raise the caught one with `(fail :error:)`.
 import type { FailInstruction } from '../ast/types.js';
-import { canonicalJson, isJsonI64, isJsonObject, type JsonValue } from '../data/json.js';
+import {
+  canonicalJson,
+  isJsonI64,
+  isJsonObject,
+  jsonInteger,
+  type JsonValue,
+} from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
@@ -52,7 +58,7 @@ export function executeFail(ctx: ExecutionContext, instr: FailInstruction): void
   switch (instr.form) {
     case 'literal': {
       const error = {
-        error_code: Number(instr.code.value),
+        error_code: jsonInteger(instr.code.value),
         instruction: instructionText(instr),
         message: instr.message.value,
         peer_id: ctx.params.initPeerId,

@@ -171,6 +171,10 @@ const scenarios: { name: string; air: string; timestamp?: number }[] = [
     air: `(seq (call @A ("vals" "err") [] e) (xor (fail e) (call @A ("echo" "f") [:error: %last_error%])))`,
   },
   {
+    name: 'fail literals with i64 extremes keep their code exact, caught and uncaught',
+    air: '(seq (xor (fail 9223372036854775807 "m") (call @A ("echo" "f") [:error: %last_error%.$.error_code])) (fail -9007199254740993 "n"))',
+  },
+  {
     name: 'a failing service with big integers in its result',
     air: '(xor (call @A ("failbig" "f") []) (call @A ("echo" "f") [:error:]))',
   },
