@@ -66,7 +66,7 @@ export function instructionText(i: Instruction): string {
     case 'fail':
       switch (i.form) {
         case 'literal':
-          return `fail ${i.code.text} "${i.message.value}"`;
+          return `fail ${i.code.value.toString()} "${i.message.value}"`;
         case 'value':
           return `fail ${valueText(i.value)}`;
         case 'last_error':

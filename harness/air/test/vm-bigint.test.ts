@@ -172,7 +172,7 @@ const scenarios: { name: string; air: string; timestamp?: number }[] = [
   },
   {
     name: 'fail literals with i64 extremes keep their code exact, caught and uncaught',
-    air: '(seq (xor (fail 9223372036854775807 "m") (call @A ("echo" "f") [:error: %last_error%.$.error_code])) (fail -9007199254740993 "n"))',
+    air: '(seq (xor (fail 9223372036854775807 "m") (call @A ("echo" "f") [:error: %last_error%.$.error_code])) (seq (xor (fail +5 "p") (call @A ("echo" "g") [:error:])) (fail -9007199254740993 "n")))',
   },
   {
     name: 'a failing service with big integers in its result',
