@@ -470,8 +470,10 @@ export class Lexer {
     let t: T;
     let from = start + 1;
     if (first === 36) t = T.Stream;
-    else if (first === 37) t = T.StreamMap;
-    else if (first === 35) {
+    else if (first === 37) {
+      if (this.builtin(start)) return true;
+      t = T.StreamMap;
+    } else if (first === 35) {
       t = T.CanonStream;
       const second = src.charCodeAt(start + 1);
       if (second === 36) from++;
@@ -481,37 +483,103 @@ export class Lexer {
       }
     } else if ((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95) {
       t = T.Scalar;
+    } else if (first === 45 || (first >= 48 && first <= 57)) {
+      // `-relay-` is a name (AquaVM reads a leading '-' as a sign, then gives up on numbers);
+      // digits alone are an integer.
+      t = T.Scalar;
+      if (first !== 45) from = start;
+    } else if (first === 58) {
+      return this.builtin(start);
     } else return false;
     let i = from;
     let h = 0;
+    let digitsOnly = true;
     for (let k = start; k < from; k++) h = (Math.imul(h, 31) + src.charCodeAt(k)) | 0;
+    let c = 0;
     while (i < len) {
-      const c = src.charCodeAt(i);
+      c = src.charCodeAt(i);
       if (c < 128 && NAME_CHAR[c] === 1) {
         h = (Math.imul(h, 31) + c) | 0;
+        if (c < 48 || c > 57) digitsOnly = false;
         i++;
-      } else if (c === 32 || c === 41 || c === 93 || (c >= 9 && c <= 13)) break;
-      else return false;
+      } else break;
     }
     if (i === from) return false;
-    this.pos = i;
-    this.start = start;
-    this.end = i;
-    this.lens = undefined;
-    if (t === T.Scalar && i - start <= 8 && KEYWORD_FIRST[first] === 1) {
-      const kw = keywordAt(src, start, i - start);
-      if (kw !== undefined) {
-        this.t = kw === 'true' || kw === 'false' ? T.Bool : T.Keyword;
-        this.bool = kw === 'true';
-        this.text = kw;
+    const numeric = first === 45 || from === start;
+    if (numeric) {
+      // A number, or a name after a sign/digit: plain integers here, the rest the slow way.
+      if (!digitsOnly) {
+        if (first !== 45) return false;
+      } else if (!isTerminator(c, i, len) || i - start > 15) return false;
+      else {
+        this.setPlain(T.Int, start, i, this.spelling(start, i, h));
+        this.int = BigInt(Number(this.text));
         return true;
       }
     }
-    this.t = t;
-    this.text = this.spelling(start, i, h);
+    if (i < len && c === 46 && !numeric) return this.nameWithLens(t, start, from, i, h);
+    if (i < len && !isTerminator(c, i, len)) return false;
+    if (t === T.Scalar && i - start <= 8 && KEYWORD_FIRST[first] === 1) {
+      const kw = keywordAt(src, start, i - start);
+      if (kw !== undefined) {
+        this.setPlain(kw === 'true' || kw === 'false' ? T.Bool : T.Keyword, start, i, kw);
+        this.bool = kw === 'true';
+        return true;
+      }
+    }
+    this.setPlain(t, start, i, this.spelling(start, i, h));
     return true;
   }
 
+  private setPlain(t: T, start: number, end: number, text: string): void {
+    this.t = t;
+    this.pos = end;
+    this.start = start;
+    this.end = end;
+    this.text = text;
+    this.lens = undefined;
+  }
+
+  /** `%init_peer_id%`, `%timestamp%`, `%ttl%`, `%last_error%` or `:error:` standing alone. */
+  private builtin(start: number): boolean {
+    const src = this.src;
+    for (const [word, t] of BUILTINS) {
+      const end = start + word.length;
+      if (src.startsWith(word, start) && isTerminator(src.charCodeAt(end), end, this.len)) {
+        this.setPlain(t, start, end, word);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * `name.$.a.[0]`-style words made of ASCII name characters, dots, `$` and balanced brackets;
+   * anything else (and every lens error) is left to the slow path, which reports it.
+   */
+  private nameWithLens(t: T, start: number, from: number, dot: number, h: number): boolean {
+    // AquaVM wants two characters before the lens of a tagged name.
+    if (t !== T.Scalar && dot - start <= 2) return false;
+    const src = this.src;
+    const len = this.len;
+    let i = dot + 1;
+    let square = 0;
+    for (; i < len; i++) {
+      const c = src.charCodeAt(i);
+      if (c < 128 && (NAME_CHAR[c] === 1 || c === 46 || c === 36)) continue;
+      if (c === 91) square++;
+      else if (c === 93) {
+        if (--square < 0) break;
+      } else if (c === 32 || c === 41 || (c >= 9 && c <= 13)) break;
+      else return false;
+    }
+    if (square > 0) return false;
+    const lens = parseLens(src.slice(dot, i), dot);
+    if ('code' in lens) return false;
+    this.setPlain(t, start, i, this.spelling(start, dot, h));
+    this.lens = lens;
+    return true;
+  }
   private word(start: number): void {
     const src = this.src;
     const len = this.len;
@@ -538,17 +606,26 @@ export class Lexer {
   }
 }
 
-const WORDS_BY_LENGTH: readonly (readonly string[])[] = [
-  [],
-  [],
-  ['ap'],
-  ['seq', 'par', 'xor', 'new'],
-  ['call', 'fail', 'fold', 'next', 'null', 'true'],
-  ['canon', 'never', 'match', 'false'],
-  [],
-  [],
-  ['mismatch'],
+const BUILTINS: readonly (readonly [string, T])[] = [
+  ['%init_peer_id%', T.InitPeerId],
+  ['%timestamp%', T.Timestamp],
+  ['%ttl%', T.Ttl],
+  ['%last_error%', T.LastError],
+  [':error:', T.Error],
 ];
+
+/** Whether the character at `i` ends a word that has no open brackets. */
+function isTerminator(c: number, i: number, len: number): boolean {
+  return i >= len || c === 32 || c === 41 || c === 93 || (c >= 9 && c <= 13);
+}
+
+// Keywords and booleans by length and first letter (at most two share both), so telling a name
+// from a keyword costs one comparison instead of trying every keyword.
+const WORDS_BY_SHAPE = new Map<number, readonly string[]>();
+for (const word of [...KEYWORDS, 'true', 'false']) {
+  const key = word.length * 128 + word.charCodeAt(0);
+  WORDS_BY_SHAPE.set(key, [...(WORDS_BY_SHAPE.get(key) ?? []), word]);
+}
 
 /** The keyword or boolean spelled at `[start, start + length)`, as an interned constant. */
 function keywordAt(
@@ -556,7 +633,7 @@ function keywordAt(
   start: number,
   length: number,
 ): Keyword | 'true' | 'false' | undefined {
-  const words = WORDS_BY_LENGTH[length];
+  const words = WORDS_BY_SHAPE.get(length * 128 + src.charCodeAt(start));
   if (words === undefined) return undefined;
   for (const w of words) if (src.startsWith(w, start)) return w as Keyword | 'true' | 'false';
   return undefined;

@@ -44,7 +44,13 @@ type Part = Value | Instruction | null;
 // One open instruction. Every field is set in the constructor so all frames share one shape.
 class Frame {
   phase = 0;
-  readonly parts: Part[] = [];
+  // The instruction's parts in order (values and sub-instructions; null for one that failed), in
+  // fixed slots: an array per frame was a good share of a large parse's work.
+  count = 0;
+  p0: Part = null;
+  p1: Part = null;
+  p2: Part = null;
+  p3: Part = null;
   /** A child failed to parse: the frame still parses to its end but builds no node. */
   broken = false;
   args: ArgumentValue[] | undefined = undefined;
@@ -54,6 +60,23 @@ class Frame {
     readonly kw: Keyword,
     readonly start: number,
   ) {}
+
+  /** Appends the next part. */
+  add(part: Part): void {
+    switch (this.count++) {
+      case 0:
+        this.p0 = part;
+        return;
+      case 1:
+        this.p1 = part;
+        return;
+      case 2:
+        this.p2 = part;
+        return;
+      default:
+        this.p3 = part;
+    }
+  }
 }
 
 const NO_ARGUMENTS: readonly ArgumentValue[] = Object.freeze([]);
@@ -239,6 +262,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   const isFailValue = (x: Value): x is FailValue =>
     x.kind === 'scalar' || (x.kind === 'canon_stream' && x.lens !== undefined);
 
+  const argumentScratch: ArgumentValue[] = [];
   // After a failed step: whether the current token is the one that failed (see skipFrame).
   let failedIsCurrent = true;
   /** Consumes a value accepted by `ok`; on mismatch reports it and returns undefined. */
@@ -289,11 +313,11 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case 'scalar':
       case 'canon_stream':
       case 'canon_map':
-        v.use(x.name, span(x.start, x.end), at);
+        v.use(x.name, x.start, x.end, at);
         if (withLensScalars && x.lens?.kind === 'path') {
-          const lensSpan = span(x.end - x.lens.text.length, x.end);
+          const lensStart = x.end - x.lens.text.length;
           for (const a of x.lens.accessors)
-            if (a.kind === 'by_scalar') v.use(a.scalar, lensSpan, at);
+            if (a.kind === 'by_scalar') v.use(a.scalar, lensStart, x.end, at);
         }
         return;
       default:
@@ -307,7 +331,6 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
 
   /** Advances a frame as far as possible. */
   const step = (f: Frame): Step => {
-    const p = f.parts;
     switch (f.kw) {
       case 'call':
         for (;;) {
@@ -315,7 +338,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             case 0: {
               const x = expectValue(isPeer, PEER);
               if (x === undefined) return Step.Fail;
-              p.push(x);
+              f.add(x);
               f.phase = 1;
               break;
             }
@@ -328,7 +351,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             case 3: {
               const x = expectValue(isStringResolvable, STR);
               if (x === undefined) return Step.Fail;
-              p.push(x);
+              f.add(x);
               f.phase++;
               break;
             }
@@ -338,7 +361,9 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               break;
             case 5:
               if (!expectToken(T.LBracket, "'[' opening the argument list")) return Step.Fail;
-              f.args = [];
+              // Calls do not nest, so one list collects the arguments of whichever call is open.
+              argumentScratch.length = 0;
+              f.args = argumentScratch;
               f.phase = 6;
               break;
             case 6: {
@@ -359,7 +384,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               }
               const x = expectValue(isOutput, ['an output scalar or stream', "')'"]);
               if (x === undefined) return Step.Fail;
-              p.push(x);
+              f.add(x);
               f.phase = 8;
               break;
             }
@@ -384,7 +409,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           for (; f.phase < 2; f.phase++) {
             const x = expectValue(isArgument, [VALUE_WORDS]);
             if (x === undefined) return Step.Fail;
-            p.push(x);
+            f.add(x);
           }
           return Step.NeedInstr;
         }
@@ -396,7 +421,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             'a scalar, stream, stream map, canon stream or canon map (without lens)',
           ]);
           if (x === undefined) return Step.Fail;
-          p.push(x);
+          f.add(x);
           f.phase = 1;
           return Step.NeedInstr;
         }
@@ -405,7 +430,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         if (f.phase === 0) {
           const x = expectValue(isPlainScalar, ['an iterator name']);
           if (x === undefined) return Step.Fail;
-          p.push(x);
+          f.add(x);
           f.phase = 1;
         }
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
@@ -416,12 +441,12 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               'an iterable (scalar, canon stream, canon map, [], stream or stream map)',
             ]);
             if (it === undefined) return Step.Fail;
-            p.push(it);
+            f.add(it);
             const name = expectValue(isPlainScalar, ['an iterator name']);
             if (name === undefined) return Step.Fail;
-            p.push(name);
+            f.add(name);
             if (validate) {
-              f.fold = v.openFold(name.name, span(name.start, name.end), f.start);
+              f.fold = v.openFold(name.name, name.start, name.end, f.start);
               f.iterator = name.name;
             }
             f.phase = 1;
@@ -448,14 +473,17 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
               if (!expectToken(T.RParen, "')' after the key and value")) return Step.Fail;
               const map = expectValue(isStreamMap, ['a stream map (%name)']);
               if (map === undefined) return Step.Fail;
-              p.push(key, value, map);
+              f.add(key);
+              f.add(value);
+              f.add(map);
               f.phase = 2;
             } else {
               const arg = expectValue(isApArgument, [VALUE_WORDS]);
               if (arg === undefined) return Step.Fail;
               const result = expectValue(isOutput, ['a scalar or stream to write to']);
               if (result === undefined) return Step.Fail;
-              p.push(arg, result);
+              f.add(arg);
+              f.add(result);
               f.phase = 1;
             }
             return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
@@ -473,7 +501,9 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             ? expectValue(isPlainCanonStream, ['a canon stream (#name)'])
             : expectValue(isMapCanonTarget, ['a canon map (#%name) or a scalar']);
         if (target === undefined) return Step.Fail;
-        p.push(peer, source, target);
+        f.add(peer);
+        f.add(source);
+        f.add(target);
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
       }
       case 'fail': {
@@ -485,7 +515,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             failedIsCurrent = true;
             return Step.Fail;
           }
-          p.push(code ?? null, valueHere() ?? null);
+          f.add(code ?? null);
+          f.add(valueHere() ?? null);
           consume();
         } else {
           const val = valueHere();
@@ -502,7 +533,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             return Step.Fail;
           }
           consume();
-          p.push(val);
+          f.add(val);
         }
         return expectToken(T.RParen, "')'") ? Step.Done : Step.Fail;
       }
@@ -511,8 +542,6 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
 
   /** Builds the node of a completed frame and feeds the validator, bottom-up. */
   const build = (f: Frame, end: number): Instruction | null => {
-    const s = span(f.start, end);
-    const p = f.parts;
     if (f.broken) {
       if (f.fold !== undefined && f.iterator !== undefined) v.closeFold(f.iterator);
       return null;
@@ -520,12 +549,10 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     const at = f.start;
     switch (f.kw) {
       case 'call': {
-        const [peer, service, fn, output] = p as [
-          PeerIdValue,
-          StringResolvableValue,
-          StringResolvableValue,
-          OutputTarget?,
-        ];
+        const peer = f.p0 as PeerIdValue;
+        const service = f.p1 as StringResolvableValue;
+        const fn = f.p2 as StringResolvableValue;
+        const output = f.count > 3 ? (f.p3 as OutputTarget) : undefined;
         // Arrays grown by push keep spare capacity (17 slots for one push); the AST keeps the
         // arguments of every call, so store an exact-size copy, or one shared empty list.
         const args: readonly ArgumentValue[] =
@@ -535,7 +562,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
           useValue(service, at);
           useValue(fn, at);
           for (const a of args) useValue(a, at);
-          v.simple(s);
+          v.simple(at, end);
           if (output !== undefined) v.define(output.name, at);
         }
         return output === undefined
@@ -545,48 +572,50 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       case 'seq':
       case 'par':
       case 'xor': {
-        const [left, right] = p as [Instruction, Instruction];
+        const left = f.p0 as Instruction;
+        const right = f.p1 as Instruction;
         if (validate) {
-          if (f.kw === 'xor') v.xoring(s);
-          else v.merging(s);
+          if (f.kw === 'xor') v.xoring(at, end);
+          else v.merging(at, end);
         }
         return { kind: f.kw, left, right, start: at, end };
       }
       case 'never':
       case 'null':
-        if (validate) v.simple(s);
+        if (validate) v.simple(at, end);
         return { kind: f.kw, start: at, end };
       case 'match':
       case 'mismatch': {
-        const [left, right, body] = p as [ArgumentValue, ArgumentValue, Instruction];
+        const left = f.p0 as ArgumentValue;
+        const right = f.p1 as ArgumentValue;
+        const body = f.p2 as Instruction;
         if (validate) {
           useValue(left, at);
           useValue(right, at);
-          v.replacing(s);
+          v.replacing(at, end);
         }
         return { kind: f.kw, left, right, body, start: at, end };
       }
       case 'new': {
-        const [variable, body] = p as [NewTarget, Instruction];
+        const variable = f.p0 as NewTarget;
+        const body = f.p1 as Instruction;
         if (validate) {
-          v.newOn(variable.name, span(variable.start, variable.end));
+          v.newOn(variable.name, variable.start, variable.end);
           v.define(variable.name, at);
-          v.replacing(s);
+          v.replacing(at, end);
         }
         return { kind: 'new', variable, body, start: at, end };
       }
       case 'next': {
-        const [iterator] = p as [PlainScalar];
-        if (validate) v.next(iterator.name, span(iterator.start, iterator.end), s);
+        const iterator = f.p0 as PlainScalar;
+        if (validate) v.next(iterator.name, iterator.start, iterator.end, at, end);
         return { kind: 'next', iterator, start: at, end };
       }
       case 'fold': {
-        const [iterable, iterator, body, last] = p as [
-          FoldIterable,
-          PlainScalar,
-          Instruction,
-          Instruction?,
-        ];
+        const iterable = f.p0 as FoldIterable;
+        const iterator = f.p1 as PlainScalar;
+        const body = f.p2 as Instruction;
+        const last = f.count > 3 ? (f.p3 as Instruction) : undefined;
         const foldKind =
           iterable.kind === 'stream'
             ? 'stream'
@@ -596,37 +625,42 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         if (validate) {
           if (foldKind === 'scalar') useValue(iterable, at);
           else if (iterable.kind === 'stream' || iterable.kind === 'stream_map')
-            v.use(iterable.name, span(iterable.start, iterable.end), at);
+            v.use(iterable.name, iterable.start, iterable.end, at);
           v.closeFold(iterator.name);
-          v.fold(foldKind === 'scalar', last !== undefined, iterator.name, s);
+          v.fold(foldKind === 'scalar', last !== undefined, iterator.name, at, end);
         }
         return last === undefined
           ? { kind: 'fold', foldKind, iterable, iterator, body, start: at, end }
           : { kind: 'fold', foldKind, iterable, iterator, body, last, start: at, end };
       }
       case 'ap': {
-        if (p.length === 3) {
-          const [key, value, map] = p as [MapKeyValue, ApArgumentValue, StreamMapValue];
+        if (f.count === 3) {
+          const key = f.p0 as MapKeyValue;
+          const value = f.p1 as ApArgumentValue;
+          const map = f.p2 as StreamMapValue;
           if (validate) {
             useValue(key, at);
             v.define(map.name, at);
-            v.simple(s);
+            v.simple(at, end);
           }
           return { kind: 'ap_map', key, value, map, start: at, end };
         }
-        const [argument, result] = p as [ApArgumentValue, OutputTarget];
+        const argument = f.p0 as ApArgumentValue;
+        const result = f.p1 as OutputTarget;
         if (validate) {
           useValue(argument, at);
           v.define(result.name, at);
-          v.simple(s);
+          v.simple(at, end);
         }
         return { kind: 'ap', argument, result, start: at, end };
       }
       case 'canon': {
-        const [peer, source, target] = p as [PeerIdValue, Value, Value];
+        const peer = f.p0 as PeerIdValue;
+        const source = f.p1 as Value;
+        const target = f.p2 as Value;
         if (validate) {
           v.define((target as { name: string }).name, at);
-          v.simple(s);
+          v.simple(at, end);
         }
         if (source.kind === 'stream' && target.kind === 'canon_stream') {
           return {
@@ -661,16 +695,16 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         };
       }
       case 'fail': {
-        const first = p[0] as Value;
+        const first = f.p0 as Value;
         if (first.kind === 'int') {
           if (validate) {
-            if (first.value === 0n) v.failCodeZero(s);
-            v.simple(s);
+            if (first.value === 0n) v.failCodeZero(at, end);
+            v.simple(at, end);
           }
-          const message = p[1] as StringLiteral;
+          const message = f.p1 as StringLiteral;
           return { kind: 'fail', form: 'literal', code: first, message, start: at, end };
         }
-        if (validate) v.simple(s);
+        if (validate) v.simple(at, end);
         if (first.kind === 'last_error' && first.lens === undefined)
           return { kind: 'fail', form: 'last_error', value: first, start: at, end };
         if (first.kind === 'error' && first.lens === undefined)
@@ -681,6 +715,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   };
 
   const stack: Frame[] = [];
+
   let root: Instruction | null = null;
   let wantInstr = true;
   let result: Instruction | null = null;
@@ -737,7 +772,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       root = result;
       return false;
     }
-    parent.parts.push(result);
+    parent.add(result);
     if (result === null) parent.broken = true;
     return true;
   }

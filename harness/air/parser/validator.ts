@@ -22,79 +22,99 @@ export const enum K {
   Simple,
 }
 
-type Entry = { k: K; name: string; span: Span };
-
-/** Tracks `(seq (next i) X)`-like shapes so a stream fold can reject work after its `next`. */
+/**
+ * Tracks `(seq (next i) X)`-like shapes so a stream fold can reject work after its `next`.
+ * The stack is two parallel arrays (kind, iterator name): it sees one event per instruction, and
+ * an object per event was a measurable share of a large parse.
+ */
 export class AfterNextMachine {
-  private stack: Entry[] = [];
+  private kinds: K[] = [];
+  private names: string[] = [];
   private potential = new Map<string, Span>();
   readonly malformed: Span[] = [];
   private enabled = true;
 
   private disable(): void {
-    this.stack = [];
+    this.kinds = [];
+    this.names = [];
     this.enabled = false;
   }
 
+  private push(k: K, name: string): void {
+    this.kinds.push(k);
+    this.names.push(name);
+  }
+
+  /** Pops the top entry; its kind, or -1 when the stack is empty (its name is in `popped`). */
+  private pop(): K | -1 {
+    const k = this.kinds.pop();
+    if (k === undefined) return -1;
+    this.popped = this.names.pop() ?? '';
+    return k;
+  }
+  private popped = '';
+
   /** Feeds one completed instruction of kind `k` (bottom-up order). */
   met(k: K, span: Span, name = ''): void {
+    this.metAt(k, span.start, span.end, name);
+  }
+
+  /** {@link met} with the instruction's extent as two offsets. */
+  metAt(k: K, start: number, end: number, name = ''): void {
     if (!this.enabled) return;
     switch (k) {
       case K.Replacing: {
-        const child = this.stack.pop();
-        if (child === undefined) this.disable();
-        else
-          this.stack.push(
-            child.k === K.PivotalNext
-              ? { k: K.PivotalNext, name: child.name, span }
-              : { k, name: '', span },
-          );
+        const child = this.pop();
+        if (child === -1) this.disable();
+        else if (child === K.PivotalNext) this.push(K.PivotalNext, this.popped);
+        else this.push(k, '');
         return;
       }
-      case K.Xoring: {
-        const right = this.stack.pop();
-        const left = this.stack.pop();
-        if (left === undefined || right === undefined) return this.disable();
-        if (left.k === K.PivotalNext && right.k === K.PivotalNext) return this.disable();
-        if (left.k === K.PivotalNext) this.stack.push({ k: K.PivotalNext, name: left.name, span });
-        else if (right.k === K.PivotalNext)
-          this.stack.push({ k: K.PivotalNext, name: right.name, span });
-        else this.stack.push({ k: K.Xoring, name: '', span });
-        return;
-      }
+      case K.Xoring:
       case K.Merging: {
-        const right = this.stack.pop();
-        const left = this.stack.pop();
-        if (left === undefined || right === undefined) return this.disable();
-        if (left.k === K.PivotalNext && right.k === K.PivotalNext && left.name === right.name) {
-          this.stack.push({ k: K.PivotalNext, name: left.name, span });
-        } else if (left.k === K.PivotalNext) {
-          this.stack.push({ k: K.Merging, name: '', span });
-          if (!this.potential.has(left.name)) this.potential.set(left.name, span);
-        } else if (right.k === K.PivotalNext) {
-          this.stack.push({ k: K.PivotalNext, name: right.name, span });
+        const right = this.pop();
+        const rightName = this.popped;
+        const left = this.pop();
+        const leftName = this.popped;
+        if (left === -1 || right === -1) return this.disable();
+        const leftNext = left === K.PivotalNext;
+        const rightNext = right === K.PivotalNext;
+        if (k === K.Xoring) {
+          if (leftNext && rightNext) return this.disable();
+          if (leftNext) this.push(K.PivotalNext, leftName);
+          else if (rightNext) this.push(K.PivotalNext, rightName);
+          else this.push(K.Xoring, '');
+          return;
+        }
+        if (leftNext && rightNext && leftName === rightName) {
+          this.push(K.PivotalNext, leftName);
+        } else if (leftNext) {
+          this.push(K.Merging, '');
+          if (!this.potential.has(leftName)) this.potential.set(leftName, { start, end });
+        } else if (rightNext) {
+          this.push(K.PivotalNext, rightName);
         } else {
-          this.stack.push({ k: K.Merging, name: '', span });
+          this.push(K.Merging, '');
         }
         return;
       }
       case K.ReplacingWithCheck:
-        return this.replacingWithCheck(name, span, k);
+        return this.replacingWithCheck(name, start, end, k);
       case K.PopStack1ReplacingWithCheck:
-        this.stack.pop();
-        return this.replacingWithCheck(name, span, k);
+        this.pop();
+        return this.replacingWithCheck(name, start, end, k);
       case K.PivotalNext:
       case K.Simple:
-        this.stack.push({ k, name, span });
+        this.push(k, name);
         return;
       case K.PopStack1:
-        this.stack.pop();
-        this.stack.push({ k, name, span });
+        this.pop();
+        this.push(k, name);
         return;
       case K.PopStack2:
-        this.stack.pop();
-        this.stack.pop();
-        this.stack.push({ k, name, span });
+        this.pop();
+        this.pop();
+        this.push(k, name);
         return;
     }
   }
@@ -104,20 +124,20 @@ export class AfterNextMachine {
     if (span !== undefined) this.malformed.push(span);
   }
 
-  private replacingWithCheck(iterator: string, span: Span, k: K): void {
-    const child = this.stack.pop();
-    if (child === undefined) {
+  private replacingWithCheck(iterator: string, start: number, end: number, k: K): void {
+    const child = this.pop();
+    if (child === -1) {
       this.enabled = false;
       return;
     }
     this.check(iterator);
-    if (child.k === K.PivotalNext && child.name === iterator) {
+    if (child === K.PivotalNext && this.popped === iterator) {
       this.potential.delete(iterator);
-      this.stack.push({ k: K.Simple, name: '', span });
-    } else if (child.k === K.PivotalNext) {
-      this.stack.push({ k: K.PivotalNext, name: child.name, span });
+      this.push(K.Simple, '');
+    } else if (child === K.PivotalNext) {
+      this.push(K.PivotalNext, this.popped);
     } else {
-      this.stack.push({ k, name: iterator, span });
+      this.push(k, iterator);
     }
   }
 }
@@ -156,19 +176,19 @@ export class Validator {
   }
 
   /** A name is read by the instruction starting at `at`. */
-  use(name: string, span: Span, at: number): void {
+  use(name: string, start: number, end: number, at: number): void {
     // Most uses follow their definition in the text; only the others wait for the end.
     const def = this.firstDefinition.get(name);
     if (def !== undefined && def < at) return;
-    const u: Use = { name, span, at };
+    const u: Use = { name, span: { start, end }, at };
     this.uses.push(u);
     this.awaitingEnd.push(u);
   }
 
   /** An instruction spanning `span` completed: uses it made learn their instruction's extent. */
-  private completed(span: Span): void {
+  private completed(start: number, end: number): void {
     if (this.awaitingEnd.length === 0) return;
-    for (const u of this.awaitingEnd) if (u.at === span.start) u.end = span.end;
+    for (const u of this.awaitingEnd) if (u.at === start) u.end = end;
     this.awaitingEnd = this.awaitingEnd.filter((u) => u.end === undefined);
   }
 
@@ -190,7 +210,7 @@ export class Validator {
   }
 
   /** A fold with this iterator opens (called once its iterator is read, before its body). */
-  openFold(iterator: string, iteratorSpan: Span, at: number): OpenFold {
+  openFold(iterator: string, nameStart: number, nameEnd: number, at: number): OpenFold {
     let folds = this.openFolds.get(iterator);
     if (folds === undefined) {
       folds = [];
@@ -198,7 +218,9 @@ export class Validator {
     }
     this.flushClosedFolds();
     const fold: OpenFold =
-      folds.length > 0 ? { iterator, nexts: 0, redefinedAt: iteratorSpan } : { iterator, nexts: 0 };
+      folds.length > 0
+        ? { iterator, nexts: 0, redefinedAt: { start: nameStart, end: nameEnd } }
+        : { iterator, nexts: 0 };
     folds.push(fold);
     this.define(iterator, at);
     return fold;
@@ -217,14 +239,15 @@ export class Validator {
   }
 
   /** `(next name)` met inside whatever folds are open now. */
-  next(name: string, nameSpan: Span, span: Span): void {
+  next(name: string, nameStart: number, nameEnd: number, start: number, end: number): void {
     const folds = this.openFolds.get(name);
     const fold = folds?.[folds.length - 1];
+    const span = { start, end };
     if (fold === undefined) {
       this.sink.add(
         'undefined-iterable',
         `iterable '${name}' wasn't defined: no enclosing fold iterates with it`,
-        nameSpan,
+        { start: nameStart, end: nameEnd },
         undefined,
         { name, instructionSpan: span },
       );
@@ -237,16 +260,18 @@ export class Validator {
         { name, instructionSpan: span },
       );
     }
-    this.machine.met(K.PivotalNext, span, name);
+    this.machine.metAt(K.PivotalNext, start, end, name);
   }
 
   /** `(new name ...)` completed. */
-  newOn(name: string, nameSpan: Span): void {
-    if (this.isOpenIterator(name)) this.pendingNew = { name, span: nameSpan };
+  newOn(name: string, nameStart: number, nameEnd: number): void {
+    if (this.isOpenIterator(name))
+      this.pendingNew = { name, span: { start: nameStart, end: nameEnd } };
   }
 
   /** `(fail 0 "...")`. */
-  failCodeZero(span: Span): void {
+  failCodeZero(start: number, end: number): void {
+    const span = { start, end };
     this.sink.add(
       'fail-code-zero',
       'fail with error code 0 is not allowed (0 means no error)',
@@ -257,21 +282,21 @@ export class Validator {
   }
 
   /** A leaf instruction completed (call, ap, canon, fail, never, null). */
-  simple(span: Span): void {
-    this.completed(span);
-    this.machine.met(K.Simple, span);
+  simple(start: number, end: number): void {
+    this.completed(start, end);
+    this.machine.metAt(K.Simple, start, end);
   }
   /** seq or par completed. */
-  merging(span: Span): void {
-    this.machine.met(K.Merging, span);
+  merging(start: number, end: number): void {
+    this.machine.metAt(K.Merging, start, end);
   }
   /** xor completed. */
-  xoring(span: Span): void {
-    this.machine.met(K.Xoring, span);
+  xoring(start: number, end: number): void {
+    this.machine.metAt(K.Xoring, start, end);
   }
   /** match, mismatch or new completed. */
-  replacing(span: Span): void {
-    this.completed(span);
+  replacing(start: number, end: number): void {
+    this.completed(start, end);
     const pending = this.pendingNew;
     if (pending !== undefined) {
       this.pendingNew = undefined;
@@ -280,25 +305,26 @@ export class Validator {
         `new can't be applied to '${pending.name}' because it's an iterator`,
         pending.span,
         undefined,
-        { name: pending.name, instructionSpan: span },
+        { name: pending.name, instructionSpan: { start, end } },
       );
     }
-    this.machine.met(K.Replacing, span);
+    this.machine.metAt(K.Replacing, start, end);
   }
   /** A fold completed. */
-  fold(scalar: boolean, hasLast: boolean, iterator: string, span: Span): void {
-    this.completed(span);
+  fold(scalar: boolean, hasLast: boolean, iterator: string, start: number, end: number): void {
+    this.completed(start, end);
     const closed = this.closedFolds.pop();
     if (closed !== undefined) {
-      if (closed.iterator === iterator) this.reportRedefinition(closed, span);
+      if (closed.iterator === iterator) this.reportRedefinition(closed, { start, end });
       else this.closedFolds.push(closed);
     }
     this.flushClosedFolds();
-    if (scalar) this.machine.met(hasLast ? K.PopStack2 : K.PopStack1, span);
+    if (scalar) this.machine.metAt(hasLast ? K.PopStack2 : K.PopStack1, start, end);
     else
-      this.machine.met(
+      this.machine.metAt(
         hasLast ? K.PopStack1ReplacingWithCheck : K.ReplacingWithCheck,
-        span,
+        start,
+        end,
         iterator,
       );
   }
