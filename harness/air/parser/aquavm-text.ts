@@ -4,7 +4,8 @@
 
 import type { Lens, Span } from '../ast/types.js';
 import type { AirError, AirErrorCode } from './errors.js';
-import { classifyWord, T, type Token } from './lexer.js';
+import { classifyWord, isAirAlphanumeric, T, type Token } from './lexer.js';
+import { rustDebugString } from '../trace/debug.js';
 import { AfterNextMachine, K } from './validator.js';
 
 /** One primary label of a diagnostic: a byte range of the source and the text printed beside it. */
@@ -455,6 +456,9 @@ function wordAround(source: string, at: number): { start: number; end: number } 
     if (isSpace(c) || c === 40 || c === 41 || c === 34) break;
     start--;
   }
+  // Square brackets at the start of a token are tokens of their own (`[x.$.a` is "[" then a word).
+  while (start < at && (source.charCodeAt(start) === 91 || source.charCodeAt(start) === 93))
+    start++;
   // Forward like the lexer: brackets inside a word must balance, an unmatched closer ends it.
   let round = 0;
   let square = 0;
@@ -548,7 +552,8 @@ function lexerLabel(
         const to = at(error.span.end) - whole.start;
         return { ...whole, message: `User { error: UnexpectedSymbol(${from}, ${to}) }` };
       }
-      return undefined;
+      const message = lambdaParserMessage(source.slice(lambda, word.end));
+      return message === undefined ? undefined : { ...whole, message };
     }
     default:
       return undefined;
@@ -658,12 +663,14 @@ export function describeAirErrorsAsAquaVM(
   }
 
   for (const code of VALIDATOR_ORDER) {
-    // AquaVM meets instructions as they complete (children first), so order uses by their end.
-    let ofKind = errors
-      .filter((e) => e.code === code)
-      .sort((a, b) => (a.instructionSpan?.end ?? 0) - (b.instructionSpan?.end ?? 0));
-    // AquaVM keeps undefined names in a hash multimap and reports only the first use of each
-    // name, in the map's (randomly seeded) order: exact only while one name is involved.
+    // AquaVM meets instructions as they complete (children first), so order uses by their end;
+    // nested folds it reports outermost first (it sorts their spans).
+    const key = (e: AirError): number =>
+      code === 'iterator-redefined'
+        ? (e.instructionSpan?.start ?? 0)
+        : (e.instructionSpan?.end ?? 0);
+    let ofKind = errors.filter((e) => e.code === code).sort((a, b) => key(a) - key(b));
+    // AquaVM reports undefined names only at their first use.
     if (code === 'undefined-variable' || code === 'undefined-iterable') {
       const seen = new Set<string>();
       ofKind = ofKind.filter((e) => {
@@ -672,8 +679,15 @@ export function describeAirErrorsAsAquaVM(
         seen.add(name);
         return true;
       });
-      if (seen.size > 1) exact = false;
     }
+    // These kinds are grouped by name in a hash map AquaVM seeds randomly on every parse, so the
+    // order of several names (which shows when their labels share a range or span lines) varies.
+    if (
+      code !== 'new-on-iterator' &&
+      code !== 'fail-code-zero' &&
+      code !== 'instruction-after-next'
+    )
+      if (new Set(ofKind.map((e) => e.name ?? '')).size > 1) exact = false;
     for (const e of ofKind) {
       const label = validatorLabel(e, source, ascii);
       if (label === undefined) {
@@ -1398,7 +1412,139 @@ class ReferenceValidator {
     for (const span of this.zeroCodes) push(span, 'error code 0 with fail is unsupported');
     for (const span of this.machine.malformed)
       push(span, 'fold can not have instructions after next');
-    const undefinedNames = out.filter((l) => l.message.startsWith('variable ')).length;
-    return { labels: out, exact: undefinedNames <= 1 };
+    // Names come out in the order of hash maps AquaVM seeds randomly on every parse.
+    const names = (kind: string): number =>
+      new Set(
+        out.filter((l) => l.message.startsWith(kind)).map((l) => /'([^']*)'/.exec(l.message)?.[1]),
+      ).size;
+    const exact =
+      names('variable ') <= 1 &&
+      names('iterable ') <= 1 &&
+      names('multiple next') <= 1 &&
+      names('multiple iterable') <= 1;
+    return { labels: out, exact };
   }
+}
+
+// ---- AquaVM's lens ("lambda") parser: its errors are printed as Rust Debug dumps ----
+
+/** A token of AquaVM's lambda lexer: byte offsets in the lens and its Debug form. */
+interface LambdaToken {
+  readonly term: string;
+  readonly start: number;
+  readonly end: number;
+  readonly debug: string;
+}
+
+const isDigit = (ch: string): boolean => ch >= '0' && ch <= '9';
+
+/**
+ * AquaVM's message for a lens its lambda parser rejects (a lalrpop `ParseError` or the recovered
+ * errors, as `{:?}`), or undefined when the lens parses.
+ */
+export function lambdaParserMessage(lambda: string): string | undefined {
+  const bytes = Buffer.byteLength(lambda);
+  if (bytes === 0) return undefined;
+  const tokens: LambdaToken[] = [];
+  let rest: string;
+  let offset: number;
+  if (lambda === '.length') return undefined;
+  if (lambda.startsWith('.$')) {
+    tokens.push({ term: '".$"', start: 0, end: 2, debug: 'ValuePathStarter' });
+    rest = lambda.slice(2);
+    offset = 2;
+  } else return `User { error: UnexpectedSymbol(0, ${bytes}) }`;
+  const chars = [...rest];
+  for (let i = 0; i < chars.length;) {
+    const ch = chars[i] ?? '';
+    const start = offset;
+    const single = (term: string, debug: string): void => {
+      tokens.push({ term, start, end: start + 1, debug });
+      offset += 1;
+      i++;
+    };
+    if (ch === '[') single('"["', 'OpenSquareBracket');
+    else if (ch === ']') single('"]"', 'CloseSquareBracket');
+    else if (ch === '.') single('"."', 'ValuePathSelector');
+    else if (ch === '!') single('"!"', 'FlatteningSign');
+    else if (isDigit(ch)) {
+      let j = i;
+      while (j < chars.length && isDigit(chars[j] ?? '')) j++;
+      const digits = chars.slice(i, j).join('');
+      const end = start + digits.length;
+      const value = BigInt(digits);
+      if (value > 0xffffffffn)
+        return `User { error: ParseIntError(${start}, ${end}, ParseIntError { kind: PosOverflow }) }`;
+      tokens.push({ term: 'number_accessor', start, end, debug: `NumberAccessor(${value})` });
+      offset = end;
+      i = j;
+    } else if (isAirAlphanumeric(ch.codePointAt(0) ?? 0)) {
+      let j = i;
+      while (j < chars.length && isAirAlphanumeric(chars[j]?.codePointAt(0) ?? 0)) j++;
+      const name = chars.slice(i, j).join('');
+      const end = start + Buffer.byteLength(name);
+      tokens.push({
+        term: 'string_accessor',
+        start,
+        end,
+        debug: `StringAccessor(${rustDebugString(name)})`,
+      });
+      offset = end;
+      i = j;
+    } else return `User { error: UnexpectedSymbol(${start}, ${start + 1}) }`;
+  }
+
+  // The grammar: ".$" accessor*, an accessor being "."? "[" (number|string) "]" "!"? or
+  // "." string "!"?. States: list (after ".$" or an accessor), dot, bracket, index, done (an
+  // accessor that may take "!" or end).
+  const NEXT: Record<string, Record<string, string>> = {
+    list: { '"."': 'dot', '"["': 'bracket' },
+    dot: { '"["': 'bracket', string_accessor: 'done' },
+    bracket: { number_accessor: 'index', string_accessor: 'index' },
+    index: { '"]"': 'done' },
+    done: { '"!"': 'list', '"."': 'dot', '"["': 'bracket' },
+  };
+  const ENDS = new Set(['list', 'done']);
+  const recovered: string[] = [];
+  let state = 'list';
+  let accessors = 0;
+  let lastEnd = 2;
+  const quoted = (terms: readonly string[]): string =>
+    `[${[...terms].sort().map(rustDebugString).join(', ')}]`;
+  const tokenDebug = (t: LambdaToken): string => `(${t.start}, ${t.debug}, ${t.end})`;
+  for (let k = 1; ;) {
+    const tok = tokens[k];
+    const next = tok === undefined ? undefined : NEXT[state]?.[tok.term];
+    if (tok !== undefined && next !== undefined) {
+      if (next === 'done' || (state === 'done' && next !== 'list')) accessors++;
+      state = next;
+      lastEnd = tok.end;
+      k++;
+      continue;
+    }
+    if (tok === undefined && ENDS.has(state)) break;
+    const expected = quoted(Object.keys(NEXT[state] ?? {}));
+    const error =
+      tok === undefined
+        ? `UnrecognizedEof { location: ${lastEnd}, expected: ${expected} }`
+        : `UnrecognizedToken { token: ${tokenDebug(tok)}, expected: ${expected} }`;
+    // Recovery: an error accessor fits where an accessor may start, and is followed by "." "[" or
+    // the end; tokens that cannot follow are dropped.
+    const dropped: string[] = [];
+    let j = k;
+    for (;;) {
+      const t = tokens[j];
+      if (t === undefined || t.term === '"."' || t.term === '"["') break;
+      dropped.push(tokenDebug(t));
+      lastEnd = t.end;
+      j++;
+    }
+    recovered.push(`ErrorRecovery { error: ${error}, dropped_tokens: [${dropped.join(', ')}] }`);
+    state = 'list';
+    k = j;
+    if (tokens[k] === undefined) break;
+  }
+  if (recovered.length > 0) return `[${recovered.join(', ')}]`;
+  if (accessors === 0) return "provided lambda expression doesn't contain any accessor";
+  return undefined;
 }

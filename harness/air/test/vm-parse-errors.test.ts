@@ -1,8 +1,8 @@
 // Differential test of parse error messages: for every invalid script of the parser corpus
 // (hand-written cases, seeded mutations, multi-line fixtures) both VMs' invoke must fail with ret
 // code 1, and where our renderer claims an exact translation the message must be AquaVM's byte
-// for byte. Scripts it does not claim (AquaVM's lens-parser debug dumps, several undefined names
-// printed in hash order) are counted and reported, and the overall share is held above a floor.
+// for byte. Scripts it does not claim (several undefined names, which AquaVM prints in the order
+// of a randomly seeded hash map) are counted and reported, and the share is held above a floor.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { describeAirErrorsAsAquaVM, parseAir } from '../parser/index.js';
@@ -112,18 +112,18 @@ function report(t: TapTest, label: string, tally: Tally, floor: number): void {
 t.test('hand-written invalid scripts', async (t) => {
   const tally = compare(handWrittenCases());
   t.ok(tally.invalid > 30, `${tally.invalid} invalid scripts`);
-  report(t, 'hand-written', tally, 0.9);
+  report(t, 'hand-written', tally, 0.97);
 });
 
 t.test('generated and mutated invalid scripts', async (t) => {
   const tally = compare(generatedCases(Number(process.env.AIR_DIFF_COUNT ?? 300)));
   t.ok(tally.invalid > 100, `${tally.invalid} invalid scripts`);
-  report(t, 'generated', tally, 0.9);
+  report(t, 'generated', tally, 0.97);
 });
 
 t.test('multi-line scripts: labels over several lines, source breaks, tabs', async (t) => {
   const cases = multiLineCases();
-  t.ok(cases.length >= 8, `${cases.length} cases`);
+  t.ok(cases.length >= 14, `${cases.length} cases`);
   const tally = compare(cases);
   t.equal(tally.invalid, cases.length, 'every case is invalid');
   report(t, 'multi-line', tally, 1);
