@@ -18,7 +18,14 @@ import {
   UncatchableErrorCode,
 } from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
-import { callMergeDetail, traceHandlerError, type InstructionText } from '../trace/debug.js';
+import {
+  callMergeDetail,
+  parametersMismatchMessage,
+  tetrapletDebug,
+  traceHandlerError,
+  valueRefDebug,
+  type InstructionText,
+} from '../trace/debug.js';
 import { newLeaf, type Met } from '../trace/handler.js';
 import type { CallState } from '../trace/states.js';
 import type { LoadedLeaf, NewLeaf } from '../trace/tree.js';
@@ -185,13 +192,17 @@ function verifyRecorded(
   if (aggregate.argument_hash !== argumentHash) {
     throw new UncatchableError(
       UncatchableErrorCode.InstructionParametersMismatch,
-      `call result ${cid} was made with arguments ${aggregate.argument_hash}, but the call evaluates to arguments ${argumentHash}`,
+      parametersMismatchMessage('call argument_hash', argumentHash, aggregate.argument_hash),
     );
   }
   if (aggregate.tetraplet_cid !== tetrapletCid(tetraplet)) {
     throw new UncatchableError(
       UncatchableErrorCode.InstructionParametersMismatch,
-      `call result ${cid} was made by ${JSON.stringify(ctx.tetraplet(aggregate.tetraplet_cid))}, but the call evaluates to ${JSON.stringify(tetraplet)}`,
+      parametersMismatchMessage(
+        'call tetraplet',
+        tetrapletDebug(tetraplet),
+        tetrapletDebug(ctx.tetraplet(aggregate.tetraplet_cid)),
+      ),
     );
   }
   return value;
@@ -237,7 +248,7 @@ function useRecordedResult(
   } else {
     throw new UncatchableError(
       UncatchableErrorCode.CallResultNotCorrespondToInstr,
-      `call result ${state.kind} ${state.cid} does not correspond to the instruction's output ${out ? out.name : '(none)'}`,
+      `call result value ${valueRefDebug(state)} doesn't match with corresponding instruction`,
     );
   }
 }

@@ -5,7 +5,13 @@ import type { JsonValue } from '../data/json.js';
 import { literalTetraplet } from '../data/tetraplet.js';
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
-import { canonMergeDetail, traceHandlerError, type InstructionText } from '../trace/debug.js';
+import {
+  canonMergeDetail,
+  parametersMismatchMessage,
+  tetrapletDebug,
+  traceHandlerError,
+  type InstructionText,
+} from '../trace/debug.js';
 import { newLeaf } from '../trace/handler.js';
 import type { CanonState } from '../trace/states.js';
 import type { ExecutionContext } from './context.js';
@@ -44,7 +50,11 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
     if (canon.tetraplet.peer_pk !== peer) {
       throw new UncatchableError(
         UncatchableErrorCode.InstructionParametersMismatch,
-        `canon result ${merged.cid} was made by ${canon.tetraplet.peer_pk}, but the instruction names peer ${peer}`,
+        parametersMismatchMessage(
+          'canon tetraplet',
+          tetrapletDebug(literalTetraplet(peer)),
+          tetrapletDebug(canon.tetraplet),
+        ),
       );
     }
     ctx.trace.write(newLeaf({ kind: 'canon', canon: merged }, met));

@@ -19,6 +19,7 @@ import { literalTetraplet, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode, UncatchableErrorCode } from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
 import type { TraceHandler } from '../trace/handler.js';
+import { rustDebugString } from '../trace/debug.js';
 import { Stream, type CanonValue, type IteratorBinding, type ValueAggregate } from './values.js';
 
 /** A call request the VM hands to the host. */
@@ -315,7 +316,7 @@ export class ExecutionContext {
   private missing(what: string, cid: string): never {
     throw new UncatchableError(
       UncatchableErrorCode.ValueForCidNotFound,
-      `value for CID ${cid} not found in the ${what} store`,
+      `${what} for CID ${rustDebugString(cid)} not found`,
     );
   }
 
@@ -337,7 +338,8 @@ export class ExecutionContext {
     value: JsonValue;
     tetraplet: SecurityTetraplet;
   } {
-    const aggregate = this.stores.serviceResults.get(cid) ?? this.missing('service result', cid);
+    const aggregate =
+      this.stores.serviceResults.get(cid) ?? this.missing('service result aggregate', cid);
     return {
       aggregate,
       value: this.value(aggregate.value_cid),
@@ -347,9 +349,9 @@ export class ExecutionContext {
 
   /** A canon result resolved into a canon value (20010 if anything is absent). */
   canonResult(cid: string, isMap: boolean): CanonValue {
-    const r = this.stores.canonResults.get(cid) ?? this.missing('canon result', cid);
+    const r = this.stores.canonResults.get(cid) ?? this.missing('canon result aggregate', cid);
     const values = r.values.map((ecid) => {
-      const e = this.stores.canonElements.get(ecid) ?? this.missing('canon element', ecid);
+      const e = this.stores.canonElements.get(ecid) ?? this.missing('canon aggregate', ecid);
       return {
         value: this.value(e.value),
         tetraplet: this.tetraplet(e.tetraplet),

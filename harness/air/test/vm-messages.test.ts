@@ -226,6 +226,30 @@ const scenarios: Scenario[] = [
     expect: 'Canon(Executed(CID(',
   },
   {
+    name: 'the script now calls with other arguments than the recorded result had',
+    prev: { air: '(call %init_peer_id% ("s" "f") [1] x)', answers: one('r') },
+    air: '(call %init_peer_id% ("s" "f") [2] x)',
+    expect: "call argument_hash doesn't match expected parameters",
+  },
+  {
+    name: 'the script now calls another function than the recorded result came from',
+    prev: { air: CALL, answers: one('r') },
+    air: '(call %init_peer_id% ("s" "g") [] x)',
+    expect: "call tetraplet doesn't match expected parameters: expected SecurityTetraplet {",
+  },
+  {
+    name: 'the script now writes the recorded scalar result into a stream',
+    prev: { air: CALL, answers: one('r') },
+    air: '(call %init_peer_id% ("s" "f") [] $x)',
+    expect: "doesn't match with corresponding instruction",
+  },
+  {
+    name: 'the script now names another canon peer than the recorded canon',
+    prev: { air: '(seq (ap 1 $s) (canon @A $s #c))', peer: 0 },
+    air: '(seq (ap 1 $s) (canon @B $s #c))',
+    expect: "canon tetraplet doesn't match expected parameters",
+  },
+  {
     name: 'two peers canonicalized one stream differently',
     prev: { air: '(seq (ap 1 $s) (canon @A $s #c))', peer: 0 },
     current: { air: '(seq (ap 2 $s) (canon @B $s #c))', peer: 1 },

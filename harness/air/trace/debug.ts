@@ -23,6 +23,24 @@ export function rustDebugString(text: string): string {
 
 const cid = (value: string): string => `CID(${rustDebugString(value)})`;
 
+/** `{:?}` of a SecurityTetraplet. */
+export function tetrapletDebug(t: {
+  readonly peer_pk: string;
+  readonly service_id: string;
+  readonly function_name: string;
+  readonly lens: string;
+}): string {
+  return (
+    `SecurityTetraplet { peer_pk: ${rustDebugString(t.peer_pk)}, service_id: ${rustDebugString(t.service_id)}, ` +
+    `function_name: ${rustDebugString(t.function_name)}, lens: ${rustDebugString(t.lens)} }`
+  );
+}
+
+/** AquaVM's InstructionParametersMismatch text (its trailing space included). */
+export function parametersMismatchMessage(param: string, expected: string, stored: string): string {
+  return `${param} doesn't match expected parameters: expected ${expected}, got ${stored} `;
+}
+
 /** A fold's lore as AquaVM keeps it: per value, its position and the subtrace before `next`. */
 export interface FoldLoreDebug {
   readonly valuePos: number;
