@@ -99,9 +99,13 @@ export function checkCidsOnlyGrow(
     const old = prev.get(peer);
     if (!old) continue;
     if (!isSubMultiset(old, cur) && !isSubMultiset(cur, old)) {
+      // AquaVM's wording: the longer list is printed as "prev", the other as "current".
+      const [larger, smaller] = old.length < cur.length ? [cur, old] : [old, cur];
+      const list = (cids: readonly string[]): string =>
+        `[${cids.map((c) => JSON.stringify(c)).join(', ')}]`;
       throw new PreparationError(
         PreparationErrorCode.DataSignatureCheckError,
-        `values of peer ${peer} in current data (${cur.length}) and previous data (${old.length}) diverge: one set must contain the other`,
+        `inconsistent CID multisets on merge for peer ${JSON.stringify(peer)}, prev: ${list(larger)}, current: ${list(smaller)}`,
       );
     }
   }

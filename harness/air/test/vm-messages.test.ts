@@ -156,7 +156,6 @@ const scenarios: Scenario[] = [
     current: { air: CALL, answers: one(2) },
     air: CALL,
     expect: 'inconsistent CID multisets on merge',
-    todo: "the CID multiset check's message (data/peer-cids.ts) is not AquaVM's yet",
   },
   {
     name: 'two peers recorded different results for one call',
