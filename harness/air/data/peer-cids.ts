@@ -64,9 +64,10 @@ export function verifySignatures(
   for (const [peer, cids] of perPeer) {
     const sig = data.signatures.get(peer);
     if (!sig) {
+      // AquaVM's message, spelling included.
       throw new PreparationError(
         PreparationErrorCode.DataSignatureCheckError,
-        `${label} data: peer ${peer} produced ${cids.length} values but has no signature`,
+        `peer_id doens't match any available public key: ${JSON.stringify(peer)}`,
       );
     }
     if (!verifyCids(peer, sig, cids, particleId)) {

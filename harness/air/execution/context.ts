@@ -138,7 +138,7 @@ export class ExecutionContext {
       if (e?.kind === 'iterator')
         throw new UncatchableError(
           UncatchableErrorCode.IterableShadowing,
-          `variable with name '${name}' can't be shadowed, because it is an iterable`,
+          `variable with name '${name}' can't be shadowed, shadowing isn't supported for iterables`,
         );
       if (e) break;
     }

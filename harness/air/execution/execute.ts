@@ -45,7 +45,7 @@ export function execute(ctx: ExecutionContext, instr: Instruction): void {
         if (e.kind !== 'iterator') {
           throw new UncatchableError(
             UncatchableErrorCode.FoldStateNotFound,
-            `fold state not found for iterable '${instr.iterator.name}'`,
+            `fold state not found for this iterable '${instr.iterator.name}'`,
           );
         }
         e.binding.next();

@@ -249,6 +249,18 @@ const scenarios: Scenario[] = [
     expect: "canon tetraplet doesn't match expected parameters",
   },
   {
+    name: 'a call writes to the iterator of its fold',
+    air: '(seq (call %init_peer_id% ("s" "f") [] xs) (fold xs i (seq (call %init_peer_id% ("s" "g") [] i) (next i))))',
+    answers: [...one([1, 2]), ...one(5)],
+    expect: "can't be shadowed, shadowing isn't supported for iterables",
+  },
+  {
+    name: 'a call writes a scalar set before, outside any fold',
+    air: `(seq ${CALL} ${CALL})`,
+    answers: [...one(1), ...one(2)],
+    expect: 'shadowing is allowed only inside fold blocks',
+  },
+  {
     name: 'two peers canonicalized one stream differently',
     prev: { air: '(seq (ap 1 $s) (canon @A $s #c))', peer: 0 },
     current: { air: '(seq (ap 2 $s) (canon @B $s #c))', peer: 1 },
