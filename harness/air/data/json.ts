@@ -221,15 +221,87 @@ function setKey(out: { [key: string]: JsonValue }, key: string, value: JsonValue
 }
 
 /** A number from a JS host as a JSON value (integral ones within i64/u64 are integers). */
-function hostNumber(value: number): JsonValue {
+/** How an f64 from a host is read: as it is, or as AquaVM reads the host's text of it. */
+type FloatReader = (x: number) => number;
+const exactFloat: FloatReader = (x) => x;
+
+function hostNumber(value: number, float: FloatReader): JsonValue {
   if (!Number.isFinite(value)) return null; // as JSON.stringify writes NaN and Infinity
-  if (Number.isSafeInteger(value) || !isJsonInteger(value)) return value;
+  if (Number.isSafeInteger(value)) return value;
+  if (!isJsonInteger(value)) return jsonFloat(float(value));
   return BigInt(value);
 }
 
-function hostBigint(value: bigint): number | bigint {
+// serde_json's table of powers of ten: Rust float literals, correctly rounded as JS's are.
+const POW10: readonly number[] = Array.from({ length: 309 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * The f64 AquaVM works with when a host sends `x` as JSON text (the shortest digits). serde_json,
+ * built without its float_roundtrip feature as AquaVM builds it, reads the digits as a u64 and
+ * multiplies or divides by a power of ten in f64, which can land an ulp away from `x`
+ * (8.707646131515503e267 reads as 8.707646131515504e267). Every later peer and service sees that
+ * value, so ours does too.
+ */
+export function serdeFloat(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const f = serdeNumberToken(floatText(x));
+  // serde_json rejects a product that overflows; keep the value rather than invent an error.
+  return Number.isFinite(f) ? f : x;
+}
+
+const U64_TENTH = U64_MAX / 10n;
+const U64_LAST_DIGIT = U64_MAX % 10n;
+
+/** serde_json's lossy reading of a JSON number token as an f64 (see serdeFloat). */
+function serdeNumberToken(token: string): number {
+  let i = 0;
+  const negative = token[0] === '-';
+  if (negative) i++;
+  let significand = 0n;
+  let exponent = 0;
+  let full = false; // the next digit would overflow the u64: digits are ignored from then on
+  const digit = (c: string): bigint | undefined => {
+    const d = BigInt(c);
+    if (full || (significand >= U64_TENTH && (significand > U64_TENTH || d > U64_LAST_DIGIT))) {
+      full = true;
+      return undefined;
+    }
+    return d;
+  };
+  for (; i < token.length && token[i]! >= '0' && token[i]! <= '9'; i++) {
+    const d = digit(token[i]!);
+    if (d === undefined) exponent++;
+    else significand = significand * 10n + d;
+  }
+  if (token[i] === '.') {
+    // After the point serde_json tries each digit again (an integer part that overflowed may still
+    // take a small digit), and once one overflows it ignores the rest.
+    full = false;
+    for (i++; i < token.length && token[i]! >= '0' && token[i]! <= '9'; i++) {
+      const d = full ? undefined : digit(token[i]!);
+      if (d === undefined) continue;
+      significand = significand * 10n + d;
+      exponent--;
+    }
+  }
+  if (token[i] === 'e' || token[i] === 'E') exponent += Number(token.slice(i + 1));
+  let f = Number(significand);
+  for (;;) {
+    const pow = POW10[Math.abs(exponent)];
+    if (pow !== undefined) {
+      f = exponent >= 0 ? f * pow : f / pow;
+      break;
+    }
+    if (f === 0 || exponent >= 0) break;
+    f /= 1e308;
+    exponent += 308;
+  }
+  return negative ? -f : f;
+}
+
+function hostBigint(value: bigint, float: FloatReader = exactFloat): number | bigint {
   // serde_json reads integer digits beyond i64/u64 as an f64.
-  return value >= I64_MIN && value <= U64_MAX ? jsonInteger(value) : Number(value);
+  return value >= I64_MIN && value <= U64_MAX ? jsonInteger(value) : float(Number(value));
 }
 
 /**
@@ -239,14 +311,31 @@ function hostBigint(value: bigint): number | bigint {
  * if the value has no JSON form (undefined, a function, a cycle).
  */
 export function toJsonValue(value: unknown): JsonValue {
-  const converted = convert(value, '', new Set());
+  return convertTop(value, exactFloat);
+}
+
+/**
+ * The value AquaVM works with when a host answers a call with `value`: toJsonValue, with every
+ * f64 read the way AquaVM reads the host's JSON text of it (see serdeFloat).
+ */
+export function serviceResultValue(value: unknown): JsonValue {
+  return convertTop(value, serdeFloat);
+}
+
+function convertTop(value: unknown, float: FloatReader): JsonValue {
+  const converted = convert(value, '', new Set(), float);
   if (converted === undefined)
     throw new TypeError(`expected a JSON-serialisable value, found ${typeof value}`);
   return converted;
 }
 
-function convert(value: unknown, key: string, parents: Set<object>): JsonValue | undefined {
-  if (value instanceof JsonFloat) return jsonFloat(value.value);
+function convert(
+  value: unknown,
+  key: string,
+  parents: Set<object>,
+  float: FloatReader,
+): JsonValue | undefined {
+  if (value instanceof JsonFloat) return jsonFloat(float(value.value));
   if (typeof value === 'object' && value !== null && 'toJSON' in value) {
     const toJSON = (value as { toJSON: unknown }).toJSON;
     if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
@@ -258,9 +347,9 @@ function convert(value: unknown, key: string, parents: Set<object>): JsonValue |
     case 'boolean':
       return value;
     case 'number':
-      return hostNumber(value);
+      return hostNumber(value, float);
     case 'bigint':
-      return hostBigint(value);
+      return hostBigint(value, float);
     case 'undefined':
     case 'function':
     case 'symbol':
@@ -272,11 +361,11 @@ function convert(value: unknown, key: string, parents: Set<object>): JsonValue |
   parents.add(object);
   try {
     if (Array.isArray(object)) {
-      return object.map((item: unknown, i) => convert(item, String(i), parents) ?? null);
+      return object.map((item: unknown, i) => convert(item, String(i), parents, float) ?? null);
     }
     const out: { [key: string]: JsonValue } = {};
     for (const k of Object.keys(object)) {
-      const item = convert((object as Record<string, unknown>)[k], k, parents);
+      const item = convert((object as Record<string, unknown>)[k], k, parents, float);
       if (item !== undefined) setKey(out, k, item);
     }
     return out;
@@ -351,11 +440,25 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 // JSON.parse is exact unless an integer has 16 digits or more, or a float may be integral.
 const NEEDS_READER = /\d{16}|\d\.0+(?!\d)|\d[eE]/;
 
-function numberFromToken(token: string): number | bigint | JsonFloat {
-  if (/[.eE]/.test(token)) return jsonFloat(Number(token));
+// With AquaVM's float reading every float token must go through the reader.
+const NEEDS_READER_AQUA = /\d{16}|\d[.eE]/;
+
+function numberFromToken(token: string, aquaFloats: boolean): number | bigint | JsonFloat {
+  if (/[.eE]/.test(token)) return jsonFloat(aquaFloats ? serdeNumberToken(token) : Number(token));
   // Shorter integer tokens are safe integers; "-0" is the float -0.0, as serde_json reads it.
   if (token.length < 16) return Number(token);
-  return hostBigint(BigInt(token));
+  const big = BigInt(token);
+  if (big >= I64_MIN && big <= U64_MAX) return jsonInteger(big);
+  return aquaFloats ? serdeNumberToken(token) : Number(token);
+}
+
+/** Options of parseJson. */
+export interface ParseJsonOptions {
+  /**
+   * Read floats as AquaVM's serde_json does (see serdeFloat) rather than exactly: how AquaVM
+   * reads a value back from interpreter data.
+   */
+  readonly aquaFloats?: boolean;
 }
 
 /**
@@ -363,20 +466,24 @@ function numberFromToken(token: string): number | bigint | JsonFloat {
  * (`bigint` beyond the safe range), other numbers become f64 (a JsonFloat when integral, such as
  * `7.0`). Throws JsonSyntaxError.
  */
-export function parseJson(text: string): JsonValue {
-  if (!NEEDS_READER.test(text)) {
+export function parseJson(text: string, options: ParseJsonOptions = {}): JsonValue {
+  const aquaFloats = options.aquaFloats ?? false;
+  if (!(aquaFloats ? NEEDS_READER_AQUA : NEEDS_READER).test(text)) {
     try {
       return JSON.parse(text) as JsonValue;
     } catch (e) {
       throw new JsonSyntaxError(0, `a JSON text (${(e as Error).message})`);
     }
   }
-  return new JsonReader(text).document();
+  return new JsonReader(text, aquaFloats).document();
 }
 
 class JsonReader {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly aquaFloats: boolean,
+  ) {}
 
   document(): JsonValue {
     const value = this.value();
@@ -413,7 +520,7 @@ class JsonReader {
     const m = NUMBER.exec(this.text);
     if (!m) throw new JsonSyntaxError(this.pos, 'a JSON value');
     this.pos += m[0].length;
-    return numberFromToken(m[0]);
+    return numberFromToken(m[0], this.aquaFloats);
   }
 
   private string(): string {

@@ -6,8 +6,8 @@ import { cidOf } from '../data/cid.js';
 import {
   callResultText,
   canonicalJson,
+  serviceResultValue,
   sortedKeys,
-  toJsonValue,
   type JsonValue,
 } from '../data/json.js';
 import type { SecurityTetraplet } from '../data/tetraplet.js';
@@ -274,7 +274,7 @@ function applyServiceResult(
   }
   let value: JsonValue;
   try {
-    value = toJsonValue(result.result);
+    value = serviceResultValue(result.result);
   } catch (e) {
     return fail(
       INVALID_JSON_RESULT_RET_CODE,

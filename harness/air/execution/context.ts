@@ -324,7 +324,8 @@ export class ExecutionContext {
   value(cid: string): JsonValue {
     const text = this.stores.values.get(cid);
     if (text === undefined) this.missing('value', cid);
-    return parseJson(text);
+    // A stored value is read back as AquaVM reads it from data, floats included (serde_json).
+    return parseJson(text, { aquaFloats: true });
   }
 
   /** The tetraplet of a tetraplet CID (20010 if absent). */

@@ -8,6 +8,8 @@ import {
   canonicalJson,
   jsonEqual,
   parseJson,
+  serdeFloat,
+  serviceResultValue,
   sortedKeys,
   toJsonValue,
   type JsonValue,
@@ -114,4 +116,20 @@ t.test('object keys sort by code point, as serde_json maps do (not by UTF-16 uni
   t.equal(canonicalJson(value), '{"10":4,"9":5,"a":3,"\uFF61":2,"\u{1F600}":1}');
   // JS itself puts integer-like keys first in any object handed out.
   t.same(Object.keys(sortedKeys(value) as object), ['9', '10', 'a', '\uFF61', '\u{1F600}']);
+});
+
+t.test('f64 values are read as AquaVM’s serde_json reads their text', async (t) => {
+  // Seen from the reference: serde_json multiplies the digits by 10^252 and rounds once more.
+  t.equal(serdeFloat(8.707646131515503e267), 8.707646131515504e267);
+  t.equal(serdeFloat(0.1), 0.1, 'most values read back exactly');
+  t.equal(serdeFloat(1e300), 1e300);
+  t.ok(Object.is(serdeFloat(-0), -0));
+  t.same(serviceResultValue([8.707646131515503e267, 0.5, 2n ** 64n - 1n]), [
+    8.707646131515504e267,
+    0.5,
+    2n ** 64n - 1n,
+  ]);
+  t.equal(toJsonValue(8.707646131515503e267), 8.707646131515503e267, 'toJsonValue is exact');
+  t.equal(parseJson('8.707646131515503e267', { aquaFloats: true }), 8.707646131515504e267);
+  t.equal(parseJson('8.707646131515503e267'), 8.707646131515503e267);
 });
