@@ -346,7 +346,11 @@ export class Lexer {
   private readonly len: number;
   // Names and short strings repeat all over compiled Aqua ("op", "noop", -relay-, peer ids): one
   // string per spelling saves an allocation per use and lets every Map reuse its cached hash.
-  private readonly spellings = new Map<number, string>();
+  // A direct-mapped cache (no Map: a big script has 100k+ distinct names, and a table that
+  // grows and rehashes for each of them costs more than it saves).
+  private readonly spellings: (string | undefined)[] = new Array<string | undefined>(
+    SPELLING_SLOTS,
+  ).fill(undefined);
 
   /** Positions the cursor on the first token of `source`. */
   constructor(source: string) {
@@ -437,14 +441,12 @@ export class Lexer {
       h = 0;
       for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src.charCodeAt(i)) | 0;
     }
-    // Keys stay small integers (no boxed numbers); collisions just fall back to a fresh slice.
-    const key = (h ^ Math.imul(end - start, 0x9e3779b1)) & 0x3fffffff;
-    const seen = this.spellings.get(key);
+    const slot = (h ^ (end - start)) & (SPELLING_SLOTS - 1);
+    const seen = this.spellings[slot];
     if (seen !== undefined && seen.length === end - start && src.startsWith(seen, start))
       return seen;
     const text = src.slice(start, end);
-    if (this.spellings.size >= 1 << 16) this.spellings.clear();
-    this.spellings.set(key, text);
+    this.spellings[slot] = text;
     return text;
   }
 
@@ -605,6 +607,8 @@ export class Lexer {
     this.set(classifyWord(src.slice(start, i), start));
   }
 }
+
+const SPELLING_SLOTS = 4096;
 
 const BUILTINS: readonly (readonly [string, T])[] = [
   ['%init_peer_id%', T.InitPeerId],
