@@ -8,6 +8,7 @@ import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { ExecutionContext } from './context.js';
 import { joinable, type Execute } from './execute.js';
+import { lensText } from '../lambda/apply.js';
 import { resolveValue } from './resolve.js';
 import { instructionText, valueText } from './instruction-text.js';
 import type { ValueAggregate } from './values.js';
@@ -36,7 +37,8 @@ function scalarItems(
   if (!Array.isArray(r.value)) {
     throw new CatchableError(
       CatchableErrorCode.FoldIteratesOverNonArray,
-      `expression '${valueText(it)}' returned non-array value '${canonicalJson(r.value)}' for fold iterable`,
+      // AquaVM names the lens alone when there is one, else the variable.
+      `expression '${it.lens ? lensText(it.lens) : valueText(it)}' returned non-array value '${canonicalJson(r.value)}' for fold iterable`,
     );
   }
   const base = r.tetraplets[0] ?? ctx.literalTetraplet();

@@ -1,8 +1,8 @@
-// Differential test of trace handler messages (ret code 20000): each scenario makes a VM produce
-// data with one script and then run another script (or the same one) over data it does not fit,
-// as users hit it when a particle's script changes under recorded data or two copies of a
-// particle carry different results. Both VMs make their own data (the formats differ), run the
-// same steps, and must fail with the same ret code and the same message byte for byte.
+// Differential test of VM error messages, mostly the trace handler's (ret code 20000): a scenario
+// makes a VM produce data with one script and then run another script (or the same one) over
+// data it does not fit, as users hit it when a particle's script changes under recorded data or
+// two copies of a particle carry different results. Both VMs make their own data (the formats
+// differ), run the same steps, and must fail with the same ret code and message byte for byte.
 import t from 'tap';
 import { createReferenceAquaVM, type ReferenceAquaVM } from '../reference-aquavm.js';
 import { AquaVM, type AquaCallResult, type AquaRunParameters } from '../vm.js';
@@ -259,6 +259,12 @@ const scenarios: Scenario[] = [
     air: `(seq ${CALL} ${CALL})`,
     answers: [...one(1), ...one(2)],
     expect: 'shadowing is allowed only inside fold blocks',
+  },
+  {
+    name: 'a fold over a lens that does not give an array',
+    air: '(seq (call %init_peer_id% ("s" "f") [] x) (fold x.$.a i (next i)))',
+    answers: one({ a: 'str' }),
+    expect: "expression '.$.a' returned non-array value '\"str\"' for fold iterable",
   },
   {
     name: 'two peers canonicalized one stream differently',
