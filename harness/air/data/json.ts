@@ -10,9 +10,10 @@
 //
 // Content ids must not depend on how a value was built, so object keys are written sorted as
 // serde_json's maps sort them, by code point (JS objects order integer-like keys first, which
-// would otherwise leak into ids),
-// and numbers are written as serde_json writes them (integers in full, floats in ryu's shortest
-// form: `1e300`, `0.1`, `-0.0`).
+// would otherwise leak into ids), and numbers are written as serde_json writes them (integers in
+// full, floats in ryu's shortest form: `1e300`, `0.1`, `-0.0`). Floats from a host's text and
+// from stored values are read as AquaVM's serde_json reads them, which is not always exact
+// (serdeFloat).
 
 /** An f64 with an integral value (7.0), which a JS number alone would read as an integer. */
 export class JsonFloat {
