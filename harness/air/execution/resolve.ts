@@ -142,6 +142,11 @@ function canonMapKey(a: LensAccessor, ctx: ExecutionContext): string | number | 
   if (a.kind === 'by_scalar') {
     const v = scalarJson(ctx, a.scalar);
     if (isJsonInteger(v)) return v;
+    if (typeof v !== 'string')
+      throw new CatchableError(
+        CatchableErrorCode.LambdaApplierError,
+        `canon stream map accessor \`${canonicalJson(v)}\` should be either string or number`,
+      );
   }
   const r = resolveAccessor(a, (n) => scalarJson(ctx, n));
   return 'field' in r ? r.field : r.index;

@@ -267,6 +267,13 @@ const scenarios: Scenario[] = [
     expect: "expression '.$.a' returned non-array value '\"str\"' for fold iterable",
   },
   {
+    name: 'a canon map looked up by a scalar that is neither a string nor an integer',
+    air: `(seq (ap ("k" 1) %m) (seq (canon %init_peer_id% %m #%c)
+  (seq (call %init_peer_id% ("s" "f") [] k) (ap #%c.$.[k] y))))`,
+    answers: one(1.5),
+    expect: 'canon stream map accessor `1.5` should be either string or number',
+  },
+  {
     name: 'two peers canonicalized one stream differently',
     prev: { air: '(seq (ap 1 $s) (canon @A $s #c))', peer: 0 },
     current: { air: '(seq (ap 2 $s) (canon @B $s #c))', peer: 1 },
