@@ -42,7 +42,10 @@ export interface ParseOptions {
 type Part = Value | Instruction | null;
 
 // One open instruction. Every field is set in the constructor so all frames share one shape.
+// Frames are reused by depth (see `open` in parseAir): a frame is dead once its node is built.
 class Frame {
+  kw: Keyword = 'null';
+  start = 0;
   phase = 0;
   // The instruction's parts in order (values and sub-instructions; null for one that failed), in
   // fixed slots: an array per frame was a good share of a large parse's work.
@@ -56,10 +59,20 @@ class Frame {
   args: ArgumentValue[] | undefined = undefined;
   fold: OpenFold | undefined = undefined;
   iterator: string | undefined = undefined;
-  constructor(
-    readonly kw: Keyword,
-    readonly start: number,
-  ) {}
+
+  /** Makes the frame a fresh one for instruction `kw` starting at `start`. */
+  reset(kw: Keyword, start: number): this {
+    this.kw = kw;
+    this.start = start;
+    this.phase = 0;
+    this.count = 0;
+    this.p0 = this.p1 = this.p2 = this.p3 = null;
+    this.broken = false;
+    this.args = undefined;
+    this.fold = undefined;
+    this.iterator = undefined;
+    return this;
+  }
 
   /** Appends the next part. */
   add(part: Part): void {
@@ -715,6 +728,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   };
 
   const stack: Frame[] = [];
+  // stack[i] is always framePool[i]: frames are recycled instead of allocated per instruction.
+  const framePool: Frame[] = [];
 
   let root: Instruction | null = null;
   let wantInstr = true;
@@ -726,7 +741,9 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       if (lx.t === T.LParen) {
         consume();
         if (kindNow() === T.Keyword) {
-          stack.push(new Frame(lx.text as Keyword, lastTakenEnd - 1));
+          const depth = stack.length;
+          const frame = (framePool[depth] ??= new Frame());
+          stack.push(frame.reset(lx.text as Keyword, lastTakenEnd - 1));
           consume();
         } else {
           reject([
