@@ -184,11 +184,10 @@ function reachableStores(trace: InterpreterData['trace'], all: CidStores): CidSt
   return out;
 }
 
-const utf8 = new TextEncoder();
-
 /** Size in bytes of a string as UTF-8 (AquaVM measures Rust strings, which are UTF-8). */
 function byteLength(text: string): number {
-  return utf8.encode(text).length;
+  // Counted without encoding: scripts and call results can be megabytes long.
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
