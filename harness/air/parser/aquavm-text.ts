@@ -633,18 +633,16 @@ export function describeAirErrorsAsAquaVM(
   // which grammar errors it reports depends on how its parser recovers, so that is replayed.
   let firstLexer: AirError | undefined;
   if (errors.some((e) => !VALIDATOR_ORDER.includes(e.code))) {
-    const tokens = grammarTokens(source);
-    if (!Array.isArray(tokens)) {
-      firstLexer = {
-        ...tokens,
-        line: 0,
-        column: 0,
-        found: source.slice(tokens.span.start, tokens.span.end),
-      };
-    } else {
-      const replayed = replayAquaVM(source, tokens);
+    const { tokens, failure } = grammarTokens(source);
+    const replayed = replayAquaVM(source, tokens, failure !== undefined);
+    if (replayed.lexerError !== true || failure === undefined)
       return { text: renderCodespan(source, replayed.labels), exact: replayed.exact };
-    }
+    firstLexer = {
+      ...failure,
+      line: 0,
+      column: 0,
+      found: source.slice(failure.span.start, failure.span.end),
+    };
   }
   if (firstLexer !== undefined) {
     const label = lexerLabel(firstLexer, source, ascii);
@@ -907,6 +905,10 @@ function grammarToken(tok: Token): GTok | undefined {
     case T.CanonMap:
       term = 'CanonStreamMap' + suffix;
       break;
+    case T.Stream:
+    case T.StreamMap:
+      term = tok.lens === undefined ? TERM_OF[tok.t] : INVALID;
+      break;
     default:
       term = TERM_OF[tok.t];
   }
@@ -917,8 +919,11 @@ function grammarToken(tok: Token): GTok | undefined {
 /** A lexer error met while splitting a script (the parse stops there). */
 type LexerFailure = { readonly code: AirErrorCode; readonly message: string; readonly span: Span };
 
-/** Splits `source` into grammar tokens like AquaVM's lexer, or returns its first error. */
-function grammarTokens(source: string): GTok[] | LexerFailure {
+/** A token kind AquaVM's lexer produces but its grammar has no terminal for. */
+const INVALID = '<invalid>';
+
+/** Splits `source` into grammar tokens like AquaVM's lexer, up to its first error if any. */
+function grammarTokens(source: string): { tokens: GTok[]; failure?: LexerFailure } {
   const out: GTok[] = [];
   const len = source.length;
   let i = 0;
@@ -935,9 +940,12 @@ function grammarTokens(source: string): GTok[] | LexerFailure {
       const close = source.indexOf('"', i + 1);
       if (close === -1)
         return {
-          code: 'unclosed-quote',
-          message: 'this string literal has no closing quote',
-          span: { start: i, end: len },
+          tokens: out,
+          failure: {
+            code: 'unclosed-quote',
+            message: 'this string literal has no closing quote',
+            span: { start: i, end: len },
+          },
         };
       out.push({
         term: 'Literal',
@@ -966,15 +974,22 @@ function grammarTokens(source: string): GTok[] | LexerFailure {
         j += (source.codePointAt(j) ?? 0) > 0xffff ? 2 : 1;
       }
       const word = classifyWord(source.slice(i, j), i);
-      if (word.error !== undefined) return word.error;
+      if (word.error !== undefined) return { tokens: out, failure: word.error };
       const g = grammarToken(word);
       if (g === undefined)
-        return { code: 'invalid-character', message: 'unknown token', span: { start: i, end: j } };
+        return {
+          tokens: out,
+          failure: {
+            code: 'invalid-character',
+            message: 'unknown token',
+            span: { start: i, end: j },
+          },
+        };
       out.push(g);
       i = j;
     }
   }
-  return out;
+  return { tokens: out };
 }
 
 // Rust's char::is_whitespace.
@@ -1014,10 +1029,14 @@ interface GrammarError {
 }
 
 /** Replays AquaVM's parse of `tokens`: the grammar errors it reports and the validator's findings. */
-function replayAquaVM(
-  source: string,
-  tokens: readonly GTok[],
-): { labels: CodespanLabel[]; exact: boolean } {
+/** What a replay found: the labels to print, or that a lexer error stopped the parse first. */
+interface Replay {
+  readonly labels: CodespanLabel[];
+  readonly exact: boolean;
+  readonly lexerError?: true;
+}
+
+function replayAquaVM(source: string, tokens: readonly GTok[], endsInLexerError: boolean): Replay {
   const v = new ReferenceValidator();
   const frames: Frame[] = [];
   // The root: state 0 expects an instruction, state 1 is the accepted script.
@@ -1132,8 +1151,20 @@ function replayAquaVM(
     return false;
   };
 
+  // A lexer error where the tokens end, or a token the grammar has no terminal for (a stream
+  // with a lens), stops the parse when it is read: no recovery, only that error is reported.
+  const abort = (tok: GTok | undefined): Replay | undefined => {
+    if (tok === undefined)
+      return endsInLexerError ? { labels: [], exact: true, lexerError: true } : undefined;
+    if (tok.term !== INVALID) return undefined;
+    const e = { start: tok.start, end: tok.end, expected: expectedNow() };
+    return { labels: [grammarLabel(source, e)], exact: true };
+  };
+
   for (;;) {
     const tok = tokens[k];
+    const stop = abort(tok);
+    if (stop !== undefined) return stop;
     if (tok !== undefined && shift(tok)) {
       lastEnd = tok.end;
       k++;
@@ -1156,6 +1187,8 @@ function replayAquaVM(
       lastEnd = la.end;
       k++;
       la = tokens[k];
+      const stopped = abort(la);
+      if (stopped !== undefined) return stopped;
     }
   }
   const found = v.finish(source);
