@@ -444,16 +444,12 @@ function byteOffset(source: string, offset: number, ascii: boolean): number {
   return ascii ? offset : Buffer.byteLength(source.slice(0, offset), 'utf8');
 }
 
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0x85 || c === 0xa0 || c === 0x3000;
-}
-
 /** The word (AquaVM lexer token) containing `at`: its start and end as UTF-16 offsets. */
 function wordAround(source: string, at: number): { start: number; end: number } {
   let start = at;
   while (start > 0) {
     const c = source.charCodeAt(start - 1);
-    if (isSpace(c) || c === 40 || c === 41 || c === 34) break;
+    if (isWhite(c) || c === 40 || c === 41 || c === 34) break;
     start--;
   }
   // Square brackets at the start of a token are tokens of their own (`[x.$.a` is "[" then a word).
@@ -471,7 +467,7 @@ function wordAround(source: string, at: number): { start: number; end: number } 
     } else if (c === 91) square++;
     else if (c === 93) {
       if (--square < 0) break;
-    } else if (isSpace(c)) break;
+    } else if (isWhite(c)) break;
     end++;
   }
   return { start, end };
