@@ -603,7 +603,7 @@ const VALIDATOR_ORDER: readonly AirErrorCode[] = [
   'instruction-after-next',
 ];
 
-/** Why a set of errors could not be put in AquaVM's words (the text is then our best effort). */
+/** AquaVM's text for some errors, and whether it is known to be exactly what AquaVM prints. */
 export interface AquaVMTextResult {
   readonly text: string;
   /** True when every error was translated to AquaVM's exact wording and span. */
@@ -1004,7 +1004,7 @@ function isWhite(c: number): boolean {
   );
 }
 
-/** A completed instruction as AquaVM's validator is told about it. */
+/** An instruction being parsed: its machine's states so far and the tokens it shifted. */
 interface Frame {
   readonly kind: string;
   readonly start: number;
@@ -1013,18 +1013,18 @@ interface Frame {
   /** Tokens shifted, in order (values and keywords' arguments), and the state each left. */
   readonly toks: GTok[];
   readonly from: number[];
-  /** Whether an instruction slot holds an error instruction, and how many instructions it has. */
+  /** How many of its instruction slots are filled, and whether a fold has its last instruction. */
   instrs: number;
   hasLast: boolean;
 }
 
+/** A grammar error as lalrpop reports it: the offending token (or end) and what was expected. */
 interface GrammarError {
   readonly start: number;
   readonly end: number;
   readonly expected: readonly string[];
 }
 
-/** Replays AquaVM's parse of `tokens`: the grammar errors it reports and the validator's findings. */
 /** What a replay found: the labels to print, or that a lexer error stopped the parse first. */
 interface Replay {
   readonly labels: CodespanLabel[];
@@ -1032,6 +1032,7 @@ interface Replay {
   readonly lexerError?: true;
 }
 
+/** Replays AquaVM's parse of `tokens`: the grammar errors it reports and the validator's findings. */
 function replayAquaVM(source: string, tokens: readonly GTok[], endsInLexerError: boolean): Replay {
   const v = new ReferenceValidator();
   const frames: Frame[] = [];
