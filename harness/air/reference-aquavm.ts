@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { MarineService } from '@fluencelabs/marine-js/MarineService';
 import { serializeAvmArgs } from '@fluencelabs/avm';
 import { Unpackr } from 'msgpackr';
-import { callResultText, toJsonValue } from './data/json.js';
+import { callResultText, jsonInteger } from './data/json.js';
 import {
   DEFAULT_LIMITS,
   type AquaCallRequest,
@@ -71,6 +71,29 @@ const unpackr = new Unpackr({ mapsAsObjects: true, int64AsType: 'bigint', useRec
 // Multicodec prefix of msgpack (0x0201 as an unsigned varint).
 const MSGPACK_PREFIX = [0x81, 0x04];
 
+/**
+ * An argument as our VM hands it out: 64-bit integers (msgpack int64/uint64) as bigint only past
+ * the safe range; every msgpack float a plain number, even an integral one, since it is an f64.
+ */
+function normalizeArgument(value: unknown): unknown {
+  if (typeof value === 'bigint') return jsonInteger(value);
+  if (Array.isArray(value)) return value.map(normalizeArgument);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      // Assigning "__proto__" would set the prototype instead of adding the key.
+      Object.defineProperty(out, k, {
+        value: normalizeArgument(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
+}
+
 function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCallRequest> {
   const out = new Map<number, AquaCallRequest>();
   if (raw.length === 0) return out;
@@ -85,7 +108,7 @@ function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCallRequest
     out.set(Number(key), {
       serviceId: String(req['service_id']),
       functionName: String(req['function_name']),
-      arguments: args.map((a) => toJsonValue(a)),
+      arguments: args.map(normalizeArgument),
       tetraplets: unpackr.unpack(
         Uint8Array.from(req['tetraplets'] as ArrayLike<number>),
       ) as AquaCallRequest['tetraplets'],

@@ -300,9 +300,11 @@ function serdeNumberToken(token: string): number {
   return negative ? -f : f;
 }
 
-function hostBigint(value: bigint, float: FloatReader = exactFloat): number | bigint {
-  // serde_json reads integer digits beyond i64/u64 as an f64.
-  return value >= I64_MIN && value <= U64_MAX ? jsonInteger(value) : float(Number(value));
+function hostBigint(value: bigint, float: FloatReader = exactFloat): JsonValue {
+  // serde_json reads integer digits beyond i64/u64 as an f64 (-2^63 - 1 rounds to the f64 -2^63).
+  return value >= I64_MIN && value <= U64_MAX
+    ? jsonInteger(value)
+    : jsonFloat(float(Number(value)));
 }
 
 /**
@@ -450,7 +452,7 @@ function numberFromToken(token: string, aquaFloats: boolean): number | bigint | 
   if (token.length < 16) return Number(token);
   const big = BigInt(token);
   if (big >= I64_MIN && big <= U64_MAX) return jsonInteger(big);
-  return aquaFloats ? serdeNumberToken(token) : Number(token);
+  return jsonFloat(aquaFloats ? serdeNumberToken(token) : Number(token));
 }
 
 /** Options of parseJson. */

@@ -54,6 +54,21 @@ function randomFloats(count: number, seed: number): number[] {
   );
 }
 const FLOATS = randomFloats(150, 777);
+const EDGES = [
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+  2n ** 64n,
+  -(2n ** 63n),
+  -(2n ** 63n) - 1n,
+  10n ** 20n,
+  2n ** 70n,
+];
+/** Integers at the i64/u64 edges, as bigint and as the nearest JS number. */
+const EDGE_VALUES = [...EDGES, ...EDGES.map((x) => Number(x))];
 
 function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
   switch (call.serviceId) {
@@ -65,6 +80,8 @@ function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
           return { retCode: 0, result: Object.values(VALUES) };
         case 'err':
           return { retCode: 0, result: { error_code: 2n ** 62n + 3n, message: 'big code' } };
+        case 'edges':
+          return { retCode: 0, result: EDGE_VALUES };
         case 'floats':
           return { retCode: 0, result: FLOATS };
         case 'keys':
@@ -230,6 +247,19 @@ const scenarios: { name: string; air: string; timestamp?: number }[] = [
       '(canon @C $s #cs)',
       '(call @C ("echo" "g") [#cs r] r2)',
       '(call @A ("echo" "h") [r2.$.[1] #cs.$.[7]])',
+    ]),
+  },
+  {
+    name: 'integers at the i64/u64 edges (past them an f64), as bigint and as JS numbers',
+    air: seqAll([
+      '(call @A ("vals" "edges") [] e)',
+      '(call @B ("echo" "f") [e] r)',
+      '(fold r.$.[1] x (seq (ap x $s) (next x)))',
+      '(canon @C $s #cs)',
+      '(call @C ("echo" "g") [#cs])',
+      '(xor (match e.$.[8] -9223372036854775808 (call @A ("echo" "eq") [])) (call @A ("echo" "ne") []))',
+      '(xor (match e.$.[8] e.$.[19] (call @A ("echo" "eq2") [])) (call @A ("echo" "ne2") []))',
+      '(xor (ap e.$.zz y) (call @A ("echo" "h") [:error:]))',
     ]),
   },
   {
