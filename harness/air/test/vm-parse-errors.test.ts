@@ -125,7 +125,7 @@ t.test('generated and mutated invalid scripts', async (t) => {
 
 t.test('multi-line scripts: labels over several lines, source breaks, tabs', async (t) => {
   const cases = multiLineCases();
-  t.ok(cases.length >= 14, `${cases.length} cases`);
+  t.ok(cases.length >= 18, `${cases.length} cases`);
   const tally = compare(cases);
   t.equal(tally.invalid, cases.length, 'every case is invalid');
   report(t, 'multi-line', tally, 1);
