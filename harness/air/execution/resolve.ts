@@ -140,6 +140,12 @@ export function resolveCanonWithLens(
 /** The key a canon map lens looks up: a map key may be any i64/u64, not only a u32 index. */
 function canonMapKey(a: LensAccessor, ctx: ExecutionContext): string | number | bigint {
   if (a.kind === 'by_scalar') {
+    // AquaVM refuses a fold iterator as a map key, though other lenses take its current value.
+    if (ctx.lookup(a.scalar).kind === 'iterator')
+      throw new CatchableError(
+        CatchableErrorCode.LambdaApplierError,
+        'canon stream map accessor must not be iterable',
+      );
     const v = scalarJson(ctx, a.scalar);
     if (isJsonInteger(v)) return v;
     if (typeof v !== 'string')
