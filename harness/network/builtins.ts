@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { base58btc } from 'multiformats/bases/base58';
+import { callResultText, parseJson } from '../air/index.js';
 import { serviceHandler, type CallHandler, type ServiceFunction } from './handlers.js';
 
 // Builtin services every peer answers before its own services, with Nox's names and shapes
@@ -7,6 +8,13 @@ import { serviceHandler, type CallHandler, type ServiceFunction } from './handle
 
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A value as exact JSON text for error messages (JSON.stringify throws on a bigint). */
+function describe(value: unknown): string {
+  return callResultText(value);
+}
 
 function expectArgs(args: readonly unknown[], count: number, fn: string): void {
   if (args.length !== count) {
@@ -17,27 +25,30 @@ function expectArgs(args: readonly unknown[], count: number, fn: string): void {
 function integer(value: unknown, what: string): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-  throw new Error(`${what}: expected an integer, found ${JSON.stringify(value)}`);
+  throw new Error(`${what}: expected an integer, found ${describe(value)}`);
 }
 
-function checkedI64(value: bigint, op: string): number {
+// Results past 2^53 stay exact as a bigint, which the VM reads as the i64 it is.
+function checkedI64(value: bigint, op: string): number | bigint {
   if (value < I64_MIN || value > I64_MAX) throw new Error(`${op}: i64 overflow`);
-  return Number(value);
+  return value >= SAFE_MIN && value <= SAFE_MAX ? Number(value) : value;
 }
 
 function number(value: unknown, what: string): number {
   if (typeof value === 'number') return value;
-  throw new Error(`${what}: expected a number, found ${JSON.stringify(value)}`);
+  // Nox reads f64 arguments with serde_json, which takes any integer, rounding past 2^53.
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`${what}: expected a number, found ${describe(value)}`);
 }
 
 function stringArg(value: unknown, what: string): string {
   if (typeof value === 'string') return value;
-  throw new Error(`${what}: expected a string, found ${JSON.stringify(value)}`);
+  throw new Error(`${what}: expected a string, found ${describe(value)}`);
 }
 
 function arrayArg(value: unknown, what: string): unknown[] {
   if (Array.isArray(value)) return value;
-  throw new Error(`${what}: expected an array, found ${JSON.stringify(value)}`);
+  throw new Error(`${what}: expected an array, found ${describe(value)}`);
 }
 
 function bytesArg(value: unknown, what: string): Uint8Array {
@@ -55,10 +66,24 @@ function binary(fn: string, apply: (a: bigint, b: bigint) => bigint): ServiceFun
   };
 }
 
-function compare(fn: string, test: (a: number, b: number) => boolean): ServiceFunction {
+/** -1, 0 or 1; integers compare exactly (two i64s past 2^53 can round to one double). */
+function order(a: unknown, b: unknown, fn: string): number {
+  const exact = (v: unknown): boolean =>
+    typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+  if (exact(a) && exact(b)) {
+    const x = integer(a, fn);
+    const y = integer(b, fn);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = number(a, fn);
+  const y = number(b, fn);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compare(fn: string, test: (order: number) => boolean): ServiceFunction {
   return (args) => {
     expectArgs(args, 2, fn);
-    return test(number(args[0], fn), number(args[1], fn));
+    return test(order(args[0], args[1], fn));
   };
 }
 
@@ -129,15 +154,13 @@ const math: Record<string, ServiceFunction> = {
 };
 
 const cmp: Record<string, ServiceFunction> = {
-  gt: compare('cmp.gt', (a, b) => a > b),
-  gte: compare('cmp.gte', (a, b) => a >= b),
-  lt: compare('cmp.lt', (a, b) => a < b),
-  lte: compare('cmp.lte', (a, b) => a <= b),
+  gt: compare('cmp.gt', (o) => o > 0),
+  gte: compare('cmp.gte', (o) => o >= 0),
+  lt: compare('cmp.lt', (o) => o < 0),
+  lte: compare('cmp.lte', (o) => o <= 0),
   cmp: (args) => {
     expectArgs(args, 2, 'cmp.cmp');
-    const a = number(args[0], 'cmp.cmp');
-    const b = number(args[1], 'cmp.cmp');
-    return a < b ? -1 : a > b ? 1 : 0;
+    return order(args[0], args[1], 'cmp.cmp');
   },
 };
 
@@ -180,7 +203,7 @@ function objectArg(value: unknown, what: string): Record<string, unknown> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return value as Record<string, unknown>;
   }
-  throw new Error(`${what}: expected an object, found ${JSON.stringify(value)}`);
+  throw new Error(`${what}: expected an object, found ${describe(value)}`);
 }
 
 function putPairs(
@@ -198,8 +221,21 @@ const json: Record<string, ServiceFunction> = {
   obj: (args) => putPairs({}, args, 'json.obj'),
   put: (args) => putPairs(objectArg(args[0], 'json.put'), args.slice(1, 3), 'json.put'),
   puts: (args) => putPairs(objectArg(args[0], 'json.puts'), args.slice(1), 'json.puts'),
-  parse: (args) => JSON.parse(stringArg(args[0], 'json.parse')) as unknown,
-  stringify: (args) => JSON.stringify(args[0]),
+  // serde_json as Nox uses it: integers within i64/u64 keep every digit both ways.
+  parse: (args) => {
+    const text = stringArg(args[0], 'json.parse');
+    try {
+      return parseJson(text);
+    } catch (error) {
+      throw new Error(
+        `json.parse: expected a JSON text, found ${describe(text)} (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  },
+  stringify: (args) => {
+    expectArgs(args, 1, 'json.stringify');
+    return callResultText(args[0]);
+  },
   obj_pairs: (args) =>
     putPairs(
       {},
@@ -244,7 +280,11 @@ export function builtinHandlers(identity: PeerIdentity): CallHandler[] {
     serviceHandler('array', array),
     serviceHandler('json', json),
     serviceHandler('debug', {
-      stringify: (args) => JSON.stringify(args.length === 1 ? args[0] : args),
+      // Nox answers an empty argument list with a JSON string, so the result is still JSON.
+      stringify: (args) =>
+        args.length === 0
+          ? '"<empty argument list>"'
+          : callResultText(args.length === 1 ? args[0] : args),
     }),
   ];
 }

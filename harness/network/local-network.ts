@@ -1,3 +1,4 @@
+import { callResultText } from '../air/index.js';
 import { ok, serviceError, type CallHandler, type ServiceCall } from './handlers.js';
 import { KeyPair } from './key-pair.js';
 import { DEFAULT_TTL_MS, type Particle } from './particle.js';
@@ -280,7 +281,7 @@ export class LocalNetwork implements ParticleTransport {
           const message =
             detail !== null && typeof detail === 'object' && 'message' in detail
               ? String((detail as { message: unknown }).message)
-              : JSON.stringify(detail);
+              : callResultText(detail);
           settle({
             status: 'error',
             particleId,

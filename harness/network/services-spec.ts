@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadService, type Service } from '../../marine-host/index.js';
+import { JsonFloat, callResultText, parseJson } from '../air/index.js';
 import { serviceError, ok, type CallHandler } from './handlers.js';
 import { marineServiceHandler } from './marine-services.js';
 import type { Peer } from './peer.js';
@@ -48,7 +49,8 @@ export class ServicesSpecError extends Error {
 export async function readServicesSpec(file: string): Promise<ServiceSpec[]> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    // parseJson keeps integers past 2^53 exact and 7.0 a float, as the VM takes them.
+    raw = parseJson(await readFile(file, 'utf8'));
   } catch (error) {
     throw new ServicesSpecError(
       file,
@@ -57,6 +59,11 @@ export async function readServicesSpec(file: string): Promise<ServiceSpec[]> {
     );
   }
   return parseServicesSpec(raw, file);
+}
+
+/** A spec value as exact JSON text for messages (JSON.stringify throws on a bigint). */
+function describe(value: unknown): string {
+  return value === undefined ? 'undefined' : callResultText(value);
 }
 
 /** Checks a parsed services spec; relative config paths resolve against the spec's directory. */
@@ -69,21 +76,21 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpe
     );
   return raw.map((entry: unknown, i) => {
     const where = `[${i}]`;
-    if (entry === null || typeof entry !== 'object')
+    if (entry === null || typeof entry !== 'object' || entry instanceof JsonFloat)
       throw new ServicesSpecError(file, where, 'expected an object');
     const { peers, serviceId, functions, config } = entry as Record<string, unknown>;
     if (typeof serviceId !== 'string' || serviceId === '') {
       throw new ServicesSpecError(
         file,
         `${where}.serviceId`,
-        `expected a non-empty string, found ${JSON.stringify(serviceId)}`,
+        `expected a non-empty string, found ${describe(serviceId)}`,
       );
     }
     if (peers !== 'all' && !(Array.isArray(peers) && peers.every((p) => typeof p === 'string'))) {
       throw new ServicesSpecError(
         file,
         `${where}.peers`,
-        `expected "all" or an array of peer names, found ${JSON.stringify(peers)}`,
+        `expected "all" or an array of peer names, found ${describe(peers)}`,
       );
     }
     if (config !== undefined) {
@@ -91,7 +98,7 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpe
         throw new ServicesSpecError(
           file,
           `${where}.config`,
-          `expected the path of a Config.toml or blueprint (and no "functions"), found ${JSON.stringify(config)}`,
+          `expected the path of a Config.toml or blueprint (and no "functions"), found ${describe(config)}`,
         );
       }
       return {
@@ -100,7 +107,12 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpe
         config: resolve(dirname(file), config),
       };
     }
-    if (functions === null || typeof functions !== 'object' || Array.isArray(functions)) {
+    if (
+      functions === null ||
+      typeof functions !== 'object' ||
+      Array.isArray(functions) ||
+      functions instanceof JsonFloat
+    ) {
       throw new ServicesSpecError(
         file,
         `${where}.functions`,
@@ -112,6 +124,8 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpe
       const valid =
         b !== null &&
         typeof b === 'object' &&
+        // A float like 7.0 is a JsonFloat object whose one key happens to be "value".
+        !(b instanceof JsonFloat) &&
         (('value' in b && Object.keys(b).length === 1) ||
           (b['echo'] === true && Object.keys(b).length === 1) ||
           (typeof b['error'] === 'string' && Object.keys(b).length === 1));
@@ -119,7 +133,7 @@ export function parseServicesSpec(raw: unknown, file = '<services>'): ServiceSpe
         throw new ServicesSpecError(
           file,
           `${where}.functions.${name}`,
-          `expected {"value": …}, {"echo": true} or {"error": "message"}, found ${JSON.stringify(behaviour)}`,
+          `expected {"value": …}, {"echo": true} or {"error": "message"}, found ${describe(behaviour)}`,
         );
       }
     }

@@ -62,6 +62,32 @@ t.test('json builtins', async (t) => {
   t.same(await call('json', 'puts', [{ a: 1 }, 'b', 2]), { retCode: 0, result: { a: 1, b: 2 } });
   t.same(await call('json', 'parse', ['{"k":[1]}']), { retCode: 0, result: { k: [1] } });
   t.match(await call('json', 'obj', ['a']), { retCode: 1, result: /odd count/ });
+  t.match(await call('json', 'parse', ['{"k":']), {
+    retCode: 1,
+    result: /json\.parse: expected a JSON text, found "\{\\"k\\":"/,
+  });
+});
+
+t.test('json and debug builtins read and write big integers as serde_json does', async (t) => {
+  const big = 2n ** 64n - 1n;
+  t.same(await call('json', 'stringify', [{ a: big, b: -(2n ** 63n) }]), {
+    retCode: 0,
+    result: '{"a":18446744073709551615,"b":-9223372036854775808}',
+  });
+  const parsed = await call('json', 'parse', ['{"a":18446744073709551615,"f":7.0}']);
+  t.equal((parsed.result as { a: unknown }).a, big);
+  t.equal(
+    (await call('json', 'stringify', [parsed.result])).result,
+    '{"a":18446744073709551615,"f":7.0}',
+    'a float read from text stays a float',
+  );
+  t.same(await call('debug', 'stringify', [big]), { retCode: 0, result: '18446744073709551615' });
+  t.same(await call('debug', 'stringify', []), {
+    retCode: 0,
+    result: '"<empty argument list>"',
+  });
+  t.same(await call('math', 'sub', [2n ** 63n - 1n, 1]), { retCode: 0, result: 2n ** 63n - 2n });
+  t.same(await call('cmp', 'cmp', [2n ** 60n + 1n, 2n ** 60n]), { retCode: 0, result: 1 });
 });
 
 t.test('unknown services and functions are errors that name them', async (t) => {
