@@ -27,7 +27,13 @@ export {
 } from './handlers.js';
 export { builtinHandlers, type PeerIdentity } from './builtins.js';
 export { MemoryDataStore, FileDataStore, type ParticleDataStore } from './data-store.js';
-export { Peer, type PeerEvent, type PeerOptions, type ParticleTransport } from './peer.js';
+export {
+  Peer,
+  type PeerEvent,
+  type PeerOptions,
+  type ParticleTransport,
+  type SizeLimitName,
+} from './peer.js';
 export {
   LocalNetwork,
   ParticleError,

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseJson } from '../air/index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -148,6 +149,54 @@ t.test(
     );
   },
 );
+
+t.test('--json prints a u64 past 2^53 from a services spec as an exact JSON number', async (t) => {
+  const bigAir = join(dir, 'big.air');
+  await writeFile(
+    bigAir,
+    '(seq (call "$p1" ("big" "get") [] x) (call %init_peer_id% ("callbackSrv" "response") [x]))',
+  );
+  const bigSpec = join(dir, 'big.json');
+  // Written as text: JSON.stringify could not write these numbers.
+  await writeFile(
+    bigSpec,
+    '[{"peers": ["p1"], "serviceId": "big", "functions": {"get": {"value": {"u64": 18446744073709551615, "i64": -9223372036854775808}}}}]',
+  );
+  const { code, stdout, stderr } = await marine(
+    'air',
+    'run',
+    bigAir,
+    '--services',
+    bigSpec,
+    '--peers',
+    '1',
+    '--json',
+  );
+  t.equal(code, 0, stderr);
+  t.match(stdout, /"u64": 18446744073709551615,/, 'a number with every digit, not a string');
+  const report = parseJson(stdout) as unknown as Report;
+  t.same(report.outcome.value, { i64: -(2n ** 63n), u64: 2n ** 64n - 1n });
+  t.same(report.calls[0]?.result, { u64: 2n ** 64n - 1n, i64: -(2n ** 63n) });
+  const human = await marine('air', 'run', bigAir, '--services', bigSpec, '--peers', '1');
+  t.equal(human.code, 0, human.stderr);
+  t.match(human.stdout, /^result: \{"i64":-9223372036854775808,"u64":18446744073709551615\}$/m);
+});
+
+t.test('runs over a size limit are reported in the human report and in --json', async (t) => {
+  const args = ['air', 'run', air, '--services', services, '--call-result-limit', '5'];
+  const json = await marine(...args, '--json');
+  t.equal(json.code, 0, 'a soft limit lets the particle complete');
+  const report = JSON.parse(json.stdout) as Report & {
+    sizeLimitsExceeded: { peer: string; limits: string[] }[];
+  };
+  t.same(report.sizeLimitsExceeded, [{ peer: 'p1', limits: ['call-result'] }]);
+  const human = await marine(...args);
+  t.match(human.stdout, /^size limit exceeded on p1: call-result$/m);
+  const within = await marine('air', 'run', air, '--services', services, '--json');
+  t.same((JSON.parse(within.stdout) as typeof report).sizeLimitsExceeded, []);
+  const bad = await marine(...args.slice(0, -1), 'lots');
+  t.match(bad.stderr, /--call-result-limit: expected an integer ≥ 0, found "lots"/);
+});
 
 t.test('bad input gets a clear error and exit code 1', async (t) => {
   const badArgs = await marine('air', 'run', 'fixtures/demo/hello.aqua', '--args', '{not json');

@@ -12,5 +12,6 @@ export {
   type CallOptions,
   type RunOutcome,
   type PeerEvent,
+  type SizeLimitName,
   type ServiceSpec,
 } from '../network/index.js';

@@ -8,8 +8,18 @@ import {
   type AirRunner,
   type PeerEvent,
   type RunOutcome,
+  type SizeLimitName,
 } from '../../network/index.js';
-import { dumpInterpreterData, formatDataDump, type DataDump } from '../../air/index.js';
+import {
+  JsonFloat,
+  callResultText,
+  dumpInterpreterData,
+  formatDataDump,
+  jsonText,
+  parseJson,
+  type AquaVMOptions,
+  type DataDump,
+} from '../../air/index.js';
 import { printJson } from '../output.js';
 
 interface AirRunOptions {
@@ -21,6 +31,9 @@ interface AirRunOptions {
   ttl: string;
   json?: boolean;
   saveData?: string;
+  airLimit?: string;
+  particleLimit?: string;
+  callResultLimit?: string;
 }
 
 const EXAMPLES = `
@@ -93,6 +106,9 @@ export function addAirRunCommand(air: Command): void {
     .option('--vm <vm>', 'which AIR VM the peers run: ours or reference', 'ours')
     .option('--ttl <ms>', 'particle time-to-live in milliseconds', '7000')
     .option('--json', 'print the outcome, calls and hops as JSON')
+    .option('--air-limit <bytes>', "the VMs' AIR size limit (default 16 MiB)")
+    .option('--particle-limit <bytes>', "the VMs' particle data size limit (default 64 MiB)")
+    .option('--call-result-limit <bytes>', "the VMs' call result size limit (default 32 MiB)")
     .option(
       '--save-data <dir>',
       "write each peer's interpreter data for the particle to <dir>/<peer>.data (read it with marine air data)",
@@ -100,7 +116,7 @@ export function addAirRunCommand(air: Command): void {
     .addHelpText('after', EXAMPLES)
     .action(async (file: string, options: AirRunOptions) => {
       const report = await runAirFile(file, options);
-      if (options.json) printJson(report);
+      if (options.json) process.stdout.write(`${reportJson(report)}\n`);
       else printReport(report);
       if (report.outcome.status !== 'result') process.exitCode = 1;
     });
@@ -120,9 +136,14 @@ export interface AirRunReport {
     readonly result: unknown;
   }[];
   readonly dropped: readonly { readonly peer: string; readonly reason: string }[];
+  /** Runs that went over the VMs' size limits (soft limits: the particle went on). */
+  readonly sizeLimitsExceeded: readonly {
+    readonly peer: string;
+    readonly limits: readonly SizeLimitName[];
+  }[];
 }
 
-async function makeVmFactory(kind: string): Promise<() => AirRunner> {
+async function makeVmFactory(kind: string, vmOptions: AquaVMOptions): Promise<() => AirRunner> {
   if (kind === 'reference') {
     const { createReferenceAquaVM } = await import('../../air/reference-aquavm.js').catch(
       (error: unknown) => {
@@ -132,15 +153,17 @@ async function makeVmFactory(kind: string): Promise<() => AirRunner> {
       },
     );
     // AquaVM keeps no state between invocations, so the peers can share one instance.
-    const vm = await createReferenceAquaVM();
+    const vm = await createReferenceAquaVM(vmOptions);
     return () => vm;
   }
   if (kind === 'ours') {
     const specifier = '../../air/vm.js';
-    const module = (await import(specifier).catch(() => ({}))) as { AquaVM?: new () => AirRunner };
+    const module = (await import(specifier).catch(() => ({}))) as {
+      AquaVM?: new (options: AquaVMOptions) => AirRunner;
+    };
     const AquaVM = module.AquaVM;
     if (!AquaVM) throw new Error('our AIR VM is not part of this build yet; use --vm reference');
-    return () => new AquaVM();
+    return () => new AquaVM(vmOptions);
   }
   throw new Error(`--vm: expected "ours" or "reference", found "${kind}"`);
 }
@@ -150,6 +173,18 @@ function parseCount(value: string, flag: string, min: number): number {
   if (!Number.isInteger(n) || n < min)
     throw new Error(`${flag}: expected an integer ≥ ${min}, found "${value}"`);
   return n;
+}
+
+/** The size limits given on the command line (the VMs' defaults for the others). */
+function vmLimits(options: AirRunOptions): AquaVMOptions {
+  const limits: { airSize?: number; particleSize?: number; callResultSize?: number } = {};
+  if (options.airLimit !== undefined)
+    limits.airSize = parseCount(options.airLimit, '--air-limit', 0);
+  if (options.particleLimit !== undefined)
+    limits.particleSize = parseCount(options.particleLimit, '--particle-limit', 0);
+  if (options.callResultLimit !== undefined)
+    limits.callResultSize = parseCount(options.callResultLimit, '--call-result-limit', 0);
+  return { limits };
 }
 
 async function loadScript(
@@ -190,9 +225,11 @@ async function loadScript(
 export async function runAirFile(file: string, options: AirRunOptions): Promise<AirRunReport> {
   const peerCount = parseCount(options.peers, '--peers', 0);
   const ttl = parseCount(options.ttl, '--ttl', 1);
+  const vmOptions = vmLimits(options);
   let rawArgs: unknown;
   try {
-    rawArgs = JSON.parse(options.args);
+    // Exact: an argument like 18446744073709551615 reaches the script with every digit.
+    rawArgs = parseJson(options.args);
   } catch (error) {
     throw new Error(
       `--args: expected JSON, found ${options.args} (${error instanceof Error ? error.message : String(error)})`,
@@ -202,7 +239,7 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
   const services = options.services === undefined ? [] : await readServicesSpec(options.services);
   const network = new LocalNetwork({
     peers: peerCount,
-    vm: await makeVmFactory(options.vm),
+    vm: await makeVmFactory(options.vm, vmOptions),
     // Compiled Aqua routes through the relay itself; hand-written AIR may name any peer.
     clientViaRelay: argNames !== undefined,
   });
@@ -218,7 +255,7 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
         );
       }
       args = Object.fromEntries(argNames.map((n, i) => [n, network.withPeerIds(rawArgs[i])]));
-    } else if (rawArgs !== null && typeof rawArgs === 'object') {
+    } else if (rawArgs !== null && typeof rawArgs === 'object' && !(rawArgs instanceof JsonFloat)) {
       const given = rawArgs as Record<string, unknown>;
       const missing = argNames.filter((n) => !Object.hasOwn(given, n));
       const extra = Object.keys(given).filter((n) => !argNames.includes(n));
@@ -275,23 +312,56 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
     dropped: events.flatMap((e) =>
       e.type === 'dropped' ? [{ peer: name(e.peerId), reason: e.reason }] : [],
     ),
+    sizeLimitsExceeded: events.flatMap((e) =>
+      e.type === 'size-limit-exceeded' ? [{ peer: name(e.peerId), limits: e.limits }] : [],
+    ),
   };
+}
+
+/**
+ * The report as pretty JSON with AIR values exact: integers past 2^53 (bigints, which
+ * JSON.stringify rejects) print with every digit, an integral f64 as `7.0`.
+ */
+export function reportJson(report: AirRunReport): string {
+  // callResultText turns the report into one exact JSON value; parseJson reads it back as one.
+  return prettyJson(parseJson(callResultText(report)), '');
+}
+
+function prettyJson(value: ReturnType<typeof parseJson>, indent: string): string {
+  if (value === null || typeof value !== 'object' || value instanceof JsonFloat)
+    return jsonText(value);
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + prettyJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`);
+  return `{\n${lines.join(',\n')}\n${indent}}`;
+}
+
+/** An AIR value as exact JSON text (JSON.stringify throws on a bigint). */
+function valueText(value: unknown): string {
+  return callResultText(value);
 }
 
 function printReport(report: AirRunReport): void {
   const { outcome } = report;
   const out: string[] = [];
-  if (outcome.status === 'result') out.push(`result: ${JSON.stringify(outcome.value)}`);
+  if (outcome.status === 'result') out.push(`result: ${valueText(outcome.value)}`);
   else out.push(`${outcome.status}: ${outcome.message}`);
   out.push(`particle: ${outcome.particleId}`, '', 'hops:');
   for (const hop of report.hops) out.push(`  ${hop.from} → ${hop.to}`);
   out.push('', 'calls:');
   for (const c of report.calls) {
-    const args = c.args.map((a) => JSON.stringify(a)).join(', ');
+    const args = c.args.map(valueText).join(', ');
     const result =
-      c.retCode === 0 ? JSON.stringify(c.result) : `error ${c.retCode}: ${String(c.result)}`;
+      c.retCode === 0 ? valueText(c.result) : `error ${c.retCode}: ${String(c.result)}`;
     out.push(`  ${c.peer.padEnd(6)} ${c.service}.${c.function}(${args}) → ${result}`);
   }
   for (const d of report.dropped) out.push(`dropped on ${d.peer}: ${d.reason}`);
+  for (const l of report.sizeLimitsExceeded)
+    out.push(`size limit exceeded on ${l.peer}: ${l.limits.join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
