@@ -5,7 +5,8 @@ import { Packr } from 'msgpackr';
 import { PreparationErrorCode } from '../errors/codes.js';
 import { PreparationError } from '../errors/execution-error.js';
 import type { CallState, ExecutedState, FoldLoreEntry } from '../trace/states.js';
-import { cidOfJsonText } from './cid.js';
+import { cidOf, cidOfJsonText } from './cid.js';
+import type { JsonValue } from './json.js';
 import {
   emptyStores,
   type CanonElement,
@@ -282,6 +283,34 @@ export function tetrapletCid(t: SecurityTetraplet): string {
   );
 }
 
+/** Commit after which tetraplet, service result and canon CIDs hash AquaVM's field order. */
+const FIELD_ORDER_CIDS_SINCE = '68a4cda';
+
+/**
+ * Refuses format 1.0 data written before FIELD_ORDER_CIDS_SINCE, whose aggregate CIDs hash sorted
+ * keys. Such data kept its format version, so it would otherwise fail as a bad CID store (8),
+ * which says nothing of versions. It is refused rather than re-hashed: each peer signed the old
+ * CIDs, so new ones would break every signature, and merged with data from an upgraded peer the
+ * same result would carry two CIDs (a trace mismatch). One tetraplet decides: a tetraplet's sorted
+ * keys never come in its field order, and a VM wrote every CID of its data one way.
+ */
+function refuseSortedKeyCids(
+  stores: CidStores,
+  label: string,
+  version: [number, number, number],
+  interpreterVersion: [number, number, number],
+): void {
+  if (version[0] !== 1 || version[1] !== 0) return;
+  const first = stores.tetraplets.entries().next();
+  if (first.done === true) return;
+  const [cid, tetraplet] = first.value;
+  if (tetrapletCid(tetraplet) === cid || cidOf(tetraplet as unknown as JsonValue) !== cid) return;
+  fail(
+    PreparationErrorCode.EnvelopeDeFailedWithVersions,
+    `${label} data: format ${version.join('.')} (interpreter ${interpreterVersion.join('.')}) was written by marine-ts before ${FIELD_ORDER_CIDS_SINCE}, with CIDs over sorted keys; this VM writes format ${DATA_FORMAT_VERSION} and reads only data whose tetraplet, service result and canon CIDs hash AquaVM's field order (format 1.0.0 written since ${FIELD_ORDER_CIDS_SINCE}, or later). The old CIDs cannot be re-hashed because the peers' signatures cover them: restart the particle`,
+  );
+}
+
 /** Re-hashes every store entry and checks cross-references; throws preparation error 8 on any mismatch. */
 export function verifyStores(stores: CidStores, label: string): void {
   const bad = (what: string): never =>
@@ -382,6 +411,7 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
   const trace = (raw['trace'] as unknown[]).map(decodeState);
   const lcid = raw['lcid'] === undefined ? 0 : u32(raw['lcid'], 'lcid');
   const stores = decodeStores(raw['cid_info']);
+  refuseSortedKeyCids(stores, label, version, interpreterVersion);
   const signatures = new Map<string, Uint8Array>();
   for (const [peer, sig] of storeEntries(raw['signatures'], 'signatures')) {
     if (!(sig instanceof Uint8Array))
