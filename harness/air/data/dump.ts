@@ -62,6 +62,9 @@ function stateText(s: ExecutedState, stores: CidStores): string {
         case 'stream':
           return `call stream generation ${c.generation} ${resolveServiceResult(stores, c.cid)}`;
         case 'unused':
+          // The value itself is not kept, only its CID.
+          return `call unused value ${c.cid}`;
+        case 'legacy_unused':
           return `call unused ${resolveServiceResult(stores, c.cid)}`;
         case 'failed':
           return `call failed ${resolveServiceResult(stores, c.cid)}`;

@@ -17,8 +17,11 @@ import {
 } from './stores.js';
 import type { SecurityTetraplet } from './tetraplet.js';
 
-/** Version of the data format this VM writes. */
-export const DATA_FORMAT_VERSION = '1.0.0';
+/**
+ * Version of the data format this VM writes. 1.1 records an unused call value by the value's CID
+ * (1.0 named its service result aggregate); 1.0 data still loads.
+ */
+export const DATA_FORMAT_VERSION = '1.1.0';
 /** Version of this interpreter, written into every envelope. */
 export const INTERPRETER_VERSION = '0.1.0';
 /** Oldest interpreter version whose data this VM accepts. */
@@ -73,7 +76,10 @@ function u32(x: unknown, where: string): number {
   return x;
 }
 
-function decodeCall(raw: unknown, where: string): CallState {
+/** What a `call` state's `unused` CID names in data of a given format version. */
+type UnusedMeaning = 'value' | 'service_result';
+
+function decodeCall(raw: unknown, where: string, unused: UnusedMeaning): CallState {
   if (!isRecord(raw))
     fail(PreparationErrorCode.DataDeFailed, `expected a call state object at ${where}`);
   if ('sent' in raw) {
@@ -85,7 +91,12 @@ function decodeCall(raw: unknown, where: string): CallState {
       : { kind: 'sent', sender: { peer, callId: u32(s['call_id'], `${where}.sent.call_id`) } };
   }
   if ('scalar' in raw) return { kind: 'scalar', cid: str(raw['scalar'], `${where}.scalar`) };
-  if ('unused' in raw) return { kind: 'unused', cid: str(raw['unused'], `${where}.unused`) };
+  if ('unused' in raw) {
+    const cid = str(raw['unused'], `${where}.unused`);
+    return unused === 'value' ? { kind: 'unused', cid } : { kind: 'legacy_unused', cid };
+  }
+  if ('legacy_unused' in raw)
+    return { kind: 'legacy_unused', cid: str(raw['legacy_unused'], `${where}.legacy_unused`) };
   if ('failed' in raw) return { kind: 'failed', cid: str(raw['failed'], `${where}.failed`) };
   if ('stream' in raw) {
     const s = raw['stream'];
@@ -103,7 +114,7 @@ function decodeCall(raw: unknown, where: string): CallState {
   );
 }
 
-function decodeState(raw: unknown, i: number): ExecutedState {
+function decodeState(raw: unknown, i: number, unused: UnusedMeaning): ExecutedState {
   const where = `trace[${i}]`;
   if (!isRecord(raw))
     fail(PreparationErrorCode.DataDeFailed, `expected a state object at ${where}`);
@@ -113,7 +124,8 @@ function decodeState(raw: unknown, i: number): ExecutedState {
       fail(PreparationErrorCode.DataDeFailed, `expected [left, right] at ${where}.par`);
     return { kind: 'par', left: u32(p[0], `${where}.par[0]`), right: u32(p[1], `${where}.par[1]`) };
   }
-  if ('call' in raw) return { kind: 'call', call: decodeCall(raw['call'], `${where}.call`) };
+  if ('call' in raw)
+    return { kind: 'call', call: decodeCall(raw['call'], `${where}.call`, unused) };
   if ('ap' in raw) return { kind: 'ap', generation: u32(raw['ap'], `${where}.ap`) };
   if ('fold' in raw) {
     const lore = raw['fold'];
@@ -173,6 +185,8 @@ function encodeState(s: ExecutedState): unknown {
           return { call: { scalar: c.cid } };
         case 'unused':
           return { call: { unused: c.cid } };
+        case 'legacy_unused':
+          return { call: { legacy_unused: c.cid } };
         case 'failed':
           return { call: { failed: c.cid } };
       }
@@ -408,7 +422,8 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
       PreparationErrorCode.DataDeFailed,
       `${label} data: expected {trace, lcid, cid_info, signatures}`,
     );
-  const trace = (raw['trace'] as unknown[]).map(decodeState);
+  const unused: UnusedMeaning = version[0] === 1 && version[1] < 1 ? 'service_result' : 'value';
+  const trace = (raw['trace'] as unknown[]).map((s, i) => decodeState(s, i, unused));
   const lcid = raw['lcid'] === undefined ? 0 : u32(raw['lcid'], 'lcid');
   const stores = decodeStores(raw['cid_info']);
   refuseSortedKeyCids(stores, label, version, interpreterVersion);

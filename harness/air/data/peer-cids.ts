@@ -18,7 +18,7 @@ function peerOfTetraplet(stores: CidStores, tetrapletCid: string, where: string)
   return t.peer_pk;
 }
 
-/** Peer id → sorted CIDs it produced (call results it executed, canon results it made). */
+/** Peer id → sorted CIDs it signs: its call results (unused values aside) and canon results. */
 export function collectPeerCids(
   trace: readonly ExecutedState[],
   stores: CidStores,
@@ -32,7 +32,8 @@ export function collectPeerCids(
   };
   trace.forEach((s, i) => {
     const where = `${label} data, trace[${i}]`;
-    if (s.kind === 'call' && s.call.kind !== 'sent') {
+    // An unused value is not a service result, so nobody signs it (a legacy one was signed).
+    if (s.kind === 'call' && s.call.kind !== 'sent' && s.call.kind !== 'unused') {
       const r = stores.serviceResults.get(s.call.cid);
       if (!r)
         throw new PreparationError(

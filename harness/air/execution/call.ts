@@ -217,9 +217,9 @@ function useRecordedResult(
   source: ValueSource,
   met: Met<LoadedLeaf>,
 ): void {
-  const value = verifyRecorded(ctx, state.cid, tetraplet, argumentHash);
   const out = instr.output;
   if (state.kind === 'failed') {
+    const value = verifyRecorded(ctx, state.cid, tetraplet, argumentHash);
     const failed = value as { ret_code?: unknown; message?: unknown };
     if (typeof failed.ret_code !== 'number' || typeof failed.message !== 'string') {
       throw new UncatchableError(
@@ -231,6 +231,23 @@ function useRecordedResult(
     ctx.makeIncomplete();
     throw localServiceError(failed.ret_code, failed.message);
   }
+  // The kinds must correspond before anything is checked against the store, as in AquaVM.
+  const corresponds =
+    (state.kind === 'scalar' && out?.kind === 'scalar') ||
+    (state.kind === 'stream' && out?.kind === 'stream') ||
+    ((state.kind === 'unused' || state.kind === 'legacy_unused') && out === undefined);
+  if (!corresponds) {
+    throw new UncatchableError(
+      UncatchableErrorCode.CallResultNotCorrespondToInstr,
+      `call result value ${valueRefDebug(state)} doesn't match with corresponding instruction`,
+    );
+  }
+  // An unused value carries no arguments or tetraplet to check: AquaVM takes it as it is.
+  if (state.kind === 'unused') {
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
+    return;
+  }
+  const value = verifyRecorded(ctx, state.cid, tetraplet, argumentHash);
   const agg = { value, tetraplet, provenance: { kind: 'service_result' as const, cid: state.cid } };
   if (state.kind === 'scalar' && out?.kind === 'scalar') {
     ctx.setScalar(out.name, agg);
@@ -243,13 +260,9 @@ function useRecordedResult(
       call: { kind: 'stream', cid: state.cid, generation: sv.finalGeneration },
     });
     ctx.trace.write(leaf);
-  } else if (state.kind === 'unused' && out === undefined) {
-    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
   } else {
-    throw new UncatchableError(
-      UncatchableErrorCode.CallResultNotCorrespondToInstr,
-      `call result value ${valueRefDebug(state)} doesn't match with corresponding instruction`,
-    );
+    // An unused value from format 1.0 data: checked like any service result, nothing to bind.
+    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
   }
 }
 
@@ -281,13 +294,18 @@ function applyServiceResult(
       `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`,
     );
   }
+  const out = instr.output;
+  if (out === undefined) {
+    // AquaVM records only the value's CID and stores nothing: no aggregate, no signature.
+    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'unused', cid: cidOf(value) } }, met));
+    return;
+  }
   const cid = ctx.putServiceResult(value, tetraplet, argumentHash);
   const agg = { value, tetraplet, provenance: { kind: 'service_result' as const, cid } };
-  const out = instr.output;
-  if (out?.kind === 'scalar') {
+  if (out.kind === 'scalar') {
     ctx.setScalar(out.name, agg);
     ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'scalar', cid } }, met));
-  } else if (out?.kind === 'stream') {
+  } else {
     const leaf: NewLeaf = newLeaf(
       { kind: 'call', call: { kind: 'stream', cid, generation: 0 } },
       met,
@@ -299,7 +317,5 @@ function applyServiceResult(
       call: { kind: 'stream', cid, generation: sv.finalGeneration },
     });
     ctx.trace.write(leaf);
-  } else {
-    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'unused', cid } }, met));
   }
 }

@@ -25,19 +25,24 @@ const params = (p: TestPeer): AquaRunParameters => ({
 });
 const EMPTY = new Uint8Array();
 
-/** Runs one peer on incoming data, answering each call with `answer`, until it asks no more. */
+/**
+ * Runs one peer on incoming data (over what it kept, `kept`), answering each call with `answer`,
+ * until it asks no more.
+ */
 function runPeer(
   vm: AquaVM,
   peer: TestPeer,
   incoming: Uint8Array,
   answer: (fn: string, args: unknown[]) => unknown,
+  script: string = air,
+  kept: Uint8Array = EMPTY,
 ): { data: Uint8Array; calls: [string, unknown[]][]; next: string[]; retCode: number } {
   const calls: [string, unknown[]][] = [];
-  let prev: Uint8Array = EMPTY;
+  let prev = kept;
   let current = incoming;
   let results = new Map<number, AquaCallResult>();
   for (;;) {
-    const out = vm.invoke(air, prev, current, params(peer), results);
+    const out = vm.invoke(script, prev, current, params(peer), results);
     if (out.retCode !== 0 || out.callRequests.size === 0)
       return { data: out.data, calls, next: out.nextPeerPks, retCode: out.retCode };
     results = new Map();
@@ -79,6 +84,41 @@ t.test('data from an earlier VM continues on today’s VM', async (t) => {
     onB.calls.map(([fn]) => fn),
     ['put'],
   );
+  t.same(
+    onA.calls.map(([fn]) => fn),
+    ['done'],
+  );
+});
+
+// Format 1.0 recorded a call without output by its service result aggregate, which its peer
+// signed; AquaVM (and format 1.1) records the value's CID, unsigned. Old states keep their meaning.
+const unusedFixture = JSON.parse(
+  readFileSync(
+    new URL('../../../fixtures/air/data-compat-1.0.0-unused.json', import.meta.url),
+    'utf8',
+  ),
+) as { air: string; data: string };
+const unusedAir = unusedFixture.air.replaceAll('@A', A.peerId).replaceAll('@B', B.peerId);
+const answerUnused = (fn: string, args: unknown[]): unknown =>
+  fn === 'get' ? { n: 1 } : [fn, ...args];
+
+t.test('a call without output recorded by an earlier VM still loads and merges', async (t) => {
+  const vm = new AquaVM();
+  const old = Buffer.from(unusedFixture.data, 'base64');
+  const onB = runPeer(vm, B, old, answerUnused, unusedAir);
+  t.equal(onB.retCode, 0, 'B loads the old data');
+  // A merges the data it kept from before the upgrade with what B sends back.
+  const onA = runPeer(vm, A, onB.data, answerUnused, unusedAir, old);
+  t.equal(onA.retCode, 0, 'A merges its old data with the new');
+  // B sees A's signed values grow from what the old data held: the old state is still signed.
+  const backOnB = runPeer(vm, B, onA.data, answerUnused, unusedAir, onB.data);
+  t.equal(backOnB.retCode, 0, 'B merges the data A extended');
+
+  const fresh = runPeer(vm, A, EMPTY, answerUnused, unusedAir);
+  const freshB = runPeer(vm, B, fresh.data, answerUnused, unusedAir);
+  const freshA = runPeer(vm, A, freshB.data, answerUnused, unusedAir, fresh.data);
+  t.equal(exact(onB.calls), exact(freshB.calls), 'the same call on B');
+  t.equal(exact(onA.calls), exact(freshA.calls), 'the same call back on A');
   t.same(
     onA.calls.map(([fn]) => fn),
     ['done'],

@@ -129,7 +129,25 @@ const scenarios: Scenario[] = [
     prev: { air: '(call %init_peer_id% ("s" "f") [])', answers: one('v') },
     air: '(ap 1 $s)',
     expect: 'Call(Executed(Unused(CID(',
-    todo: 'our unused call state names the service result aggregate; AquaVM names the value (execution/call.ts)',
+  },
+  {
+    name: 'two copies recorded different unused values for one call (unused values are not signed)',
+    prev: { air: '(call %init_peer_id% ("s" "f") [])', answers: one(1) },
+    current: { air: '(call %init_peer_id% ("s" "f") [])', answers: one(2) },
+    air: '(call %init_peer_id% ("s" "f") [])',
+    expect: 'values in call results are not equal: Unused(CID(',
+  },
+  {
+    name: 'the script now gives a recorded call without output an output',
+    prev: { air: '(call %init_peer_id% ("s" "f") [])', answers: one('v') },
+    air: CALL,
+    expect: 'call result value Unused(CID(',
+  },
+  {
+    name: 'a recorded unused value is taken whatever the arguments and function now are',
+    prev: { air: '(call %init_peer_id% ("s" "f") [1])', answers: one('v') },
+    air: '(seq (call %init_peer_id% ("s" "g") [2]) (fail 42 "the call replayed"))',
+    expect: 'the call replayed',
   },
   {
     name: 'a call into a stream where canon expects its state',

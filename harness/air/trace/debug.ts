@@ -56,6 +56,7 @@ export function valueRefDebug(state: CallState): string {
     case 'stream':
       return `Stream { cid: ${cid(state.cid)}, generation: ${state.generation} }`;
     case 'unused':
+    case 'legacy_unused':
       return `Unused(${cid(state.cid)})`;
     default:
       return callResultDebug(state);

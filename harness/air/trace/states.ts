@@ -8,12 +8,18 @@ export interface CallSender {
   readonly callId?: number;
 }
 
-/** The recorded outcome of one `call`. CIDs name service result aggregates. */
+/**
+ * The recorded outcome of one `call`. CIDs name service result aggregates, except `unused`: a call
+ * without output records only its value's CID, as AquaVM does, and no peer signs it.
+ * `legacy_unused` is such a call as data format 1.0 recorded it, by its service result aggregate
+ * (which its peer signed); it is kept as read so that the old signatures still hold.
+ */
 export type CallState =
   | { readonly kind: 'sent'; readonly sender: CallSender }
   | { readonly kind: 'scalar'; readonly cid: string }
   | { readonly kind: 'stream'; readonly cid: string; readonly generation: number }
   | { readonly kind: 'unused'; readonly cid: string }
+  | { readonly kind: 'legacy_unused'; readonly cid: string }
   | { readonly kind: 'failed'; readonly cid: string };
 
 /** One iterated value of a stream fold: where its producer state is and how long its subtrace is. */
