@@ -2,7 +2,7 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,6 +115,21 @@ t.test('--save-data writes each peer’s data and air data reads it', async (t) 
   const bad = await marine('air', 'data', services);
   t.equal(bad.code, 1);
   t.match(bad.stderr, /is not interpreter data/);
+});
+
+t.test('air data names the version of data it refuses instead of calling it no data', async (t) => {
+  const fixture = JSON.parse(
+    await readFile(join(root, 'fixtures/air/data-compat-1.0.0-sorted-cids.json'), 'utf8'),
+  ) as { data: string };
+  const old = join(dir, 'old.data');
+  await writeFile(old, Buffer.from(fixture.data, 'base64'));
+  const { code, stderr } = await marine('air', 'data', old);
+  t.equal(code, 1);
+  t.match(
+    stderr,
+    /^error: .*old\.data: dumped data: format 1\.0\.0 \(interpreter 0\.1\.0\) was written by marine-ts before 68a4cda/,
+  );
+  t.notMatch(stderr, /is not interpreter data/);
 });
 
 t.test(

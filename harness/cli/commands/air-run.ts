@@ -84,8 +84,14 @@ Examples:
       try {
         dump = dumpInterpreterData(new Uint8Array(bytes));
       } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        // Data of a version this VM refuses (AquaVM's error 4) is interpreter data all the same.
+        const refusedVersion =
+          error instanceof Error &&
+          error.name === 'PreparationError' &&
+          (error as Error & { code?: unknown }).code === 4;
         throw new Error(
-          `${file} is not interpreter data: ${error instanceof Error ? error.message : String(error)}`,
+          refusedVersion ? `${file}: ${message}` : `${file} is not interpreter data: ${message}`,
         );
       }
       if (options.json) printJson(dump);
