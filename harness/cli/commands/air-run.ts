@@ -15,12 +15,11 @@ import {
   callResultText,
   dumpInterpreterData,
   formatDataDump,
-  jsonText,
   parseJson,
   type AquaVMOptions,
   type DataDump,
 } from '../../air/index.js';
-import { printJson } from '../output.js';
+import { jsonPretty, printJson } from '../output.js';
 
 interface AirRunOptions {
   func?: string;
@@ -325,26 +324,11 @@ export async function runAirFile(file: string, options: AirRunOptions): Promise<
 }
 
 /**
- * The report as pretty JSON with AIR values exact: integers past 2^53 (bigints, which
- * JSON.stringify rejects) print with every digit, an integral f64 as `7.0`.
+ * The report as pretty JSON with AIR values exact: integers past 2^53 print with every digit, an
+ * integral f64 as `7.0`.
  */
 export function reportJson(report: AirRunReport): string {
-  // callResultText turns the report into one exact JSON value; parseJson reads it back as one.
-  return prettyJson(parseJson(callResultText(report)), '');
-}
-
-function prettyJson(value: ReturnType<typeof parseJson>, indent: string): string {
-  if (value === null || typeof value !== 'object' || value instanceof JsonFloat)
-    return jsonText(value);
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => inner + prettyJson(v, inner)).join(',\n')}\n${indent}]`;
-  }
-  const entries = Object.entries(value);
-  if (entries.length === 0) return '{}';
-  const lines = entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`);
-  return `{\n${lines.join(',\n')}\n${indent}}`;
+  return jsonPretty(report);
 }
 
 /** An AIR value as exact JSON text (JSON.stringify throws on a bigint). */
