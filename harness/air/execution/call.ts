@@ -277,7 +277,8 @@ function applyServiceResult(
   const fail = (retCode: number, message: string): never => {
     const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
     ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
-    ctx.makeIncomplete();
+    // A failure seen now leaves the subgraph complete (only a failure replayed from data does
+    // not), as in AquaVM: observable when a stream fold swallows it and what follows runs on.
     throw localServiceError(retCode, message);
   };
   if (result.retCode !== 0) {
