@@ -1,6 +1,7 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
 import { isJsonInteger, type JsonValue } from '../data/json.js';
+import { literalTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { InstructionText } from '../trace/debug.js';
@@ -35,9 +36,26 @@ export function apToStream(
   ctx.trace.write(leaf);
 }
 
+/**
+ * The value as ap stores it. AquaVM rebuilds the aggregate from its provenance, and the
+ * tetraplet goes with it: a literal keeps only its peer, a canon value its peer and lens, a
+ * service result all of it (so an error raised from a service value keeps that value's tetraplet).
+ */
+export function appliedAggregate(value: ValueAggregate): ValueAggregate {
+  const t = value.tetraplet;
+  switch (value.provenance.kind) {
+    case 'literal':
+      return { ...value, tetraplet: literalTetraplet(t.peer_pk) };
+    case 'canon':
+      return { ...value, tetraplet: { ...literalTetraplet(t.peer_pk), lens: t.lens } };
+    default:
+      return value;
+  }
+}
+
 /** Executes ap. */
 export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
-  const value = joinable(ctx, () => resolveAggregate(ctx, instr.argument));
+  const value = joinable(ctx, () => appliedAggregate(resolveAggregate(ctx, instr.argument)));
   if (!value) return;
   if (instr.result.kind === 'scalar') ctx.setScalar(instr.result.name, value);
   else apToStream(ctx, ctx.stream(instr.result.name), value, () => instructionText(instr));
@@ -47,7 +65,7 @@ export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
 export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): void {
   const resolved = joinable(ctx, () => ({
     key: resolveValue(ctx, instr.key).value,
-    value: resolveAggregate(ctx, instr.value),
+    value: appliedAggregate(resolveAggregate(ctx, instr.value)),
   }));
   if (!resolved) return;
   // AquaVM meets the ap state before it checks the key, so a bad key consumes that state and

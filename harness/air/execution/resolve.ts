@@ -9,7 +9,7 @@ import {
   type JsonValue,
 } from '../data/json.js';
 import type { Provenance } from '../data/stores.js';
-import { literalTetraplet, withLens, type SecurityTetraplet } from '../data/tetraplet.js';
+import { withLens, type SecurityTetraplet } from '../data/tetraplet.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import {
@@ -116,11 +116,6 @@ export function resolveCanonWithLens(
       `field accessor (with field name = '${first.field}') can't be applied to a stream`,
     );
   }
-  if (c.values.length === 0)
-    throw new CatchableError(
-      CatchableErrorCode.LambdaApplierError,
-      'lambda is applied to an empty stream',
-    );
   const element = c.values[first.index];
   if (!element) {
     throw new CatchableError(
@@ -183,6 +178,13 @@ function resolveCanonMapWithLens(
       (typeof k === 'string' && k === String(key))
     );
   });
+  // A key the map lacks gives an empty canon stream, whatever accessors follow it (as in AquaVM).
+  if (matching.length === 0)
+    return {
+      value: [],
+      tetraplets: [withLens(c.tetraplet, lensText(lens))],
+      provenance: canonProvenance(c),
+    };
   const values = matching.map((v) => (v.value as { value: JsonValue }).value);
   const value = applyAccessors(values, rest);
   const [second] = rest;
@@ -196,7 +198,8 @@ function resolveCanonMapWithLens(
       return {
         value,
         tetraplets: [withLens(element.tetraplet, tailText)],
-        provenance: element.provenance,
+        // The provenance stays the map's, as AquaVM's canon map lens keeps it.
+        provenance: canonProvenance(c),
       };
     }
   }
@@ -296,11 +299,6 @@ export function resolveAggregate(ctx: ExecutionContext, v: Value): ValueAggregat
     };
   }
   const r = resolveValue(ctx, v);
-  if (v.kind === 'last_error' || v.kind === 'error') {
-    // Applied error objects keep only the peer of their tetraplet, as AquaVM's ap does.
-    const peer = r.tetraplets[0]?.peer_pk ?? ctx.params.initPeerId;
-    return { value: r.value, tetraplet: literalTetraplet(peer), provenance: r.provenance };
-  }
   const tetraplet = r.tetraplets.length === 1 ? r.tetraplets[0]! : ctx.literalTetraplet();
   return { value: r.value, tetraplet, provenance: r.provenance };
 }
