@@ -31,9 +31,10 @@ const reference = (): AirRunner => referencePool[nextReference++ % referencePool
 // MARINE_VM_FUZZ_SELF=1 compares the reference with itself (checks the harness is deterministic).
 const ours = process.env['MARINE_VM_FUZZ_SELF'] === '1' ? reference : (): AirRunner => new AquaVM();
 
-// Codes whose message text is not compared: trace errors (20000-family) and parse errors word
-// their messages differently from the reference (owned elsewhere); the code still has to match.
-const messageNotCompared = (code: number): boolean => code === 1 || (code >= 20000 && code < 30000);
+// Codes whose message text is not compared, only the code: preparation errors (parse, data,
+// signatures), uncatchable trace errors and unprocessed call results, whose reference messages are
+// Rust debug dumps (some in hash order). Catchable errors' messages are compared: scripts see them.
+const messageNotCompared = (code: number): boolean => code <= 10 || code >= 20000;
 
 function normalised(outcome: AirOutcome): AirOutcome {
   const failures: Record<string, string[]> = {};
@@ -77,7 +78,10 @@ for (let seed = firstSeed; seed < firstSeed + count; seed++) {
     ends: 'result',
   };
   t.test(`program ${seed}`, async (t) => {
-    const timestamp = Date.now();
+    // Both runs share one timestamp (values may contain it), set ahead so that a slow reference
+    // run does not leave the particle expired for ours.
+    const timestamp = Date.now() + 60_000;
+    const started = Date.now();
     const received = new Map<string, number>();
     const expected = await runAirScenario(scenario, reference, {
       timestamp,
@@ -87,6 +91,19 @@ for (let seed = firstSeed; seed < firstSeed + count; seed++) {
           received.set(event.peerId, (received.get(event.peerId) ?? 0) + 1);
       },
     });
+    // A run the network cut off at its ttl depends on wall-clock speed, not on semantics; so does
+    // one long enough to leave our run too little of the particle's life.
+    if (
+      (expected.end as { status: string }).status === 'expired' ||
+      Date.now() - started > 30_000
+    ) {
+      await t.test(
+        'compared with our AquaVM',
+        { skip: 'the reference run took too long to compare against' },
+        () => {},
+      );
+      return;
+    }
     const failures = Object.values(expected.failures).flat();
     t.notOk(
       failures.some((f) => f.startsWith('1:')),

@@ -47,6 +47,8 @@ interface Env {
   readonly iterators: readonly Scalar[];
   /** Inside the right branch of a xor, where `:error:` and `%last_error%` hold the caught error. */
   readonly inXorRight: boolean;
+  /** Streams and maps folded around this point: writing to them would recurse without bound. */
+  readonly folded: readonly string[];
 }
 
 interface Generated {
@@ -208,11 +210,24 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
 
   const nothing = (text: string): Generated => ({ text, scalars: [], canons: [], canonMaps: [] });
 
-  const streamTarget = (shape: Shape): string => {
+  const streamTarget = (env: Env, shape: Shape): string => {
     // $peers only ever holds peer ids and $n small integers, so folds over them can call and count.
-    const s = shape === 'peer' && chance(0.5) ? '$peers' : pick(GENERAL_STREAMS);
+    const free = GENERAL_STREAMS.filter((s) => !env.folded.includes(s));
+    const s =
+      shape === 'peer' && chance(0.5) && !env.folded.includes('$peers')
+        ? '$peers'
+        : free.length > 0
+          ? pick(free)
+          : '$s3';
     written.add(s);
     return s;
+  };
+
+  const mapTarget = (env: Env): string => {
+    const free = MAPS.filter((m) => !env.folded.includes(m));
+    const m = free.length > 0 ? pick(free) : '%m2';
+    written.add(m);
+    return m;
   };
 
   const call = (env: Env, output?: string): Generated => {
@@ -252,7 +267,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
         canonMaps: [],
       };
     }
-    return nothing(`(call ${peer} (${svc.sig}) [${args}] ${streamTarget(svc.shape)})`);
+    return nothing(`(call ${peer} (${svc.sig}) [${args}] ${streamTarget(env, svc.shape)})`);
   };
 
   const apSource = (env: Env): { text: string; shape: Shape } => {
@@ -278,8 +293,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
                 return v.name + (lensFor(v.shape, env)?.text ?? '');
               })()
             : pick(canonKeys.length > 0 ? canonKeys : MAP_KEYS);
-      const map = pick(MAPS);
-      written.add(map);
+      const map = mapTarget(env);
       return nothing(`(ap (${key} ${apSource(env).text}) ${map})`);
     }
     const v = apSource(env);
@@ -292,7 +306,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
         canonMaps: [],
       };
     }
-    return nothing(`(ap ${v.text} ${streamTarget(v.shape)})`);
+    return nothing(`(ap ${v.text} ${streamTarget(env, v.shape)})`);
   };
 
   const canon = (env: Env): Generated => {
@@ -387,9 +401,9 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
       shape = 'kv';
     } else if (q < 0.57) {
       iterable = '[]';
-    } else if (q < 0.8 && [...written].some((s) => s.startsWith('$') && s !== '$n')) {
+    } else if (q < 0.8 && [...written].some((s) => s.startsWith('$') && !s.startsWith('$n'))) {
       // The parser wants a stream written (textually) before a fold over it.
-      iterable = pick([...written].filter((s) => s.startsWith('$') && s !== '$n'));
+      iterable = pick([...written].filter((s) => s.startsWith('$') && !s.startsWith('$n')));
       shape = iterable === '$peers' ? 'peer' : 'any';
       overStream = true;
     } else if (q < 0.88 && MAPS.some((m) => written.has(m))) {
@@ -403,6 +417,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
     const inner: Env = {
       ...env,
       iterators: [...env.iterators, { name: it, shape }],
+      folded: overStream ? [...env.folded, iterable] : env.folded,
     };
     const body = gen(inner, depth + 1);
     const next = `(next ${it})`;
@@ -414,30 +429,36 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
     else if (place < 0.92 && !overStream)
       bodyText = `(seq (seq ${body.text} ${next}) ${gen(inner, depth + 2).text})`;
     else bodyText = body.text;
-    const last = chance(0.35) ? ` ${pick(['(null)', '(null)', '(never)', '(ap "end" $s2)'])}` : '';
+    // The ap form marks its stream written, so it is built only when it is the one picked.
+    const lastForm = chance(0.35) ? Math.floor(r() * 4) : -1;
+    const last =
+      lastForm < 0
+        ? ''
+        : lastForm < 3
+          ? ` ${['(null)', '(null)', '(never)'][lastForm]!}`
+          : ` (ap "end" ${streamTarget(inner, 'str')})`;
     const text = `(fold ${iterable} ${it} ${bodyText}${last})`;
     // A stream fold without a last instruction never completes: real scripts put it beside a null.
     return nothing(overStream && last === '' && chance(0.8) ? `(par ${text} (null))` : text);
   };
 
-  // A fold over $n whose body appends the successor of each value until it reaches a bound: a
-  // recursive stream that grows while it is iterated, then stops.
+  // A fold over a counting stream whose body appends the successor of each value until it
+  // reaches a bound: a recursive stream that grows while it is iterated, then stops. Each such fold
+  // has its own stream, so nested ones do not feed each other without bound.
   const recursiveFold = (env: Env, depth: number): Generated => {
     const it = fresh('i');
+    const stream = `$n${counter++}`;
     const bound = 1 + Math.floor(r() * 3);
     const peer = value(env, 'peer').text;
-    const grow = `(xor (match ${it} ${bound} (null)) (call ${peer} ("math" "add") [${it} 1] $n))`;
-    const inner: Env = {
-      ...env,
-      iterators: [...env.iterators, { name: it, shape: 'int' }],
-    };
+    const grow = `(xor (match ${it} ${bound} (null)) (call ${peer} ("math" "add") [${it} 1] ${stream}))`;
+    const inner: Env = { ...env, iterators: [...env.iterators, { name: it, shape: 'int' }] };
     const extra = chance(0.5) ? gen(inner, depth + 2).text : '(null)';
     const body = chance(0.6)
       ? `(par (seq ${grow} ${extra}) (next ${it}))`
       : `(seq (seq ${grow} ${extra}) (next ${it}))`;
-    written.add('$n');
-    const seedValue = chance(0.3) ? `(ap 1 $n)` : `(ap 0 $n)`;
-    const fold = `(fold $n ${it} ${body}${chance(0.3) ? ' (null)' : ''})`;
+    written.add(stream);
+    const seedValue = chance(0.3) ? `(ap 1 ${stream})` : `(ap 0 ${stream})`;
+    const fold = `(fold ${stream} ${it} ${body}${chance(0.3) ? ' (null)' : ''})`;
     return nothing(`(seq ${seedValue} (par ${fold} (null)))`);
   };
 
@@ -486,12 +507,10 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
     let handler: string;
     if (form < 0.35) handler = right();
     else if (form < 0.55) {
-      written.add('$s1');
-      handler = `(seq (ap :error: $s1) ${right()})`;
+      handler = `(seq (ap :error: ${streamTarget(env, 'error')}) ${right()})`;
     } else if (form < 0.8) {
-      written.add('$s0');
       const error = pick([':error:', ':error:.$.message', '%last_error%', ':error:.$.error_code']);
-      handler = `(call ${value(env, 'peer').text} ("op" "identity") [${error}] $s0)`;
+      handler = `(call ${value(env, 'peer').text} ("op" "identity") [${error}] ${streamTarget(env, 'any')})`;
     } else {
       handler = `(seq ${right()} (call %init_peer_id% ("op" "array") [:error:.$.error_code %last_error%.$.message]))`;
     }
@@ -536,6 +555,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
     canonMaps: [],
     iterators: [],
     inXorRight: false,
+    folded: [],
   };
   // A prologue so most programs have structured data, a peer list and a stream to work on.
   const prologue = `(seq (call ${pick(peerNames)} ("data" "object") [] d) (call %init_peer_id% ("op" "array") [${peerNames.slice(0, 2).join(' ')}] ps))`;
@@ -555,7 +575,8 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
   ];
   const finals: string[] = [];
   let epilogue = '';
-  for (const s of [...GENERAL_STREAMS, '$peers', '$n'].filter(
+  const counting = [...written].filter((s) => s.startsWith('$n')).slice(0, 2);
+  for (const s of [...GENERAL_STREAMS, '$peers', ...counting].filter(
     (s) => written.has(s) || s === '$s0',
   )) {
     const name = `#fin_${s.slice(1)}`;
