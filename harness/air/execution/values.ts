@@ -100,7 +100,8 @@ export class Stream {
     generation: number,
     leaf: NewLeaf,
   ): StreamValue {
-    if (this.values.length >= STREAM_SIZE_LIMIT) {
+    // AquaVM counts the value being added: a stream never reaches the limit itself.
+    if (this.values.length + 1 >= STREAM_SIZE_LIMIT) {
       throw new UncatchableError(
         UncatchableErrorCode.StreamSizeLimitExceeded,
         `stream size goes over the allowed limit of ${STREAM_SIZE_LIMIT}`,
