@@ -63,21 +63,21 @@ export function executeAp(ctx: ExecutionContext, instr: ApInstruction): void {
 
 /** Executes the map form of ap. */
 export function executeApMap(ctx: ExecutionContext, instr: ApMapInstruction): void {
-  const resolved = joinable(ctx, () => ({
-    key: resolveValue(ctx, instr.key).value,
-    value: appliedAggregate(resolveAggregate(ctx, instr.value)),
-  }));
-  if (!resolved) return;
-  // AquaVM meets the ap state before it checks the key, so a bad key consumes that state and
-  // records none (peers that walk the trace later then fail on it, as the reference does).
+  const value = joinable(ctx, () => appliedAggregate(resolveAggregate(ctx, instr.value)));
+  if (!value) return;
+  // AquaVM meets the ap state before it resolves the key, so a key that is not there yet, fails
+  // its lens or has a bad type consumes that state and records none (peers that walk the trace
+  // later then fail on it, as the reference does).
   const met = ctx.trace.meetLeaf('ap', () => instructionText(instr));
-  const key: JsonValue = resolved.key;
+  const resolvedKey = joinable(ctx, () => ({ key: resolveValue(ctx, instr.key).value }));
+  if (!resolvedKey) return;
+  const key: JsonValue = resolvedKey.key;
   if (!(typeof key === 'string' || isJsonInteger(key))) {
     throw new CatchableError(
       CatchableErrorCode.StreamMapError,
       `unsupported type for ${instr.map.name} map's key`,
     );
   }
-  const entry: ValueAggregate = { ...resolved.value, value: { key, value: resolved.value.value } };
+  const entry: ValueAggregate = { ...value, value: { key, value: value.value } };
   apToStream(ctx, ctx.stream(instr.map.name), entry, () => instructionText(instr), met);
 }

@@ -34,15 +34,20 @@ function mergeCanon(
 
 /** Executes canon (all three forms). */
 export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): void {
-  const peer = joinable(ctx, () => resolveString(ctx, instr.peer));
-  if (peer === undefined) return;
   const text = (): string => instructionText(instr);
+  // AquaVM meets the canon state before it resolves the peer: a peer that fails to resolve has
+  // consumed that state all the same. Only a canon met for the first time waits for its peer.
   const met = ctx.trace.meetLeaf('canon', text);
   const merged = mergeCanon(
     met.prev?.state.kind === 'canon' ? met.prev.state.canon : undefined,
     met.current?.state.kind === 'canon' ? met.current.state.canon : undefined,
     text,
   );
+  const peer =
+    merged === undefined
+      ? joinable(ctx, () => resolveString(ctx, instr.peer))
+      : resolveString(ctx, instr.peer);
+  if (peer === undefined) return;
   const isMap = instr.form !== 'stream';
   let canon: CanonValue;
   if (merged?.kind === 'executed') {
