@@ -44,7 +44,15 @@ function normalised(outcome: AirOutcome): AirOutcome {
       return messageNotCompared(code) ? `${code}: (message not compared)` : line;
     });
   }
-  return { ...outcome, failures };
+  // The client's failed run ends the script with its message; `failures` already compares it.
+  const end = outcome.end as { status?: string; message?: string };
+  const failedRun =
+    end.status === 'error' && end.message?.startsWith('Script interpretation failed') === true;
+  return {
+    ...outcome,
+    failures,
+    end: failedRun ? { status: 'error', message: 'Script interpretation failed' } : outcome.end,
+  };
 }
 
 /** The first place two outcomes differ, as a line a person can read; undefined if none. */
