@@ -4,7 +4,7 @@
 // hops and the end (result or error) must be the same. Programs whose particles meet at a peer
 // run again with those particles held and released in a random order, sometimes each twice.
 //
-// MARINE_VM_FUZZ_N (programs, default 100) and MARINE_VM_FUZZ_SEED (first seed, default 1) set the
+// MARINE_VM_FUZZ_N (programs, default 200) and MARINE_VM_FUZZ_SEED (first seed, default 1) set the
 // run; a failure prints the seed, the program and the first difference, and
 // MARINE_VM_FUZZ_SEED=<seed> MARINE_VM_FUZZ_N=1 reruns exactly that program.
 import t from 'tap';
@@ -21,7 +21,7 @@ import { AquaVM } from '../vm.js';
 import { rng } from './oracle/generate-air.js';
 import { generateProgram } from './oracle/generate-program.js';
 
-const count = Number(process.env['MARINE_VM_FUZZ_N'] ?? '100');
+const count = Number(process.env['MARINE_VM_FUZZ_N'] ?? '200');
 const firstSeed = Number(process.env['MARINE_VM_FUZZ_SEED'] ?? '1');
 
 // Peers may share a reference instance: AquaVM keeps no state between invocations.

@@ -18,6 +18,8 @@ export interface GeneratedProgram {
 export interface GenerateOptions {
   /** Nesting depth of composite instructions (default 5). */
   readonly depth?: number;
+  /** How many composite instructions a program may have at most (default 14). */
+  readonly size?: number;
 }
 
 // What a value is known to hold, so lenses and calls on it are mostly meaningful.
@@ -74,7 +76,7 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
   const chance = (p: number): boolean => r() < p;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
   // Budget of composite instructions so programs stay small (and runs fast) whatever the dice say.
-  let budget = 14;
+  let budget = options.size ?? 14;
   // Streams written somewhere (a fold over a never-written stream just waits).
   const written = new Set<string>();
 
