@@ -289,15 +289,6 @@ export function resolveAggregate(ctx: ExecutionContext, v: Value): ValueAggregat
         provenance: { kind: 'canon', cid: canon.cid },
       };
   }
-  if (v.kind === 'canon_stream' && v.lens?.kind === 'length') {
-    // Applied (ap/fail) rather than passed to a call, a canon's length keeps the canon's tetraplet.
-    const canon = canonByName(ctx, v);
-    return {
-      value: canon.values.length,
-      tetraplet: canon.tetraplet,
-      provenance: { kind: 'canon', cid: canon.cid },
-    };
-  }
   const r = resolveValue(ctx, v);
   const tetraplet = r.tetraplets.length === 1 ? r.tetraplets[0]! : ctx.literalTetraplet();
   return { value: r.value, tetraplet, provenance: r.provenance };
