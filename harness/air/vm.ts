@@ -11,12 +11,7 @@ import {
   type InterpreterData,
 } from './data/interpreter-data.js';
 import { callResultText, type JsonValue } from './data/json.js';
-import {
-  checkCidsOnlyGrow,
-  collectPeerCids,
-  sameCids,
-  verifySignatures,
-} from './data/peer-cids.js';
+import { checkCidsOnlyGrow, collectPeerCids, verifySignatures } from './data/peer-cids.js';
 import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
@@ -368,24 +363,21 @@ export class AquaVM {
     const newTrace = flattenTrace(trace.root);
     const newStores = reachableStores(newTrace, stores);
     const finalCids = collectPeerCids(newTrace, newStores, 'new');
+    // Every other peer seen in prev or current data keeps the signature that came with its larger
+    // CID set (prev on a tie), as AquaVM's merged signature store does, even where the new trace
+    // no longer holds all of that set; only the current peer signs anew.
     const signatures = new Map<string, Uint8Array>();
-    for (const [peer, cids] of finalCids) {
-      if (peer === params.currentPeerId) {
-        signatures.set(peer, signCids(keyPair.privateKey, cids, params.particleId));
-        continue;
-      }
-      for (const [source, sourceCids] of [
-        [current, currentCids],
-        [prev, prevCids],
-      ] as const) {
-        const known = sourceCids.get(peer);
-        const sig = source.signatures.get(peer);
-        if (known && sig && sameCids(known, cids)) {
-          signatures.set(peer, sig);
-          break;
-        }
-      }
+    for (const peer of new Set([...prevCids.keys(), ...currentCids.keys()])) {
+      const inPrev = prevCids.get(peer);
+      const inCurrent = currentCids.get(peer);
+      const fromCurrent =
+        inPrev === undefined || (inCurrent !== undefined && inPrev.length < inCurrent.length);
+      const sig = (fromCurrent ? current : prev).signatures.get(peer);
+      if (sig) signatures.set(peer, sig);
     }
+    const mine = finalCids.get(params.currentPeerId);
+    if (mine)
+      signatures.set(params.currentPeerId, signCids(keyPair.privateKey, mine, params.particleId));
     const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {

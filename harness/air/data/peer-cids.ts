@@ -112,8 +112,3 @@ export function checkCidsOnlyGrow(
     }
   }
 }
-
-/** True when two sorted multisets are equal. */
-export function sameCids(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
