@@ -4,7 +4,7 @@
 
 import type { Lens, Span } from '../ast/types.js';
 import type { AirError, AirErrorCode } from './errors.js';
-import { classifyWord, isAirAlphanumeric, T, type Token } from './lexer.js';
+import { isAirAlphanumeric, isWhiteSpaceCode, Lexer, T, utf8Len, type Token } from './lexer.js';
 import { rustDebugString } from '../trace/debug.js';
 import { AfterNextMachine, K } from './validator.js';
 
@@ -75,10 +75,6 @@ function charWidth(cp: number, ch: string): number {
   return 1;
 }
 
-function utf8Length(cp: number): number {
-  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-}
-
 /** The cells of `text` (tabs widened against the running column, like codespan). */
 function cells(text: string): Cell[] {
   const out: Cell[] = [];
@@ -87,7 +83,7 @@ function cells(text: string): Cell[] {
   for (const ch of text) {
     const cp = ch.codePointAt(0) ?? 0;
     const width = ch === '\t' ? TAB_WIDTH - (column % TAB_WIDTH) : charWidth(cp, ch);
-    const bytes = utf8Length(cp);
+    const bytes = utf8Len(cp);
     out.push({ byte, bytes, ch, width });
     byte += bytes;
     column += width;
@@ -449,7 +445,7 @@ function wordAround(source: string, at: number): { start: number; end: number } 
   let start = at;
   while (start > 0) {
     const c = source.charCodeAt(start - 1);
-    if (isWhite(c) || c === 40 || c === 41 || c === 34) break;
+    if (isWhiteSpaceCode(c) || c === 40 || c === 41 || c === 34) break;
     start--;
   }
   // Square brackets at the start of a token are tokens of their own (`[x.$.a` is "[" then a word).
@@ -467,7 +463,7 @@ function wordAround(source: string, at: number): { start: number; end: number } 
     } else if (c === 91) square++;
     else if (c === 93) {
       if (--square < 0) break;
-    } else if (isWhite(c)) break;
+    } else if (isWhiteSpaceCode(c)) break;
     end++;
   }
   return { start, end };
@@ -921,87 +917,40 @@ const INVALID = '<invalid>';
 /** Splits `source` into grammar tokens like AquaVM's lexer, up to its first error if any. */
 function grammarTokens(source: string): { tokens: GTok[]; failure?: LexerFailure } {
   const out: GTok[] = [];
-  const len = source.length;
-  let i = 0;
-  while (i < len) {
-    const c = source.charCodeAt(i);
-    if (c === 40 || c === 41 || c === 91 || c === 93) {
-      const t = c === 40 ? '"("' : c === 41 ? '")"' : c === 91 ? '"["' : '"]"';
-      out.push({ term: t, start: i, end: i + 1, name: '', lens: undefined, int: undefined });
-      i++;
-    } else if (c === 59) {
-      const nl = source.indexOf('\n', i + 1);
-      i = nl === -1 ? len : nl + 1;
-    } else if (c === 34) {
-      const close = source.indexOf('"', i + 1);
-      if (close === -1)
-        return {
-          tokens: out,
-          failure: {
-            code: 'unclosed-quote',
-            message: 'this string literal has no closing quote',
-            span: { start: i, end: len },
-          },
-        };
-      out.push({
-        term: 'Literal',
-        start: i,
-        end: close + 1,
-        name: '',
-        lens: undefined,
-        int: undefined,
-      });
-      i = close + 1;
-    } else if (isWhite(source.codePointAt(i) ?? 0)) {
-      i += (source.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
-    } else {
-      let j = i + ((source.codePointAt(i) ?? 0) > 0xffff ? 2 : 1);
-      let round = 0;
-      let square = 0;
-      while (j < len) {
-        const d = source.charCodeAt(j);
-        if (d === 40) round++;
-        else if (d === 41) {
-          if (--round < 0) break;
-        } else if (d === 91) square++;
-        else if (d === 93) {
-          if (--square < 0) break;
-        } else if (isWhite(source.codePointAt(j) ?? 0)) break;
-        j += (source.codePointAt(j) ?? 0) > 0xffff ? 2 : 1;
-      }
-      const word = classifyWord(source.slice(i, j), i);
-      if (word.error !== undefined) return { tokens: out, failure: word.error };
-      const g = grammarToken(word);
-      if (g === undefined)
-        return {
-          tokens: out,
-          failure: {
-            code: 'invalid-character',
-            message: 'unknown token',
-            span: { start: i, end: j },
-          },
-        };
-      out.push(g);
-      i = j;
-    }
+  // Our lexer splits and classifies words exactly as AquaVM's does; only the terminals differ.
+  for (const lx = new Lexer(source); lx.t !== T.Eof; lx.advance()) {
+    if (lx.t === T.Bad && lx.error !== undefined) return { tokens: out, failure: lx.error };
+    // Brackets and string literals carry no name for the grammar; the cursor's payload fields
+    // belong to the current kind only, so the others are passed as unset.
+    const bare =
+      lx.t === T.String ||
+      lx.t === T.LParen ||
+      lx.t === T.RParen ||
+      lx.t === T.LBracket ||
+      lx.t === T.RBracket;
+    const g = grammarToken({
+      t: lx.t,
+      start: lx.start,
+      end: lx.end,
+      text: bare ? '' : lx.text,
+      lens: bare ? undefined : lx.lens,
+      int: lx.t === T.Int ? lx.int : undefined,
+      num: undefined,
+      bool: undefined,
+      error: undefined,
+    });
+    if (g === undefined)
+      return {
+        tokens: out,
+        failure: {
+          code: 'invalid-character',
+          message: 'unknown token',
+          span: { start: lx.start, end: lx.end },
+        },
+      };
+    out.push(g);
   }
   return { tokens: out };
-}
-
-// Rust's char::is_whitespace.
-function isWhite(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
 }
 
 /** An instruction being parsed: its machine's states so far and the tokens it shifted. */

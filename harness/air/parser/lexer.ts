@@ -102,8 +102,8 @@ export interface Token {
     { readonly code: AirErrorCode; readonly message: string; readonly span: Span } | undefined;
 }
 
-// Rust's char::is_whitespace is the Unicode White_Space property (not JS \s, which adds U+FEFF).
-function isWhiteSpaceCode(c: number): boolean {
+/** Rust's char::is_whitespace: the Unicode White_Space property (not JS \s, which adds U+FEFF). */
+export function isWhiteSpaceCode(c: number): boolean {
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
   return (
     c === 0x85 ||
@@ -161,7 +161,8 @@ function isLensAllowed(cp: number): boolean {
   }
 }
 
-function utf8Len(cp: number): number {
+/** Bytes of one code point in UTF-8. */
+export function utf8Len(cp: number): number {
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
