@@ -155,6 +155,11 @@ function sortKeys(keys: string[]): string[] {
 
 /** The compact canonical JSON text of `value` (sorted keys, no spaces, serde_json's numbers). */
 export function canonicalJson(value: JsonValue): string {
+  return compactJson(value, sortKeys);
+}
+
+/** Compact JSON text with serde_json's numbers, object keys in the order `order` gives. */
+function compactJson(value: JsonValue, order: (keys: string[]) => string[]): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -165,13 +170,11 @@ export function canonicalJson(value: JsonValue): string {
       return numberText(value);
   }
   if (value instanceof JsonFloat) return numberText(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = sortKeys(Object.keys(value));
+  if (Array.isArray(value)) return `[${value.map((v) => compactJson(v, order)).join(',')}]`;
   const parts: string[] = [];
-  for (const key of keys) {
+  for (const key of order(Object.keys(value))) {
     const item = value[key];
-    if (item === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(item)}`);
+    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${compactJson(item, order)}`);
   }
   return `{${parts.join(',')}}`;
 }
@@ -393,24 +396,10 @@ export function callResultText(value: unknown): string {
 
 /** Compact JSON text of a JSON value with keys in their own order and serde_json's numbers. */
 export function jsonText(value: JsonValue): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-    case 'bigint':
-      return numberText(value);
-  }
-  if (value instanceof JsonFloat) return numberText(value);
-  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
-  const parts: string[] = [];
-  for (const key of Object.keys(value)) {
-    const item = value[key];
-    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${jsonText(item)}`);
-  }
-  return `{${parts.join(',')}}`;
+  return compactJson(value, ownOrder);
 }
+
+const ownOrder = (keys: string[]): string[] => keys;
 
 /**
  * A copy of a JSON value with object keys sorted, as AquaVM's maps hand them to services, and
