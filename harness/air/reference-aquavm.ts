@@ -17,6 +17,27 @@ import {
   type AquaVMOptions,
 } from './vm.js';
 
+/**
+ * The call parameters marine-js hands a service called from the host itself (AquaVM reads
+ * none of them); the parser oracle calls the same module with them.
+ */
+export const EMPTY_CALL_PARAMETERS = {
+  particle: {
+    id: '',
+    init_peer_id: '',
+    timestamp: 0,
+    ttl: 0,
+    script: '',
+    signature: [],
+    token: '',
+  },
+  service_id: '',
+  service_creator_peer_id: '',
+  host_id: '',
+  worker_id: '',
+  tetraplets: [],
+};
+
 /** The reference VM, with our VM's invoke signature. */
 export interface ReferenceAquaVM {
   invoke(
@@ -172,22 +193,7 @@ export async function createReferenceAquaVM(options: AquaVMOptions = {}): Promis
         particle_size_limit: limits.particleSize,
         call_result_size_limit: limits.callResultSize,
       });
-      const raw = service.call('invoke', args, {
-        particle: {
-          id: '',
-          init_peer_id: '',
-          timestamp: 0,
-          ttl: 0,
-          script: '',
-          signature: [],
-          token: '',
-        },
-        service_id: '',
-        service_creator_peer_id: '',
-        host_id: '',
-        worker_id: '',
-        tetraplets: [],
-      } as never);
+      const raw = service.call('invoke', args, EMPTY_CALL_PARAMETERS as never);
       const result = raw as unknown as RawOutcome;
       return {
         retCode: result.ret_code,

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CallResultsArray, InterpreterResult, RunParameters } from '@fluencelabs/avm';
 import { KeyPairFormat } from '@fluencelabs/avm';
+import { EMPTY_CALL_PARAMETERS } from '../../reference-aquavm.js';
 
 const require = createRequire(import.meta.url);
 
@@ -123,23 +124,6 @@ async function newInstance(): Promise<{ svc: MarineServiceLike; memory: () => nu
   return { svc, memory: () => memories.reduce((sum, m) => sum + m.buffer.byteLength, 0) };
 }
 
-const EMPTY_CALL_PARAMS = {
-  particle: {
-    id: '',
-    init_peer_id: '',
-    timestamp: 0,
-    ttl: 0,
-    script: '',
-    signature: [],
-    token: '',
-  },
-  service_id: '',
-  service_creator_peer_id: '',
-  host_id: '',
-  worker_id: '',
-  tetraplets: [],
-};
-
 /** Loads the reference AquaVM (a fresh Wasm instance; about a second). */
 export async function loadReferenceAvm(): Promise<ReferenceAvm> {
   const avmLib = require('@fluencelabs/avm') as typeof import('@fluencelabs/avm');
@@ -155,7 +139,7 @@ export async function loadReferenceAvm(): Promise<ReferenceAvm> {
       poisoned = false;
     }
     try {
-      return { value: current.svc.call(fn, args, EMPTY_CALL_PARAMS) };
+      return { value: current.svc.call(fn, args, EMPTY_CALL_PARAMETERS) };
     } catch (error) {
       poisoned = true;
       return { panic: error instanceof Error ? error.message : String(error) };
