@@ -12,8 +12,7 @@ import {
   DEFAULT_LIMITS,
   type AquaCallRequest,
   type AquaCallResult,
-  type AquaInvokeOutcome,
-  type AquaRunParameters,
+  type AquaVM,
   type AquaVMOptions,
 } from './vm.js';
 
@@ -39,15 +38,7 @@ export const EMPTY_CALL_PARAMETERS = {
 };
 
 /** The reference VM, with our VM's invoke signature. */
-export interface ReferenceAquaVM {
-  invoke(
-    air: string,
-    prevData: Uint8Array,
-    currentData: Uint8Array,
-    params: AquaRunParameters,
-    callResults: ReadonlyMap<number, AquaCallResult>,
-  ): AquaInvokeOutcome;
-}
+export type ReferenceAquaVM = Pick<AquaVM, 'invoke'>;
 
 const require = createRequire(import.meta.url);
 
