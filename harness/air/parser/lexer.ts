@@ -676,35 +676,9 @@ for (let c = 0; c < 128; c++) {
       : 0;
 }
 
+// Keywords and booleans are 2–8 lowercase letters starting with one of these.
 const KEYWORD_FIRST = new Uint8Array(128);
 for (const c of 'acfmnpstx') KEYWORD_FIRST[c.charCodeAt(0)] = 1;
-
-/** Fast path for the common case: a plain ASCII name, optionally after one sigil, with no lens. */
-function simpleName(text: string, start: number): Token | undefined {
-  const first = text.charCodeAt(0);
-  let t: T;
-  let from = 1;
-  if (first === 36) t = T.Stream;
-  else if (first === 37) t = T.StreamMap;
-  else if (first === 35) {
-    t = T.CanonStream;
-    const second = text.charCodeAt(1);
-    if (second === 36 || second === 37) {
-      t = second === 37 ? T.CanonMap : T.CanonStream;
-      from = 2;
-    }
-  } else if ((first >= 65 && first <= 90) || (first >= 97 && first <= 122) || first === 95) {
-    t = T.Scalar;
-  } else return undefined;
-  if (text.length <= from) return undefined;
-  // A '%' in second position makes a canon map even after another character (AquaVM quirk).
-  if (from === 1 && text.charCodeAt(1) === 37) return undefined;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || NAME_CHAR[c] === 0) return undefined;
-  }
-  return tok(t, start, start + text.length, text);
-}
 
 function failWord(
   text: string,
@@ -717,19 +691,12 @@ function failWord(
   return bad(text, start, { code, message, start: start + at, end: start + to });
 }
 
-/** Classifies one whitespace-delimited word (AquaVM's `string_to_token` + call-variable parser). */
-export function classifyWord(text: string, start: number): Token {
+/**
+ * Classifies one whitespace-delimited word (AquaVM's `string_to_token` + call-variable parser):
+ * the general path, for the words {@link Lexer}'s fast paths leave to it.
+ */
+function classifyWord(text: string, start: number): Token {
   const end = start + text.length;
-  const fast = simpleName(text, start);
-  if (fast !== undefined) {
-    if (fast.t !== T.Scalar) return fast;
-    // Keywords and booleans are 2–8 lowercase letters starting with one of "acfmnpstx".
-    if (text.length > 8 || KEYWORD_FIRST[text.charCodeAt(0)] !== 1) return fast;
-    if (KEYWORDS.has(text)) return tok(T.Keyword, start, end, text);
-    if (text === 'true' || text === 'false')
-      return tok(T.Bool, start, end, text, { bool: text === 'true' });
-    return fast;
-  }
   if (KEYWORDS.has(text)) return tok(T.Keyword, start, end, text);
   if (text === '%init_peer_id%') return tok(T.InitPeerId, start, end, text);
   if (text.startsWith(':error:')) return builtinWithLens(text, start, ':error:', T.Error);
