@@ -9,10 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "npm packages"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm 11's `npm ci` rejects its own lock file when optional platform packages of some
-  # dependencies (jco, rolldown, msgpackr-extract) were never published; `npm install` then
-  # installs from the same lock.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
+  # The lock records every optional platform package (jco, rolldown, msgpackr-extract), so
+  # `npm ci` installs exactly what it pins on any platform; no fallback that rewrites the lock.
+  npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
 step "Rust toolchain for wasm32-wasi"
