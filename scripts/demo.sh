@@ -11,9 +11,8 @@ marine() { node bin/marine.js "$@"; }
 
 step "npm packages"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm 11's `npm ci` rejects its own lock when optional platform packages were never
-  # published; `npm install` then installs from the same lock.
-  npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+  # The lock records every optional platform package, so npm ci installs exactly what it pins.
+  npm ci --no-audit --no-fund
 fi
 
 step "Rust toolchain for wasm32-wasi"
