@@ -2,17 +2,9 @@
 // policy the host checks at ingress, before any guest code runs.
 import { TetrapletCheckError } from './errors.js';
 
-/** Where a value came from (Marine host API v3 field names). */
-export interface SecurityTetraplet {
-  /** Peer that produced the value. */
-  readonly peer_pk: string;
-  /** Service that produced it (empty for literals). */
-  readonly service_id: string;
-  /** Function that produced it (empty for literals). */
-  readonly function_name: string;
-  /** Lens applied to the result, e.g. `.$.field`. */
-  readonly lens: string;
-}
+import type { SecurityTetraplet } from '../harness/protocol/index.js';
+
+export type { SecurityTetraplet };
 
 /** The particle behind a call. */
 export interface ParticleParameters {

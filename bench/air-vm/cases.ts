@@ -1,7 +1,7 @@
 // The AIR VM benchmark cases: each prepares its inputs with the VM under test (so each VM reads
 // data in its own format) and then times one kind of invoke.
-import { KeyPair } from '../../harness/network/key-pair.js';
-import type { AirRunner, CallResult, RunParameters } from '../../harness/network/vm-types.js';
+import { KeyPair } from '../../harness/protocol/index.js';
+import type { AirRunner, CallResult, RunParameters } from '../../harness/peer/vm-types.js';
 
 /** What one timed invoke needs. */
 export interface PreparedInvoke {

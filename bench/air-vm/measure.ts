@@ -1,7 +1,7 @@
 // Child process of bench/air-vm.ts: times one case on one VM and reports peak memory, so each
 // measurement's RSS belongs to that VM alone. Prints one JSON line.
 import { cases } from './cases.js';
-import type { AirRunner } from '../../harness/network/vm-types.js';
+import type { AirRunner } from '../../harness/peer/vm-types.js';
 
 const [vmName, caseName] = process.argv.slice(2);
 const benchCase = cases.find((c) => c.name === caseName);
@@ -9,7 +9,7 @@ if (!benchCase) throw new Error(`unknown case ${caseName}`);
 
 async function loadVm(name: string | undefined): Promise<AirRunner> {
   if (name === 'reference') {
-    const { createReferenceAquaVM } = await import('../../harness/air/reference-aquavm.js');
+    const { createReferenceAquaVM } = await import('../../harness/testing/reference-aquavm.js');
     return createReferenceAquaVM();
   }
   const specifier = '../../harness/air/vm.js';

@@ -12,7 +12,13 @@ export {
   type FormatOptions,
 } from './parser/index.js';
 export type * from './ast/types.js';
-export { astToJson, astToJsonText, walkInstructions } from './ast/index.js';
+export {
+  astToJson,
+  astToJsonText,
+  treeStats,
+  walkInstructions,
+  type AstJson,
+} from './ast/index.js';
 export { beautify, type BeautifyOptions } from './beautify/index.js';
 export * from './vm.js';
-export { publicKeyObject, KeyFormatError, type Ed25519KeyPair } from './data/peer-id.js';
+export { KeyFormatError, type Ed25519KeyPair } from '../protocol/index.js';

@@ -10,12 +10,20 @@ import {
   verifyStores,
   type InterpreterData,
 } from './data/interpreter-data.js';
-import { callResultText, type JsonValue } from './data/json.js';
+import {
+  callResultText,
+  keyPairFromSeed,
+  toHex,
+  utf8Length,
+  type CallRequest,
+  type CallResult,
+  type Ed25519KeyPair,
+  type JsonValue,
+  type RunParameters,
+} from '../protocol/index.js';
 import { checkCidsOnlyGrow, collectPeerCids, verifySignatures } from './data/peer-cids.js';
-import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
-import type { SecurityTetraplet } from './data/tetraplet.js';
 import {
   PreparationErrorCode,
   RECURSION_TOO_DEEP,
@@ -27,7 +35,7 @@ import { execute } from './execution/execute.js';
 import { TraceHandler } from './trace/handler.js';
 import { flattenTrace, loadTrace } from './trace/tree.js';
 
-export type { SecurityTetraplet } from './data/tetraplet.js';
+export type { SecurityTetraplet } from '../protocol/index.js';
 export {
   PreparationErrorCode,
   CatchableErrorCode,
@@ -35,9 +43,15 @@ export {
   UNPROCESSED_CALL_RESULT,
   RECURSION_TOO_DEEP,
 } from './errors/codes.js';
-export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
+export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from '../protocol/index.js';
 export { cidOf } from './data/cid.js';
-export { JsonFloat, callResultText, jsonText, parseJson, JsonSyntaxError } from './data/json.js';
+export {
+  JsonFloat,
+  callResultText,
+  jsonText,
+  parseJson,
+  JsonSyntaxError,
+} from '../protocol/index.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
 export {
   dumpInterpreterData,
@@ -47,43 +61,11 @@ export {
 } from './data/dump.js';
 
 /** Run parameters of one invoke. */
-export interface AquaRunParameters {
-  readonly initPeerId: string;
-  readonly currentPeerId: string;
-  /** Particle creation time, ms since the epoch (`%timestamp%`). */
-  readonly timestamp: number;
-  /** Particle time to live, ms (`%ttl%`). */
-  readonly ttl: number;
-  /** Particle id, the salt of every signature. */
-  readonly particleId: string;
-  /** 32-byte Ed25519 seed of the current peer. */
-  readonly secretKey: Uint8Array;
-}
-
+export type AquaRunParameters = RunParameters;
 /** A service call the host must make and answer through `callResults` on a later invoke. */
-export interface AquaCallRequest {
-  readonly serviceId: string;
-  readonly functionName: string;
-  /**
-   * JSON values, exact: an i64/u64 beyond ±(2^53 − 1) is a `bigint`, a safe one a `number`;
-   * floats are numbers (AquaVM's 7.0 arrives as 7). Object keys are sorted, as AquaVM's are.
-   */
-  readonly arguments: unknown[];
-  readonly tetraplets: SecurityTetraplet[][];
-}
-
-/** The answer to a call request: retCode 0 with a JSON value, or an error code with a message. */
-export interface AquaCallResult {
-  readonly retCode: number;
-  /**
-   * Read as JSON.stringify would (toJSON, dropped undefined members), but exact: a `bigint` or
-   * an integral `number` within the i64/u64 range is that integer (a `bigint` past that range,
-   * like digits serde_json cannot hold, becomes an f64); a JsonFloat is an integral f64 (7.0).
-   * A host that has JSON text should read it with parseJson, not JSON.parse, to keep big
-   * integers; callResultText gives the text AquaVM would receive (what the size limit measures).
-   */
-  readonly result: unknown;
-}
+export type AquaCallRequest = CallRequest;
+/** The answer to a call request. */
+export type AquaCallResult = CallResult;
 
 /** What invoke returns. */
 export interface AquaInvokeOutcome {
@@ -182,7 +164,7 @@ function reachableStores(trace: InterpreterData['trace'], all: CidStores): CidSt
 /** Size in bytes of a string as UTF-8 (AquaVM measures Rust strings, which are UTF-8). */
 function byteLength(text: string): number {
   // Counted without encoding: scripts and call results can be megabytes long.
-  return Buffer.byteLength(text, 'utf8');
+  return utf8Length(text);
 }
 
 /** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
@@ -255,7 +237,7 @@ export class AquaVM {
   }
 
   private keyPair(seed: Uint8Array): Ed25519KeyPair {
-    const hex = Buffer.from(seed).toString('hex');
+    const hex = toHex(seed);
     let kp = this.keys.get(hex);
     if (!kp) {
       try {
@@ -377,7 +359,7 @@ export class AquaVM {
     }
     const mine = finalCids.get(params.currentPeerId);
     if (mine)
-      signatures.set(params.currentPeerId, signCids(keyPair.privateKey, mine, params.particleId));
+      signatures.set(params.currentPeerId, signCids(keyPair.signer, mine, params.particleId));
     const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {

@@ -1,4 +1,4 @@
-import { JsonFloat, jsonText } from '../air/data/json.js';
+import { JsonFloat, jsonText } from '../protocol/index.js';
 
 /** Prints an error the way every marine command does: one readable message on stderr; returns the exit code. */
 export function reportCliError(error: unknown): number {

@@ -1,17 +1,30 @@
 // Public surface for tests (`marine-ts/testing`): services loaded for a test with typed async
-// functions (what `marine test` runs), and in-process networks of peers running AIR.
+// functions (what `marine test` runs); in-process networks of peers running AIR (LocalNetwork, a
+// topology over the memory transport); services specs; `marine air run` as a function; and the
+// reference AquaVM as a test oracle.
 export { loadTestService, type TestService, type ServiceMethod } from '../../marine-host/index.js';
+export { KeyPair } from '../protocol/index.js';
+export { Peer, type PeerEvent, type SizeLimitName } from '../peer/index.js';
+export { ParticleError, type CallOptions, type RunOutcome } from '../client/index.js';
+export { marineServiceHandler, marineService } from '../node/index.js';
+export { LocalNetwork, type LocalNetworkOptions, type LocalRunOptions } from './local-network.js';
 export {
-  LocalNetwork,
-  ParticleError,
-  Peer,
-  KeyPair,
+  readServicesSpec,
+  parseServicesSpec,
   installServices,
-  marineServiceHandler,
-  type LocalNetworkOptions,
-  type CallOptions,
-  type RunOutcome,
-  type PeerEvent,
-  type SizeLimitName,
+  scriptedServiceHandler,
+  ServicesSpecError,
   type ServiceSpec,
-} from '../network/index.js';
+  type ScriptedService,
+  type ScriptedFunction,
+  type MarineServiceSpec,
+  type InstalledServices,
+} from './services-spec.js';
+export {
+  runAirFile,
+  vmFactory,
+  type AirRunOptions,
+  type AirRunReport,
+  type VmKind,
+} from './air-run.js';
+export { createReferenceAquaVM } from './reference-aquavm.js';

@@ -4,6 +4,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallParametersInput } from '../tetraplets.js';
+import { JsonFloat } from '../../harness/protocol/index.js';
 import type { JsonValue } from './json.js';
 import { Service, type ServiceOptions } from './service.js';
 
@@ -34,9 +35,29 @@ export async function loadTestService<Api = Record<string, ServiceMethod>>(
   const service = await Service.load(path, options);
   const target: Record<string, unknown> = { $service: service, $close: () => service.close() };
   for (const f of service.getInterface().function_signatures) {
-    target[f.name] = (...args: unknown[]) => service.call(f.name, args);
-    target[`${f.name}_cp`] = (cp: CallParametersInput, ...args: unknown[]) =>
-      service.call(f.name, args, cp);
+    target[f.name] = async (...args: unknown[]) => plainFloats(await service.call(f.name, args));
+    target[`${f.name}_cp`] = async (cp: CallParametersInput, ...args: unknown[]) =>
+      plainFloats(await service.call(f.name, args, cp));
   }
   return target as TestService<Api>;
+}
+
+// Tests see an f64 as the plain number its TypeScript type promises (7.0 is 7 in JS); the
+// float-ness matters only to AIR, where the peer hands the service's result on unchanged.
+function plainFloats(value: JsonValue): JsonValue {
+  if (value instanceof JsonFloat) return value.value;
+  if (Array.isArray(value)) return value.map(plainFloats);
+  if (value !== null && typeof value === 'object') {
+    const out: { [key: string]: JsonValue } = {};
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, k, {
+        value: plainFloats(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
 }

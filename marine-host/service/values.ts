@@ -5,6 +5,7 @@
 import { ArgumentError } from '../errors.js';
 import { jsName, snakeName } from '../module/module-info.js';
 import { witTypeText, type WitType } from '../module/wit.js';
+import { JsonFloat, jsonFloat } from '../../harness/protocol/index.js';
 import { stringifyJson, type JsonValue } from './json.js';
 
 const RANGES: Record<string, [bigint, bigint]> = {
@@ -66,6 +67,8 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
     case 'u64':
     case 's64': {
       let big: bigint;
+      // JSON text `7.0` (a JsonFloat) names the integer 7 here, as it always has.
+      if (value instanceof JsonFloat && Number.isInteger(value.value)) value = value.value;
       if (typeof value === 'bigint') big = value;
       else if (typeof value === 'number' && Number.isInteger(value)) {
         if (!Number.isSafeInteger(value))
@@ -90,6 +93,7 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
     case 'f32':
     case 'f64':
       if (typeof value === 'number') return value;
+      if (value instanceof JsonFloat) return value.value;
       if (typeof value === 'bigint') return Number(value);
       return mismatch(path, type, value);
     case 'char':
@@ -195,6 +199,10 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
 /** Converts a jco value of `type` back to JSON (snake_case fields, exact integers, `[]`/`[x]` optionals). */
 export function toJson(value: unknown, type: WitType): JsonValue {
   switch (type.kind) {
+    case 'f32':
+    case 'f64':
+      // An f64 stays an f64: 7.0 is a JsonFloat, unequal to the integer 7, as on a Fluence node.
+      return jsonFloat(value as number);
     case 'u64':
     case 's64': {
       const big = typeof value === 'bigint' ? value : BigInt(value as number);

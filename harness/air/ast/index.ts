@@ -2,4 +2,4 @@
 export type * from './types.js';
 export { LineIndex, sourcePosition, type SourcePosition } from './positions.js';
 export { childInstructions, walkInstructions, treeStats } from './walk.js';
-export { astToJson, astToJsonText, stringifyJson, type JsonValue } from './json.js';
+export { astToJson, astToJsonText, stringifyJson, type AstJson } from './json.js';

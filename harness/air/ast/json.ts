@@ -4,13 +4,13 @@
 
 import type { AstNode } from './types.js';
 
-/** A JSON value as produced by {@link astToJson}. */
-export type JsonValue =
-  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+/** The plain JSON (no big integers: i64 values are strings) that {@link astToJson} produces. */
+export type AstJson =
+  null | boolean | number | string | readonly AstJson[] | { readonly [key: string]: AstJson };
 
-type Frame = { src: unknown; dst: JsonValue[] | Record<string, JsonValue> };
+type Frame = { src: unknown; dst: AstJson[] | Record<string, AstJson> };
 
-function leaf(value: unknown): JsonValue | undefined {
+function leaf(value: unknown): AstJson | undefined {
   if (value === null) return null;
   switch (typeof value) {
     case 'bigint':
@@ -26,10 +26,10 @@ function leaf(value: unknown): JsonValue | undefined {
 }
 
 /** Converts a node (or any plain tree of nodes) to a JSON-safe value: bigints become strings. */
-export function astToJson(node: AstNode): JsonValue {
+export function astToJson(node: AstNode): AstJson {
   const rootLeaf = leaf(node);
   if (rootLeaf !== undefined) return rootLeaf;
-  const root: Record<string, JsonValue> | JsonValue[] = Array.isArray(node) ? [] : {};
+  const root: Record<string, AstJson> | AstJson[] = Array.isArray(node) ? [] : {};
   const stack: Frame[] = [{ src: node, dst: root }];
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const { src, dst } = frame;
@@ -40,7 +40,7 @@ export function astToJson(node: AstNode): JsonValue {
       if (value === undefined || typeof value === 'function') continue;
       let out = leaf(value);
       if (out === undefined) {
-        const child: JsonValue[] | Record<string, JsonValue> = Array.isArray(value) ? [] : {};
+        const child: AstJson[] | Record<string, AstJson> = Array.isArray(value) ? [] : {};
         stack.push({ src: value, dst: child });
         out = child;
       }

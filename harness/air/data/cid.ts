@@ -1,9 +1,8 @@
 // Content ids as AquaVM computes them: CIDv1, multicodec json (0x0200), BLAKE3-256 multihash
 // (code 0x1e), rendered in base32 lower case.
-import { blake3 } from '@noble/hashes/blake3.js';
 import { CID } from 'multiformats/cid';
 import * as Digest from 'multiformats/hashes/digest';
-import { canonicalJson, type JsonValue } from './json.js';
+import { canonicalJson, getCrypto, type JsonValue } from '../../protocol/index.js';
 
 /** Multicodec code of JSON. */
 export const JSON_CODEC = 0x0200;
@@ -14,7 +13,7 @@ const encoder = new TextEncoder();
 
 /** The CID of raw bytes (already the JSON text of some value). */
 export function cidOfBytes(bytes: Uint8Array): string {
-  const digest = Digest.create(BLAKE3_CODE, blake3(bytes));
+  const digest = Digest.create(BLAKE3_CODE, getCrypto().blake3(bytes));
   return CID.createV1(JSON_CODEC, digest).toString();
 }
 

@@ -6,7 +6,7 @@ import { PreparationErrorCode } from '../errors/codes.js';
 import { PreparationError } from '../errors/execution-error.js';
 import type { CallState, ExecutedState, FoldLoreEntry } from '../trace/states.js';
 import { cidOf, cidOfJsonText } from './cid.js';
-import type { JsonValue } from './json.js';
+import type { JsonValue } from '../../protocol/index.js';
 import {
   emptyStores,
   type CanonElement,
@@ -15,7 +15,7 @@ import {
   type Provenance,
   type ServiceResult,
 } from './stores.js';
-import type { SecurityTetraplet } from './tetraplet.js';
+import type { SecurityTetraplet } from '../../protocol/index.js';
 
 /**
  * Version of the data format this VM writes. 1.1 records an unused call value by the value's CID

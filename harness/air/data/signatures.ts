@@ -1,8 +1,7 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import { sign, verify, type KeyObject } from 'node:crypto';
-import { publicKeyFromPeerId, publicKeyObject } from './peer-id.js';
+import { getCrypto, publicKeyFromPeerId, type Ed25519Signer } from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
@@ -35,11 +34,11 @@ export function sortCids(cids: Iterable<string>): string[] {
 
 /** Signs the sorted CIDs a peer produced, salted with the particle id. */
 export function signCids(
-  privateKey: KeyObject,
+  signer: Ed25519Signer,
   cids: Iterable<string>,
   particleId: string,
 ): Uint8Array {
-  return new Uint8Array(sign(null, signedBytes(sortCids(cids), particleId), privateKey));
+  return signer.sign(signedBytes(sortCids(cids), particleId));
 }
 
 /** Checks a peer's signature over its CIDs; false for a bad signature or a peer id that is no Ed25519 key. */
@@ -49,15 +48,11 @@ export function verifyCids(
   cids: Iterable<string>,
   particleId: string,
 ): boolean {
-  let key: KeyObject;
+  let publicKey: Uint8Array;
   try {
-    key = publicKeyObject(publicKeyFromPeerId(peerId));
+    publicKey = publicKeyFromPeerId(peerId);
   } catch {
     return false;
   }
-  try {
-    return verify(null, signedBytes(sortCids(cids), particleId), key, signature);
-  } catch {
-    return false;
-  }
+  return getCrypto().ed25519Verify(publicKey, signedBytes(sortCids(cids), particleId), signature);
 }

@@ -1,5 +1,5 @@
 // The five content-addressed stores of interpreter data, keyed by CIDv1 (json, BLAKE3).
-import type { SecurityTetraplet } from './tetraplet.js';
+import type { SecurityTetraplet } from '../../protocol/index.js';
 
 /** Where a canon element's value came from. */
 export type Provenance =

@@ -1,7 +1,7 @@
 // `(ap ARG DST)` and `(ap (KEY VALUE) %map)`: put a value into a scalar, a stream or a stream map.
 import type { ApInstruction, ApMapInstruction } from '../ast/types.js';
-import { isJsonInteger, type JsonValue } from '../data/json.js';
-import { literalTetraplet } from '../data/tetraplet.js';
+import { isJsonInteger, type JsonValue } from '../../protocol/index.js';
+import { literalTetraplet } from '../../protocol/index.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { InstructionText } from '../trace/debug.js';

@@ -9,8 +9,8 @@ import {
   serviceResultValue,
   sortedKeys,
   type JsonValue,
-} from '../data/json.js';
-import type { SecurityTetraplet } from '../data/tetraplet.js';
+} from '../../protocol/index.js';
+import type { SecurityTetraplet } from '../../protocol/index.js';
 import { tetrapletCid } from '../data/interpreter-data.js';
 import {
   CatchableErrorCode,

@@ -1,8 +1,8 @@
 // `(canon PEER $s #c)`, `(canon PEER %m #%c)`, `(canon PEER %m scalar)`: freeze a stream on PEER.
 // Only PEER computes the canon; everyone else takes the recorded result, so all see the same.
 import type { CanonInstruction } from '../ast/types.js';
-import type { JsonValue } from '../data/json.js';
-import { literalTetraplet } from '../data/tetraplet.js';
+import type { JsonValue } from '../../protocol/index.js';
+import { literalTetraplet } from '../../protocol/index.js';
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
 import {

@@ -1,6 +1,6 @@
 // Everything one invoke works on: run parameters, the CID stores, variables, error descriptors,
 // the trace handler and what the run produces (call requests, next peers).
-import { canonicalJson, parseJson, type JsonValue } from '../data/json.js';
+import { canonicalJson, parseJson, type JsonValue } from '../../protocol/index.js';
 import { cidOfJsonText } from '../data/cid.js';
 import {
   canonElementCid,
@@ -15,7 +15,7 @@ import type {
   Provenance,
   ServiceResult,
 } from '../data/stores.js';
-import { literalTetraplet, type SecurityTetraplet } from '../data/tetraplet.js';
+import { literalTetraplet, type SecurityTetraplet } from '../../protocol/index.js';
 import { CatchableErrorCode, UncatchableErrorCode } from '../errors/codes.js';
 import { CatchableError, UncatchableError } from '../errors/execution-error.js';
 import type { TraceHandler } from '../trace/handler.js';

@@ -6,9 +6,9 @@ import {
   isJsonObject,
   jsonInteger,
   type JsonValue,
-} from '../data/json.js';
+} from '../../protocol/index.js';
 import type { Provenance } from '../data/stores.js';
-import type { SecurityTetraplet } from '../data/tetraplet.js';
+import type { SecurityTetraplet } from '../../protocol/index.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { ExecutionContext } from './context.js';

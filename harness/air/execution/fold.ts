@@ -2,8 +2,8 @@
 // Scalar folds iterate a fixed array inline. Stream folds record a fold state with one subtrace
 // per iterated value, and pick up values that arrive while they run (recursive streams).
 import type { FoldInstruction } from '../ast/types.js';
-import { canonicalJson, type JsonValue } from '../data/json.js';
-import { withLens } from '../data/tetraplet.js';
+import { canonicalJson, type JsonValue } from '../../protocol/index.js';
+import { withLens } from '../../protocol/index.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { ExecutionContext } from './context.js';

@@ -1,6 +1,6 @@
 // Instructions and values printed the way AquaVM prints them in error objects' `instruction`.
 import type { Instruction, Value } from '../ast/types.js';
-import { floatDisplay } from '../data/json.js';
+import { floatDisplay } from '../../protocol/index.js';
 import { lensText } from '../lambda/apply.js';
 
 /** A value as AquaVM prints it. */

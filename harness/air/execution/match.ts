@@ -1,6 +1,6 @@
 // `(match L R I)` / `(mismatch L R I)`: I runs iff the values are equal / differ.
 import type { MatchInstruction, MismatchInstruction } from '../ast/types.js';
-import { jsonEqual } from '../data/json.js';
+import { jsonEqual } from '../../protocol/index.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import type { ExecutionContext } from './context.js';

@@ -7,9 +7,9 @@ import {
   jsonInteger,
   toJsonValue,
   type JsonValue,
-} from '../data/json.js';
+} from '../../protocol/index.js';
 import type { Provenance } from '../data/stores.js';
-import { withLens, type SecurityTetraplet } from '../data/tetraplet.js';
+import { withLens, type SecurityTetraplet } from '../../protocol/index.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
 import {

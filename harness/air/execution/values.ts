@@ -2,9 +2,9 @@
 // (which stored aggregate it is part of), so canon elements and call arguments can be traced.
 import { UncatchableErrorCode } from '../errors/codes.js';
 import { UncatchableError } from '../errors/execution-error.js';
-import type { JsonValue } from '../data/json.js';
+import type { JsonValue } from '../../protocol/index.js';
 import type { Provenance } from '../data/stores.js';
-import type { SecurityTetraplet } from '../data/tetraplet.js';
+import type { SecurityTetraplet } from '../../protocol/index.js';
 import type { NewLeaf } from '../trace/tree.js';
 
 /** A value with its tetraplet and provenance. */

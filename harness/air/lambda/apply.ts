@@ -2,7 +2,13 @@
 import type { Lens, LensAccessor, PathLens } from '../ast/types.js';
 import { CatchableErrorCode } from '../errors/codes.js';
 import { CatchableError } from '../errors/execution-error.js';
-import { asU32, canonicalJson, isJsonNumber, isJsonObject, type JsonValue } from '../data/json.js';
+import {
+  asU32,
+  canonicalJson,
+  isJsonNumber,
+  isJsonObject,
+  type JsonValue,
+} from '../../protocol/index.js';
 
 /** Resolves the scalar named in a `.[name]` accessor to its JSON value. */
 export type ScalarLookup = (name: string) => JsonValue;

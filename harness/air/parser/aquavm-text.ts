@@ -7,6 +7,7 @@ import type { AirError, AirErrorCode } from './errors.js';
 import { isAirAlphanumeric, isWhiteSpaceCode, Lexer, T, utf8Len, type Token } from './lexer.js';
 import { rustDebugString } from '../trace/debug.js';
 import { AfterNextMachine, K } from './validator.js';
+import { utf8Bytes, utf8Length, utf8Text } from '../../protocol/index.js';
 
 /** One primary label of a diagnostic: a byte range of the source and the text printed beside it. */
 export interface CodespanLabel {
@@ -118,10 +119,10 @@ function insertionIndex(list: readonly Single[], start: number, end: number): nu
 
 /** The source as UTF-8 with its line starts, so byte offsets can be mapped like codespan's SimpleFile. */
 class ByteSource {
-  readonly bytes: Buffer;
+  readonly bytes: Uint8Array;
   readonly starts: number[] = [0];
   constructor(source: string) {
-    this.bytes = Buffer.from(source, 'utf8');
+    this.bytes = utf8Bytes(source);
     let at = this.bytes.indexOf(10);
     while (at !== -1) {
       this.starts.push(at + 1);
@@ -142,7 +143,7 @@ class ByteSource {
     return index < this.starts.length ? (this.starts[index] ?? 0) : this.bytes.length;
   }
   text(start: number, end: number): string {
-    return this.bytes.toString('utf8', Math.min(start, this.bytes.length), end);
+    return utf8Text(this.bytes.subarray(Math.min(start, this.bytes.length), end));
   }
   /** 1-based column: the number of characters before `byte` on its line, plus one. */
   column(line: number, byte: number): number {
@@ -249,13 +250,13 @@ export function renderCodespan(
   const sourceLine = (line: Line, singles: readonly Single[], multis: readonly Multi[]): void => {
     const raw = src.text(line.start, line.end);
     const text = raw.replace(/[\n\r\0]+$/u, '');
-    const lead = Buffer.byteLength(text) - Buffer.byteLength(text.trimStart());
+    const lead = utf8Length(text) - utf8Length(text.trimStart());
     // Printable ASCII (the usual case, and minified scripts are one huge line): one byte and one
     // column per character, so rows are computed without a cell per character.
     const plain = /^[\x20-\x7e]*$/.test(text);
     let cellCache: Cell[] | undefined;
     const textCells = (): Cell[] => (cellCache ??= cells(text));
-    const textBytes = plain ? text.length : Buffer.byteLength(text);
+    const textBytes = plain ? text.length : utf8Length(text);
     /** Display columns of the characters starting before byte `limit`. */
     const columnsBefore = (limit: number): number => {
       if (plain) return Math.max(0, Math.min(limit, text.length));
@@ -302,10 +303,10 @@ export function renderCodespan(
       let carets = gutter;
       if (plain) {
         // Byte i is column i; the text ends with one placeholder column after its last byte.
-        const row = Buffer.alloc(Math.min(maxEnd, textBytes + 1), ' ');
+        const row: string[] = new Array<string>(Math.min(maxEnd, textBytes + 1)).fill(' ');
         for (const l of singles)
           row.fill('^', Math.min(l.start, row.length), Math.min(l.end, row.length));
-        carets += row.toString('latin1');
+        carets += row.join('');
       } else {
         const all = [...textCells(), { byte: textBytes, bytes: 1, ch: '\0', width: 1 }];
         for (const c of all) {
@@ -324,15 +325,17 @@ export function renderCodespan(
           if (plain) {
             // A pointer at each hanging label's start; spaces only up to the last label start.
             const end = Math.min(upTo, textBytes);
-            const row = Buffer.alloc(Math.max(0, Math.min(end, maxStart + 1)), ' ');
+            const row: string[] = new Array<string>(Math.max(0, Math.min(end, maxStart + 1))).fill(
+              ' ',
+            );
             const marks = new Set(hanging.map((l) => l.start).filter((b) => b < end));
             let p = '';
             let from = 0;
             for (const b of [...marks].sort((x, y) => x - y)) {
-              p += row.toString('latin1', from, Math.min(b, row.length)) + '│';
+              p += row.slice(from, Math.min(b, row.length)).join('') + '│';
               from = b + 1;
             }
-            return p + row.toString('latin1', Math.min(from, row.length));
+            return p + row.slice(Math.min(from, row.length)).join('');
           }
           let p = '';
           for (const c of textCells()) {
@@ -437,7 +440,7 @@ export function isLexerError(error: AirError): boolean {
 
 /** UTF-16 offset → UTF-8 byte offset in `source` (cheap for ASCII text). */
 function byteOffset(source: string, offset: number, ascii: boolean): number {
-  return ascii ? offset : Buffer.byteLength(source.slice(0, offset), 'utf8');
+  return ascii ? offset : utf8Length(source.slice(0, offset));
 }
 
 /** The word (AquaVM lexer token) containing `at`: its start and end as UTF-16 offsets. */
@@ -1422,7 +1425,7 @@ const isDigit = (ch: string): boolean => ch >= '0' && ch <= '9';
  * errors, as `{:?}`), or undefined when the lens parses.
  */
 export function lambdaParserMessage(lambda: string): string | undefined {
-  const bytes = Buffer.byteLength(lambda);
+  const bytes = utf8Length(lambda);
   if (bytes === 0) return undefined;
   const tokens: LambdaToken[] = [];
   let rest: string;
@@ -1461,7 +1464,7 @@ export function lambdaParserMessage(lambda: string): string | undefined {
       let j = i;
       while (j < chars.length && isAirAlphanumeric(chars[j]?.codePointAt(0) ?? 0)) j++;
       const name = chars.slice(i, j).join('');
-      const end = start + Buffer.byteLength(name);
+      const end = start + utf8Length(name);
       tokens.push({
         term: 'string_accessor',
         start,

@@ -5,6 +5,7 @@
 
 import type { Lens, LensAccessor, Span } from '../ast/types.js';
 import type { AirErrorCode } from './errors.js';
+import { utf8Length } from '../../protocol/index.js';
 
 /** Token kinds. */
 export const enum T {
@@ -713,7 +714,7 @@ function classifyWord(text: string, start: number): Token {
   let tag: Tag = Tag.None as Tag;
   let byteOff = 0;
   // eslint-disable-next-line no-control-regex
-  const byteLen = /^[\x00-\x7f]*$/.test(text) ? text.length : Buffer.byteLength(text, 'utf8');
+  const byteLen = /^[\x00-\x7f]*$/.test(text) ? text.length : utf8Length(text);
   for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) ?? 0;
     const w = cp > 0xffff ? 2 : 1;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { cidOf, cidOfJsonText } from '../data/cid.js';
-import { canonicalJson } from '../data/json.js';
+import { canonicalJson } from '../../protocol/index.js';
 
 t.test('CIDs match the reference test vectors', async (t) => {
   t.equal(cidOf('test'), 'bagaaihrarcyykpv4oj7zwdbepczyfthxya4og7s2rwvrzolm5kg2eu5dz3xa');

@@ -4,7 +4,7 @@
 // upgrade depend on it.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseJson } from '../data/json.js';
+import { parseJson } from '../../protocol/index.js';
 import { AquaVM, type AquaCallResult, type AquaRunParameters } from '../vm.js';
 import { testPeer, type TestPeer } from './vm-harness.js';
 

@@ -13,7 +13,7 @@ import {
   sortedKeys,
   toJsonValue,
   type JsonValue,
-} from '../data/json.js';
+} from '../../protocol/index.js';
 
 t.test('canonical text writes numbers as serde_json does', async (t) => {
   const cases: [JsonValue, string][] = [

@@ -11,7 +11,7 @@ import {
   tetrapletCid,
   type InterpreterData,
 } from '../data/interpreter-data.js';
-import { keyPairFromSeed } from '../data/peer-id.js';
+import { keyPairFromSeed } from '../../protocol/index.js';
 import { signCids } from '../data/signatures.js';
 import { collectPeerCids } from '../data/peer-cids.js';
 import {
@@ -60,10 +60,7 @@ function dataFromA(vm: AquaVM, particleId = 'p1'): Uint8Array {
 
 function resign(data: InterpreterData, peer: typeof A, particleId = 'p1'): void {
   const cids = collectPeerCids(data.trace, data.stores, 'test').get(peer.peerId) ?? [];
-  data.signatures.set(
-    peer.peerId,
-    signCids(keyPairFromSeed(peer.seed).privateKey, cids, particleId),
-  );
+  data.signatures.set(peer.peerId, signCids(keyPairFromSeed(peer.seed).signer, cids, particleId));
 }
 
 /** Replaces A's result value everywhere it is referenced (value, service result, trace) so only the signature can tell. */
@@ -114,7 +111,7 @@ t.test('a forged value re-signed by a third peer is still rejected (9)', async (
   replaceValue(data, 'forged');
   // C signs the forged set under A's name: the key does not match A's peer id.
   const cids = collectPeerCids(data.trace, data.stores, 'test').get(A.peerId)!;
-  data.signatures.set(A.peerId, signCids(keyPairFromSeed(C.seed).privateKey, cids, 'p1'));
+  data.signatures.set(A.peerId, signCids(keyPairFromSeed(C.seed).signer, cids, 'p1'));
   const out = vm.invoke(AIR, new Uint8Array(), encodeData(data), params(B), new Map());
   t.equal(out.retCode, PreparationErrorCode.DataSignatureCheckError);
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
 import { compileAquaFile } from './oracle/aqua.js';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { runNetwork, testPeer, type NetworkRun, type TestPeer } from './vm-harness.js';
 
 const dir = fileURLToPath(new URL('../../../fixtures/aqua/conformance/', import.meta.url));

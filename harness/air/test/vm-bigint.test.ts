@@ -3,7 +3,7 @@
 // both VMs must make the same calls with the same exact arguments (bigint where a JS number
 // would round), end with the same ret codes and print the same error messages.
 import t from 'tap';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { AquaVM, JsonFloat, type AquaCallRequest, type AquaCallResult } from '../vm.js';
 import { runNetwork, testPeer, type NetworkRun } from './vm-harness.js';
 

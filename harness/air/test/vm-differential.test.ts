@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { runNetwork, testPeer, type NetworkRun } from './vm-harness.js';
 
 interface Scenario {

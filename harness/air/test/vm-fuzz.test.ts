@@ -8,15 +8,15 @@
 // run; a failure prints the seed, the program and the first difference, and
 // MARINE_VM_FUZZ_SEED=<seed> MARINE_VM_FUZZ_N=1 reruns exactly that program.
 import t from 'tap';
-import type { AirRunner } from '../../network/index.js';
+import type { AirRunner } from '../../peer/index.js';
 import {
   permutations,
   runAirScenario,
   type AirOutcome,
   type AirScenario,
   type Delivery,
-} from '../../test/conformance/air-scenarios.js';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+} from '../../testing/test/conformance/air-scenarios.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { AquaVM } from '../vm.js';
 import { rng } from './oracle/generate-air.js';
 import { generateProgram } from './oracle/generate-program.js';

@@ -1,6 +1,6 @@
 // Test helpers: deterministic peers and a tiny in-process particle loop around one AIR runner,
 // so VM tests can run multi-peer scripts without the network package.
-import { keyPairFromSeed } from '../data/peer-id.js';
+import { keyPairFromSeed } from '../../protocol/index.js';
 import type {
   AquaCallRequest,
   AquaCallResult,

@@ -3,7 +3,7 @@
 // codes, messages and the three outcome flags must match at every step; in soft mode the run must
 // also go exactly as it goes without limits.
 import t from 'tap';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import {
   AquaVM,
   PreparationErrorCode,

@@ -4,7 +4,7 @@
 // two copies of a particle carry different results. Both VMs make their own data (the formats
 // differ), run the same steps, and must fail with the same ret code and message byte for byte.
 import t from 'tap';
-import { createReferenceAquaVM, type ReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM, type ReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { AquaVM, type AquaCallResult, type AquaRunParameters } from '../vm.js';
 import { testPeer } from './vm-harness.js';
 

@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { LocalNetwork, type AirRunner } from '../../network/index.js';
-import type { Peer } from '../../network/peer.js';
-import { createReferenceAquaVM } from '../reference-aquavm.js';
+import { LocalNetwork } from '../../testing/index.js';
+import { type AirRunner } from '../../peer/index.js';
+import type { Peer } from '../../peer/peer.js';
+import { createReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { AquaVM } from '../vm.js';
 import { compileAquaFile } from './oracle/aqua.js';
 

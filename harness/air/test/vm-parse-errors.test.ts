@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { describeAirErrorsAsAquaVM, parseAir } from '../parser/index.js';
-import { createReferenceAquaVM, type ReferenceAquaVM } from '../reference-aquavm.js';
+import { createReferenceAquaVM, type ReferenceAquaVM } from '../../testing/reference-aquavm.js';
 import { AquaVM, type AquaRunParameters } from '../vm.js';
 import { loadReferenceAvm } from './oracle/avm-oracle.js';
 import { generatedCases, handWrittenCases, type CorpusCase } from './oracle/corpus.js';

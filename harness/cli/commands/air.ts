@@ -2,9 +2,7 @@
 // their subcommands to the same group through `airCommand(program)`.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { treeStats } from '../../air/ast/index.js';
-import { beautify } from '../../air/beautify/index.js';
-import { formatAirErrors, parseAir, type AirError } from '../../air/parser/index.js';
+import { beautify, formatAirErrors, parseAir, treeStats, type AirError } from '../../air/index.js';
 import { printJson } from '../output.js';
 import { addAirDataCommand, addAirRunCommand } from './air-run.js';
 

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { readJsonInput } from '../input.js';
 import {
   loadService,
   parseJson,
   parseTetrapletPolicy,
+  type JsonValue,
   stringifyJson,
   type CallArgs,
   type CallParametersInput,
@@ -23,6 +25,8 @@ Examples:
   $ marine call Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
   $ marine call Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
   $ marine call Config.toml set_time '[1700000000]' --policy policy.json --timeout 2000
+  $ marine call Config.toml greeting @args.json        # arguments from a file
+  $ generate-args | marine call Config.toml greeting -  # arguments from stdin (any size)
 `;
 
 /** Options shared by `marine call` and `marine repl`. */
@@ -61,8 +65,8 @@ export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
   };
 }
 
-/** Parses JSON given on the command line, naming the flag on error. */
-export function jsonArgument(text: string, what: string): ReturnType<typeof parseJson> {
+/** Parses JSON typed in the repl, naming what it was on error. */
+export function jsonArgument(text: string, what: string): JsonValue {
   try {
     return parseJson(text);
   } catch (error) {
@@ -79,10 +83,13 @@ export function register(program: Command): void {
     .description('call a function of a service defined by a Config.toml or blueprint')
     .argument('<config>', 'Config.toml, or a blueprint .json')
     .argument('<function>', 'facade function (snake_case or kebab-case)')
-    .argument('[args]', 'JSON array (positional) or object (by name)')
+    .argument(
+      '[args]',
+      'JSON array (positional) or object (by name); @file reads it from a file, - from stdin',
+    )
     .option(
       '--call-params <json>',
-      'call parameters (particle, service_id, host_id, tetraplets, ...)',
+      'call parameters (particle, service_id, host_id, tetraplets, ...); @file or - as for args',
     )
     .option('--json', 'print only the result as JSON')
     .option('--timeout <ms>', 'time limit of the call (default 10000)')
@@ -101,11 +108,11 @@ export function register(program: Command): void {
         args: string | undefined,
         options: ServiceCliOptions & { callParams?: string; json?: boolean },
       ) => {
-        const callArgs = (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs;
+        const callArgs = (args === undefined ? null : readJsonInput(args, 'args')) as CallArgs;
         const cp =
           options.callParams === undefined
             ? undefined
-            : (jsonArgument(options.callParams, '--call-params') as CallParametersInput);
+            : (readJsonInput(options.callParams, '--call-params') as CallParametersInput);
         const service = await loadService(config, serviceOptions(options));
         try {
           const result = await service.call(fn, callArgs, cp);

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CallResultsArray, InterpreterResult, RunParameters } from '@fluencelabs/avm';
 import { KeyPairFormat } from '@fluencelabs/avm';
-import { EMPTY_CALL_PARAMETERS } from '../../reference-aquavm.js';
+import { EMPTY_CALL_PARAMETERS } from '../../../testing/reference-aquavm.js';
 
 const require = createRequire(import.meta.url);
 

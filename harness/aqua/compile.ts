@@ -1,0 +1,57 @@
+// Compiling Aqua with the Aqua compiler (aqua-api) into what a peer runs: the AIR of one function
+// and the names of its arguments, which js-client's conventions pass through getDataSrv.
+import { readFile } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { compileFromPath } from '@fluencelabs/aqua-api';
+
+/** A script ready to run: AIR, and for compiled Aqua the function's argument names in order. */
+export interface LoadedScript {
+  readonly script: string;
+  /** The Aqua function's arguments; undefined for a hand-written .air script. */
+  readonly argNames: readonly string[] | undefined;
+}
+
+/** Options of `loadScript`. */
+export interface LoadScriptOptions {
+  /** The Aqua function to compile (default: the only exported one). */
+  readonly func?: string;
+  /** Directories the compiler searches for `import`ed .aqua files. */
+  readonly imports?: readonly string[];
+}
+
+/** Reads an .air script as it is, or compiles one function of an .aqua file to AIR. */
+export async function loadScript(
+  file: string,
+  options: LoadScriptOptions = {},
+): Promise<LoadedScript> {
+  const source = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new Error(
+      `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+  if (extname(file) !== '.aqua') return { script: source, argNames: undefined };
+  const compiled = await compileFromPath({
+    filePath: resolve(file),
+    ...(options.imports === undefined ? {} : { imports: options.imports.map((i) => resolve(i)) }),
+  });
+  if (compiled.errors.length > 0) {
+    throw new Error(`${file} does not compile:\n${compiled.errors.join('\n')}`);
+  }
+  const names = Object.keys(compiled.functions);
+  const name = options.func ?? (names.length === 1 ? names[0] : undefined);
+  if (name === undefined) {
+    throw new Error(
+      `${file} exports ${names.length === 0 ? 'no functions' : `several functions (${names.join(', ')})`}: choose one with --func`,
+    );
+  }
+  const fn = compiled.functions[name];
+  if (!fn)
+    throw new Error(
+      `--func: ${file} has no exported function '${name}' (it has: ${names.join(', ')})`,
+    );
+  const domain = fn.funcDef.arrow.domain;
+  return {
+    script: fn.script,
+    argNames: domain.tag === 'labeledProduct' ? Object.keys(domain.fields) : [],
+  };
+}

@@ -1,0 +1,38 @@
+// JSON given on the command line: inline text, `@path` for a file, or `-` for standard input, so
+// arguments of any size can be passed (the OS caps one command-line argument at 128 KiB).
+import { readFileSync } from 'node:fs';
+import { parseJson, type JsonValue } from '../protocol/index.js';
+
+/** The text an argument stands for: itself, the file after `@`, or stdin for `-`. */
+export function readTextInput(value: string, what: string): string {
+  if (value === '-') {
+    try {
+      return readFileSync(0, 'utf8');
+    } catch (error) {
+      throw new Error(`${what}: cannot read standard input: ${(error as Error).message}`);
+    }
+  }
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`${what}: cannot read the file ${path}: ${(error as Error).message}`);
+    }
+  }
+  return value;
+}
+
+/** Parses a JSON argument (inline, `@path` or `-`) exactly, naming the flag on error. */
+export function readJsonInput(value: string, what: string): JsonValue {
+  const text = readTextInput(value, what);
+  try {
+    return parseJson(text);
+  } catch (error) {
+    const source =
+      value === '-' ? ' (from stdin)' : value.startsWith('@') ? ` (from ${value.slice(1)})` : '';
+    throw new Error(
+      `${what}: ${(error as Error).message}${source} in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)}`,
+    );
+  }
+}

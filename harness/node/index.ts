@@ -1,0 +1,4 @@
+// What only a Node process has (`harness/node`): particle data on disk and Marine services served
+// to peers. `marine node` (a peer with builtins, a Marine host, libp2p and a data dir) lands here.
+export { FileDataStore } from './file-data-store.js';
+export { marineService, marineServiceHandler } from './marine-service-handler.js';

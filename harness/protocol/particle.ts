@@ -1,0 +1,70 @@
+import { utf8Bytes } from './bytes.js';
+import { verifySignature, type KeyPair } from './key-pair.js';
+
+/** The default particle time-to-live of js-client, in milliseconds. */
+export const DEFAULT_TTL_MS = 7000;
+
+/** A particle as it travels between peers: AIR, its data, and the init peer's signature. */
+export interface Particle {
+  readonly id: string;
+  readonly initPeerId: string;
+  /** Unix time in milliseconds when the particle was created. */
+  readonly timestamp: number;
+  /** Milliseconds the particle may live after `timestamp`. */
+  readonly ttl: number;
+  readonly script: string;
+  readonly signature: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+/** The bytes the init peer signs: id ‖ timestamp (u64 LE) ‖ ttl (u32 LE) ‖ script, as in Nox and js-client. */
+export function particleSignedBytes(
+  particle: Pick<Particle, 'id' | 'timestamp' | 'ttl' | 'script'>,
+): Uint8Array {
+  const id = utf8Bytes(particle.id);
+  const script = utf8Bytes(particle.script);
+  const out = new Uint8Array(id.length + 12 + script.length);
+  const view = new DataView(out.buffer);
+  out.set(id, 0);
+  view.setBigUint64(id.length, BigInt(particle.timestamp), true);
+  view.setUint32(id.length + 8, particle.ttl, true);
+  out.set(script, id.length + 12);
+  return out;
+}
+
+/** Creates and signs a new particle initiated by `keyPair`. */
+export function createParticle(
+  keyPair: KeyPair,
+  script: string,
+  options: { ttl?: number; timestamp?: number; id?: string } = {},
+): Particle {
+  const fields = {
+    id: options.id ?? globalThis.crypto.randomUUID(),
+    timestamp: options.timestamp ?? Date.now(),
+    ttl: options.ttl ?? DEFAULT_TTL_MS,
+    script,
+  };
+  if (!Number.isInteger(fields.ttl) || fields.ttl < 0 || fields.ttl > 0xffffffff) {
+    throw new RangeError(`expected a particle ttl in ms between 0 and 2^32-1, found ${fields.ttl}`);
+  }
+  return {
+    ...fields,
+    initPeerId: keyPair.peerId,
+    signature: keyPair.sign(particleSignedBytes(fields)),
+    data: new Uint8Array(0),
+  };
+}
+
+/** Whether the init peer's signature over the particle is valid. */
+export function hasValidSignature(particle: Particle): boolean {
+  try {
+    return verifySignature(particle.initPeerId, particleSignedBytes(particle), particle.signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Milliseconds until the particle expires (≤ 0 once expired). */
+export function timeLeft(particle: Particle, now: number = Date.now()): number {
+  return particle.timestamp + particle.ttl - now;
+}
