@@ -1,6 +1,54 @@
 // Lint only what we write: generated bindings, build output and Rust trees are ignored.
+// The dependency directions of DESIGN.md are rules here (see harness/cli/test/lint-rules.test.ts,
+// which proves each one fires on a bad import).
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// Areas of the harness, each with one entry (index.ts) that other areas import.
+const AREAS = [
+  'protocol',
+  'air',
+  'peer',
+  'builtins',
+  'transports',
+  'client',
+  'aqua',
+  'node',
+  'testing',
+  'cli',
+];
+
+// `node:fs`, `fs`, `fs/promises`…: any Node built-in, with or without the prefix.
+const NODE_BUILTIN = `^(node:.*|(${builtinModules.map((m) => m.replace('/', '\\/')).join('|')})(\\/.*)?)$`;
+
+/** An import of another area (or of marine-host) that the area in `files` must not make. */
+function forbid(names, message) {
+  return { regex: `(^|/)(${names.join('|')})(/|$)`, message };
+}
+
+// A relative import that reaches into another area past its entry, e.g. '../air/vm.js'.
+const PAST_ENTRY = {
+  regex: `^(\\.\\./)+(harness/)?(${AREAS.join('|')})/(?!index\\.js$).+`,
+  message: 'import another area through its entry (index.js) only',
+};
+const NO_NODE = {
+  regex: NODE_BUILTIN,
+  message:
+    'this area runs in browsers too: no Node built-in modules (use harness/protocol helpers)',
+};
+const NOT_CLI = forbid(['cli'], 'nothing imports the CLI: it sits on top of everything');
+
+/** The `no-restricted-imports` rule for an area's source (its tests are exempt). */
+function area(dir, patterns) {
+  return {
+    files: [`${dir}/**/*.ts`],
+    ignores: [`${dir}/**/test/**`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  };
+}
+
+const others = (...allowed) => AREAS.filter((a) => !allowed.includes(a));
 
 export default tseslint.config(
   {
@@ -19,7 +67,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Plain JS entry points run on Node.
-    files: ['bin/**/*.js', '**/*.mjs'],
+    files: ['bin/**/*.js', '**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
   },
   {
@@ -31,4 +79,61 @@ export default tseslint.config(
       ],
     },
   },
+  // Dependency directions (DESIGN.md): protocol imports nothing of ours; air only protocol;
+  // marine-host at most protocol; peer and builtins join air and services through interfaces;
+  // client never imports marine-host; nothing imports cli. Browser areas import no Node module.
+  area('harness/protocol', [
+    forbid([...others('protocol'), 'marine-host'], 'protocol imports nothing of ours'),
+    NO_NODE,
+  ]),
+  area('harness/air', [
+    forbid([...others('air', 'protocol'), 'marine-host'], 'air imports only protocol'),
+    PAST_ENTRY,
+    NO_NODE,
+  ]),
+  area('harness/peer', [
+    forbid(
+      [...others('peer', 'protocol', 'air'), 'marine-host'],
+      'peer imports only protocol and the air entry',
+    ),
+    PAST_ENTRY,
+    NO_NODE,
+  ]),
+  area('harness/builtins', [
+    forbid(
+      [...others('builtins', 'protocol', 'peer'), 'marine-host'],
+      'builtins import only protocol and peer',
+    ),
+    PAST_ENTRY,
+    NO_NODE,
+  ]),
+  area('harness/transports', [
+    forbid(
+      [...others('transports', 'protocol', 'peer'), 'marine-host'],
+      'transports import only protocol and peer',
+    ),
+    PAST_ENTRY,
+  ]),
+  area('harness/client', [
+    forbid(
+      [...others('client', 'protocol', 'air', 'peer', 'builtins', 'transports'), 'marine-host'],
+      'client never imports marine-host, node or testing',
+    ),
+    PAST_ENTRY,
+    NO_NODE,
+  ]),
+  area('harness/aqua', [
+    forbid(others('aqua', 'protocol'), 'aqua imports only protocol'),
+    PAST_ENTRY,
+  ]),
+  area('harness/node', [NOT_CLI, forbid(['testing'], 'node never imports testing'), PAST_ENTRY]),
+  area('harness/testing', [NOT_CLI, PAST_ENTRY]),
+  area('harness/cli', [PAST_ENTRY]),
+  area('marine-host', [
+    {
+      regex: '(^|/)harness/(?!protocol/index\\.js$)',
+      message: 'marine-host imports at most the protocol entry of the harness',
+    },
+  ]),
+  area('bench', [NOT_CLI]),
 );

@@ -1,7 +1,6 @@
 // `npm run bench air-vm`: our AIR VM against the reference AquaVM (@fluencelabs/avm), same run,
 // same inputs: median time per invoke, the ratio, and each process's peak RSS.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cases } from './air-vm/cases.js';
@@ -34,13 +33,12 @@ function measure(vm: string, caseName: string): Measurement | string {
 
 /** Runs every case on both VMs and prints a table. */
 export async function run(): Promise<void> {
-  const haveOurs = existsSync(join(here, '..', 'harness', 'air', 'vm.ts'));
   const rows: string[][] = [
     ['case', 'ours ms', 'reference ms', 'ours/reference', 'ours peak MB', 'reference peak MB'],
   ];
   for (const c of cases) {
     const ref = measure('reference', c.name);
-    const ours = haveOurs ? measure('ours', c.name) : 'our VM not built';
+    const ours = measure('ours', c.name);
     const fmt = (m: Measurement | string): string =>
       typeof m === 'string' ? `— (${m.slice(0, 60)})` : m.medianMs.toFixed(3);
     const mem = (m: Measurement | string): string =>

@@ -1,20 +1,18 @@
 // Child process of bench/air-vm.ts: times one case on one VM and reports peak memory, so each
 // measurement's RSS belongs to that VM alone. Prints one JSON line.
 import { cases } from './cases.js';
-import type { AirRunner } from '../../harness/peer/vm-types.js';
+import { AquaVM } from '../../harness/air/index.js';
+import type { AirRunner } from '../../harness/peer/index.js';
+import { createReferenceAquaVM } from '../../harness/testing/index.js';
 
 const [vmName, caseName] = process.argv.slice(2);
 const benchCase = cases.find((c) => c.name === caseName);
 if (!benchCase) throw new Error(`unknown case ${caseName}`);
 
 async function loadVm(name: string | undefined): Promise<AirRunner> {
-  if (name === 'reference') {
-    const { createReferenceAquaVM } = await import('../../harness/testing/reference-aquavm.js');
-    return createReferenceAquaVM();
-  }
-  const specifier = '../../harness/air/vm.js';
-  const { AquaVM } = (await import(specifier)) as { AquaVM: new () => AirRunner };
-  return new AquaVM();
+  if (name === 'reference') return createReferenceAquaVM();
+  if (name === 'ours') return new AquaVM();
+  throw new Error(`expected the VM "ours" or "reference", found ${String(name)}`);
 }
 
 const vm = await loadVm(vmName);

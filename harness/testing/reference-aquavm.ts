@@ -1,7 +1,7 @@
 // The reference AquaVM (@fluencelabs/avm, run by @fluencelabs/marine-js) behind our VM's invoke
 // contract, so the same tests and network loop can run either VM: the differential and
 // conformance tests, the VM benchmark and `marine air run --vm reference` use it. Needs the
-// optional @fluencelabs packages, so the `marine-ts/air` entry does not export it.
+// @fluencelabs packages and Node, so it lives in testing, not in the `marine-ts/air` entry.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { MarineService } from '@fluencelabs/marine-js/MarineService';
@@ -14,7 +14,7 @@ import {
   type AquaCallResult,
   type AquaVM,
   type AquaVMOptions,
-} from '../air/vm.js';
+} from '../air/index.js';
 
 /**
  * The call parameters marine-js hands a service called from the host itself (AquaVM reads

@@ -3,8 +3,7 @@
 // calls (arguments, tetraplets, results), VM failures and hops must match. Merge-order scenarios
 // are run once per forced delivery order, and once more with every held particle delivered twice.
 import t from 'tap';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { AquaVM } from '../../air/index.js';
 import type { AirRunner } from '../../peer/index.js';
 import { createReferenceAquaVM } from '../reference-aquavm.js';
 import {
@@ -25,16 +24,10 @@ const referencePool = await Promise.all(Array.from({ length: 3 }, () => createRe
 let next = 0;
 const reference = (): AirRunner => referencePool[next++ % referencePool.length]!;
 
-async function ourVm(): Promise<(() => AirRunner) | undefined> {
-  if (!existsSync(join(import.meta.dirname, '..', 'air', 'vm.ts'))) return undefined;
-  // A variable specifier keeps the type checker from requiring the module before it exists.
-  const specifier = '../air/vm.js';
-  const module = (await import(specifier)) as { AquaVM?: new () => AirRunner };
-  return module.AquaVM ? () => new module.AquaVM!() : undefined;
-}
 // AIR_CONFORMANCE_SELF=1 compares the reference with itself: a check that the harness is
 // deterministic, so that every difference reported against our VM is the VM's.
-const ours = process.env['AIR_CONFORMANCE_SELF'] === '1' ? reference : await ourVm();
+const ours: () => AirRunner =
+  process.env['AIR_CONFORMANCE_SELF'] === '1' ? reference : () => new AquaVM();
 
 /** The delivery orders a scenario runs with: the natural one, or every permutation plus doubled. */
 function deliveries(scenario: AirScenario): (Delivery | undefined)[] {
@@ -92,14 +85,6 @@ for (const scenario of scenarios) {
         scenario.ends,
         'the reference ends as the scenario says',
       );
-      if (!ours) {
-        await t.test(
-          'compared with our AquaVM',
-          { skip: 'our AquaVM (harness/air/vm.ts) is not there yet' },
-          () => {},
-        );
-        return;
-      }
       const actual = await runAirScenario(scenario, ours, options);
       const todo = known === undefined ? {} : { todo: known };
       t.same(actual.end, expected.end, 'same end (result or error)', todo);
