@@ -4,10 +4,13 @@ import { readFileSync } from 'node:fs';
 import { parseJson, type JsonValue } from '../protocol/index.js';
 
 /** The text an argument stands for: itself, the file after `@`, or stdin for `-`. */
-export function readTextInput(value: string, what: string): string {
+export async function readTextInput(value: string, what: string): Promise<string> {
   if (value === '-') {
     try {
-      return readFileSync(0, 'utf8');
+      // Streamed: stdin may be a non-blocking pipe, which a synchronous read cannot wait on.
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
     } catch (error) {
       throw new Error(`${what}: cannot read standard input: ${(error as Error).message}`);
     }
@@ -24,8 +27,8 @@ export function readTextInput(value: string, what: string): string {
 }
 
 /** Parses a JSON argument (inline, `@path` or `-`) exactly, naming the flag on error. */
-export function readJsonInput(value: string, what: string): JsonValue {
-  const text = readTextInput(value, what);
+export async function readJsonInput(value: string, what: string): Promise<JsonValue> {
+  const text = await readTextInput(value, what);
   try {
     return parseJson(text);
   } catch (error) {

@@ -123,7 +123,7 @@ export function addAirRunCommand(air: Command): void {
       const report = await runAirFile(file, {
         ...(options.func === undefined ? {} : { func: options.func }),
         // Exact: an argument like 18446744073709551615 reaches the script with every digit.
-        args: readJsonInput(options.args, '--args'),
+        args: await readJsonInput(options.args, '--args'),
         peers: parseCount(options.peers, '--peers', 0),
         ...(options.services === undefined ? {} : { services: options.services }),
         vm: vmKind(options.vm),

@@ -108,11 +108,13 @@ export function register(program: Command): void {
         args: string | undefined,
         options: ServiceCliOptions & { callParams?: string; json?: boolean },
       ) => {
-        const callArgs = (args === undefined ? null : readJsonInput(args, 'args')) as CallArgs;
+        const callArgs = (
+          args === undefined ? null : await readJsonInput(args, 'args')
+        ) as CallArgs;
         const cp =
           options.callParams === undefined
             ? undefined
-            : (readJsonInput(options.callParams, '--call-params') as CallParametersInput);
+            : ((await readJsonInput(options.callParams, '--call-params')) as CallParametersInput);
         const service = await loadService(config, serviceOptions(options));
         try {
           const result = await service.call(fn, callArgs, cp);
