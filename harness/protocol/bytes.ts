@@ -1,7 +1,8 @@
 // Byte helpers that run the same in Node and in browsers (no Buffer).
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM keeps a leading U+FEFF as text, as Rust's from_utf8 does (TextDecoder drops it otherwise).
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** UTF-8 bytes of a string. */
 export function utf8Bytes(text: string): Uint8Array {

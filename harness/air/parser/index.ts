@@ -12,7 +12,7 @@ export {
   type FormatOptions,
 } from './errors.js';
 export { parseLens } from './lexer.js';
-export { formatAirErrorsAsAquaVM, describeAirErrorsAsAquaVM } from './aquavm-text.js';
+export { formatAirErrorsAsAquaVM, describeAirErrorsAsAquaVM } from './aquavm/index.js';
 
 /** Parses and validates `source`, throwing an {@link AirParseError} listing every error. */
 export function parseAirOrThrow(
