@@ -127,11 +127,273 @@ function span(start: number, end: number): Span {
   return { start, end };
 }
 
+// Position filters, mirroring the grammar's alternatives for each argument slot.
+function isPeer(x: Value): x is PeerIdValue {
+  return (
+    x.kind === 'string' ||
+    x.kind === 'init_peer_id' ||
+    x.kind === 'scalar' ||
+    ((x.kind === 'canon_stream' || x.kind === 'canon_map') && x.lens !== undefined)
+  );
+}
+
+function isStringResolvable(x: Value): x is StringResolvableValue {
+  return x.kind !== 'init_peer_id' && isPeer(x);
+}
+
+function isArgument(x: Value): x is ArgumentValue {
+  return x.kind !== 'stream' && x.kind !== 'stream_map';
+}
+
+function isApArgument(x: Value): x is ApArgumentValue {
+  return isArgument(x) && !(x.kind === 'canon_map' && x.lens === undefined);
+}
+
+function isOutput(x: Value): x is OutputTarget {
+  return (x.kind === 'scalar' && x.lens === undefined) || x.kind === 'stream';
+}
+
+function isPlainScalar(x: Value): x is PlainScalar {
+  return x.kind === 'scalar' && x.lens === undefined;
+}
+
+function isMapKey(x: Value): x is MapKeyValue {
+  return (
+    x.kind === 'string' ||
+    x.kind === 'int' ||
+    x.kind === 'scalar' ||
+    (x.kind === 'canon_stream' && x.lens !== undefined)
+  );
+}
+
+function isFoldIterable(x: Value): x is FoldIterable {
+  return (
+    x.kind === 'scalar' ||
+    (x.kind === 'canon_stream' && x.lens === undefined) ||
+    x.kind === 'canon_map' ||
+    x.kind === 'empty_array' ||
+    x.kind === 'stream' ||
+    x.kind === 'stream_map'
+  );
+}
+
+function isNewTarget(x: Value): x is NewTarget {
+  return (
+    x.kind === 'stream' ||
+    x.kind === 'stream_map' ||
+    ((x.kind === 'scalar' || x.kind === 'canon_stream' || x.kind === 'canon_map') &&
+      x.lens === undefined)
+  );
+}
+
+function isFailValue(x: Value): x is FailValue {
+  return x.kind === 'scalar' || (x.kind === 'canon_stream' && x.lens !== undefined);
+}
+
+const PEER = ['a peer id (string, %init_peer_id%, scalar, or canon with a lens)'];
+const STR = ['a string, a scalar, or a canon with a lens'];
+const ARG = [VALUE_WORDS + " (streams must be canonicalized with 'canon' first)", "']'"];
+
+/** Records a use of every variable a value names (lens scalars too), for the validator. */
+function useValue(v: Validator | undefined, x: Value, at: number, withLensScalars = true): void {
+  if (v === undefined) return;
+  switch (x.kind) {
+    case 'scalar':
+    case 'canon_stream':
+    case 'canon_map':
+      v.use(x.name, x.start, x.end, at);
+      if (withLensScalars && x.lens?.kind === 'path') {
+        const lensStart = x.end - x.lens.text.length;
+        for (const a of x.lens.accessors)
+          if (a.kind === 'by_scalar') v.use(a.scalar, lensStart, x.end, at);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** The instruction a completed frame stands for, with its definitions and uses validated. */
+function buildInstruction(f: Frame, end: number, v: Validator | undefined): Instruction | null {
+  if (f.broken) {
+    if (f.fold !== undefined && f.iterator !== undefined) v?.closeFold(f.iterator);
+    return null;
+  }
+  const at = f.start;
+  switch (f.kw) {
+    case 'call': {
+      const peer = f.p0 as PeerIdValue;
+      const service = f.p1 as StringResolvableValue;
+      const fn = f.p2 as StringResolvableValue;
+      const output = f.count > 3 ? (f.p3 as OutputTarget) : undefined;
+      // Arrays grown by push keep spare capacity (17 slots for one push); the AST keeps the
+      // arguments of every call, so store an exact-size copy, or one shared empty list.
+      const args: readonly ArgumentValue[] =
+        f.args === undefined || f.args.length === 0 ? NO_ARGUMENTS : f.args.slice();
+      if (v) {
+        useValue(v, peer, at);
+        useValue(v, service, at);
+        useValue(v, fn, at);
+        for (const a of args) useValue(v, a, at);
+        v.simple(at, end);
+        if (output !== undefined) v.define(output.name, at);
+      }
+      return output === undefined
+        ? { kind: 'call', peer, service, function: fn, args, start: at, end }
+        : { kind: 'call', peer, service, function: fn, args, output, start: at, end };
+    }
+    case 'seq':
+    case 'par':
+    case 'xor': {
+      const left = f.p0 as Instruction;
+      const right = f.p1 as Instruction;
+      if (v) {
+        if (f.kw === 'xor') v.xoring(at, end);
+        else v.merging(at, end);
+      }
+      return { kind: f.kw, left, right, start: at, end };
+    }
+    case 'never':
+    case 'null':
+      if (v) v.simple(at, end);
+      return { kind: f.kw, start: at, end };
+    case 'match':
+    case 'mismatch': {
+      const left = f.p0 as ArgumentValue;
+      const right = f.p1 as ArgumentValue;
+      const body = f.p2 as Instruction;
+      if (v) {
+        useValue(v, left, at);
+        useValue(v, right, at);
+        v.replacing(at, end);
+      }
+      return { kind: f.kw, left, right, body, start: at, end };
+    }
+    case 'new': {
+      const variable = f.p0 as NewTarget;
+      const body = f.p1 as Instruction;
+      if (v) {
+        v.newOn(variable.name, variable.start, variable.end);
+        v.define(variable.name, at);
+        v.replacing(at, end);
+      }
+      return { kind: 'new', variable, body, start: at, end };
+    }
+    case 'next': {
+      const iterator = f.p0 as PlainScalar;
+      if (v) v.next(iterator.name, iterator.start, iterator.end, at, end);
+      return { kind: 'next', iterator, start: at, end };
+    }
+    case 'fold': {
+      const iterable = f.p0 as FoldIterable;
+      const iterator = f.p1 as PlainScalar;
+      const body = f.p2 as Instruction;
+      const last = f.count > 3 ? (f.p3 as Instruction) : undefined;
+      const foldKind =
+        iterable.kind === 'stream'
+          ? 'stream'
+          : iterable.kind === 'stream_map'
+            ? 'stream_map'
+            : 'scalar';
+      if (v) {
+        if (foldKind === 'scalar') useValue(v, iterable, at);
+        else if (iterable.kind === 'stream' || iterable.kind === 'stream_map')
+          v.use(iterable.name, iterable.start, iterable.end, at);
+        v.closeFold(iterator.name);
+        v.fold(foldKind === 'scalar', last !== undefined, iterator.name, at, end);
+      }
+      return last === undefined
+        ? { kind: 'fold', foldKind, iterable, iterator, body, start: at, end }
+        : { kind: 'fold', foldKind, iterable, iterator, body, last, start: at, end };
+    }
+    case 'ap': {
+      if (f.count === 3) {
+        const key = f.p0 as MapKeyValue;
+        const value = f.p1 as ApArgumentValue;
+        const map = f.p2 as StreamMapValue;
+        if (v) {
+          useValue(v, key, at);
+          v.define(map.name, at);
+          v.simple(at, end);
+        }
+        return { kind: 'ap_map', key, value, map, start: at, end };
+      }
+      const argument = f.p0 as ApArgumentValue;
+      const result = f.p1 as OutputTarget;
+      if (v) {
+        useValue(v, argument, at);
+        v.define(result.name, at);
+        v.simple(at, end);
+      }
+      return { kind: 'ap', argument, result, start: at, end };
+    }
+    case 'canon': {
+      const peer = f.p0 as PeerIdValue;
+      const source = f.p1 as Value;
+      const target = f.p2 as Value;
+      if (v) {
+        v.define((target as { name: string }).name, at);
+        v.simple(at, end);
+      }
+      if (source.kind === 'stream' && target.kind === 'canon_stream') {
+        return {
+          kind: 'canon',
+          form: 'stream',
+          peer,
+          source,
+          target: target as never,
+          start: at,
+          end,
+        };
+      }
+      if (source.kind === 'stream_map' && target.kind === 'canon_map') {
+        return {
+          kind: 'canon',
+          form: 'map',
+          peer,
+          source,
+          target: target as never,
+          start: at,
+          end,
+        };
+      }
+      return {
+        kind: 'canon',
+        form: 'map_to_scalar',
+        peer,
+        source: source as StreamMapValue,
+        target: target as PlainScalar,
+        start: at,
+        end,
+      };
+    }
+    case 'fail': {
+      const first = f.p0 as Value;
+      if (first.kind === 'int') {
+        if (v) {
+          if (first.value === 0n) v.failCodeZero(at, end);
+          v.simple(at, end);
+        }
+        const message = f.p1 as StringLiteral;
+        return { kind: 'fail', form: 'literal', code: first, message, start: at, end };
+      }
+      if (v) v.simple(at, end);
+      if (first.kind === 'last_error' && first.lens === undefined)
+        return { kind: 'fail', form: 'last_error', value: first, start: at, end };
+      if (first.kind === 'error' && first.lens === undefined)
+        return { kind: 'fail', form: 'error', value: first, start: at, end };
+      return { kind: 'fail', form: 'value', value: first as FailValue, start: at, end };
+    }
+  }
+}
+
 /** Parses (and by default validates) an AIR script. Never throws on any input. */
 export function parseAir(source: string, options: ParseOptions = {}): ParseResult {
   const sink = new ErrorSink(source, options.maxErrors ?? 1000);
   const validate = options.validate ?? true;
   const v = new Validator(sink);
+  // The validator when validating; helpers take it, or undefined to skip validation.
+  const validator = validate ? v : undefined;
   const lx = new Lexer(source);
   let eofSeen = false;
   let lastTakenEnd = 0;
@@ -240,41 +502,6 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     }
   };
 
-  // Position filters, mirroring the grammar's alternatives for each argument slot.
-  const isPeer = (x: Value): x is PeerIdValue =>
-    x.kind === 'string' ||
-    x.kind === 'init_peer_id' ||
-    x.kind === 'scalar' ||
-    ((x.kind === 'canon_stream' || x.kind === 'canon_map') && x.lens !== undefined);
-  const isStringResolvable = (x: Value): x is StringResolvableValue =>
-    x.kind !== 'init_peer_id' && isPeer(x);
-  const isArgument = (x: Value): x is ArgumentValue =>
-    x.kind !== 'stream' && x.kind !== 'stream_map';
-  const isApArgument = (x: Value): x is ApArgumentValue =>
-    isArgument(x) && !(x.kind === 'canon_map' && x.lens === undefined);
-  const isOutput = (x: Value): x is OutputTarget =>
-    (x.kind === 'scalar' && x.lens === undefined) || x.kind === 'stream';
-  const isPlainScalar = (x: Value): x is PlainScalar => x.kind === 'scalar' && x.lens === undefined;
-  const isMapKey = (x: Value): x is MapKeyValue =>
-    x.kind === 'string' ||
-    x.kind === 'int' ||
-    x.kind === 'scalar' ||
-    (x.kind === 'canon_stream' && x.lens !== undefined);
-  const isFoldIterable = (x: Value): x is FoldIterable =>
-    x.kind === 'scalar' ||
-    (x.kind === 'canon_stream' && x.lens === undefined) ||
-    x.kind === 'canon_map' ||
-    x.kind === 'empty_array' ||
-    x.kind === 'stream' ||
-    x.kind === 'stream_map';
-  const isNewTarget = (x: Value): x is NewTarget =>
-    x.kind === 'stream' ||
-    x.kind === 'stream_map' ||
-    ((x.kind === 'scalar' || x.kind === 'canon_stream' || x.kind === 'canon_map') &&
-      x.lens === undefined);
-  const isFailValue = (x: Value): x is FailValue =>
-    x.kind === 'scalar' || (x.kind === 'canon_stream' && x.lens !== undefined);
-
   const argumentScratch: ArgumentValue[] = [];
   // After a failed step: whether the current token is the one that failed (see skipFrame).
   let failedIsCurrent = true;
@@ -320,27 +547,6 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   };
 
   // Uses recorded for validation: names read by an instruction starting at `at`.
-  const useValue = (x: Value, at: number, withLensScalars = true): void => {
-    if (!validate) return;
-    switch (x.kind) {
-      case 'scalar':
-      case 'canon_stream':
-      case 'canon_map':
-        v.use(x.name, x.start, x.end, at);
-        if (withLensScalars && x.lens?.kind === 'path') {
-          const lensStart = x.end - x.lens.text.length;
-          for (const a of x.lens.accessors)
-            if (a.kind === 'by_scalar') v.use(a.scalar, lensStart, x.end, at);
-        }
-        return;
-      default:
-        return;
-    }
-  };
-
-  const PEER = ['a peer id (string, %init_peer_id%, scalar, or canon with a lens)'];
-  const STR = ['a string, a scalar, or a canon with a lens'];
-  const ARG = [VALUE_WORDS + " (streams must be canonicalized with 'canon' first)", "']'"];
 
   /** Advances a frame as far as possible. */
   const step = (f: Frame): Step => {
@@ -554,178 +760,6 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   };
 
   /** Builds the node of a completed frame and feeds the validator, bottom-up. */
-  const build = (f: Frame, end: number): Instruction | null => {
-    if (f.broken) {
-      if (f.fold !== undefined && f.iterator !== undefined) v.closeFold(f.iterator);
-      return null;
-    }
-    const at = f.start;
-    switch (f.kw) {
-      case 'call': {
-        const peer = f.p0 as PeerIdValue;
-        const service = f.p1 as StringResolvableValue;
-        const fn = f.p2 as StringResolvableValue;
-        const output = f.count > 3 ? (f.p3 as OutputTarget) : undefined;
-        // Arrays grown by push keep spare capacity (17 slots for one push); the AST keeps the
-        // arguments of every call, so store an exact-size copy, or one shared empty list.
-        const args: readonly ArgumentValue[] =
-          f.args === undefined || f.args.length === 0 ? NO_ARGUMENTS : f.args.slice();
-        if (validate) {
-          useValue(peer, at);
-          useValue(service, at);
-          useValue(fn, at);
-          for (const a of args) useValue(a, at);
-          v.simple(at, end);
-          if (output !== undefined) v.define(output.name, at);
-        }
-        return output === undefined
-          ? { kind: 'call', peer, service, function: fn, args, start: at, end }
-          : { kind: 'call', peer, service, function: fn, args, output, start: at, end };
-      }
-      case 'seq':
-      case 'par':
-      case 'xor': {
-        const left = f.p0 as Instruction;
-        const right = f.p1 as Instruction;
-        if (validate) {
-          if (f.kw === 'xor') v.xoring(at, end);
-          else v.merging(at, end);
-        }
-        return { kind: f.kw, left, right, start: at, end };
-      }
-      case 'never':
-      case 'null':
-        if (validate) v.simple(at, end);
-        return { kind: f.kw, start: at, end };
-      case 'match':
-      case 'mismatch': {
-        const left = f.p0 as ArgumentValue;
-        const right = f.p1 as ArgumentValue;
-        const body = f.p2 as Instruction;
-        if (validate) {
-          useValue(left, at);
-          useValue(right, at);
-          v.replacing(at, end);
-        }
-        return { kind: f.kw, left, right, body, start: at, end };
-      }
-      case 'new': {
-        const variable = f.p0 as NewTarget;
-        const body = f.p1 as Instruction;
-        if (validate) {
-          v.newOn(variable.name, variable.start, variable.end);
-          v.define(variable.name, at);
-          v.replacing(at, end);
-        }
-        return { kind: 'new', variable, body, start: at, end };
-      }
-      case 'next': {
-        const iterator = f.p0 as PlainScalar;
-        if (validate) v.next(iterator.name, iterator.start, iterator.end, at, end);
-        return { kind: 'next', iterator, start: at, end };
-      }
-      case 'fold': {
-        const iterable = f.p0 as FoldIterable;
-        const iterator = f.p1 as PlainScalar;
-        const body = f.p2 as Instruction;
-        const last = f.count > 3 ? (f.p3 as Instruction) : undefined;
-        const foldKind =
-          iterable.kind === 'stream'
-            ? 'stream'
-            : iterable.kind === 'stream_map'
-              ? 'stream_map'
-              : 'scalar';
-        if (validate) {
-          if (foldKind === 'scalar') useValue(iterable, at);
-          else if (iterable.kind === 'stream' || iterable.kind === 'stream_map')
-            v.use(iterable.name, iterable.start, iterable.end, at);
-          v.closeFold(iterator.name);
-          v.fold(foldKind === 'scalar', last !== undefined, iterator.name, at, end);
-        }
-        return last === undefined
-          ? { kind: 'fold', foldKind, iterable, iterator, body, start: at, end }
-          : { kind: 'fold', foldKind, iterable, iterator, body, last, start: at, end };
-      }
-      case 'ap': {
-        if (f.count === 3) {
-          const key = f.p0 as MapKeyValue;
-          const value = f.p1 as ApArgumentValue;
-          const map = f.p2 as StreamMapValue;
-          if (validate) {
-            useValue(key, at);
-            v.define(map.name, at);
-            v.simple(at, end);
-          }
-          return { kind: 'ap_map', key, value, map, start: at, end };
-        }
-        const argument = f.p0 as ApArgumentValue;
-        const result = f.p1 as OutputTarget;
-        if (validate) {
-          useValue(argument, at);
-          v.define(result.name, at);
-          v.simple(at, end);
-        }
-        return { kind: 'ap', argument, result, start: at, end };
-      }
-      case 'canon': {
-        const peer = f.p0 as PeerIdValue;
-        const source = f.p1 as Value;
-        const target = f.p2 as Value;
-        if (validate) {
-          v.define((target as { name: string }).name, at);
-          v.simple(at, end);
-        }
-        if (source.kind === 'stream' && target.kind === 'canon_stream') {
-          return {
-            kind: 'canon',
-            form: 'stream',
-            peer,
-            source,
-            target: target as never,
-            start: at,
-            end,
-          };
-        }
-        if (source.kind === 'stream_map' && target.kind === 'canon_map') {
-          return {
-            kind: 'canon',
-            form: 'map',
-            peer,
-            source,
-            target: target as never,
-            start: at,
-            end,
-          };
-        }
-        return {
-          kind: 'canon',
-          form: 'map_to_scalar',
-          peer,
-          source: source as StreamMapValue,
-          target: target as PlainScalar,
-          start: at,
-          end,
-        };
-      }
-      case 'fail': {
-        const first = f.p0 as Value;
-        if (first.kind === 'int') {
-          if (validate) {
-            if (first.value === 0n) v.failCodeZero(at, end);
-            v.simple(at, end);
-          }
-          const message = f.p1 as StringLiteral;
-          return { kind: 'fail', form: 'literal', code: first, message, start: at, end };
-        }
-        if (validate) v.simple(at, end);
-        if (first.kind === 'last_error' && first.lens === undefined)
-          return { kind: 'fail', form: 'last_error', value: first, start: at, end };
-        if (first.kind === 'error' && first.lens === undefined)
-          return { kind: 'fail', form: 'error', value: first, start: at, end };
-        return { kind: 'fail', form: 'value', value: first as FailValue, start: at, end };
-      }
-    }
-  };
 
   const stack: Frame[] = [];
   // stack[i] is always framePool[i]: frames are recycled instead of allocated per instruction.
@@ -773,7 +807,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
     }
     stack.pop();
     if (st === Step.Done) {
-      result = build(f, lastTakenEnd);
+      result = buildInstruction(f, lastTakenEnd, validator);
     } else {
       if (!eofSeen) skipFrame(failedIsCurrent);
       if (f.iterator !== undefined) v.closeFold(f.iterator);
