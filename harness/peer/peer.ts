@@ -207,6 +207,11 @@ export class Peer {
           this.#closeActor(actor.key);
           return;
         }
+        if (actor.abort.signal.aborted) {
+          // The particle ended while its data was being written: nothing of it may stay behind.
+          await this.#store.remove(actor.key).catch(() => {});
+          return;
+        }
         this.#route(actor, outcome);
         for (const [callId, request] of outcome.callRequests) {
           void this.#execute(actor, callId, request);

@@ -16,6 +16,7 @@ export const AIR_CONFORMANCE_DIR = join(
   '..',
   '..',
   '..',
+  '..',
   'fixtures',
   'air',
   'conformance',

@@ -13,6 +13,7 @@ export const CONFORMANCE_DIR = join(
   '..',
   '..',
   '..',
+  '..',
   'fixtures',
   'aqua',
   'conformance',
