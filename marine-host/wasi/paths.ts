@@ -4,7 +4,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute, sep, basename } from 'node:path';
 
 /** Why a guest path was refused: a WASI filesystem error code. */
-export type PathRefusal = 'not-permitted' | 'no-entry' | 'loop' | 'invalid';
+export type PathRefusal = 'not-permitted' | 'no-entry' | 'loop' | 'invalid' | 'access';
 
 /** Thrown when a guest path would leave its mapped directory; carries the WASI error code. */
 export class PathEscapeError extends Error {
