@@ -6,7 +6,13 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { parseByteSize } from './byte-size.js';
-import type { DefaultModuleConfig, Finding, ModuleConfig, ServiceConfig } from './types.js';
+import type {
+  DefaultModuleConfig,
+  DiskQuotaConfig,
+  Finding,
+  ModuleConfig,
+  ServiceConfig,
+} from './types.js';
 
 const I32_MAX = 2147483647;
 const TOP_FIELDS = new Set([
@@ -15,7 +21,9 @@ const TOP_FIELDS = new Set([
   'module',
   'default',
   'service_working_dir',
+  'disk_quota',
 ]);
+const DISK_QUOTA_FIELDS = new Set(['bytes', 'files']);
 const MODULE_FIELDS = new Set([
   'name',
   'load_from',
@@ -207,6 +215,40 @@ function moduleFields(
   };
 }
 
+/** Default `[disk_quota]` (wasi/quota.ts DEFAULT_DISK_QUOTA says the same). */
+const DEFAULT_QUOTA = { bytes: 1024 ** 3, files: 100000 };
+
+/** `[disk_quota] bytes = "1 GiB", files = 100000`: what a service's mapped dirs may hold together. */
+function diskQuotaField(c: FindingCollector, value: unknown): DiskQuotaConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isTable(value)) {
+    c.error('disk_quota', `expected a table with bytes and files, found ${showValue(value)}`);
+    return undefined;
+  }
+  checkUnknown(c, value, DISK_QUOTA_FIELDS, new Set(), 'disk_quota');
+  let bytes = DEFAULT_QUOTA.bytes;
+  if (value.bytes !== undefined) {
+    const parsed = parseByteSize(value.bytes);
+    if (parsed === null || parsed === Infinity)
+      c.error(
+        'disk_quota.bytes',
+        `expected a byte size such as "256 MiB" (Infinity is not allowed), found ${showValue(value.bytes)}`,
+      );
+    else bytes = parsed;
+  }
+  let files = DEFAULT_QUOTA.files;
+  if (value.files !== undefined) {
+    const n = typeof value.files === 'bigint' ? Number(value.files) : value.files;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      c.error(
+        'disk_quota.files',
+        `expected a whole number of files and directories (0 or more), found ${showValue(value.files)}`,
+      );
+    else files = n;
+  }
+  return Object.freeze({ bytes, files });
+}
+
 function freezeModule(m: ModuleConfig): ModuleConfig {
   Object.freeze(m.envs);
   Object.freeze(m.mappedDirs);
@@ -269,6 +311,8 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
       );
     } else totalMemoryLimit = bytes;
   }
+
+  const diskQuota = diskQuotaField(c, raw.disk_quota);
 
   let defaults: DefaultModuleConfig | undefined;
   if (raw.default !== undefined) {
@@ -378,6 +422,7 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
     ...(modulesDir !== undefined ? { modulesDir } : {}),
     serviceWorkingDir,
     totalMemoryLimit,
+    ...(diskQuota !== undefined ? { diskQuota } : {}),
     modules: Object.freeze(modules),
     ...(defaults !== undefined ? { defaults } : {}),
     warnings: Object.freeze(

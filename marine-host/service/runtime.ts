@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { capMemory, initialMemoryPages } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
+import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
 import { createWasi } from '../wasi/sandbox.js';
 import { fromJson } from './values.js';
 
@@ -49,6 +50,8 @@ export interface RuntimeSpec {
   readonly memoryLimit: number;
   /** Time limit for one mounted binary run, ms. */
   readonly binaryTimeoutMs: number;
+  /** Disk quota of all the service's mapped dirs together. */
+  readonly diskQuota: DiskQuotaLimits;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */
@@ -117,6 +120,8 @@ export class ServiceRuntime {
   private readonly memories: { module: string; memory: WasmMemory }[] = [];
   private readonly drains: (() => void)[] = [];
   private exportsByModule = new Map<string, Record<string, (...args: unknown[]) => unknown>>();
+  /** One quota for every mapped dir of the service, measured from disk at instantiation. */
+  private quota: DiskQuota | undefined;
   /** Lines the guest wrote to stderr during the current call (to explain traps). */
   readonly callStderr: string[] = [];
 
@@ -186,10 +191,17 @@ export class ServiceRuntime {
   }
 
   private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {
-    const wasi = createWasi({ envs: m.envs, mappedDirs: m.mappedDirs }, (stream, text) => {
-      if (stream === 'stderr') this.callStderr.push(text);
-      this.log({ module: m.name, stream, text });
-    });
+    this.quota ??= new DiskQuota(
+      this.spec.diskQuota,
+      this.spec.modules.flatMap((x) => Object.values(x.mappedDirs)),
+    );
+    const wasi = createWasi(
+      { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.quota },
+      (stream, text) => {
+        if (stream === 'stderr') this.callStderr.push(text);
+        this.log({ module: m.name, stream, text });
+      },
+    );
     this.drains.push(wasi.drain);
     const imports: Record<string, Record<string, unknown>> = { ...wasi.imports };
     for (const [target, fns] of m.moduleImports) {

@@ -38,6 +38,7 @@ import type { JsonValue } from './json.js';
 import { checkService, type ServicePlan } from './plan.js';
 import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
+import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
 /** Options of a loaded service. */
@@ -52,6 +53,8 @@ export interface ServiceOptions {
   readonly callTimeoutMs?: number;
   /** Time limit of one mounted binary run, ms (default 10 000). */
   readonly binaryTimeoutMs?: number;
+  /** Disk quota of the mapped dirs (default: the config's `[disk_quota]`, else 1 GiB and 100 000 entries). */
+  readonly diskQuota?: Partial<DiskQuotaLimits>;
   /** Tetraplet policy checked at ingress. */
   readonly policy?: TetrapletPolicy;
   /** Receives every log line of the service (guest stdout/stderr, logger). */
@@ -201,6 +204,7 @@ export class Service {
       facade: plan.facade.info.config.name,
       memoryLimit: config.totalMemoryLimit,
       binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      diskQuota: { ...DEFAULT_DISK_QUOTA, ...config.diskQuota, ...options.diskQuota },
     };
     const service = new Service(plan, spec, { ...options, serviceId });
     await service.start();

@@ -239,7 +239,8 @@ export function resolveIn(walk: Walk, guestPath: string, followFinal: boolean): 
  * climb above the root (lexically; resolution re-checks it on every use anyway).
  */
 export function checkLinkTarget(target: string, depth: number): void {
-  if (target.includes('\0')) throw new PathEscapeError('invalid', 'link target contains a NUL byte');
+  if (target.includes('\0'))
+    throw new PathEscapeError('invalid', 'link target contains a NUL byte');
   if (isAbsolute(target))
     throw new PathEscapeError('not-permitted', `absolute link target ${JSON.stringify(target)}`);
   let d = depth;

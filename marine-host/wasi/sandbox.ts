@@ -269,7 +269,9 @@ interface Mount {
 function chargeWrite(mount: Mount, fd: number, offset: bigint | 'append', len: number): void {
   const size = fs.fstatSync(fd).size;
   const end = offset === 'append' ? size + len : Number(offset) + len;
-  withQuota(mount, () => mount.quota.grow(end - size, `a write to ${len} byte(s) ending at ${end}`));
+  withQuota(mount, () =>
+    mount.quota.grow(end - size, `a write to ${len} byte(s) ending at ${end}`),
+  );
 }
 
 /** Runs a quota step; a refusal is logged on the host and becomes ENOSPC for the guest. */
@@ -713,8 +715,7 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
       Descriptor,
       DirectoryEntryStream,
       // The preview1 adapter asks this to turn a failed stream write into an errno (ENOSPC).
-      filesystemErrorCode: (error: unknown) =>
-        error instanceof IoError ? error.code : undefined,
+      filesystemErrorCode: (error: unknown) => (error instanceof IoError ? error.code : undefined),
     },
   };
   return {
