@@ -40,6 +40,7 @@ import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { BinaryRunner } from './binaries.js';
 
 /** Options of a loaded service. */
 export interface ServiceOptions {
@@ -105,11 +106,13 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
   return entry;
 }
 
-function spawnWorker(spec: RuntimeSpec): Worker {
+function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
+  const link = binaries.link();
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
-    workerData: { spec },
+    workerData: { spec, binaries: link },
+    transferList: [link.port],
     resourceLimits: { maxOldGenerationSizeMb: 512 },
     execArgv: [],
   };
@@ -134,6 +137,8 @@ interface Pending {
 /** A loaded service: call its facade functions, read its interface and log. */
 export class Service {
   private worker: Worker | undefined;
+  /** Runs the current worker's mounted binaries (killed with the worker). */
+  private binaries: BinaryRunner | undefined;
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
@@ -235,7 +240,9 @@ export class Service {
 
   private start(): Promise<void> {
     this.starts += 1;
-    const worker = spawnWorker(this.spec);
+    this.binaries?.killAll();
+    this.binaries = new BinaryRunner();
+    const worker = spawnWorker(this.spec, this.binaries);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
@@ -324,6 +331,8 @@ export class Service {
     this.worker = undefined;
     // Calls wait for this, so exactly one new worker is started.
     this.restarting = (async () => {
+      // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
+      this.binaries?.killAll();
       if (old) await old.terminate();
       if (!this.closed) await this.start().catch(() => undefined);
     })().finally(() => {
@@ -493,6 +502,7 @@ export class Service {
     this.worker = undefined;
     this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
     this.pending = undefined;
+    this.binaries?.killAll();
     if (worker) await worker.terminate();
   }
 }

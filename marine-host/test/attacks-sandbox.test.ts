@@ -54,32 +54,36 @@ function report(text: unknown): Record<string, string> {
   return out;
 }
 
+/** Whether a process still runs (a killed one waiting to be reaped, state Z, does not). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
 }
 
-t.test('C1: a descriptor whose directory was swapped for a symlink reaches nothing outside', async (t) => {
-  const dir = realpathSync(t.testdir({ outside: { 'secret.txt': 'top secret' } }));
-  const outside = join(dir, 'outside');
-  const svc = await loadService(config(dir, '/bin/true'));
-  t.teardown(() => svc.close());
-  const r = report(await svc.call('attack', ['rename-swap', outside]));
-  t.equal(r.before, 'ok:inside', 'the descriptor works before the swap');
-  t.equal(r['rename-away'], 'ok');
-  t.equal(r.symlink, 'ok', 'a 20-deep link whose target stays inside there may be made');
-  t.equal(r.swap, 'ok', 'and moved to where the directory was');
-  t.ok(lstatSync(join(dir, 'data/d')).isSymbolicLink(), 'the swap really happened on disk');
-  for (const step of ['read', 'list', 'create', 'mkdir', 'link', 'path-read', 'path-write'])
-    t.match(r[step], /^err\(\d+\)$/, `${step} through the old descriptor fails`);
-  t.same(readdirSync(outside), ['secret.txt'], 'nothing was created outside');
-  t.notOk(existsSync(join(dir, 'data/stolen')), 'no hard link of an outside file');
-  t.equal(await svc.call('ping'), 'pong', 'the host keeps serving');
-});
+t.test(
+  'C1: a descriptor whose directory was swapped for a symlink reaches nothing outside',
+  async (t) => {
+    const dir = realpathSync(t.testdir({ outside: { 'secret.txt': 'top secret' } }));
+    const outside = join(dir, 'outside');
+    const svc = await loadService(config(dir, '/bin/true'));
+    t.teardown(() => svc.close());
+    const r = report(await svc.call('attack', ['rename-swap', outside]));
+    t.equal(r.before, 'ok:inside', 'the descriptor works before the swap');
+    t.equal(r['rename-away'], 'ok');
+    t.equal(r.symlink, 'ok', 'a 20-deep link whose target stays inside there may be made');
+    t.equal(r.swap, 'ok', 'and moved to where the directory was');
+    t.ok(lstatSync(join(dir, 'data/d')).isSymbolicLink(), 'the swap really happened on disk');
+    for (const step of ['read', 'list', 'create', 'mkdir', 'link', 'path-read', 'path-write'])
+      t.match(r[step], /^err\(\d+\)$/, `${step} through the old descriptor fails`);
+    t.same(readdirSync(outside), ['secret.txt'], 'nothing was created outside');
+    t.notOk(existsSync(join(dir, 'data/stolen')), 'no hard link of an outside file');
+    t.equal(await svc.call('ping'), 'pong', 'the host keeps serving');
+  },
+);
 
 t.test('C1: a second process racing on the shared directory gains nothing', async (t) => {
   const dir = realpathSync(
@@ -102,7 +106,10 @@ t.test('C1: a second process racing on the shared directory gains nothing', asyn
   const r = report(await svc.call('attack', ['race', '3000']));
   racer.kill('SIGKILL');
   t.equal(r.outside, '0', 'no read ever returned the outside file');
-  t.ok(Number(r.inside) > 0, `reads between swaps still work (${r.inside} inside, ${r.errors} refused)`);
+  t.ok(
+    Number(r.inside) > 0,
+    `reads between swaps still work (${r.inside} inside, ${r.errors} refused)`,
+  );
   t.equal(await svc.call('ping'), 'pong', 'the host keeps serving');
 });
 
@@ -158,7 +165,11 @@ t.test('M3: the disk quota stops a filling guest with ENOSPC', async (t) => {
 
   const sparse = report(await svc.call('attack', ['sparse', '']));
   t.equal(sparse.seek, 'ok');
-  t.equal(sparse.write, `err(${WASI_ENOSPC})`, 'a write 1 TiB past the end counts its apparent size');
+  t.equal(
+    sparse.write,
+    `err(${WASI_ENOSPC})`,
+    'a write 1 TiB past the end counts its apparent size',
+  );
   t.equal(sparse['set-len'], `err(${WASI_ENOSPC})`, 'so does set_len(1 TiB)');
   t.ok(statSync(join(dir, 'data/sparse.bin')).size < 1024 * 1024, 'no sparse giant on disk');
 
@@ -179,28 +190,34 @@ t.test('M3: usage already on disk counts when the service starts', async (t) => 
   t.equal(await svc.call('ping'), 'pong');
 });
 
-t.test('M4: a mounted binary that ignores SIGTERM and leaves children cannot wedge the service', async (t) => {
-  const dir = t.testdir({});
-  const pids = join(dir, 'pids');
-  const stubborn = join(dir, 'stubborn.sh');
-  // Ignores SIGTERM (its children inherit that), starts a background child, then never ends.
-  writeFileSync(
-    stubborn,
-    `#!/bin/sh\ntrap '' TERM\nsleep 60 &\necho $! >> ${JSON.stringify(pids)}\necho $$ >> ${JSON.stringify(pids)}\nwhile :; do sleep 1; done\n`,
-  );
-  chmodSync(stubborn, 0o755);
-  const svc = await loadService(config(dir, stubborn), { binaryTimeoutMs: 400 });
-  t.teardown(() => svc.close());
-  const started = Date.now();
-  const out = String(await svc.call('attack', ['binary', 'x']));
-  const took = Date.now() - started;
-  t.match(out, new RegExp(`^${MOUNTED_BINARY_KILLED}\\|stubborn\\.sh was killed by signal SIGKILL`));
-  t.ok(took < 3000, `the binary limit held (${took} ms for a 400 ms limit)`);
-  const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
-  t.equal(children.length, 2);
-  for (const pid of children) t.notOk(alive(pid), `process ${pid} did not outlive the call`);
-  t.equal(await svc.call('ping'), 'pong', 'the host keeps serving');
-});
+t.test(
+  'M4: a mounted binary that ignores SIGTERM and leaves children cannot wedge the service',
+  async (t) => {
+    const dir = t.testdir({});
+    const pids = join(dir, 'pids');
+    const stubborn = join(dir, 'stubborn.sh');
+    // Ignores SIGTERM (its children inherit that), starts a background child, then never ends.
+    writeFileSync(
+      stubborn,
+      `#!/bin/sh\ntrap '' TERM\nsleep 60 &\necho $! >> ${JSON.stringify(pids)}\necho $$ >> ${JSON.stringify(pids)}\nwhile :; do sleep 1; done\n`,
+    );
+    chmodSync(stubborn, 0o755);
+    const svc = await loadService(config(dir, stubborn), { binaryTimeoutMs: 400 });
+    t.teardown(() => svc.close());
+    const started = Date.now();
+    const out = String(await svc.call('attack', ['binary', 'x']));
+    const took = Date.now() - started;
+    t.match(
+      out,
+      new RegExp(`^${MOUNTED_BINARY_KILLED}\\|stubborn\\.sh was killed by signal SIGKILL`),
+    );
+    t.ok(took < 3000, `the binary limit held (${took} ms for a 400 ms limit)`);
+    const children = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    t.equal(children.length, 2);
+    for (const pid of children) t.notOk(alive(pid), `process ${pid} did not outlive the call`);
+    t.equal(await svc.call('ping'), 'pong', 'the host keeps serving');
+  },
+);
 
 t.test('M4: background children of a binary that exits do not outlive the call', async (t) => {
   const dir = t.testdir({});
@@ -243,36 +260,41 @@ t.test('M4: the call limit holds while a mounted binary runs', async (t) => {
     t.notOk(alive(pid), `process ${pid} was killed with the call`);
 });
 
-t.test('L3: mapped-dir aliases and mounted-binary paths that would widen the sandbox are refused', async (t) => {
-  const dir = t.testdir({});
-  mkdirSync(join(dir, 'x'));
-  const check = (wasi: string, binary = '/bin/true') =>
-    checkConfigToml(
-      `modules_dir = "."\n[[module]]\nname = "fx_attack"\n[module.wasi]\nmapped_dirs = ${wasi}\n[module.mounted_binaries]\nstubborn = ${JSON.stringify(binary)}\n`,
+t.test(
+  'L3: mapped-dir aliases and mounted-binary paths that would widen the sandbox are refused',
+  async (t) => {
+    const dir = t.testdir({});
+    mkdirSync(join(dir, 'x'));
+    const check = (wasi: string, binary = '/bin/true') =>
+      checkConfigToml(
+        `modules_dir = "."\n[[module]]\nname = "fx_attack"\n[module.wasi]\nmapped_dirs = ${wasi}\n[module.mounted_binaries]\nstubborn = ${JSON.stringify(binary)}\n`,
+        join(dir, 'Config.toml'),
+      );
+    for (const alias of ['/', '.', '..', '../x', './', '/data/../..', 'a/../..', '/data/./x', ''])
+      t.match(
+        check(`{ ${JSON.stringify(alias)} = "./x" }`).findings.filter(
+          (f) => f.severity === 'error',
+        ),
+        [{ field: /^module\[0\]\.wasi\.mapped_dirs/ }],
+        `alias ${JSON.stringify(alias)}`,
+      );
+    t.same(check('{ "/data" = "./x" }').findings, [], 'a plain alias is fine');
+    for (const binary of ['', 'true', './bin/true', 'bin/x'])
+      t.match(
+        check('{}', binary).findings,
+        [{ field: 'module[0].mounted_binaries.stubborn', severity: 'error' }],
+        `binary path ${JSON.stringify(binary)}`,
+      );
+    // Load refuses too, naming the field, and a refused config starts nothing.
+    writeFileSync(
       join(dir, 'Config.toml'),
+      `modules_dir = ${JSON.stringify(artifacts)}\n[[module]]\nname = "fx_attack"\n[module.wasi]\nmapped_dirs = { "/" = "/" }\n[module.mounted_binaries]\nstubborn = "/bin/true"\n`,
     );
-  for (const alias of ['/', '.', '..', '../x', './', '/data/../..', 'a/../..', '/data/./x', ''])
-    t.match(
-      check(`{ ${JSON.stringify(alias)} = "./x" }`).findings.filter((f) => f.severity === 'error'),
-      [{ field: /^module\[0\]\.wasi\.mapped_dirs/ }],
-      `alias ${JSON.stringify(alias)}`,
-    );
-  t.same(check('{ "/data" = "./x" }').findings, [], 'a plain alias is fine');
-  for (const binary of ['', 'true', './bin/true', 'bin/x'])
-    t.match(
-      check('{}', binary).findings,
-      [{ field: 'module[0].mounted_binaries.stubborn', severity: 'error' }],
-      `binary path ${JSON.stringify(binary)}`,
-    );
-  // Load refuses too, naming the field, and a refused config starts nothing.
-  writeFileSync(
-    join(dir, 'Config.toml'),
-    `modules_dir = ${JSON.stringify(artifacts)}\n[[module]]\nname = "fx_attack"\n[module.wasi]\nmapped_dirs = { "/" = "/" }\n[module.mounted_binaries]\nstubborn = "/bin/true"\n`,
-  );
-  await t.rejects(loadService(join(dir, 'Config.toml')), {
-    message: /module\[0\]\.wasi\.mapped_dirs/,
-  });
-  const svc = await loadService(config(dir, '/bin/true'));
-  t.teardown(() => svc.close());
-  t.equal(await svc.call('ping'), 'pong', 'a good config still loads and serves');
-});
+    await t.rejects(loadService(join(dir, 'Config.toml')), {
+      message: /module\[0\]\.wasi\.mapped_dirs/,
+    });
+    const svc = await loadService(config(dir, '/bin/true'));
+    t.teardown(() => svc.close());
+    t.equal(await svc.call('ping'), 'pong', 'a good config still loads and serves');
+  },
+);
