@@ -188,11 +188,24 @@ function moduleFields(
         'guest alias = host path',
       );
       for (const [alias, host] of Object.entries(dirs)) {
-        if (alias === '' || alias.includes('\0'))
-          c.error(`${prefix}.wasi.mapped_dirs`, `invalid guest alias ${showValue(alias)}`);
+        const aliasProblem = mappedAliasProblem(alias);
+        if (aliasProblem)
+          c.error(
+            `${prefix}.wasi.mapped_dirs`,
+            `invalid guest alias ${showValue(alias)}: ${aliasProblem}`,
+          );
         else if (host === '' || host.includes('\0'))
           c.error(`${prefix}.wasi.mapped_dirs.${alias}`, `invalid host path ${showValue(host)}`);
-        else mappedDirs[alias] = isAbsolute(host) ? resolve(host) : resolve(workDir, host);
+        else {
+          const hostDir = isAbsolute(host) ? resolve(host) : resolve(workDir, host);
+          const hostProblem = mappedHostProblem(hostDir);
+          if (hostProblem)
+            c.error(
+              `${prefix}.wasi.mapped_dirs.${alias}`,
+              `host path ${showValue(host)} ${hostProblem}`,
+            );
+          else mappedDirs[alias] = hostDir;
+        }
       }
     }
   }
@@ -203,8 +216,8 @@ function moduleFields(
     'import name = host executable',
   );
   for (const [name, path] of Object.entries(mountedBinaries)) {
-    if (path === '')
-      c.error(`${prefix}.mounted_binaries.${name}`, `expected the path of an executable, found ""`);
+    const problem = mountedBinaryProblem(path);
+    if (problem) c.error(`${prefix}.mounted_binaries.${name}`, problem);
   }
   return {
     loggerEnabled: typeof loggerEnabled === 'boolean' ? loggerEnabled : true,
@@ -213,6 +226,37 @@ function moduleFields(
     mappedDirs,
     mountedBinaries,
   };
+}
+
+/**
+ * What is wrong with a mapped-dir guest alias, if anything. An alias names one directory of the
+ * guest's view: `/`, `.`, an empty alias or one with `.`/`..` components would stand for the
+ * guest's whole tree or climb out of it, so they are refused rather than guessed at.
+ */
+export function mappedAliasProblem(alias: string): string | undefined {
+  if (alias.includes('\0')) return 'it contains a NUL byte';
+  const parts = alias.split('/').filter((p) => p !== '');
+  if (parts.length === 0)
+    return 'expected a directory name such as "/data" or "sites", not the root or an empty name';
+  if (parts.some((p) => p === '.' || p === '..'))
+    return 'expected a plain directory name such as "/data" or "sites", without "." or ".." components';
+  return undefined;
+}
+
+/** What is wrong with a mapped dir's (absolute) host directory, if anything. */
+export function mappedHostProblem(hostDir: string): string | undefined {
+  if (resolve(hostDir) === resolve('/'))
+    return 'maps the whole host filesystem (/); map a directory made for the service';
+  return undefined;
+}
+
+/** What is wrong with a mounted binary's path, if anything: it must be absolute. */
+export function mountedBinaryProblem(path: string): string | undefined {
+  if (path === '') return 'expected the absolute path of an executable, found ""';
+  if (path.includes('\0')) return `expected the absolute path of an executable, found a NUL byte`;
+  if (!isAbsolute(path))
+    return `expected the absolute path of an executable (a relative path would depend on the host's working directory or PATH), found ${showValue(path)}`;
+  return undefined;
 }
 
 /** Default `[disk_quota]` (wasi/quota.ts DEFAULT_DISK_QUOTA says the same). */

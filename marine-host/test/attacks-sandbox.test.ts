@@ -279,6 +279,11 @@ t.test(
         `alias ${JSON.stringify(alias)}`,
       );
     t.same(check('{ "/data" = "./x" }').findings, [], 'a plain alias is fine');
+    t.match(
+      check('{ "/data" = "/" }').findings,
+      [{ field: 'module[0].wasi.mapped_dirs./data', message: /whole host filesystem/ }],
+      'mapping the host root',
+    );
     for (const binary of ['', 'true', './bin/true', 'bin/x'])
       t.match(
         check('{}', binary).findings,
