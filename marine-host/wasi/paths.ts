@@ -1,5 +1,8 @@
 // Resolving guest paths inside a mapped directory so that no path can leave it: absolute paths,
 // `..` above the root and symlinks (anywhere on the path) that point outside are all refused.
+// confinedPath checks a path string at one moment; the sandbox itself does not use it for
+// operations (a string checked now can be swapped before it is opened): it uses confine.ts,
+// which re-checks at the time of each operation. PathEscapeError is shared by both.
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute, sep, basename } from 'node:path';
 
