@@ -303,3 +303,29 @@ t.test(
     t.equal(await svc.call('ping'), 'pong', 'a good config still loads and serves');
   },
 );
+
+t.test('M3: [disk_quota] is read from Config.toml and checked field by field', async (t) => {
+  const dir = t.testdir({});
+  const check = (quota: string) =>
+    checkConfigToml(
+      `modules_dir = "."\n[disk_quota]\n${quota}\n[[module]]\nname = "a"\n`,
+      join(dir, 'Config.toml'),
+    );
+  t.same(check('bytes = "8 MiB"\nfiles = 12').config?.diskQuota, {
+    bytes: 8 * 1024 * 1024,
+    files: 12,
+  });
+  t.same(
+    check('files = 7').config?.diskQuota,
+    { bytes: 1024 ** 3, files: 7 },
+    'an absent field keeps its default',
+  );
+  for (const [quota, field] of [
+    ['bytes = "lots"', 'disk_quota.bytes'],
+    ['bytes = "Infinity"', 'disk_quota.bytes'],
+    ['files = -1', 'disk_quota.files'],
+    ['files = "many"', 'disk_quota.files'],
+    ['inodes = 3', 'disk_quota.inodes'],
+  ] as const)
+    t.match(check(quota).findings, [{ field, severity: 'error' }], quota);
+});
