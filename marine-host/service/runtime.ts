@@ -12,6 +12,7 @@ import { workerData } from 'node:worker_threads';
 import { capMemory, initialMemoryPages } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
+import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
 import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
 import { createWasi } from '../wasi/sandbox.js';
 import { runBinarySync, type BinaryLink, type BinaryOutcome } from './binaries.js';
@@ -90,6 +91,8 @@ export { MOUNTED_BINARY_KILLED, MOUNTED_BINARY_SPAWN_FAILED } from './binaries.j
 
 /** The main thread's binary runner, when this runs in a service worker (service.ts passes it). */
 const binaryLink = (workerData as { binaries?: BinaryLink } | null)?.binaries;
+// Guest fds are marked where the host can close them after the worker is gone (fd-ledger.ts).
+useFdLedger((workerData as { fdLedger?: SharedArrayBuffer } | null)?.fdLedger);
 
 async function importBindings(
   path: string,
@@ -137,6 +140,8 @@ export class ServiceRuntime {
     log: (record: LogRecord) => void,
     compiled: Map<string, WasmModule>,
   ): Promise<ServiceRuntime> {
+    // The instance this one replaces (after a trap) is gone: so are the files it held open.
+    closeMarked();
     const runtime = new ServiceRuntime(spec, log);
     await runtime.instantiateAll(compiled);
     return runtime;

@@ -41,6 +41,7 @@ import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 import { BinaryRunner } from './binaries.js';
+import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
 /** Options of a loaded service. */
 export interface ServiceOptions {
@@ -109,15 +110,16 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
 function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
   const link = binaries.link();
+  const fdLedger = createFdLedger();
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
-    workerData: { spec, binaries: link },
+    workerData: { spec, binaries: link, fdLedger },
     transferList: [link.port],
     resourceLimits: { maxOldGenerationSizeMb: 512 },
     execArgv: [],
   };
   const built = join(here, 'worker.js');
-  if (existsSync(built)) return new Worker(built, options);
+  if (existsSync(built)) return closeFilesOnExit(new Worker(built, options), fdLedger);
   // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
   // loader registered in-process by bin/marine.js).
   const tsxApi = createRequire(import.meta.url)
@@ -125,7 +127,13 @@ function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
     .replace(/\.cjs$/, '.mjs');
   const source = pathToFileURL(join(here, 'worker.ts')).href;
   const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(code, { ...options, eval: true });
+  return closeFilesOnExit(new Worker(code, { ...options, eval: true }), fdLedger);
+}
+
+/** Files the guest held open stay open after its worker is terminated: close them then. */
+function closeFilesOnExit(worker: Worker, fdLedger: SharedArrayBuffer): Worker {
+  worker.once('exit', () => closeMarked(fdLedger));
+  return worker;
 }
 
 interface Pending {

@@ -14,6 +14,7 @@ import {
   type Identity,
   type Walk,
 } from './confine.js';
+import { noteClose, noteOpen } from './fd-ledger.js';
 import { PathEscapeError } from './paths.js';
 import { DEFAULT_DISK_QUOTA, DiskQuota, DiskQuotaError } from './quota.js';
 
@@ -502,6 +503,7 @@ class Descriptor {
           fs.ftruncateSync(fd, 0);
           this.mount.quota.grow(-st.size, 'truncate');
         }
+        noteOpen(fd);
         return new Descriptor(this.mount, [...walk.names, name], undefined, fd, flags);
       } catch (error) {
         fs.closeSync(fd);
@@ -585,6 +587,7 @@ class Descriptor {
   }
   [Symbol.for('dispose')](): void {
     if (this.fd !== undefined) {
+      noteClose(this.fd);
       try {
         fs.closeSync(this.fd);
       } catch {
