@@ -158,9 +158,13 @@ class OutputStream {
       chargeWrite(t.mount, t.fd, t.offset, contents.length);
     } catch (error) {
       const code = (error as { payload?: unknown }).payload;
+      const known = typeof code === 'string' ? code : 'io';
       fail({
         tag: 'last-operation-failed',
-        val: new IoError('disk quota exceeded', typeof code === 'string' ? code : 'io'),
+        val: new IoError(
+          known === 'insufficient-space' ? 'disk quota exceeded' : `write refused (${known})`,
+          known,
+        ),
       });
     }
     try {
