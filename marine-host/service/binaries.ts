@@ -18,8 +18,8 @@ export const MOUNTED_BINARY_SPAWN_FAILED = 100001;
 export const KILL_GRACE_MS = 500;
 /** Output kept from one run (stdout and stderr each); more kills the binary. */
 const MAX_OUTPUT = 64 * 1024 * 1024;
-/** After the binary exits, how long its pipes may take to drain, ms. */
-const DRAIN_MS = 200;
+/** After the binary exits, how long its pipes and its killed group may take to go, ms. */
+const DRAIN_MS = 300;
 
 /** One run of a mounted binary. */
 export interface BinaryRequest {
@@ -165,13 +165,31 @@ export class BinaryRunner {
           }
           return { ret_code: code ?? 0, error: '', stdout, stderr };
         });
-      // Pipes usually close right after; a child that escaped the group must not hold the call.
-      const drain = setTimeout(done, DRAIN_MS);
+      // The call answers once the group is gone (SIGKILL is delivered asynchronously) and the
+      // pipes closed; a child that escaped the group must not hold the call, hence the bounds.
+      const pid = child.pid;
+      let closed = false;
+      const startedWaiting = Date.now();
+      const poll = (): void => {
+        const waited = Date.now() - startedWaiting;
+        if (waited >= DRAIN_MS || (closed && (pid === undefined || !groupExists(pid)))) done();
+        else setTimeout(poll, 5);
+      };
       child.on('close', () => {
-        clearTimeout(drain);
-        done();
+        closed = true;
       });
+      poll();
     });
+  }
+}
+
+/** Whether any process of the group led by `pid` still exists (a reaped group is gone). */
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
