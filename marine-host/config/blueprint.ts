@@ -5,7 +5,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { blueprintId, isCid, moduleCid } from './cid.js';
-import { FindingCollector, showValue, type ConfigCheck } from './config-toml.js';
+import {
+  FindingCollector,
+  mappedAliasProblem,
+  mappedHostProblem,
+  mountedBinaryProblem,
+  showValue,
+  type ConfigCheck,
+} from './config-toml.js';
 import type { ModuleConfig, ServiceConfig } from './types.js';
 
 /** One module file of a store, indexed by its CID. */
@@ -122,7 +129,21 @@ function sidecarModule(
   const dirs = strings('mapped_dirs');
   const base = dirname(stored.path);
   const mappedDirs: Record<string, string> = {};
-  for (const [alias, host] of Object.entries(dirs)) mappedDirs[alias] = resolve(base, host);
+  for (const [alias, host] of Object.entries(dirs)) {
+    const at = `${field} (${stored.sidecarPath ?? ''}).mapped_dirs`;
+    const aliasProblem = mappedAliasProblem(alias);
+    const hostDir = resolve(base, host);
+    const hostProblem = host === '' ? 'is empty' : mappedHostProblem(hostDir);
+    if (aliasProblem) c.error(at, `invalid guest alias ${showValue(alias)}: ${aliasProblem}`);
+    else if (hostProblem) c.error(`${at}.${alias}`, `host path ${showValue(host)} ${hostProblem}`);
+    else mappedDirs[alias] = hostDir;
+  }
+  const mountedBinaries = strings('mounted_binaries');
+  for (const [name, path] of Object.entries(mountedBinaries)) {
+    const problem = mountedBinaryProblem(path);
+    if (problem)
+      c.error(`${field} (${stored.sidecarPath ?? ''}).mounted_binaries.${name}`, problem);
+  }
   return Object.freeze({
     name,
     path: stored.path,
@@ -131,7 +152,7 @@ function sidecarModule(
     loggingMask: typeof s.logging_mask === 'number' ? s.logging_mask : 2147483647,
     envs: Object.freeze(strings('envs')),
     mappedDirs: Object.freeze(mappedDirs),
-    mountedBinaries: Object.freeze(strings('mounted_binaries')),
+    mountedBinaries: Object.freeze(mountedBinaries),
   });
 }
 

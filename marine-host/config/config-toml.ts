@@ -6,7 +6,13 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { parseByteSize } from './byte-size.js';
-import type { DefaultModuleConfig, Finding, ModuleConfig, ServiceConfig } from './types.js';
+import type {
+  DefaultModuleConfig,
+  DiskQuotaConfig,
+  Finding,
+  ModuleConfig,
+  ServiceConfig,
+} from './types.js';
 
 const I32_MAX = 2147483647;
 const TOP_FIELDS = new Set([
@@ -15,7 +21,9 @@ const TOP_FIELDS = new Set([
   'module',
   'default',
   'service_working_dir',
+  'disk_quota',
 ]);
+const DISK_QUOTA_FIELDS = new Set(['bytes', 'files']);
 const MODULE_FIELDS = new Set([
   'name',
   'load_from',
@@ -180,11 +188,24 @@ function moduleFields(
         'guest alias = host path',
       );
       for (const [alias, host] of Object.entries(dirs)) {
-        if (alias === '' || alias.includes('\0'))
-          c.error(`${prefix}.wasi.mapped_dirs`, `invalid guest alias ${showValue(alias)}`);
+        const aliasProblem = mappedAliasProblem(alias);
+        if (aliasProblem)
+          c.error(
+            `${prefix}.wasi.mapped_dirs`,
+            `invalid guest alias ${showValue(alias)}: ${aliasProblem}`,
+          );
         else if (host === '' || host.includes('\0'))
           c.error(`${prefix}.wasi.mapped_dirs.${alias}`, `invalid host path ${showValue(host)}`);
-        else mappedDirs[alias] = isAbsolute(host) ? resolve(host) : resolve(workDir, host);
+        else {
+          const hostDir = isAbsolute(host) ? resolve(host) : resolve(workDir, host);
+          const hostProblem = mappedHostProblem(hostDir);
+          if (hostProblem)
+            c.error(
+              `${prefix}.wasi.mapped_dirs.${alias}`,
+              `host path ${showValue(host)} ${hostProblem}`,
+            );
+          else mappedDirs[alias] = hostDir;
+        }
       }
     }
   }
@@ -195,8 +216,8 @@ function moduleFields(
     'import name = host executable',
   );
   for (const [name, path] of Object.entries(mountedBinaries)) {
-    if (path === '')
-      c.error(`${prefix}.mounted_binaries.${name}`, `expected the path of an executable, found ""`);
+    const problem = mountedBinaryProblem(path);
+    if (problem) c.error(`${prefix}.mounted_binaries.${name}`, problem);
   }
   return {
     loggerEnabled: typeof loggerEnabled === 'boolean' ? loggerEnabled : true,
@@ -205,6 +226,71 @@ function moduleFields(
     mappedDirs,
     mountedBinaries,
   };
+}
+
+/**
+ * What is wrong with a mapped-dir guest alias, if anything. An alias names one directory of the
+ * guest's view: `/`, `.`, an empty alias or one with `.`/`..` components would stand for the
+ * guest's whole tree or climb out of it, so they are refused rather than guessed at.
+ */
+export function mappedAliasProblem(alias: string): string | undefined {
+  if (alias.includes('\0')) return 'it contains a NUL byte';
+  const parts = alias.split('/').filter((p) => p !== '');
+  if (parts.length === 0)
+    return 'expected a directory name such as "/data" or "sites", not the root or an empty name';
+  if (parts.some((p) => p === '.' || p === '..'))
+    return 'expected a plain directory name such as "/data" or "sites", without "." or ".." components';
+  return undefined;
+}
+
+/** What is wrong with a mapped dir's (absolute) host directory, if anything. */
+export function mappedHostProblem(hostDir: string): string | undefined {
+  if (resolve(hostDir) === resolve('/'))
+    return 'maps the whole host filesystem (/); map a directory made for the service';
+  return undefined;
+}
+
+/** What is wrong with a mounted binary's path, if anything: it must be absolute. */
+export function mountedBinaryProblem(path: string): string | undefined {
+  if (path === '') return 'expected the absolute path of an executable, found ""';
+  if (path.includes('\0')) return `expected the absolute path of an executable, found a NUL byte`;
+  if (!isAbsolute(path))
+    return `expected the absolute path of an executable (a relative path would depend on the host's working directory or PATH), found ${showValue(path)}`;
+  return undefined;
+}
+
+/** Default `[disk_quota]` (wasi/quota.ts DEFAULT_DISK_QUOTA says the same). */
+const DEFAULT_QUOTA = { bytes: 1024 ** 3, files: 100000 };
+
+/** `[disk_quota] bytes = "1 GiB", files = 100000`: what a service's mapped dirs may hold together. */
+function diskQuotaField(c: FindingCollector, value: unknown): DiskQuotaConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isTable(value)) {
+    c.error('disk_quota', `expected a table with bytes and files, found ${showValue(value)}`);
+    return undefined;
+  }
+  checkUnknown(c, value, DISK_QUOTA_FIELDS, new Set(), 'disk_quota');
+  let bytes = DEFAULT_QUOTA.bytes;
+  if (value.bytes !== undefined) {
+    const parsed = parseByteSize(value.bytes);
+    if (parsed === null || parsed === Infinity)
+      c.error(
+        'disk_quota.bytes',
+        `expected a byte size such as "256 MiB" (Infinity is not allowed), found ${showValue(value.bytes)}`,
+      );
+    else bytes = parsed;
+  }
+  let files = DEFAULT_QUOTA.files;
+  if (value.files !== undefined) {
+    const n = typeof value.files === 'bigint' ? Number(value.files) : value.files;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      c.error(
+        'disk_quota.files',
+        `expected a whole number of files and directories (0 or more), found ${showValue(value.files)}`,
+      );
+    else files = n;
+  }
+  return Object.freeze({ bytes, files });
 }
 
 function freezeModule(m: ModuleConfig): ModuleConfig {
@@ -269,6 +355,8 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
       );
     } else totalMemoryLimit = bytes;
   }
+
+  const diskQuota = diskQuotaField(c, raw.disk_quota);
 
   let defaults: DefaultModuleConfig | undefined;
   if (raw.default !== undefined) {
@@ -378,6 +466,7 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
     ...(modulesDir !== undefined ? { modulesDir } : {}),
     serviceWorkingDir,
     totalMemoryLimit,
+    ...(diskQuota !== undefined ? { diskQuota } : {}),
     modules: Object.freeze(modules),
     ...(defaults !== undefined ? { defaults } : {}),
     warnings: Object.freeze(

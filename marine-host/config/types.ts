@@ -35,6 +35,14 @@ export interface DefaultModuleConfig {
   readonly mountedBinaries: Readonly<Record<string, string>>;
 }
 
+/** `[disk_quota]` of a service: what its mapped dirs may hold together. */
+export interface DiskQuotaConfig {
+  /** `bytes`: apparent size of all files (sparse files count in full). */
+  readonly bytes: number;
+  /** `files`: files, directories and links. */
+  readonly files: number;
+}
+
 /** A whole service: modules in load order, the facade last. */
 export interface ServiceConfig {
   /** The file this config was read from (Config.toml or blueprint JSON). */
@@ -51,6 +59,8 @@ export interface ServiceConfig {
   readonly serviceWorkingDir: string;
   /** `total_memory_limit` in bytes; Infinity when unlimited. */
   readonly totalMemoryLimit: number;
+  /** `[disk_quota]`: limits of all mapped dirs together (absent: the host's default, 1 GiB and 100 000 entries). */
+  readonly diskQuota?: DiskQuotaConfig;
   /** Modules in load order; the last one is the facade. */
   readonly modules: readonly ModuleConfig[];
   /** `[default]`, when given. */

@@ -3,16 +3,19 @@
 // Module A's import interface `b` is served by module B's exports, values passing through JS,
 // so modules share no memory. WASI comes from the deny-by-default sandbox; the host API and
 // mounted binaries from here.
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { workerData } from 'node:worker_threads';
 import { capMemory, initialMemoryPages } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
+import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
+import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
 import { createWasi } from '../wasi/sandbox.js';
+import { runBinarySync, type BinaryLink, type BinaryOutcome } from './binaries.js';
 import { fromJson } from './values.js';
 
 /** What the worker needs to instantiate one module (plain data: it crosses the thread boundary). */
@@ -49,6 +52,8 @@ export interface RuntimeSpec {
   readonly memoryLimit: number;
   /** Time limit for one mounted binary run, ms. */
   readonly binaryTimeoutMs: number;
+  /** Disk quota of all the service's mapped dirs together. */
+  readonly diskQuota: DiskQuotaLimits;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */
@@ -82,10 +87,12 @@ export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 const LEVELS = ['off', 'error', 'warn', 'info', 'debug', 'trace'];
 const PAGE = 65536;
 
-/** Host error codes of mounted binaries, as Marine uses them. */
-export const MOUNTED_BINARY_KILLED = 100000;
-/** The binary could not be started. */
-export const MOUNTED_BINARY_SPAWN_FAILED = 100001;
+export { MOUNTED_BINARY_KILLED, MOUNTED_BINARY_SPAWN_FAILED } from './binaries.js';
+
+/** The main thread's binary runner, when this runs in a service worker (service.ts passes it). */
+const binaryLink = (workerData as { binaries?: BinaryLink } | null)?.binaries;
+// Guest fds are marked where the host can close them after the worker is gone (fd-ledger.ts).
+useFdLedger((workerData as { fdLedger?: SharedArrayBuffer } | null)?.fdLedger);
 
 async function importBindings(
   path: string,
@@ -117,6 +124,8 @@ export class ServiceRuntime {
   private readonly memories: { module: string; memory: WasmMemory }[] = [];
   private readonly drains: (() => void)[] = [];
   private exportsByModule = new Map<string, Record<string, (...args: unknown[]) => unknown>>();
+  /** One quota for every mapped dir of the service, measured from disk at instantiation. */
+  private quota: DiskQuota | undefined;
   /** Lines the guest wrote to stderr during the current call (to explain traps). */
   readonly callStderr: string[] = [];
 
@@ -131,6 +140,8 @@ export class ServiceRuntime {
     log: (record: LogRecord) => void,
     compiled: Map<string, WasmModule>,
   ): Promise<ServiceRuntime> {
+    // The instance this one replaces (after a trap) is gone: so are the files it held open.
+    closeMarked();
     const runtime = new ServiceRuntime(spec, log);
     await runtime.instantiateAll(compiled);
     return runtime;
@@ -186,10 +197,17 @@ export class ServiceRuntime {
   }
 
   private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {
-    const wasi = createWasi({ envs: m.envs, mappedDirs: m.mappedDirs }, (stream, text) => {
-      if (stream === 'stderr') this.callStderr.push(text);
-      this.log({ module: m.name, stream, text });
-    });
+    this.quota ??= new DiskQuota(
+      this.spec.diskQuota,
+      this.spec.modules.flatMap((x) => Object.values(x.mappedDirs)),
+    );
+    const wasi = createWasi(
+      { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.quota },
+      (stream, text) => {
+        if (stream === 'stderr') this.callStderr.push(text);
+        this.log({ module: m.name, stream, text });
+      },
+    );
     this.drains.push(wasi.drain);
     const imports: Record<string, Record<string, unknown>> = { ...wasi.imports };
     for (const [target, fns] of m.moduleImports) {
@@ -236,46 +254,12 @@ export class ServiceRuntime {
     return imports;
   }
 
-  /** Runs a mounted binary without a shell, arguments as given, with a time limit. */
-  private runBinary(path: string, args: string[]): Record<string, unknown> {
-    try {
-      const stdout = execFileSync(path, args, {
-        input: '',
-        timeout: this.spec.binaryTimeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: {},
-      });
-      return { ret_code: 0, error: '', stdout: new Uint8Array(stdout), stderr: new Uint8Array() };
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException & {
-        status?: number | null;
-        signal?: string | null;
-        stdout?: Buffer;
-        stderr?: Buffer;
-      };
-      const stdout = new Uint8Array(e.stdout ?? []);
-      const stderr = new Uint8Array(e.stderr ?? []);
-      if (typeof e.status === 'number') return { ret_code: e.status, error: '', stdout, stderr };
-      if (e.signal) {
-        const why =
-          e.code === 'ETIMEDOUT' || e.signal === 'SIGTERM'
-            ? ` (time limit ${this.spec.binaryTimeoutMs} ms)`
-            : '';
-        return {
-          ret_code: MOUNTED_BINARY_KILLED,
-          error: `${basename(path)} was killed by signal ${e.signal}${why}`,
-          stdout,
-          stderr,
-        };
-      }
-      return {
-        ret_code: MOUNTED_BINARY_SPAWN_FAILED,
-        error: `cannot run ${path}: ${e.message}`,
-        stdout,
-        stderr,
-      };
-    }
+  /**
+   * Runs a mounted binary without a shell, arguments as given, with a time limit; the host's main
+   * thread runs it in its own process group (binaries.ts).
+   */
+  private runBinary(path: string, args: string[]): BinaryOutcome {
+    return runBinarySync(binaryLink, { path, args, timeoutMs: this.spec.binaryTimeoutMs });
   }
 
   /** Calls a facade function (WIT name) with jco values; call parameters are JSON-shaped. */

@@ -38,7 +38,10 @@ import type { JsonValue } from './json.js';
 import { checkService, type ServicePlan } from './plan.js';
 import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
+import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { BinaryRunner } from './binaries.js';
+import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
 /** Options of a loaded service. */
 export interface ServiceOptions {
@@ -52,6 +55,8 @@ export interface ServiceOptions {
   readonly callTimeoutMs?: number;
   /** Time limit of one mounted binary run, ms (default 10 000). */
   readonly binaryTimeoutMs?: number;
+  /** Disk quota of the mapped dirs (default: the config's `[disk_quota]`, else 1 GiB and 100 000 entries). */
+  readonly diskQuota?: Partial<DiskQuotaLimits>;
   /** Tetraplet policy checked at ingress. */
   readonly policy?: TetrapletPolicy;
   /** Receives every log line of the service (guest stdout/stderr, logger). */
@@ -102,16 +107,19 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
   return entry;
 }
 
-function spawnWorker(spec: RuntimeSpec): Worker {
+function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
+  const link = binaries.link();
+  const fdLedger = createFdLedger();
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
-    workerData: { spec },
+    workerData: { spec, binaries: link, fdLedger },
+    transferList: [link.port],
     resourceLimits: { maxOldGenerationSizeMb: 512 },
     execArgv: [],
   };
   const built = join(here, 'worker.js');
-  if (existsSync(built)) return new Worker(built, options);
+  if (existsSync(built)) return closeFilesOnExit(new Worker(built, options), fdLedger);
   // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
   // loader registered in-process by bin/marine.js).
   const tsxApi = createRequire(import.meta.url)
@@ -119,7 +127,13 @@ function spawnWorker(spec: RuntimeSpec): Worker {
     .replace(/\.cjs$/, '.mjs');
   const source = pathToFileURL(join(here, 'worker.ts')).href;
   const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(code, { ...options, eval: true });
+  return closeFilesOnExit(new Worker(code, { ...options, eval: true }), fdLedger);
+}
+
+/** Files the guest held open stay open after its worker is terminated: close them then. */
+function closeFilesOnExit(worker: Worker, fdLedger: SharedArrayBuffer): Worker {
+  worker.once('exit', () => closeMarked(fdLedger));
+  return worker;
 }
 
 interface Pending {
@@ -131,6 +145,8 @@ interface Pending {
 /** A loaded service: call its facade functions, read its interface and log. */
 export class Service {
   private worker: Worker | undefined;
+  /** Runs the current worker's mounted binaries (killed with the worker). */
+  private binaries: BinaryRunner | undefined;
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
@@ -201,6 +217,7 @@ export class Service {
       facade: plan.facade.info.config.name,
       memoryLimit: config.totalMemoryLimit,
       binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      diskQuota: { ...DEFAULT_DISK_QUOTA, ...config.diskQuota, ...options.diskQuota },
     };
     const service = new Service(plan, spec, { ...options, serviceId });
     await service.start();
@@ -231,7 +248,9 @@ export class Service {
 
   private start(): Promise<void> {
     this.starts += 1;
-    const worker = spawnWorker(this.spec);
+    this.binaries?.killAll();
+    this.binaries = new BinaryRunner();
+    const worker = spawnWorker(this.spec, this.binaries);
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
@@ -320,6 +339,8 @@ export class Service {
     this.worker = undefined;
     // Calls wait for this, so exactly one new worker is started.
     this.restarting = (async () => {
+      // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
+      this.binaries?.killAll();
       if (old) await old.terminate();
       if (!this.closed) await this.start().catch(() => undefined);
     })().finally(() => {
@@ -489,6 +510,7 @@ export class Service {
     this.worker = undefined;
     this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
     this.pending = undefined;
+    this.binaries?.killAll();
     if (worker) await worker.terminate();
   }
 }

@@ -1,10 +1,13 @@
 // Resolving guest paths inside a mapped directory so that no path can leave it: absolute paths,
 // `..` above the root and symlinks (anywhere on the path) that point outside are all refused.
+// confinedPath checks a path string at one moment; the sandbox itself does not use it for
+// operations (a string checked now can be swapped before it is opened): it uses confine.ts,
+// which re-checks at the time of each operation. PathEscapeError is shared by both.
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute, sep, basename } from 'node:path';
 
 /** Why a guest path was refused: a WASI filesystem error code. */
-export type PathRefusal = 'not-permitted' | 'no-entry' | 'loop' | 'invalid';
+export type PathRefusal = 'not-permitted' | 'no-entry' | 'loop' | 'invalid' | 'access';
 
 /** Thrown when a guest path would leave its mapped directory; carries the WASI error code. */
 export class PathEscapeError extends Error {

@@ -4,9 +4,19 @@
 // Runs inside the service's worker thread, so blocking (sync fs, sleeps) only blocks that service.
 import { randomBytes, randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
-import { confinedPath, PathEscapeError } from './paths.js';
+import {
+  checkLinkTarget,
+  fdPath,
+  identityOf,
+  MappedRoot,
+  resolveIn,
+  walkTo,
+  type Identity,
+  type Walk,
+} from './confine.js';
+import { noteClose, noteOpen } from './fd-ledger.js';
+import { PathEscapeError } from './paths.js';
+import { DEFAULT_DISK_QUOTA, DiskQuota, DiskQuotaError } from './quota.js';
 
 /** What a module is granted. */
 export interface WasiGrants {
@@ -14,10 +24,15 @@ export interface WasiGrants {
   readonly envs: Readonly<Record<string, string>>;
   /** Guest alias → host directory (created if missing). */
   readonly mappedDirs: Readonly<Record<string, string>>;
+  /** Disk quota shared by the service's mapped dirs (default: one over these dirs, DEFAULT_DISK_QUOTA). */
+  readonly quota?: DiskQuota;
 }
 
-/** Where guest output goes: one call per line (or per write without a newline at the end). */
-export type LogSink = (stream: 'stdout' | 'stderr', text: string) => void;
+/**
+ * Where guest output goes: one call per line (or per write without a newline at the end);
+ * `host` lines are the sandbox's own notes (a refused write over the disk quota).
+ */
+export type LogSink = (stream: 'stdout' | 'stderr' | 'host', text: string) => void;
 
 /** A WASI error-code value as the filesystem interface names it. */
 type ErrorCode = string;
@@ -50,15 +65,20 @@ function fsCall<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
+    // Already a WASI error (from fail): keep its code.
+    if (typeof error === 'object' && error !== null && 'payload' in error) throw error;
     if (error instanceof PathEscapeError) fail(error.code);
     const code = (error as NodeJS.ErrnoException).code;
     fail((code && ERRNO[code]) ?? 'io');
   }
 }
 
-/** `wasi:io/error` error resource. */
+/** `wasi:io/error` error resource; `code` is what `filesystem-error-code` reports for it. */
 class IoError {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    readonly code?: ErrorCode,
+  ) {}
   toDebugString(): string {
     return this.message;
   }
@@ -116,7 +136,8 @@ class OutputStream {
   private pending = '';
   constructor(
     private readonly target:
-      { fd: number; offset: bigint | 'append' } | { log: LogSink; stream: 'stdout' | 'stderr' },
+      | { fd: number; offset: bigint | 'append'; mount: Mount }
+      | { log: LogSink; stream: 'stdout' | 'stderr' },
   ) {}
   checkWrite(): bigint {
     return 1048576n;
@@ -132,6 +153,19 @@ class OutputStream {
         nl = this.pending.indexOf('\n');
       }
       return;
+    }
+    try {
+      chargeWrite(t.mount, t.fd, t.offset, contents.length);
+    } catch (error) {
+      const code = (error as { payload?: unknown }).payload;
+      const known = typeof code === 'string' ? code : 'io';
+      fail({
+        tag: 'last-operation-failed',
+        val: new IoError(
+          known === 'insufficient-space' ? 'disk quota exceeded' : `write refused (${known})`,
+          known,
+        ),
+      });
     }
     try {
       if (t.offset === 'append') fs.writeSync(t.fd, contents);
@@ -228,33 +262,108 @@ interface DescriptorFlags {
   mutateDirectory?: boolean;
 }
 
-/** `wasi:filesystem/types` descriptor: a directory or file inside one mapped directory. */
+/** One mapped directory as its descriptors see it: the root, the service's quota, its host log. */
+interface Mount {
+  readonly root: MappedRoot;
+  readonly quota: DiskQuota;
+  /** Writes a host line to the service log (quota refusals). */
+  readonly note: (text: string) => void;
+}
+
+/** Accounts a write of `len` bytes at `offset` (or appended) to an open file, before it happens. */
+function chargeWrite(mount: Mount, fd: number, offset: bigint | 'append', len: number): void {
+  const size = fs.fstatSync(fd).size;
+  const end = offset === 'append' ? size + len : Number(offset) + len;
+  withQuota(mount, () =>
+    mount.quota.grow(end - size, `a write to ${len} byte(s) ending at ${end}`),
+  );
+}
+
+/** Runs a quota step; a refusal is logged on the host and becomes ENOSPC for the guest. */
+function withQuota<T>(mount: Mount, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof DiskQuotaError) {
+      mount.note(error.message);
+      fail('insufficient-space');
+    }
+    throw error;
+  }
+}
+
+/**
+ * `wasi:filesystem/types` descriptor: a directory or a file inside one mapped directory. A
+ * directory is its component names from the root plus its identity, re-walked and re-checked on
+ * every use (confine.ts); a file is the fd that was opened (and checked) inside the root.
+ */
 class Descriptor {
   constructor(
-    /** Real path of the mapped directory this descriptor lives in. */
-    private readonly root: string,
-    /** Host path of this descriptor. */
-    private readonly path: string,
+    private readonly mount: Mount,
+    /** Components from the root (for a file: where it was opened). */
+    private readonly names: readonly string[],
+    /** Identity of a directory. */
+    private readonly id: Identity | undefined,
     private readonly fd: number | undefined,
     private readonly flags: DescriptorFlags,
   ) {}
 
-  private at(path: string, follow: boolean): string {
-    return fsCall(() => confinedPath(this.root, this.path, path, follow));
+  /** Runs `fn` on this directory, freshly reached from the root and verified. */
+  private dir<T>(fn: (walk: Walk) => T): T {
+    if (this.id === undefined) fail('not-directory');
+    const id = this.id;
+    return fsCall(() => {
+      const walk = walkTo(this.mount.root, this.names, id);
+      try {
+        return fn(walk);
+      } finally {
+        walk.close();
+      }
+    });
   }
+
+  /** Runs `fn` on the directory fd holding `path`'s last component (undefined: this directory). */
+  private at<T>(
+    path: string,
+    follow: boolean,
+    fn: (fd: number, name: string | undefined, walk: Walk) => T,
+  ): T {
+    return this.dir((walk) => {
+      const name = resolveIn(walk, path, follow);
+      return fn(walk.fd, name, walk);
+    });
+  }
+
+  /** Like `at`, for operations that need a named entry (not the directory itself). */
+  private atEntry<T>(
+    path: string,
+    follow: boolean,
+    fn: (fd: number, name: string, walk: Walk) => T,
+  ): T {
+    return this.at(path, follow, (fd, name, walk) => {
+      if (name === undefined) fail('not-permitted');
+      return fn(fd, name, walk);
+    });
+  }
+
   private fileFd(): number {
     if (this.fd === undefined) fail('is-directory');
     return this.fd;
+  }
+
+  private sameRoot(other: Descriptor): void {
+    // Each mapped directory is its own sandbox: nothing is linked or moved from one to another.
+    if (other.mount.root !== this.mount.root) fail('cross-device');
   }
 
   readViaStream(offset: bigint): InputStream {
     return new InputStream(this.fileFd(), offset);
   }
   writeViaStream(offset: bigint): OutputStream {
-    return new OutputStream({ fd: this.fileFd(), offset });
+    return new OutputStream({ fd: this.fileFd(), offset, mount: this.mount });
   }
   appendViaStream(): OutputStream {
-    return new OutputStream({ fd: this.fileFd(), offset: 'append' });
+    return new OutputStream({ fd: this.fileFd(), offset: 'append', mount: this.mount });
   }
   advise(): void {}
   syncData(): void {
@@ -267,10 +376,18 @@ class Descriptor {
     return this.flags;
   }
   getType(): string {
-    return fsCall(() => descriptorType(fs.statSync(this.path)));
+    if (this.fd !== undefined) return fsCall(() => descriptorType(fs.fstatSync(this.fd as number)));
+    return this.dir((walk) => descriptorType(fs.fstatSync(walk.fd)));
   }
   setSize(size: bigint): void {
-    fsCall(() => fs.ftruncateSync(this.fileFd(), Number(size)));
+    const fd = this.fileFd();
+    fsCall(() => {
+      const old = fs.fstatSync(fd).size;
+      withQuota(this.mount, () =>
+        this.mount.quota.grow(Number(size) - old, `setting a file's size to ${size}`),
+      );
+      fs.ftruncateSync(fd, Number(size));
+    });
   }
   setTimes(): void {}
   setTimesAt(): void {}
@@ -282,10 +399,13 @@ class Descriptor {
   }
   write(buffer: Uint8Array, offset: bigint): bigint {
     const fd = this.fileFd();
-    return BigInt(fsCall(() => fs.writeSync(fd, buffer, 0, buffer.length, Number(offset))));
+    return fsCall(() => {
+      chargeWrite(this.mount, fd, offset, buffer.length);
+      return BigInt(fs.writeSync(fd, buffer, 0, buffer.length, Number(offset)));
+    });
   }
   readDirectory(): DirectoryEntryStream {
-    const entries = fsCall(() => fs.readdirSync(this.path, { withFileTypes: true }));
+    const entries = this.dir((walk) => fs.readdirSync(fdPath(walk.fd), { withFileTypes: true }));
     return new DirectoryEntryStream(
       entries.map((e) => ({
         name: e.name,
@@ -300,23 +420,42 @@ class Descriptor {
     );
   }
   createDirectoryAt(path: string): void {
-    const target = this.at(path, false);
-    fsCall(() => fs.mkdirSync(target));
+    this.atEntry(path, false, (fd, name) => {
+      withQuota(this.mount, () => this.mount.quota.addEntry(`directory ${JSON.stringify(path)}`));
+      try {
+        fs.mkdirSync(fdPath(fd, name));
+      } catch (error) {
+        this.mount.quota.removeEntry(0);
+        throw error;
+      }
+    });
   }
   stat(): Record<string, unknown> {
-    return fsCall(() =>
-      descriptorStat(this.fd !== undefined ? fs.fstatSync(this.fd) : fs.statSync(this.path)),
-    );
+    if (this.fd !== undefined) return fsCall(() => descriptorStat(fs.fstatSync(this.fd as number)));
+    return this.dir((walk) => descriptorStat(fs.fstatSync(walk.fd)));
   }
   statAt(pathFlags: PathFlags, path: string): Record<string, unknown> {
-    const follow = pathFlags.symlinkFollow === true;
-    const target = this.at(path, follow);
-    return fsCall(() => descriptorStat(follow ? fs.statSync(target) : fs.lstatSync(target)));
+    // A followed last link was expanded by the walk, so lstat is right either way.
+    return this.at(path, pathFlags.symlinkFollow === true, (fd, name) =>
+      descriptorStat(name === undefined ? fs.fstatSync(fd) : fs.lstatSync(fdPath(fd, name))),
+    );
   }
-  linkAt(_oldFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    const from = this.at(oldPath, false);
-    const to = newDescriptor.at(newPath, false);
-    fsCall(() => fs.linkSync(from, to));
+  linkAt(oldFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+    this.sameRoot(newDescriptor);
+    this.atEntry(oldPath, oldFlags.symlinkFollow === true, (oldFd, oldName) => {
+      const st = fs.lstatSync(fdPath(oldFd, oldName));
+      if (st.isDirectory()) fail('not-permitted');
+      newDescriptor.atEntry(newPath, false, (newFd, newName) => {
+        withQuota(this.mount, () => this.mount.quota.addEntry(`link ${JSON.stringify(newPath)}`));
+        try {
+          // link(2) does not follow a last link: both names are (directory fd, entry) inside the root.
+          fs.linkSync(fdPath(oldFd, oldName), fdPath(newFd, newName));
+        } catch (error) {
+          this.mount.quota.removeEntry(0);
+          throw error;
+        }
+      });
+    });
   }
   openAt(
     pathFlags: PathFlags,
@@ -324,71 +463,135 @@ class Descriptor {
     openFlags: OpenFlags,
     flags: DescriptorFlags,
   ): Descriptor {
-    const follow = pathFlags.symlinkFollow === true;
-    const target = this.at(path, follow);
-    const C = fs.constants;
-    let mode =
-      flags.write || flags.mutateDirectory ? (flags.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
-    if (openFlags.directory) mode = C.O_RDONLY;
-    if (openFlags.create) mode |= C.O_CREAT;
-    if (openFlags.exclusive) mode |= C.O_EXCL;
-    if (openFlags.truncate) mode |= C.O_TRUNC;
-    if (openFlags.directory) mode |= C.O_DIRECTORY;
-    // Without symlinkFollow the last component must not be a link at all.
-    if (!follow) mode |= C.O_NOFOLLOW;
-    const fd = fsCall(() => fs.openSync(target, mode, 0o644));
-    const st = fsCall(() => fs.fstatSync(fd));
-    if (st.isDirectory()) {
-      fs.closeSync(fd);
-      return new Descriptor(this.root, target, undefined, flags);
-    }
-    if (openFlags.directory) {
-      fs.closeSync(fd);
-      fail('not-directory');
-    }
-    return new Descriptor(this.root, target, fd, flags);
+    return this.at(path, pathFlags.symlinkFollow === true, (dirFd, name, walk) => {
+      if (name === undefined) {
+        if (openFlags.create && openFlags.exclusive) fail('exist');
+        return new Descriptor(this.mount, [...walk.names], identityOf(dirFd), undefined, flags);
+      }
+      const C = fs.constants;
+      const where = fdPath(dirFd, name);
+      let existed = true;
+      try {
+        fs.lstatSync(where);
+      } catch {
+        existed = false;
+      }
+      let mode =
+        flags.write || flags.mutateDirectory ? (flags.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
+      if (openFlags.directory) mode = C.O_RDONLY | C.O_DIRECTORY;
+      if (openFlags.create) mode |= C.O_CREAT;
+      if (openFlags.exclusive) mode |= C.O_EXCL;
+      // A followed last link was expanded by the walk: whatever is there now is opened unfollowed.
+      // Never block on a FIFO someone placed in the directory.
+      mode |= C.O_NOFOLLOW | C.O_NONBLOCK;
+      const creating = openFlags.create === true && !existed;
+      if (creating)
+        withQuota(this.mount, () => this.mount.quota.addEntry(`file ${JSON.stringify(path)}`));
+      let fd: number;
+      try {
+        fd = fs.openSync(where, mode, 0o644);
+      } catch (error) {
+        if (creating) this.mount.quota.removeEntry(0);
+        throw error;
+      }
+      try {
+        const st = fs.fstatSync(fd);
+        if (st.isDirectory()) {
+          const id = identityOf(fd);
+          fs.closeSync(fd);
+          return new Descriptor(this.mount, [...walk.names, name], id, undefined, flags);
+        }
+        if (openFlags.directory) fail('not-directory');
+        this.mount.root.verifyOpened(fd, `path ${JSON.stringify(path)}`);
+        if (openFlags.truncate && st.isFile()) {
+          fs.ftruncateSync(fd, 0);
+          this.mount.quota.grow(-st.size, 'truncate');
+        }
+        noteOpen(fd);
+        return new Descriptor(this.mount, [...walk.names, name], undefined, fd, flags);
+      } catch (error) {
+        fs.closeSync(fd);
+        throw error;
+      }
+    });
   }
   readlinkAt(path: string): string {
-    const target = this.at(path, false);
-    const link = fsCall(() => fs.readlinkSync(target));
-    return link;
+    return this.atEntry(path, false, (fd, name) => fs.readlinkSync(fdPath(fd, name)));
   }
   removeDirectoryAt(path: string): void {
-    const target = this.at(path, false);
-    if (target === this.root) fail('not-permitted');
-    fsCall(() => fs.rmdirSync(target));
+    this.atEntry(path, false, (fd, name) => {
+      fs.rmdirSync(fdPath(fd, name));
+      this.mount.quota.removeEntry(0);
+    });
   }
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    const from = this.at(oldPath, false);
-    const to = newDescriptor.at(newPath, false);
-    if (from === this.root) fail('not-permitted');
-    fsCall(() => fs.renameSync(from, to));
+    this.sameRoot(newDescriptor);
+    this.atEntry(oldPath, false, (oldFd, oldName) => {
+      newDescriptor.atEntry(newPath, false, (newFd, newName) => {
+        const to = fdPath(newFd, newName);
+        let replaced: fs.Stats | undefined;
+        try {
+          replaced = fs.lstatSync(to);
+        } catch {
+          replaced = undefined;
+        }
+        fs.renameSync(fdPath(oldFd, oldName), to);
+        if (replaced)
+          this.mount.quota.removeEntry(
+            replaced.isFile() && replaced.nlink === 1 ? replaced.size : 0,
+          );
+      });
+    });
   }
   symlinkAt(oldPath: string, newPath: string): void {
-    // Only relative link targets that stay inside the mapped directory may be created.
-    const to = this.at(newPath, false);
-    if (oldPath.startsWith('/')) fail('not-permitted');
-    fsCall(() => confinedPath(this.root, join(to, '..'), oldPath, true));
-    fsCall(() => fs.symlinkSync(oldPath, to));
+    // Only relative targets that stay inside the mapped directory may be created; they are
+    // re-checked whenever they are followed anyway.
+    this.atEntry(newPath, false, (fd, name, walk) => {
+      checkLinkTarget(oldPath, walk.names.length);
+      withQuota(this.mount, () => this.mount.quota.addEntry(`symlink ${JSON.stringify(newPath)}`));
+      try {
+        fs.symlinkSync(oldPath, fdPath(fd, name));
+      } catch (error) {
+        this.mount.quota.removeEntry(0);
+        throw error;
+      }
+    });
   }
   unlinkFileAt(path: string): void {
-    const target = this.at(path, false);
-    fsCall(() => fs.unlinkSync(target));
+    this.atEntry(path, false, (fd, name) => {
+      const where = fdPath(fd, name);
+      const st = fs.lstatSync(where);
+      if (st.isDirectory()) fail('is-directory');
+      fs.unlinkSync(where);
+      this.mount.quota.removeEntry(st.isFile() && st.nlink === 1 ? st.size : 0);
+    });
+  }
+  private identity(): Identity {
+    if (this.id !== undefined) return this.id;
+    return fsCall(() => identityOf(this.fd as number));
   }
   isSameObject(other: Descriptor): boolean {
-    return other.path === this.path;
+    const a = this.identity();
+    const b = other.identity();
+    return a.dev === b.dev && a.ino === b.ino;
   }
   metadataHash(): { lower: bigint; upper: bigint } {
-    const st = fsCall(() => fs.statSync(this.path, { bigint: true }));
-    return { lower: st.ino, upper: st.dev };
+    const id = this.identity();
+    return { lower: id.ino, upper: id.dev };
   }
   metadataHashAt(pathFlags: PathFlags, path: string): { lower: bigint; upper: bigint } {
-    const target = this.at(path, pathFlags.symlinkFollow === true);
-    const st = fsCall(() => fs.statSync(target, { bigint: true }));
-    return { lower: st.ino, upper: st.dev };
+    // Without symlinkFollow a last link is hashed as the link itself (lstat), never its target.
+    return this.at(path, pathFlags.symlinkFollow === true, (fd, name) => {
+      const st =
+        name === undefined
+          ? fs.fstatSync(fd, { bigint: true })
+          : fs.lstatSync(fdPath(fd, name), { bigint: true });
+      return { lower: st.ino, upper: st.dev };
+    });
   }
   [Symbol.for('dispose')](): void {
     if (this.fd !== undefined) {
+      noteClose(this.fd);
       try {
         fs.closeSync(this.fd);
       } catch {
@@ -431,11 +634,23 @@ export interface WasiInstance {
 /** Builds the WASI imports for one module from its grants; host paths of mapped dirs are created. */
 export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
   const preopens: [Descriptor, string][] = [];
-  for (const [alias, hostDir] of Object.entries(grants.mappedDirs)) {
-    mkdirSync(hostDir, { recursive: true });
-    const real = realpathSync(hostDir);
+  const roots = Object.entries(grants.mappedDirs).map(
+    ([alias, hostDir]) => [alias, new MappedRoot(hostDir)] as const,
+  );
+  const quota =
+    grants.quota ??
+    new DiskQuota(
+      DEFAULT_DISK_QUOTA,
+      roots.map(([, root]) => root.real),
+    );
+  const note = (text: string): void => log('host', text);
+  for (const [alias, root] of roots) {
     preopens.push([
-      new Descriptor(real, real, undefined, { read: true, write: true, mutateDirectory: true }),
+      new Descriptor({ root, quota, note }, [], root.id, undefined, {
+        read: true,
+        write: true,
+        mutateDirectory: true,
+      }),
       alias,
     ]);
   }
@@ -506,7 +721,8 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
     'wasi:filesystem/types': {
       Descriptor,
       DirectoryEntryStream,
-      filesystemErrorCode: () => undefined,
+      // The preview1 adapter asks this to turn a failed stream write into an errno (ENOSPC).
+      filesystemErrorCode: (error: unknown) => (error instanceof IoError ? error.code : undefined),
     },
   };
   return {
