@@ -1,5 +1,6 @@
 // Public surface of the AIR area (`marine-ts/air`): the parser and validator, the AST, the
-// beautifier, and the VM with its data format, error codes and identities.
+// beautifier, and the VM with its data format, error codes and identities. The area imports only
+// the protocol layer and no Node module: the VM is a pure function that runs in browsers too.
 export {
   parseAir,
   parseAirOrThrow,
