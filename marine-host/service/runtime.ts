@@ -49,6 +49,8 @@ export interface RuntimeSpec {
   readonly memoryLimit: number;
   /** Time limit for one mounted binary run, ms. */
   readonly binaryTimeoutMs: number;
+  /** Largest result in bytes that may leave the worker (see value-size.ts). */
+  readonly valueSizeLimit: number;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */

@@ -22,15 +22,19 @@ import {
   LinkError,
   MarineHostError,
   MemoryLimitError,
+  ModuleExitError,
   NoSuchFunctionError,
   ServiceClosedError,
+  ValueSizeLimitError,
 } from '../errors.js';
 import { snakeName, type ModuleInfo } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
 import {
+  checkPolicyNames,
   checkTetraplets,
   completeCallParameters,
   type CallParametersInput,
+  type ServiceIdentity,
   type TetrapletPolicy,
 } from '../tetraplets.js';
 import { buildInterface, type ServiceInterface } from './interface.js';
@@ -38,16 +42,28 @@ import type { JsonValue } from './json.js';
 import { checkService, type ServicePlan } from './plan.js';
 import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
+import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
-/** Options of a loaded service. */
+/**
+ * Options of a loaded service. `serviceId`, `owner`, `hostId` and `workerId` are the service's
+ * identity: fixed here, given to the facade in every call's parameters and read by the tetraplet
+ * policy; a call cannot change them.
+ */
 export interface ServiceOptions {
   /** Service id given to the facade in call parameters (default: a random UUID). */
   readonly serviceId?: string;
-  /** Peer id of the service's creator (its owner; used by `owner_only`). */
+  /** Peer id of the service's creator (its owner; `owner_only` denies every call when absent). */
   readonly owner?: string;
   /** Host peer id (default `"local"`). */
   readonly hostId?: string;
+  /** Worker id (default: the host id). */
+  readonly workerId?: string;
+  /**
+   * Largest size in bytes of a call's arguments and of its result (default 32 MiB, AquaVM's
+   * call-result limit). Results are measured in the worker, so one over it never reaches the host.
+   */
+  readonly valueSizeLimit?: number;
   /** Default time limit of one call, ms (default 10 000). */
   readonly callTimeoutMs?: number;
   /** Time limit of one mounted binary run, ms (default 10 000). */
@@ -81,6 +97,8 @@ export type CallArgs =
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
+/** JS heap of a service's worker thread, MiB. */
+const WORKER_HEAP_MB = 512;
 
 /** Finds jco bindings for a module, transpiling its component into a cache when it has none. */
 async function ensureBindings(info: ModuleInfo): Promise<string> {
@@ -107,7 +125,7 @@ function spawnWorker(spec: RuntimeSpec): Worker {
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
     workerData: { spec },
-    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     execArgv: [],
   };
   const built = join(here, 'worker.js');
@@ -143,6 +161,8 @@ export class Service {
   starts = 0;
   /** Service id used in call parameters. */
   readonly serviceId: string;
+  /** Who the service is (id, owner, host), fixed at load; calls cannot claim otherwise. */
+  readonly identity: ServiceIdentity;
 
   private constructor(
     /** The plan the service runs. */
@@ -151,6 +171,12 @@ export class Service {
     private readonly options: ServiceOptions,
   ) {
     this.serviceId = options.serviceId ?? randomUUID();
+    this.identity = Object.freeze({
+      serviceId: this.serviceId,
+      ownerPeerId: options.owner ?? '',
+      hostPeerId: options.hostId ?? 'local',
+      workerId: options.workerId ?? options.hostId ?? 'local',
+    });
     this.functions = new Map(
       [...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]),
     );
@@ -171,6 +197,21 @@ export class Service {
       throw effect ? new EffectNotGrantedError(text) : new LinkError(text);
     }
     const serviceId = options.serviceId ?? randomUUID();
+    const valueSizeLimit = options.valueSizeLimit ?? DEFAULT_VALUE_SIZE_LIMIT;
+    if (!Number.isSafeInteger(valueSizeLimit) || valueSizeLimit < 1)
+      throw new RangeError(
+        `valueSizeLimit: expected a whole number of bytes ≥ 1, found ${valueSizeLimit}`,
+      );
+    if (options.policy)
+      checkPolicyNames(
+        options.policy,
+        new Map(
+          [...plan.facade.info.exports.values()].map((fn) => [
+            snakeName(fn.name),
+            fn.params.map((p) => snakeName(p.name)),
+          ]),
+        ),
+      );
     const modules = [];
     for (const { info } of plan.modules) {
       // As Marine's AppService: every module sees its service id, and the log filter when logging.
@@ -201,6 +242,7 @@ export class Service {
       facade: plan.facade.info.config.name,
       memoryLimit: config.totalMemoryLimit,
       binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      valueSizeLimit,
     };
     const service = new Service(plan, spec, { ...options, serviceId });
     await service.start();
@@ -253,9 +295,16 @@ export class Service {
       });
       worker.on('error', (error) => {
         reject(error);
+        // The worker's heap is capped (resourceLimits): a guest value too big for it ends the
+        // worker, not the host; the next call starts a new one.
+        const oom = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.failWorker(
           worker,
-          new MarineHostError(`service ${this.name}: worker failed: ${error.message}`),
+          oom
+            ? new MemoryLimitError(
+                `service ${this.name}: the call's values exhausted the service worker's heap (${WORKER_HEAP_MB} MiB); the service is restarted for the next call`,
+              )
+            : new MarineHostError(`service ${this.name}: worker failed: ${error.message}`),
         );
       });
       worker.on('exit', (code) => {
@@ -308,7 +357,16 @@ export class Service {
           `service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`,
         ),
       );
-    } else if (message.kind === 'trap' || message.kind === 'exit') {
+    } else if (message.kind === 'exit') {
+      // Not a trap: the guest chose to end (Rust's std::process::exit), but the call has no result.
+      pending.reject(
+        new ModuleExitError(
+          `service ${this.name}: the module called exit(${message.exitOk === false ? 'non-zero' : '0'}) during the call, so it returned no result; the service was restarted${stderr}`,
+        ),
+      );
+    } else if (message.kind === 'too-big') {
+      pending.reject(new ValueSizeLimitError(`service ${this.name}: ${message.message}`));
+    } else if (message.kind === 'trap') {
       pending.reject(
         new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`),
       );
@@ -405,16 +463,18 @@ export class Service {
       const wit = this.lookup(fn);
       const name = snakeName(wit.name);
       const values = this.convertArgs(name, wit, args);
-      const cp = completeCallParameters(callParameters, wit.params.length, {
-        serviceId: this.serviceId,
-        hostId: this.options.hostId ?? 'local',
-        owner: this.options.owner ?? '',
-      });
+      const limit = this.spec.valueSizeLimit;
+      if (valueSizeOver(values, limit))
+        throw new ValueSizeLimitError(
+          `service ${this.name}: function ${name}: the arguments are larger than the value size limit of ${formatByteSize(limit)}`,
+        );
+      const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
       checkTetraplets(
         name,
         wit.params.map((p) => snakeName(p.name)),
         cp,
         this.options.policy,
+        this.identity,
       );
       prepared = { wit, values, cp, name };
     } catch (error) {
