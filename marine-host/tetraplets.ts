@@ -119,11 +119,7 @@ function badField(field: string, expected: string, value: unknown): never {
   );
 }
 
-function onlyFields(
-  obj: Record<string, unknown>,
-  known: readonly string[],
-  where: string,
-): void {
+function onlyFields(obj: Record<string, unknown>, known: readonly string[], where: string): void {
   for (const key of Object.keys(obj))
     if (!known.includes(key))
       throw new CallParametersError(
@@ -393,7 +389,7 @@ export function checkTetraplets(
       const owner = identity.ownerPeerId;
       if (owner === '' || init === '')
         throw new TetrapletCheckError(
-          `function ${fn} may be called only by the service owner, but ${owner === '' ? 'the service has no owner (it was loaded without one)' : "the particle has no init peer id"}, so the call cannot be shown to come from the owner`,
+          `function ${fn} may be called only by the service owner, but ${owner === '' ? 'the service has no owner (it was loaded without one)' : 'the particle has no init peer id'}, so the call cannot be shown to come from the owner`,
         );
       if (init !== owner)
         throw new TetrapletCheckError(
