@@ -5,9 +5,13 @@
 export type JsonValue =
   null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** Deepest nesting parseJson accepts: far beyond any service value, well within the stack. */
+export const MAX_JSON_DEPTH = 1000;
+
 /** Parses JSON text; integers outside the safe range become bigint. Throws SyntaxError with the position. */
 export function parseJson(text: string): JsonValue {
   let at = 0;
+  let depth = 0;
   const fail = (what: string): never => {
     throw new SyntaxError(`invalid JSON at position ${at}: ${what}`);
   };
@@ -17,6 +21,19 @@ export function parseJson(text: string): JsonValue {
   const value = (): JsonValue => {
     ws();
     const ch = text[at];
+    if ((ch === '{' || ch === '[') && depth >= MAX_JSON_DEPTH)
+      fail(`arrays and objects nest more than ${MAX_JSON_DEPTH} levels deep`);
+    if (ch === '{' || ch === '[') {
+      depth += 1;
+      try {
+        return nested(ch);
+      } finally {
+        depth -= 1;
+      }
+    }
+    return scalar(ch);
+  };
+  const nested = (ch: string): JsonValue => {
     if (ch === '{') {
       at += 1;
       const obj: { [key: string]: JsonValue } = {};
@@ -64,6 +81,9 @@ export function parseJson(text: string): JsonValue {
         } else fail('expected "," or "]"');
       }
     }
+    return fail('unreachable');
+  };
+  const scalar = (ch: string | undefined): JsonValue => {
     if (ch === '"') return str();
     if (text.startsWith('true', at)) {
       at += 4;

@@ -100,6 +100,18 @@ const LOG_KEEP = 1000;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
+/** Largest delay Node's timers honour (2^31-1 ms); a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2147483647;
+
+/** Checks a time limit given in ms, so that 1e400 or 2^31 never become 1 ms. */
+function checkTimeout(value: number | undefined, what: string): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS)
+    throw new RangeError(
+      `${what}: expected whole milliseconds in 1..${MAX_TIMEOUT_MS}, found ${value}`,
+    );
+}
+
 /** Finds jco bindings for a module, transpiling its component into a cache when it has none. */
 async function ensureBindings(info: ModuleInfo): Promise<string> {
   if (info.bindings) return info.bindings;
@@ -196,6 +208,8 @@ export class Service {
       const effect = errors.every((f) => /does not grant/.test(f.message));
       throw effect ? new EffectNotGrantedError(text) : new LinkError(text);
     }
+    checkTimeout(options.callTimeoutMs, 'callTimeoutMs');
+    checkTimeout(options.binaryTimeoutMs, 'binaryTimeoutMs');
     const serviceId = options.serviceId ?? randomUUID();
     const valueSizeLimit = options.valueSizeLimit ?? DEFAULT_VALUE_SIZE_LIMIT;
     if (!Number.isSafeInteger(valueSizeLimit) || valueSizeLimit < 1)
@@ -460,6 +474,7 @@ export class Service {
       return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
     let prepared: { wit: WitFunction; values: unknown[]; cp: unknown; name: string };
     try {
+      checkTimeout(options.timeoutMs, 'timeoutMs');
       const wit = this.lookup(fn);
       const name = snakeName(wit.name);
       const values = this.convertArgs(name, wit, args);
