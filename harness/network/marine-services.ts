@@ -2,8 +2,9 @@ import type { Service } from '../../marine-host/index.js';
 import { ok, serviceError, type CallHandler, type ServiceCall } from './handlers.js';
 
 /**
- * A handler that serves calls to `serviceId` with a loaded Marine service, passing the particle,
- * the host and the tetraplets of every argument as call parameters. A failing call (a guest
+ * A handler that serves calls to `serviceId` with a loaded Marine service, passing the particle
+ * and the tetraplets of every argument as call parameters (the service supplies its own id, host
+ * and owner). A failing call (a guest
  * error, a trap, a timeout, a tetraplet policy violation) becomes a service error for the AIR,
  * as on Nox; the peer and its other services go on.
  */
@@ -19,9 +20,8 @@ export function marineServiceHandler(serviceId: string, service: Service): CallH
           ttl: call.particle.ttl,
           signature: [...call.particle.signature],
         },
-        service_id: serviceId,
-        host_id: call.peerId,
-        worker_id: call.peerId,
+        // service_id, host_id and worker_id are the service's own identity, given when it was
+        // loaded (installServices passes the peer id); a call may not set them.
         tetraplets: call.tetraplets.map((list) => list.map((t) => ({ ...t }))),
       });
       return ok(result);
