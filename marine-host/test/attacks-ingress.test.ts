@@ -304,7 +304,7 @@ t.test('L1: numeric CLI options are checked against their range', async (t) => {
   const r = await marine(['call', config, 'whoami', '[]', '--timeout', '2147483647', '--json']);
   t.equal(r.exitCode, 0, 'the largest value is accepted');
   t.match(r.stdout, /\|local\|local\|"$/);
-  await t.rejects(loadService(config, { callTimeoutMs: 1e400 }), RangeError);
+  await t.rejects(loadService(config, { callTimeoutMs: Number('1e400') }), RangeError);
   const svc = await attackService(t);
   await t.rejects(svc.call('whoami', [], undefined, { timeoutMs: 2 ** 31 }), {
     message: 'timeoutMs: expected whole milliseconds in 1..2147483647, found 2147483648',
