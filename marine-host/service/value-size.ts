@@ -6,13 +6,10 @@
 /** Default largest argument list or result, in bytes: AquaVM's default call-result size limit. */
 export const DEFAULT_VALUE_SIZE_LIMIT = 32 * 1024 * 1024;
 
-const encoder = new TextEncoder();
-
 function stringBytes(s: string, room: number): number {
-  // Every UTF-16 unit is at least one UTF-8 byte, and at most three: decide cheaply when possible.
-  if (s.length > room) return s.length;
-  if (s.length * 3 <= room) return s.length * 3;
-  return encoder.encode(s).length;
+  // Every UTF-16 unit is at least one UTF-8 byte: a string longer than the room left is over
+  // it without counting further; otherwise count exactly (Buffer.byteLength does not copy).
+  return s.length > room ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
 /**

@@ -190,6 +190,11 @@ t.test('H2: results and arguments over the size limit fail the call, not the hos
     await stillServes(t, s);
   }
   const [first] = services as [Service];
+  t.equal(
+    ((await first.call('huge', [20])) as string).length,
+    20 * 1024 * 1024,
+    'a 20 MiB result is under the 32 MiB limit',
+  );
   const starts = first.starts;
   await t.rejects(first.call('echo', ['y'.repeat(33 * 1024 * 1024)], hostTetraplet), {
     name: 'ValueSizeLimitError',
