@@ -375,7 +375,7 @@ export class Service {
       // Not a trap: the guest chose to end (Rust's std::process::exit), but the call has no result.
       pending.reject(
         new ModuleExitError(
-          `service ${this.name}: the module called exit(${message.exitOk === false ? 'non-zero' : '0'}) during the call, so it returned no result; the service was restarted${stderr}`,
+          `service ${this.name}: the module called ${message.exitOk === false ? 'exit with a non-zero status' : 'exit(0)'} during the call, so it returned no result; the service was restarted${stderr}`,
         ),
       );
     } else if (message.kind === 'too-big') {
