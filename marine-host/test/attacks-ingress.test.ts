@@ -332,6 +332,12 @@ t.test('L2: a Config.toml nested 100k deep is a finding that names the file', as
   t.match(out.findings, [{ file, field: '(toml)' }]);
   const missing = await marine(['validate', join(dir, 'nothing', 'Config.toml'), '--json']);
   t.equal((JSON.parse(missing.stdout) as { ok: boolean }).ok, false, 'a missing file is JSON too');
+  const usage = await marine(['validate', '--json']);
+  t.equal(usage.exitCode, 1);
+  t.match(JSON.parse(usage.stdout), {
+    ok: false,
+    findings: [{ field: '(command line)', message: "missing required argument 'config'" }],
+  });
   await stillServes(t, await attackService(t, identity));
 });
 

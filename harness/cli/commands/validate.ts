@@ -29,6 +29,17 @@ export function register(program: Command): void {
     .option('--modules-dir <dir>', 'module store for blueprints (default: the blueprint directory)')
     .option('--json', 'print {ok, findings} as JSON')
     .addHelpText('after', HELP)
+    .configureOutput({
+      // With --json even a command-line error (a missing argument, an unknown option) is JSON.
+      outputError: (text, write) => {
+        if (!process.argv.includes('--json')) return write(text);
+        const message = text.replace(/^error: /, '').trim();
+        printJson({
+          ok: false,
+          findings: [{ file: '', field: '(command line)', message, severity: 'error' }],
+        });
+      },
+    })
     .action(async (config: string, options: { modulesDir?: string; json?: boolean }) => {
       let findings;
       try {
