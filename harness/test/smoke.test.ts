@@ -25,12 +25,13 @@ t.test('call and validate --help say what the sandbox grants and never grants', 
     if (!command) throw new Error(`no command ${name}`);
     command.configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => out.push(s) });
     command.outputHelp();
-    const help = out.join('');
+    const help = out.join('').replace(/\s+/g, ' ');
     t.match(help, /no environment variables but those its config lists/, `${name}: env`);
     t.match(help, /no files or directories but its config's mapped dirs \(no other preopens\)/);
-    t.match(help, /no\s+network at all/);
+    t.match(help, /no network at all/);
     t.match(help, /starts no process except the mounted binaries its config declares/);
-    t.match(help, /stdout and stderr into the\s+service log/);
+    t.match(help, /stdout and stderr into the service log/);
+    t.match(help, /Nothing else is granted/);
   }
 });
 

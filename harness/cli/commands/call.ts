@@ -11,12 +11,12 @@ import {
 } from '../../../marine-host/index.js';
 
 /** What the sandbox grants a service's modules and what it never grants (for `--help`). */
-export const SANDBOX_HELP = `The sandbox: a module sees no environment variables but those its config lists (and
-service_id), no files or directories but its config's mapped dirs (no other preopens), no
-network at all, and starts no process except the mounted binaries its config declares (run
-without a shell, with an empty environment). It gets stdin empty, stdout and stderr into the
-service log, clocks and random numbers. Nothing else is granted, whatever it imports: a
-module that imports anything more fails to load.`;
+export const SANDBOX_HELP = `The sandbox: a module sees no environment variables but those its config lists
+(plus service_id, and WASM_LOG when logging), no files or directories but its config's
+mapped dirs (no other preopens), no network at all, and starts no process except the
+mounted binaries its config declares (run without a shell, with an empty environment). It
+gets an empty stdin, stdout and stderr into the service log, clocks and random numbers.
+Nothing else is granted, whatever it imports: a module that imports more fails to load.`;
 
 const HELP = `
 Loads the service (modules linked, effects checked), calls one facade function and prints the
@@ -124,7 +124,7 @@ export function register(program: Command): void {
     .argument('[args]', 'JSON array (positional) or object (by name)')
     .option(
       '--call-params <json>',
-      'call parameters (particle, service_id, host_id, tetraplets, ...)',
+      'call parameters: particle and tetraplets (the identity comes from the flags below)',
     )
     .option('--json', 'print only the result as JSON')
     .option('--timeout <ms>', 'time limit of the call, 1..2147483647 (default 10000)')
