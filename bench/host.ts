@@ -22,7 +22,8 @@ async function rate(fn: () => Promise<unknown> | unknown): Promise<number> {
 
 type Greeting = { greeting: (name: string) => string };
 
-async function directBinding(artifacts: string): Promise<Greeting> {
+/** The fixture facade instantiated straight from its jco bindings in this thread (no host). */
+export async function directBinding(artifacts: string): Promise<Greeting> {
   const entry = join(artifacts, 'fx_facade', 'fx_facade.js');
   const { instantiate } = (await import(entry)) as {
     instantiate: (...a: unknown[]) => Promise<Greeting>;

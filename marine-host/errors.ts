@@ -74,3 +74,23 @@ export class MemoryLimitError extends MarineHostError {
 export class ServiceClosedError extends MarineHostError {
   override name = 'ServiceClosedError';
 }
+
+/** Call parameters are malformed, or claim an identity (service, owner, host) the service does not have. */
+export class CallParametersError extends MarineHostError {
+  override name = 'CallParametersError';
+}
+
+/** A tetraplet policy is malformed or names functions or arguments the service does not have. */
+export class PolicyError extends MarineHostError {
+  override name = 'PolicyError';
+}
+
+/** A call's arguments or result are larger than the service's value size limit. */
+export class ValueSizeLimitError extends MarineHostError {
+  override name = 'ValueSizeLimitError';
+}
+
+/** The guest ended its own call by calling exit (WASI `proc_exit`); the service was restarted. */
+export class ModuleExitError extends MarineHostError {
+  override name = 'ModuleExitError';
+}

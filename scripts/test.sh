@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that takes a fresh clone to a full test run: installs npm packages and the Rust
 # toolchain, builds the example services, type-checks, lints, runs every tap test, and ends with
-# a single `N passed, M failed` line (typecheck, lint and format count as one check each).
+# a single `N passed, M failed, K skipped` line (typecheck, lint and format count as one check
+# each; skipped and todo tests are not passes). It fails when tap fails or when no test ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,21 +34,23 @@ check "format" npx prettier --check .
 
 step "tap tests"
 log=$(mktemp)
+skipped=0
 tests=$(find marine-host harness -path '*/test/*' -name '*.test.ts' | sort)
-if [ -n "$tests" ]; then
+if [ -z "$tests" ]; then
+  echo "FAILED: no test files found"
+  failed=$((failed + 1))
+else
   # shellcheck disable=SC2086
   npx tap --reporter=tap $tests 2>&1 | tee "$log"
-  # Count the test cases (first-level subtests of each file); a file that crashed before any
-  # subtest ran counts as one failure.
-  tp=$(grep -cE '^    ok [0-9]+' "$log" || true)
-  tf=$(grep -cE '^    not ok [0-9]+' "$log" || true)
-  files_failed=$(grep -cE '^not ok [0-9]+' "$log" || true)
-  if [ "$tf" -eq 0 ] && [ "$files_failed" -gt 0 ]; then tf=$files_failed; fi
+  status=${PIPESTATUS[0]}
+  # tap's exit status counts too: see scripts/tap-summary.sh.
+  read -r tp tf ts < <(bash scripts/tap-summary.sh "$log" "$status")
   passed=$((passed + tp))
   failed=$((failed + tf))
+  skipped=$ts
 fi
 rm -f "$log"
 
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

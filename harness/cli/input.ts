@@ -26,11 +26,15 @@ export async function readTextInput(value: string, what: string): Promise<string
   return value;
 }
 
+/** Deepest nesting of arrays and objects a JSON argument may have. */
+export const MAX_JSON_DEPTH = 1000;
+
 /** Parses a JSON argument (inline, `@path` or `-`) exactly, naming the flag on error. */
 export async function readJsonInput(value: string, what: string): Promise<JsonValue> {
   const text = await readTextInput(value, what);
   try {
-    return parseJson(text);
+    // Untrusted input: deep nesting is refused with its position, not a stack overflow later.
+    return parseJson(text, { maxDepth: MAX_JSON_DEPTH });
   } catch (error) {
     const source =
       value === '-' ? ' (from stdin)' : value.startsWith('@') ? ` (from ${value.slice(1)})` : '';

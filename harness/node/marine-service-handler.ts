@@ -8,8 +8,9 @@ import {
 } from '../peer/index.js';
 
 /**
- * A peer service backed by a loaded Marine service: each call passes the particle, the host and
- * the tetraplets of every argument as call parameters. A failing call (a guest error, a trap, a
+ * A peer service backed by a loaded Marine service: each call passes the particle and the
+ * tetraplets of every argument as call parameters (the service supplies its own id, host and
+ * owner). A failing call (a guest error, a trap, a
  * timeout, a tetraplet policy violation) becomes a service error for the AIR, as on Nox; the peer
  * and its other services go on.
  */
@@ -24,9 +25,8 @@ export function marineService(serviceId: string, service: MarineService): Servic
           ttl: call.particle.ttl,
           signature: [...call.particle.signature],
         },
-        service_id: serviceId,
-        host_id: call.peerId,
-        worker_id: call.peerId,
+        // service_id, host_id and worker_id are the service's own identity, given when it was
+        // loaded (installServices passes the peer id); a call may not set them.
         tetraplets: call.tetraplets.map((list) => list.map((t) => ({ ...t }))),
       });
       return ok(result);

@@ -422,8 +422,10 @@ export class JsonSyntaxError extends SyntaxError {
   constructor(
     readonly offset: number,
     what: string,
+    /** Whether `what` is the whole finding rather than what was expected. */
+    finding = false,
   ) {
-    super(`invalid JSON at position ${offset}: expected ${what}`);
+    super(`invalid JSON at position ${offset}: ${finding ? what : `expected ${what}`}`);
     this.name = 'JsonSyntaxError';
   }
 }
@@ -451,6 +453,29 @@ export interface ParseJsonOptions {
    * reads a value back from interpreter data.
    */
   readonly aquaFloats?: boolean;
+  /**
+   * Deepest nesting of arrays and objects accepted (default: no limit). Untrusted input should
+   * set one: deep nesting costs stack wherever the value goes next.
+   */
+  readonly maxDepth?: number;
+}
+
+/** Whether arrays and objects in `text` nest deeper than `max` (a scan that skips strings). */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 /**
@@ -460,6 +485,11 @@ export interface ParseJsonOptions {
  */
 export function parseJson(text: string, options: ParseJsonOptions = {}): JsonValue {
   const aquaFloats = options.aquaFloats ?? false;
+  const maxDepth = options.maxDepth ?? Infinity;
+  // Too deep: our reader says where, and never recurses past the limit.
+  if (maxDepth !== Infinity && nestsDeeperThan(text, maxDepth)) {
+    return new JsonReader(text, aquaFloats, maxDepth).document();
+  }
   if (!(aquaFloats ? NEEDS_READER_AQUA : NEEDS_READER).test(text)) {
     try {
       return JSON.parse(text) as JsonValue;
@@ -467,15 +497,27 @@ export function parseJson(text: string, options: ParseJsonOptions = {}): JsonVal
       // Our reader finds the same error and says where it is.
     }
   }
-  return new JsonReader(text, aquaFloats).document();
+  return new JsonReader(text, aquaFloats, maxDepth).document();
 }
 
 class JsonReader {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly aquaFloats: boolean,
+    private readonly maxDepth: number,
   ) {}
+
+  private enter(): void {
+    if (++this.depth > this.maxDepth) {
+      throw new JsonSyntaxError(
+        this.pos,
+        `arrays and objects nest more than ${this.maxDepth} levels deep`,
+        true,
+      );
+    }
+  }
 
   document(): JsonValue {
     const value = this.value();
@@ -540,11 +582,13 @@ class JsonReader {
   }
 
   private array(): JsonValue[] {
+    this.enter();
     this.pos++;
     const out: JsonValue[] = [];
     this.space();
     if (this.text[this.pos] === ']') {
       this.pos++;
+      this.depth--;
       return out;
     }
     for (;;) {
@@ -555,16 +599,19 @@ class JsonReader {
         continue;
       }
       this.expect(']');
+      this.depth--;
       return out;
     }
   }
 
   private object(): { [key: string]: JsonValue } {
+    this.enter();
     this.pos++;
     const out: { [key: string]: JsonValue } = {};
     this.space();
     if (this.text[this.pos] === '}') {
       this.pos++;
+      this.depth--;
       return out;
     }
     for (;;) {
@@ -579,6 +626,7 @@ class JsonReader {
         continue;
       }
       this.expect('}');
+      this.depth--;
       return out;
     }
   }

@@ -47,10 +47,36 @@ export function showValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}`;
   if (value instanceof Date) return `date ${value.toISOString()}`;
-  if (Array.isArray(value)) return `an array ${truncate(JSON.stringify(value, bigintReplacer))}`;
+  if (Array.isArray(value)) return `an array ${truncate(safeStringify(value))}`;
   if (typeof value === 'object' && value !== null)
-    return `a table ${truncate(JSON.stringify(value, bigintReplacer))}`;
+    return `a table ${truncate(safeStringify(value))}`;
   return String(value);
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, bigintReplacer);
+  } catch {
+    // Too deep for the stack (the nesting check reports such files first): say so instead.
+    return '(nested too deeply to show)';
+  }
+}
+
+/** Deepest nesting a Config.toml may have; Marine's own use at most four levels. */
+const MAX_TOML_DEPTH = 32;
+
+/** How deeply tables and arrays nest in a parsed TOML value, counted without recursion. */
+function nestingDepth(root: unknown, stopAt: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (depth > deepest) deepest = depth;
+    if (deepest > stopAt) return deepest;
+    if (typeof value === 'object' && value !== null && !(value instanceof Date))
+      for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function bigintReplacer(_key: string, v: unknown): unknown {
@@ -318,6 +344,13 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     c.error('(toml)', `not valid TOML: ${message}`);
+    return { findings: c.findings };
+  }
+  if (nestingDepth(raw, MAX_TOML_DEPTH) > MAX_TOML_DEPTH) {
+    c.error(
+      '(toml)',
+      `tables or arrays nest more than ${MAX_TOML_DEPTH} levels deep (e.g. a long dotted key); a Config.toml needs at most a few`,
+    );
     return { findings: c.findings };
   }
   const configDir = dirname(source);

@@ -1,6 +1,9 @@
 // Enforces a memory cap for real: the core modules' own memories get a maximum (in 64 KiB pages)
 // written into their memory section before compilation, so `memory.grow` past the cap fails
 // inside the guest (Rust then aborts with an allocation failure) instead of exhausting the host.
+// A service's total_memory_limit is one budget for all its modules: splitMemoryBudget gives every
+// memory a maximum so that the maxima sum to the budget, which then holds at every memory.grow,
+// during a call, whatever the modules do (Wasm offers no hook on memory.grow itself).
 
 function readLeb(bytes: Uint8Array, at: number): [number, number] {
   let result = 0;
@@ -64,12 +67,44 @@ function forEachMemory(
   }
 }
 
+/** Initial pages of each memory the module defines and the host may cap (not shared, not memory64), in order. */
+export function definedMemories(bytes: Uint8Array): number[] {
+  const mins: number[] = [];
+  forEachMemory(bytes, (flags, min) => {
+    if ((flags & ~1) === 0) mins.push(min);
+  });
+  return mins;
+}
+
+/** Largest number of pages a wasm32 memory may have (4 GiB). */
+export const MAX_PAGES = 65536;
+
 /**
- * Returns the module bytes with every memory it defines capped at `maxPages` (keeping a lower
- * existing maximum). Memory64 and shared memories are left alone. Imported memories are not
- * touched: they belong to the module that defines them.
+ * Maxima (pages) for memories starting at `mins` pages so that together they never exceed
+ * `budgetPages`: each keeps its start and gets an equal share of what is left. Throws a
+ * RangeError when the memories start above the budget.
  */
-export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
+export function splitMemoryBudget(budgetPages: number, mins: readonly number[]): number[] {
+  const start = mins.reduce((a, b) => a + b, 0);
+  if (start > budgetPages)
+    throw new RangeError(
+      `the modules' memories start with ${start} pages (64 KiB each), over the budget of ${budgetPages} pages`,
+    );
+  const share = mins.length === 0 ? 0 : Math.floor((budgetPages - start) / mins.length);
+  return mins.map((min) => Math.min(MAX_PAGES, min + share));
+}
+
+/**
+ * Returns the module bytes with every memory it defines capped at `maxPages`, or at
+ * `maxPages(min, index)` for the index-th cappable memory (keeping a lower existing maximum).
+ * Memory64 and shared memories are left alone. Imported memories are not touched: they belong
+ * to the module that defines them.
+ */
+export function capMemory(
+  bytes: Uint8Array,
+  maxPages: number | ((min: number, index: number) => number),
+): Uint8Array {
+  let index = 0;
   const out: number[] = Array.from(bytes.subarray(0, 8));
   let at = 8;
   while (at < bytes.length) {
@@ -96,7 +131,9 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
       if (flags & ~1) {
         section.push(flags, ...leb(min), ...(max !== undefined ? leb(max) : []));
       } else {
-        const cap = Math.max(min, max === undefined ? maxPages : Math.min(max, maxPages));
+        const limit = typeof maxPages === 'number' ? maxPages : maxPages(min, index);
+        index += 1;
+        const cap = Math.max(min, max === undefined ? limit : Math.min(max, limit));
         section.push(1, ...leb(min), ...leb(cap));
       }
       count -= 1;

@@ -20,7 +20,9 @@ export { parseJson, stringifyJson, type JsonValue } from './json.js';
 export { fromJson, toJson, aquaTypeName } from './values.js';
 export type { LogRecord } from './runtime.js';
 export { MOUNTED_BINARY_KILLED, MOUNTED_BINARY_SPAWN_FAILED } from './runtime.js';
+export { DEFAULT_VALUE_SIZE_LIMIT, valueSize } from './value-size.js';
 export {
+  checkPolicyNames,
   checkTetraplets,
   completeCallParameters,
   parseTetrapletPolicy,
@@ -28,6 +30,7 @@ export {
   type CallParametersInput,
   type ParticleParameters,
   type SecurityTetraplet,
+  type ServiceIdentity,
   type TetrapletPolicy,
   type FunctionPolicy,
   type ArgumentRequirement,

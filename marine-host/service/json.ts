@@ -1,9 +1,25 @@
 // JSON text for what the host prints: exact integers (bigint in full), integral f64 as `7.0`
 // (Marine's f64 results stay floats), byte arrays as arrays. Values and parsing are the protocol
 // layer's (JsonValue, parseJson), shared with the VM and peers.
-import { JsonFloat, numberText } from '../../harness/protocol/index.js';
+import {
+  JsonFloat,
+  numberText,
+  parseJson as parseProtocolJson,
+  type JsonValue,
+} from '../../harness/protocol/index.js';
 
-export { parseJson, type JsonValue } from '../../harness/protocol/index.js';
+export type { JsonValue };
+
+/** Deepest nesting the host's parseJson accepts: far beyond any service value, well within the stack. */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Parses JSON text as the protocol layer does (exact integers, 7.0 a float), refusing values
+ * nested more than MAX_JSON_DEPTH deep with a positioned SyntaxError.
+ */
+export function parseJson(text: string): JsonValue {
+  return parseProtocolJson(text, { maxDepth: MAX_JSON_DEPTH });
+}
 
 /** JSON text of a value; bigints print as exact numbers, JsonFloats as `7.0`, Uint8Arrays as arrays of bytes. */
 export function stringifyJson(value: unknown, indent?: number): string {

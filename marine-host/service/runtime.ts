@@ -3,13 +3,13 @@
 // Module A's import interface `b` is served by module B's exports, values passing through JS,
 // so modules share no memory. WASI comes from the deny-by-default sandbox; the host API and
 // mounted binaries from here.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
-import { capMemory, initialMemoryPages } from '../module/memory-limit.js';
+import { capMemory, definedMemories, splitMemoryBudget } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
 import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
@@ -54,6 +54,8 @@ export interface RuntimeSpec {
   readonly binaryTimeoutMs: number;
   /** Disk quota of all the service's mapped dirs together. */
   readonly diskQuota: DiskQuotaLimits;
+  /** Largest result in bytes that may leave the worker (see value-size.ts). */
+  readonly valueSizeLimit: number;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */
@@ -148,34 +150,44 @@ export class ServiceRuntime {
   }
 
   private async instantiateAll(compiled: Map<string, WasmModule>): Promise<void> {
-    // Each memory may grow to the total limit minus what the other memories start with.
-    const initialPages = new Map<string, number>();
-    for (const m of this.spec.modules) {
-      const dir = dirname(m.bindings);
-      const base = basename(m.bindings).replace(/\.m?js$/, '');
-      const core = join(dir, `${base}.core.wasm`);
-      initialPages.set(m.name, existsSync(core) ? initialMemoryPages(readFileSync(core)) : 0);
+    // total_memory_limit is one budget for the service: every memory any core module of any
+    // module defines gets a maximum, and the maxima sum to the budget (splitMemoryBudget), so a
+    // memory.grow that would take the service past it fails in the guest, mid-call.
+    const caps = new Map<string, number[]>();
+    if (this.spec.memoryLimit !== Infinity) {
+      const memories: { path: string; min: number }[] = [];
+      for (const m of this.spec.modules) {
+        const dir = dirname(m.bindings);
+        const base = basename(m.bindings).replace(/\.m?js$/, '');
+        for (const file of readdirSync(dir).sort()) {
+          if (!file.startsWith(`${base}.core`) || !file.endsWith('.wasm')) continue;
+          const path = join(dir, file);
+          for (const min of definedMemories(readFileSync(path))) memories.push({ path, min });
+        }
+      }
+      const maxima = splitMemoryBudget(
+        Math.floor(this.spec.memoryLimit / PAGE),
+        memories.map((m) => m.min),
+      );
+      memories.forEach(({ path }, i) => {
+        caps.set(path, [...(caps.get(path) ?? []), maxima[i] as number]);
+      });
     }
-    const totalInitial = [...initialPages.values()].reduce((a, b) => a + b, 0);
     for (const m of this.spec.modules) {
       const dir = dirname(m.bindings);
-      const maxPages =
-        this.spec.memoryLimit === Infinity
-          ? Infinity
-          : Math.floor(this.spec.memoryLimit / PAGE) -
-            (totalInitial - (initialPages.get(m.name) ?? 0));
       const getCoreModule = (file: string): WasmModule => {
         const path = join(dir, file);
-        const key = `${path}#${maxPages}`;
-        let mod = compiled.get(key);
+        let mod = compiled.get(path);
         if (!mod) {
           const bytes = readFileSync(path);
+          const fileCaps = caps.get(path) ?? [];
+          // A memory the budget did not count (none expected) may not grow at all.
           mod = new Wasm.Module(
-            maxPages === Infinity
+            this.spec.memoryLimit === Infinity
               ? bytes
-              : capMemory(bytes, Math.max(1, Math.min(maxPages, 65536))),
+              : capMemory(bytes, (min, index) => fileCaps[index] ?? min),
           );
-          compiled.set(key, mod);
+          compiled.set(path, mod);
         }
         return mod;
       };

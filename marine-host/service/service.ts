@@ -22,15 +22,19 @@ import {
   LinkError,
   MarineHostError,
   MemoryLimitError,
+  ModuleExitError,
   NoSuchFunctionError,
   ServiceClosedError,
+  ValueSizeLimitError,
 } from '../errors.js';
 import { snakeName, type ModuleInfo } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
 import {
+  checkPolicyNames,
   checkTetraplets,
   completeCallParameters,
   type CallParametersInput,
+  type ServiceIdentity,
   type TetrapletPolicy,
 } from '../tetraplets.js';
 import { buildInterface, type ServiceInterface } from './interface.js';
@@ -39,18 +43,30 @@ import { checkService, type ServicePlan } from './plan.js';
 import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
+import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
-/** Options of a loaded service. */
+/**
+ * Options of a loaded service. `serviceId`, `owner`, `hostId` and `workerId` are the service's
+ * identity: fixed here, given to the facade in every call's parameters and read by the tetraplet
+ * policy; a call cannot change them.
+ */
 export interface ServiceOptions {
   /** Service id given to the facade in call parameters (default: a random UUID). */
   readonly serviceId?: string;
-  /** Peer id of the service's creator (its owner; used by `owner_only`). */
+  /** Peer id of the service's creator (its owner; `owner_only` denies every call when absent). */
   readonly owner?: string;
   /** Host peer id (default `"local"`). */
   readonly hostId?: string;
+  /** Worker id (default: the host id). */
+  readonly workerId?: string;
+  /**
+   * Largest size in bytes of a call's arguments and of its result (default 32 MiB, AquaVM's
+   * call-result limit). Results are measured in the worker, so one over it never reaches the host.
+   */
+  readonly valueSizeLimit?: number;
   /** Default time limit of one call, ms (default 10 000). */
   readonly callTimeoutMs?: number;
   /** Time limit of one mounted binary run, ms (default 10 000). */
@@ -86,6 +102,20 @@ export type CallArgs =
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
+/** JS heap of a service's worker thread, MiB. */
+const WORKER_HEAP_MB = 512;
+
+/** Largest delay Node's timers honour (2^31-1 ms); a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2147483647;
+
+/** Checks a time limit given in ms, so that 1e400 or 2^31 never become 1 ms. */
+function checkTimeout(value: number | undefined, what: string): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS)
+    throw new RangeError(
+      `${what}: expected whole milliseconds in 1..${MAX_TIMEOUT_MS}, found ${value}`,
+    );
+}
 
 /** Finds jco bindings for a module, transpiling its component into a cache when it has none. */
 async function ensureBindings(info: ModuleInfo): Promise<string> {
@@ -115,7 +145,7 @@ function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
   const options = {
     workerData: { spec, binaries: link, fdLedger },
     transferList: [link.port],
-    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     execArgv: [],
   };
   const built = join(here, 'worker.js');
@@ -159,6 +189,8 @@ export class Service {
   starts = 0;
   /** Service id used in call parameters. */
   readonly serviceId: string;
+  /** Who the service is (id, owner, host), fixed at load; calls cannot claim otherwise. */
+  readonly identity: ServiceIdentity;
 
   private constructor(
     /** The plan the service runs. */
@@ -167,6 +199,12 @@ export class Service {
     private readonly options: ServiceOptions,
   ) {
     this.serviceId = options.serviceId ?? randomUUID();
+    this.identity = Object.freeze({
+      serviceId: this.serviceId,
+      ownerPeerId: options.owner ?? '',
+      hostPeerId: options.hostId ?? 'local',
+      workerId: options.workerId ?? options.hostId ?? 'local',
+    });
     this.functions = new Map(
       [...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]),
     );
@@ -186,7 +224,24 @@ export class Service {
       const effect = errors.every((f) => /does not grant/.test(f.message));
       throw effect ? new EffectNotGrantedError(text) : new LinkError(text);
     }
+    checkTimeout(options.callTimeoutMs, 'callTimeoutMs');
+    checkTimeout(options.binaryTimeoutMs, 'binaryTimeoutMs');
     const serviceId = options.serviceId ?? randomUUID();
+    const valueSizeLimit = options.valueSizeLimit ?? DEFAULT_VALUE_SIZE_LIMIT;
+    if (!Number.isSafeInteger(valueSizeLimit) || valueSizeLimit < 1)
+      throw new RangeError(
+        `valueSizeLimit: expected a whole number of bytes ≥ 1, found ${valueSizeLimit}`,
+      );
+    if (options.policy)
+      checkPolicyNames(
+        options.policy,
+        new Map(
+          [...plan.facade.info.exports.values()].map((fn) => [
+            snakeName(fn.name),
+            fn.params.map((p) => snakeName(p.name)),
+          ]),
+        ),
+      );
     const modules = [];
     for (const { info } of plan.modules) {
       // As Marine's AppService: every module sees its service id, and the log filter when logging.
@@ -218,6 +273,7 @@ export class Service {
       memoryLimit: config.totalMemoryLimit,
       binaryTimeoutMs: options.binaryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       diskQuota: { ...DEFAULT_DISK_QUOTA, ...config.diskQuota, ...options.diskQuota },
+      valueSizeLimit,
     };
     const service = new Service(plan, spec, { ...options, serviceId });
     await service.start();
@@ -272,9 +328,16 @@ export class Service {
       });
       worker.on('error', (error) => {
         reject(error);
+        // The worker's heap is capped (resourceLimits): a guest value too big for it ends the
+        // worker, not the host; the next call starts a new one.
+        const oom = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
         this.failWorker(
           worker,
-          new MarineHostError(`service ${this.name}: worker failed: ${error.message}`),
+          oom
+            ? new MemoryLimitError(
+                `service ${this.name}: the call's values exhausted the service worker's heap (${WORKER_HEAP_MB} MiB); the service is restarted for the next call`,
+              )
+            : new MarineHostError(`service ${this.name}: worker failed: ${error.message}`),
         );
       });
       worker.on('exit', (code) => {
@@ -327,7 +390,16 @@ export class Service {
           `service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`,
         ),
       );
-    } else if (message.kind === 'trap' || message.kind === 'exit') {
+    } else if (message.kind === 'exit') {
+      // Not a trap: the guest chose to end (Rust's std::process::exit), but the call has no result.
+      pending.reject(
+        new ModuleExitError(
+          `service ${this.name}: the module called ${message.exitOk === false ? 'exit with a non-zero status' : 'exit(0)'} during the call, so it returned no result; the service was restarted${stderr}`,
+        ),
+      );
+    } else if (message.kind === 'too-big') {
+      pending.reject(new ValueSizeLimitError(`service ${this.name}: ${message.message}`));
+    } else if (message.kind === 'trap') {
       pending.reject(
         new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`),
       );
@@ -423,19 +495,22 @@ export class Service {
       return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
     let prepared: { wit: WitFunction; values: unknown[]; cp: unknown; name: string };
     try {
+      checkTimeout(options.timeoutMs, 'timeoutMs');
       const wit = this.lookup(fn);
       const name = snakeName(wit.name);
       const values = this.convertArgs(name, wit, args);
-      const cp = completeCallParameters(callParameters, wit.params.length, {
-        serviceId: this.serviceId,
-        hostId: this.options.hostId ?? 'local',
-        owner: this.options.owner ?? '',
-      });
+      const limit = this.spec.valueSizeLimit;
+      if (valueSizeOver(values, limit))
+        throw new ValueSizeLimitError(
+          `service ${this.name}: function ${name}: the arguments are larger than the value size limit of ${formatByteSize(limit)}`,
+        );
+      const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
       checkTetraplets(
         name,
         wit.params.map((p) => snakeName(p.name)),
         cp,
         this.options.policy,
+        this.identity,
       );
       prepared = { wit, values, cp, name };
     } catch (error) {

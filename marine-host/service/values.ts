@@ -21,7 +21,14 @@ const RANGES: Record<string, [bigint, bigint]> = {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = stringifyJson(value);
+  let text: string;
+  try {
+    text = stringifyJson(value);
+  } catch (error) {
+    // A value nested too deeply for the stack (or cyclic) is described, not printed.
+    if (!(error instanceof RangeError || error instanceof TypeError)) throw error;
+    return Array.isArray(value) ? 'an array nested too deeply to show' : 'an unprintable value';
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -2,7 +2,9 @@
 // A trap poisons a component instance, so after any guest failure the modules are instantiated
 // again before the next call (compiled core modules are kept, so this is cheap).
 import { parentPort, workerData } from 'node:worker_threads';
+import { formatByteSize } from '../config/byte-size.js';
 import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
+import { valueSize } from './value-size.js';
 
 /** Messages the worker receives. */
 export type WorkerRequest = {
@@ -14,7 +16,7 @@ export type WorkerRequest = {
 };
 
 /** How a guest failure is classified for the host's error. */
-export type FailureKind = 'trap' | 'oom' | 'exit' | 'host';
+export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'host';
 
 /** Messages the worker sends. */
 export type WorkerReply =
@@ -22,7 +24,15 @@ export type WorkerReply =
   | { type: 'init-error'; message: string }
   | { type: 'log'; record: LogRecord }
   | { type: 'result'; id: number; value: unknown; memory: number }
-  | { type: 'error'; id: number; kind: FailureKind; message: string; stderr: string[] };
+  | {
+      type: 'error';
+      id: number;
+      kind: FailureKind;
+      message: string;
+      stderr: string[];
+      /** For `exit`: whether the guest exited with status 0. */
+      exitOk?: boolean;
+    };
 
 const port = parentPort;
 if (!port) throw new Error('service worker started outside a worker thread');
@@ -62,12 +72,25 @@ port.on('message', (request: WorkerRequest) => {
     }
     try {
       const value = current.call(request.fn, request.args, request.callParameters);
+      // Measured here, so a result over the limit is never copied to the host's thread.
+      const size = valueSize(value, spec.valueSizeLimit);
+      if (size > spec.valueSizeLimit) {
+        post({
+          type: 'error',
+          id: request.id,
+          kind: 'too-big',
+          message: `the result of ${request.fn} is larger than the value size limit of ${formatByteSize(spec.valueSizeLimit)} (more than ${formatByteSize(size)} counted before stopping); it was dropped in the service's worker`,
+          stderr: [],
+        });
+        return;
+      }
       post({ type: 'result', id: request.id, value, memory: current.memoryBytes() });
     } catch (error) {
       const stderr = current.callStderr.slice(-8);
       const message = describe(error);
       let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
-      if (error instanceof Error && error.name === 'GuestExitError') kind = 'exit';
+      const exited = error instanceof Error && error.name === 'GuestExitError';
+      if (exited) kind = 'exit';
       if (
         stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
         /out of memory|Maximum call stack/i.test(message)
@@ -84,7 +107,14 @@ port.on('message', (request: WorkerRequest) => {
           text: `restart after a failed call failed: ${describe(restartError)}`,
         });
       }
-      post({ type: 'error', id: request.id, kind, message, stderr });
+      post({
+        type: 'error',
+        id: request.id,
+        kind,
+        message,
+        stderr,
+        ...(exited ? { exitOk: (error as { ok?: unknown }).ok === true } : {}),
+      });
     }
   })();
 });

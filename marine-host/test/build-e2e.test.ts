@@ -473,7 +473,23 @@ t.test(
       },
     });
     t.equal(curl['download']?.('https://example.org'), 'page body');
-    t.same(seen, [['-sS', '--max-time', '10', 'https://example.org']]);
+    t.same(seen, [
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '--proto',
+        '=http,https',
+        '--proto-redir',
+        '=http,https',
+        '--',
+        'https://example.org',
+      ],
+    ]);
+    // Anything but http(s) is refused before curl runs: no host file, no option injection.
+    t.match(curl['download']?.('file:///etc/passwd'), /^refused "file:\/\/\/etc\/passwd"/);
+    t.match(curl['download']?.('-o/tmp/x'), /^refused "-o\/tmp\/x"/);
+    t.equal(seen.length, 1, 'curl was not run for them');
   },
 );
 
@@ -713,7 +729,8 @@ export const sameCallParameters: Same<CallParametersInput, HostCallParametersInp
 export async function run(configs: { greeting: string; records: string; callParams: string }) {
   const g = await loadTestService<GreetingService>(configs.greeting);
   const r = await loadTestService<RecordsService>(configs.records);
-  const c = await loadTestService<CallParamsService>(configs.callParams);
+  // The host id is part of the service's identity, set at load (a call cannot claim it).
+  const c = await loadTestService<CallParamsService>(configs.callParams, { hostId: 'h' });
   try {
     const numbers: RecordsJsonInput.Numbers = {
       flag: true, val_u8: 255, val_u16: 65535, val_u32: 4294967295,
@@ -752,7 +769,7 @@ export async function run(configs: { greeting: string; records: string; callPara
     );
     const peer: string = tetraplets[0]?.[0]?.peer_pk ?? '';
     const cp: Awaited<ReturnType<CallParamsService['call_parameters']>> =
-      await c.call_parameters_cp({ particle: { id: 'p-2', timestamp: 2n ** 60n }, host_id: 'h' });
+      await c.call_parameters_cp({ particle: { id: 'p-2', timestamp: 2n ** 60n } });
     const timestamp: number | bigint = cp.particle.timestamp;
     return {
       greeting, greetingCp, u64Max, u64Small, i64Min, u8, len, optionNone, optionEmpty, optionSome,

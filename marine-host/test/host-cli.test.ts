@@ -33,7 +33,11 @@ t.test('marine call --json prints only the result, exact beyond 2^53', async (t)
     '[]',
     '--json',
     '--call-params',
-    '{"particle": {"id": "P", "init_peer_id": "I"}, "host_id": "H", "service_id": "S"}',
+    '{"particle": {"id": "P", "init_peer_id": "I"}}',
+    '--host-id',
+    'H',
+    '--service-id',
+    'S',
   );
   t.equal(cp.stdout, '"P|I|S|H|"');
 });

@@ -63,11 +63,11 @@ t.test(
     });
 
     t.test('call parameters reach the facade', async (t) => {
-      const svc = await loadService(config('call-params'), { owner: 'owner' });
+      // The host id is the service's identity, given at load, not something a call may set.
+      const svc = await loadService(config('call-params'), { owner: 'owner', hostId: 'H' });
       t.teardown(() => svc.close());
       const cp = await svc.call('call_parameters', [], {
         particle: { id: 'P', init_peer_id: 'I', timestamp: 1700000000000, ttl: 7000 },
-        host_id: 'H',
       });
       t.match(cp, {
         particle: { id: 'P', init_peer_id: 'I', timestamp: 1700000000000, ttl: 7000 },

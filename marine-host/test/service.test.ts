@@ -90,11 +90,13 @@ t.test('calls through the host', async (t) => {
   t.test('the facade reads the call parameters', async (t) => {
     const out = await service.call('who', [], {
       particle: { id: 'particle-1', init_peer_id: 'peer-A' },
-      host_id: 'host-H',
-      service_id: 'svc-1',
       tetraplets: [],
     });
-    t.equal(out, 'particle-1|peer-A|svc-1|host-H|');
+    t.equal(
+      out,
+      `particle-1|peer-A|${service.serviceId}|local|`,
+      'the service and host ids are the service identity',
+    );
     const withTetraplets = await service.call('greeting', ['x'], {
       tetraplets: [[{ peer_pk: 'p1', service_id: 's', function_name: 'f', lens: '' }]],
     });

@@ -12,6 +12,14 @@ import {
   type ServiceOptions,
 } from '../../../marine-host/index.js';
 
+/** What the sandbox grants a service's modules and what it never grants (for `--help`). */
+export const SANDBOX_HELP = `The sandbox: a module sees no environment variables but those its config lists
+(plus service_id, and WASM_LOG when logging), no files or directories but its config's
+mapped dirs (no other preopens), no network at all, and starts no process except the
+mounted binaries its config declares (run without a shell, with an empty environment). It
+gets an empty stdin, stdout and stderr into the service log, clocks and random numbers.
+Nothing else is granted, whatever it imports: a module that imports more fails to load.`;
+
 const HELP = `
 Loads the service (modules linked, effects checked), calls one facade function and prints the
 result as JSON. Arguments: a JSON array (positional), an object (by name), or omitted for none.
@@ -19,6 +27,12 @@ Integers beyond 2^53 are exact both ways. Guest stdout/stderr go to stderr.
 Call parameters are partial JSON in Marine's shape, e.g.
   {"particle": {"id": "p1", "init_peer_id": "12D3..."}, "tetraplets": [[{"peer_pk": "...",
    "service_id": "peer", "function_name": "timestamp_sec", "lens": ""}]]}
+Each field is checked on the way in. The service's identity is not part of them: service_id,
+service_creator_peer_id and host_id come from --service-id, --owner and --host-id, and call
+parameters that claim other values are refused (the tetraplet policy reads the identity).
+Arguments and the result are each limited to --value-size-limit bytes (default 32 MiB).
+
+${SANDBOX_HELP}
 
 Examples:
   $ marine call services-rs/examples/greeting/Config.toml greeting '["world"]'
@@ -36,15 +50,41 @@ export interface ServiceCliOptions {
   policy?: string;
   owner?: string;
   serviceId?: string;
+  hostId?: string;
+  valueSizeLimit?: string;
 }
+
+/**
+ * Parses a whole-number option, refusing anything but digits in [min, max], so that values like
+ * `1e400` or 2^31 are reported instead of quietly becoming another number.
+ */
+export function integerOption(text: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(
+      `${flag}: expected a whole number in ${min}..${max}, found ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
+/** Largest timer delay Node honours (2^31-1 ms); longer ones fire at once. */
+const MAX_TIMEOUT_MS = 2147483647;
 
 /** Service options from the CLI flags shared by call and repl. */
 export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
-  const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
-  if (timeout !== undefined && !(timeout > 0))
-    throw new Error(
-      `--timeout: expected milliseconds > 0, found ${JSON.stringify(options.timeout)}`,
-    );
+  const timeout =
+    options.timeout === undefined
+      ? undefined
+      : integerOption(options.timeout, '--timeout (milliseconds)', 1, MAX_TIMEOUT_MS);
+  const valueSizeLimit =
+    options.valueSizeLimit === undefined
+      ? undefined
+      : integerOption(
+          options.valueSizeLimit,
+          '--value-size-limit (bytes)',
+          1,
+          Number.MAX_SAFE_INTEGER,
+        );
   let policy;
   if (options.policy !== undefined) {
     let raw: unknown;
@@ -61,6 +101,8 @@ export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
     ...(policy !== undefined ? { policy } : {}),
     ...(options.owner !== undefined ? { owner: options.owner } : {}),
     ...(options.serviceId !== undefined ? { serviceId: options.serviceId } : {}),
+    ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
+    ...(valueSizeLimit !== undefined ? { valueSizeLimit } : {}),
     onLog: (r) => process.stderr.write(`[${r.module} ${r.stream}] ${r.text}\n`),
   };
 }
@@ -89,16 +131,21 @@ export function register(program: Command): void {
     )
     .option(
       '--call-params <json>',
-      'call parameters (particle, service_id, host_id, tetraplets, ...); @file or - as for args',
+      'call parameters: particle and tetraplets (the identity comes from the flags below); @file or - as for args',
     )
     .option('--json', 'print only the result as JSON')
-    .option('--timeout <ms>', 'time limit of the call (default 10000)')
+    .option('--timeout <ms>', 'time limit of the call, 1..2147483647 (default 10000)')
     .option(
       '--policy <file>',
       'tetraplet policy JSON: {"functions": {"f": {"owner_only": true, "arguments": {...}}}}',
     )
-    .option('--owner <peer>', 'service creator peer id (for owner_only)')
+    .option('--owner <peer>', 'service creator peer id (owner_only denies all calls without it)')
     .option('--service-id <id>', 'service id given to the facade')
+    .option('--host-id <peer>', 'host peer id (%host% in policies; default "local")')
+    .option(
+      '--value-size-limit <bytes>',
+      'largest arguments or result of a call (default 33554432)',
+    )
     .option('--modules-dir <dir>', 'module store for blueprints')
     .addHelpText('after', HELP)
     .action(

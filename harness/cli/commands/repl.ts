@@ -56,9 +56,15 @@ export function register(program: Command): void {
     .command('repl')
     .description('load a service and call its functions interactively')
     .argument('<config>', 'Config.toml, or a blueprint .json')
-    .option('--timeout <ms>', 'time limit of each call (default 10000)')
+    .option('--timeout <ms>', 'time limit of each call, 1..2147483647 (default 10000)')
     .option('--policy <file>', 'tetraplet policy JSON')
-    .option('--owner <peer>', 'service creator peer id')
+    .option('--owner <peer>', 'service creator peer id (owner_only denies all calls without it)')
+    .option('--service-id <id>', 'service id given to the facade')
+    .option('--host-id <peer>', 'host peer id (%host% in policies; default "local")')
+    .option(
+      '--value-size-limit <bytes>',
+      'largest arguments or result of a call (default 33554432)',
+    )
     .option('--modules-dir <dir>', 'module store for blueprints')
     .addHelpText('after', HELP)
     .action(async (config: string, options: ServiceCliOptions) => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { validateService } from '../../../marine-host/index.js';
 import { printJson } from '../output.js';
+import { SANDBOX_HELP } from './call.js';
 
 const HELP = `
 Runs every check the host makes when it loads a service, without running any guest code:
@@ -9,6 +10,9 @@ and its API, links between modules (the imported module exists, exports the func
 same types, no cycles), host API use, mounted binaries and mapped dirs against what the config
 grants, WASI interfaces, and whether the facade's types can be written in Aqua.
 Prints one line per finding (severity, file, field, message); exits 1 if any is an error.
+With --json every outcome, a failure of the check itself included, is one JSON object.
+
+${SANDBOX_HELP}
 
 Examples:
   $ marine validate services-rs/examples/greeting/Config.toml
@@ -25,8 +29,32 @@ export function register(program: Command): void {
     .option('--modules-dir <dir>', 'module store for blueprints (default: the blueprint directory)')
     .option('--json', 'print {ok, findings} as JSON')
     .addHelpText('after', HELP)
+    .configureOutput({
+      // With --json even a command-line error (a missing argument, an unknown option) is JSON.
+      outputError: (text, write) => {
+        if (!process.argv.includes('--json')) return write(text);
+        const message = text.replace(/^error: /, '').trim();
+        printJson({
+          ok: false,
+          findings: [{ file: '', field: '(command line)', message, severity: 'error' }],
+        });
+      },
+    })
     .action(async (config: string, options: { modulesDir?: string; json?: boolean }) => {
-      const findings = await validateService(config, options.modulesDir);
+      let findings;
+      try {
+        findings = await validateService(config, options.modulesDir);
+      } catch (error) {
+        // Whatever went wrong, --json callers (CI) still get JSON, naming the file.
+        findings = [
+          {
+            file: config,
+            field: '(validate)',
+            message: `the check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+            severity: 'error' as const,
+          },
+        ];
+      }
       const ok = !findings.some((f) => f.severity === 'error');
       if (options.json) printJson({ ok, findings });
       else {

@@ -1,0 +1,76 @@
+// Restart cost: how long a service is unavailable after a call traps (the worker re-instantiates
+// the modules) and after a call times out (the worker thread is terminated and a new one
+// started), measured against references taken in the same run: loading the same service afresh
+// (load + first call) and instantiating its component directly with jco in this thread.
+import { join } from 'node:path';
+import { buildHostFixtures } from '../fixtures/configs/host/build-fixtures.js';
+import { loadService } from '../marine-host/service/index.js';
+import { directBinding } from './host.js';
+
+const ROUNDS = 5;
+const TIMEOUT_MS = 200;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Prints the median over a few rounds of each restart and of the references, in ms. */
+export async function run(): Promise<void> {
+  const artifacts = await buildHostFixtures();
+  const config = join(artifacts, '../Config.toml');
+  const rows: [string, number][] = [];
+  const service = await loadService(config);
+  try {
+    await service.call('greeting', ['warm']);
+    const call: number[] = [];
+    const trap: number[] = [];
+    const timeout: number[] = [];
+    for (let i = 0; i < ROUNDS; i += 1) {
+      call.push(await time(() => service.call('greeting', ['x'])));
+      // The failed call's answer waits for the re-instantiation, so this spans trap to next answer.
+      trap.push(
+        await time(async () => {
+          await service.call('trap').catch(() => undefined);
+          await service.call('greeting', ['after trap']);
+        }),
+      );
+      // From the moment the timeout is reported until the restarted service answers.
+      await service.call('spin', [], undefined, { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      timeout.push(await time(() => service.call('greeting', ['after timeout'])));
+    }
+    rows.push(['a plain call (greeting)', median(call)]);
+    rows.push(['trap → next call answered', median(trap)]);
+    rows.push([`timeout (${TIMEOUT_MS} ms) reported → next call answered`, median(timeout)]);
+  } finally {
+    await service.close();
+  }
+  const fresh: number[] = [];
+  const direct: number[] = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    fresh.push(
+      await time(async () => {
+        const s = await loadService(config);
+        await s.call('greeting', ['fresh']);
+        await s.close();
+      }),
+    );
+    direct.push(await time(() => directBinding(artifacts)));
+  }
+  rows.push(['reference: fresh load + first call', median(fresh)]);
+  rows.push(['reference: jco instantiation in this thread', median(direct)]);
+  const freshMs = median(fresh);
+  const header = ['what (median of 5)', 'ms', 'vs fresh load'];
+  const cells = rows.map(([what, ms]) => [what, ms.toFixed(1), (ms / freshMs).toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    `${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}\n`,
+  );
+}
