@@ -173,10 +173,16 @@ async function makeVmFactory(kind: string, vmOptions: AquaVMOptions): Promise<()
   throw new Error(`--vm: expected "ours" or "reference", found "${kind}"`);
 }
 
-function parseCount(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`${flag}: expected an integer ≥ ${min}, found "${value}"`);
+/** Largest u32: a particle's TTL is a u32 in ms. */
+const U32_MAX = 4294967295;
+/** More local peers than this is a mistake (each runs a VM), not a network. */
+const MAX_PEERS = 1000;
+
+/** A whole number in [min, max]: `1e400`, `1.5` or values past the range are refused, the range named. */
+function parseCount(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(`${flag}: expected a whole number in ${min}..${max}, found "${value}"`);
   return n;
 }
 
@@ -184,11 +190,21 @@ function parseCount(value: string, flag: string, min: number): number {
 function vmLimits(options: AirRunOptions): AquaVMOptions {
   const limits: { airSize?: number; particleSize?: number; callResultSize?: number } = {};
   if (options.airLimit !== undefined)
-    limits.airSize = parseCount(options.airLimit, '--air-limit', 0);
+    limits.airSize = parseCount(options.airLimit, '--air-limit', 0, Number.MAX_SAFE_INTEGER);
   if (options.particleLimit !== undefined)
-    limits.particleSize = parseCount(options.particleLimit, '--particle-limit', 0);
+    limits.particleSize = parseCount(
+      options.particleLimit,
+      '--particle-limit',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   if (options.callResultLimit !== undefined)
-    limits.callResultSize = parseCount(options.callResultLimit, '--call-result-limit', 0);
+    limits.callResultSize = parseCount(
+      options.callResultLimit,
+      '--call-result-limit',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   return { limits };
 }
 
@@ -228,8 +244,8 @@ async function loadScript(
 
 /** Runs a file on a fresh local network and collects what happened. */
 export async function runAirFile(file: string, options: AirRunOptions): Promise<AirRunReport> {
-  const peerCount = parseCount(options.peers, '--peers', 0);
-  const ttl = parseCount(options.ttl, '--ttl', 1);
+  const peerCount = parseCount(options.peers, '--peers', 0, MAX_PEERS);
+  const ttl = parseCount(options.ttl, '--ttl', 1, U32_MAX);
   const vmOptions = vmLimits(options);
   let rawArgs: unknown;
   try {
