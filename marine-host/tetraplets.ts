@@ -175,7 +175,7 @@ function tetrapletsOf(raw: unknown, argCount: number): SecurityTetraplet[][] {
     return badField('tetraplets', 'an array with one list of tetraplets per argument', raw);
   return raw.map((list: unknown, i) => {
     if (!Array.isArray(list))
-      return badField(`tetraplets[${i}]`, 'an array of tetraplets (for argument ' + i + ')', list);
+      return badField(`tetraplets[${i}]`, `an array of tetraplets (for argument ${i})`, list);
     return list.map((t: unknown, j) => {
       const where = `tetraplets[${i}][${j}]`;
       if (!isPlainObject(t))

@@ -1,9 +1,9 @@
 // Numbers given on the command line, checked with the range they must be in.
 
-/** An integer flag value ≥ `min`; the error names the flag, the range and what was found. */
-export function parseCount(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new Error(`${flag}: expected an integer ≥ ${min}, found "${value}"`);
+/** A whole number in [min, max]: `1e400`, `1.5` or values past the range are refused, the range named. */
+export function parseCount(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(`${flag}: expected a whole number in ${min}..${max}, found "${value}"`);
   return n;
 }

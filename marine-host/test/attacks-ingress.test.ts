@@ -306,6 +306,14 @@ t.test('L1: numeric CLI options are checked against their range', async (t) => {
       `--timeout (milliseconds): expected a whole number in 1..2147483647, found "${bad}"`,
     );
   }
+  for (const [flag, bad, range] of [
+    ['--peers', '1e6', '0..1000'],
+    ['--ttl', '1e400', '1..4294967295'],
+  ] as const) {
+    const air = await marine(['air', 'run', 'fixtures/demo/hello.air', flag, bad]);
+    t.not(air.exitCode, 0);
+    t.match(air.stderr, `${flag}: expected a whole number in ${range}, found "${bad}"`);
+  }
   const r = await marine(['call', config, 'whoami', '[]', '--timeout', '2147483647', '--json']);
   t.equal(r.exitCode, 0, 'the largest value is accepted');
   t.match(r.stdout, /\|local\|local\|"$/);

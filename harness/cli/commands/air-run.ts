@@ -124,10 +124,10 @@ export function addAirRunCommand(air: Command): void {
         ...(options.func === undefined ? {} : { func: options.func }),
         // Exact: an argument like 18446744073709551615 reaches the script with every digit.
         args: await readJsonInput(options.args, '--args'),
-        peers: parseCount(options.peers, '--peers', 0),
+        peers: parseCount(options.peers, '--peers', 0, MAX_PEERS),
         ...(options.services === undefined ? {} : { services: options.services }),
         vm: vmKind(options.vm),
-        ttl: parseCount(options.ttl, '--ttl', 1),
+        ttl: parseCount(options.ttl, '--ttl', 1, U32_MAX),
         vmOptions: { limits: vmLimits(options) },
         ...(options.saveData === undefined ? {} : { saveData: options.saveData }),
         ...(options.import === undefined ? {} : { imports: options.import }),
@@ -137,6 +137,11 @@ export function addAirRunCommand(air: Command): void {
       if (report.outcome.status !== 'result') process.exitCode = 1;
     });
 }
+
+/** Largest u32: a particle's TTL is a u32 in ms. */
+const U32_MAX = 4294967295;
+/** More local peers than this is a mistake (each runs a VM), not a network. */
+const MAX_PEERS = 1000;
 
 function vmKind(value: string): VmKind {
   if (value === 'ours' || value === 'reference') return value;
@@ -151,11 +156,21 @@ function vmLimits(options: AirRunCliOptions): {
 } {
   const limits: { airSize?: number; particleSize?: number; callResultSize?: number } = {};
   if (options.airLimit !== undefined)
-    limits.airSize = parseCount(options.airLimit, '--air-limit', 0);
+    limits.airSize = parseCount(options.airLimit, '--air-limit', 0, Number.MAX_SAFE_INTEGER);
   if (options.particleLimit !== undefined)
-    limits.particleSize = parseCount(options.particleLimit, '--particle-limit', 0);
+    limits.particleSize = parseCount(
+      options.particleLimit,
+      '--particle-limit',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   if (options.callResultLimit !== undefined)
-    limits.callResultSize = parseCount(options.callResultLimit, '--call-result-limit', 0);
+    limits.callResultSize = parseCount(
+      options.callResultLimit,
+      '--call-result-limit',
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   return limits;
 }
 
