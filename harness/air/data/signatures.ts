@@ -1,7 +1,7 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import { getCrypto, publicKeyFromPeerId, type Ed25519Signer } from '../../protocol/index.js';
+import { verifySignature, type Ed25519Signer } from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
@@ -48,11 +48,5 @@ export function verifyCids(
   cids: Iterable<string>,
   particleId: string,
 ): boolean {
-  let publicKey: Uint8Array;
-  try {
-    publicKey = publicKeyFromPeerId(peerId);
-  } catch {
-    return false;
-  }
-  return getCrypto().ed25519Verify(publicKey, signedBytes(sortCids(cids), particleId), signature);
+  return verifySignature(peerId, signedBytes(sortCids(cids), particleId), signature);
 }

@@ -66,11 +66,7 @@ const VALUE = [
   'CanonStreamMapWithLambda',
 ];
 const AP_ARGUMENT = VALUE.filter((t) => t !== 'CanonStreamMap');
-export const on = (
-  terms: readonly string[],
-  next: number,
-  extra: Record<string, number> = {},
-): GNode => ({
+const on = (terms: readonly string[], next: number, extra: Record<string, number> = {}): GNode => ({
   on: { ...Object.fromEntries(terms.map((t) => [t, next])), ...extra },
 });
 const CLOSE: GNode = { on: { '")"': DONE } };

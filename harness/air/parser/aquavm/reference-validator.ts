@@ -6,7 +6,6 @@ import type { CodespanLabel } from './codespan.js';
 import type { Frame, GTok } from './grammar.js';
 import { byteOffset } from './words.js';
 
-/** Spans ordered like Rust's derived `Ord` on `Span { left, right }`. */
 // Terminals whose names the validator checks as uses of a variable.
 const USE_TERMS = new Set([
   'Scalar',
@@ -17,6 +16,7 @@ const USE_TERMS = new Set([
   'CanonStreamMapWithLambda',
 ]);
 
+/** Spans ordered like Rust's derived `Ord` on `Span { left, right }`. */
 const before = (a: Span, b: Span): boolean =>
   a.start < b.start || (a.start === b.start && a.end < b.end);
 const contains = (outer: Span, inner: Span): boolean =>

@@ -6,22 +6,6 @@ import { lambdaParserMessage } from './lambda.js';
 
 // ---- AIR errors in AquaVM's words ----
 
-const LEXER_CODES: ReadonlySet<AirErrorCode> = new Set<AirErrorCode>([
-  'unclosed-quote',
-  'invalid-character',
-  'empty-tagged-name',
-  'empty-canon-name',
-  'invalid-lens',
-  'invalid-number',
-  'float-too-long',
-  'leading-dot',
-]);
-
-/** Whether AquaVM's lexer (not its grammar or validator) reports this kind of error. */
-export function isLexerError(error: AirError): boolean {
-  return LEXER_CODES.has(error.code);
-}
-
 /** UTF-16 offset → UTF-8 byte offset in `source` (cheap for ASCII text). */
 export function byteOffset(source: string, offset: number, ascii: boolean): number {
   return ascii ? offset : utf8Length(source.slice(0, offset));
