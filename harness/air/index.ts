@@ -21,5 +21,28 @@ export {
   type AstJson,
 } from './ast/index.js';
 export { beautify, type BeautifyOptions } from './beautify/index.js';
-export * from './vm.js';
-export { KeyFormatError, type Ed25519KeyPair } from '../protocol/index.js';
+export {
+  AquaVM,
+  DEFAULT_LIMITS,
+  type AquaVMOptions,
+  type AquaVMLimits,
+  type AquaInvokeOutcome,
+  type AquaRunParameters,
+  type AquaCallRequest,
+  type AquaCallResult,
+} from './vm.js';
+export {
+  PreparationErrorCode,
+  CatchableErrorCode,
+  UncatchableErrorCode,
+  UNPROCESSED_CALL_RESULT,
+  RECURSION_TOO_DEEP,
+} from './errors/codes.js';
+export { cidOf } from './data/cid.js';
+export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
+export {
+  dumpInterpreterData,
+  formatDataDump,
+  type DataDump,
+  type DumpedState,
+} from './data/dump.js';

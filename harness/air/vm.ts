@@ -35,6 +35,7 @@ import { execute } from './execution/execute.js';
 import { TraceHandler } from './trace/handler.js';
 import { flattenTrace, loadTrace } from './trace/tree.js';
 
+// Re-exported for the area's own tests; the public surface is index.ts.
 export type { SecurityTetraplet } from '../protocol/index.js';
 export {
   PreparationErrorCode,

@@ -1,11 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import {
-  callResultText,
-  dumpInterpreterData,
-  formatDataDump,
-  type DataDump,
-} from '../../air/index.js';
+import { dumpInterpreterData, formatDataDump, type DataDump } from '../../air/index.js';
+import { callResultText } from '../../protocol/index.js';
 import { runAirFile, type AirRunReport, type VmKind } from '../../testing/index.js';
 import { jsonPretty, printJson } from '../output.js';
 import { readJsonInput } from '../input.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseJson } from '../../air/index.js';
+import { parseJson } from '../../protocol/index.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const run = promisify(execFile);

@@ -3,7 +3,7 @@ import t from 'tap';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonFloat } from '../../air/index.js';
+import { JsonFloat } from '../../protocol/index.js';
 import { readServicesSpec, type ScriptedService } from '../../testing/index.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'marine-spec-'));
