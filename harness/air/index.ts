@@ -24,6 +24,8 @@ export { beautify, type BeautifyOptions } from './beautify/index.js';
 export {
   AquaVM,
   DEFAULT_LIMITS,
+  DEFAULT_MAX_STEPS,
+  DEFAULT_TIME_LIMIT_MS,
   type AquaVMOptions,
   type AquaVMLimits,
   type AquaInvokeOutcome,
@@ -37,6 +39,8 @@ export {
   UncatchableErrorCode,
   UNPROCESSED_CALL_RESULT,
   RECURSION_TOO_DEEP,
+  EXECUTION_BUDGET_EXCEEDED,
+  MAX_AIR_DEPTH,
 } from './errors/codes.js';
 export { cidOf } from './data/cid.js';
 export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';

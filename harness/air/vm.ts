@@ -28,9 +28,17 @@ import {
   PreparationErrorCode,
   RECURSION_TOO_DEEP,
   UNPROCESSED_CALL_RESULT,
+  EXECUTION_BUDGET_EXCEEDED,
+  MAX_AIR_DEPTH,
 } from './errors/codes.js';
 import { CatchableError, PreparationError, UncatchableError } from './errors/execution-error.js';
-import { ExecutionContext, type HostCallResult } from './execution/context.js';
+import {
+  BudgetExceeded,
+  ExecutionBudget,
+  ExecutionContext,
+  type HostCallResult,
+} from './execution/context.js';
+import { airDepth } from './ast/index.js';
 import { execute } from './execution/execute.js';
 import { TraceHandler } from './trace/handler.js';
 import { flattenTrace, loadTrace } from './trace/tree.js';
@@ -101,7 +109,20 @@ export interface AquaVMOptions {
    * passes false.
    */
   readonly hardLimits?: boolean;
+  /**
+   * Most instructions one invoke may execute (default 10 million); past it the run fails with
+   * EXECUTION_BUDGET_EXCEEDED (40001) and the previous data. AquaVM has no such limit; it keeps a
+   * runaway script (nested folds over long arrays) from holding the host.
+   */
+  readonly maxSteps?: number;
+  /** Wall-clock limit of one invoke in ms (default 10 000); past it the run fails with 40001. */
+  readonly timeLimitMs?: number;
 }
+
+/** Default instruction budget of one invoke. */
+export const DEFAULT_MAX_STEPS = 10_000_000;
+/** Default wall-clock limit of one invoke, ms. */
+export const DEFAULT_TIME_LIMIT_MS = 10_000;
 
 /** AquaVM's default size limits. */
 export const DEFAULT_LIMITS: AquaVMLimits = {
@@ -168,6 +189,13 @@ function byteLength(text: string): number {
   return utf8Length(text);
 }
 
+/** A script nested deeper than MAX_AIR_DEPTH (its depth is kept for the message). */
+class NestingTooDeep extends Error {
+  constructor(readonly depth: number) {
+    super(`the script nests ${depth} instructions deep`);
+  }
+}
+
 /** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
 interface LimitFlags {
   airSizeLimitExceeded: boolean;
@@ -179,12 +207,16 @@ interface LimitFlags {
 export class AquaVM {
   private readonly limits: AquaVMLimits;
   private readonly hardLimits: boolean;
+  private readonly maxSteps: number;
+  private readonly timeLimitMs: number;
   private readonly keys = new Map<string, Ed25519KeyPair>();
   private readonly asts = new Map<string, Instruction>();
 
   constructor(options: AquaVMOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.hardLimits = options.hardLimits ?? false;
+    this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   }
 
   /** Runs `air` for the current peer; see AquaVM's invoke. Never throws for bad input: it returns a ret code. */
@@ -213,6 +245,13 @@ export class AquaVM {
     } catch (e) {
       if (e instanceof PreparationError || e instanceof UncatchableError)
         return failWithPrev(e.code, e.message);
+      if (e instanceof BudgetExceeded) return failWithPrev(EXECUTION_BUDGET_EXCEEDED, e.message);
+      if (e instanceof NestingTooDeep) {
+        return failWithPrev(
+          RECURSION_TOO_DEEP,
+          `the script nests ${e.depth} instructions deep; this VM runs scripts nested at most ${MAX_AIR_DEPTH} deep`,
+        );
+      }
       if (e instanceof RangeError && /call stack/i.test(e.message)) {
         return failWithPrev(
           RECURSION_TOO_DEEP,
@@ -232,6 +271,8 @@ export class AquaVM {
         PreparationErrorCode.AirParseError,
         `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
       );
+    const depth = airDepth(result.ast);
+    if (depth > MAX_AIR_DEPTH) throw new NestingTooDeep(depth);
     if (this.asts.size > 64) this.asts.clear();
     this.asts.set(air, result.ast);
     return result.ast;
@@ -326,6 +367,7 @@ export class AquaVM {
       trace,
       results,
       prev.lcid,
+      new ExecutionBudget(this.maxSteps, Date.now() + this.timeLimitMs),
     );
 
     let retCode = 0;

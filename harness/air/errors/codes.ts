@@ -63,8 +63,23 @@ export const UNPROCESSED_CALL_RESULT = 30000;
 /** ret_code of a call whose result was not valid JSON (AquaVM uses i32::MAX). */
 export const INVALID_JSON_RESULT_RET_CODE = 2147483647;
 
+// Codes 40000 and up are this VM's own, outside AquaVM's ranges (1–13 preparation, 10000s
+// catchable, 20000s uncatchable, 30000 farewell): limits that keep a host safe from a script.
+// Each returns the previous data unchanged, with no call requests and no next peers, as an
+// uncatchable error does.
+
 /**
- * Not an AquaVM code: the script nests deeper (e.g. a fold over a very long array) than the
- * JavaScript stack allows. The previous data is returned, as for uncatchable errors.
+ * Not an AquaVM code: the script nests deeper than this VM runs, either written so (more than
+ * MAX_AIR_DEPTH instructions deep; `marine air check` reports the same) or at run time (e.g. a
+ * fold over a very long array recursing through `next`) deeper than the JavaScript stack allows.
  */
 export const RECURSION_TOO_DEEP = 40000;
+
+/**
+ * Not an AquaVM code: the run executed more instructions than `AquaVMOptions.maxSteps`, or ran
+ * past its deadline (`AquaVMOptions.timeLimitMs`, and never past the particle's expiry).
+ */
+export const EXECUTION_BUDGET_EXCEEDED = 40001;
+
+/** The deepest instruction nesting this VM runs (a script nested deeper fails with 40000). */
+export const MAX_AIR_DEPTH = 4000;

@@ -72,6 +72,36 @@ export interface ExecutionParams {
   readonly particleId: string;
 }
 
+/** How much work one invoke may do: instructions, and a wall-clock deadline. */
+export class ExecutionBudget {
+  #steps = 0;
+  constructor(
+    readonly maxSteps: number,
+    /** Date.now() past which the run stops. */
+    readonly deadline: number,
+  ) {}
+
+  /** Counts one instruction; throws once the budget is spent (the clock is read every 1024). */
+  step(): void {
+    this.#steps++;
+    if (this.#steps > this.maxSteps) {
+      throw new BudgetExceeded(
+        `the run executed more than ${this.maxSteps} instructions (AquaVMOptions.maxSteps)`,
+      );
+    }
+    if ((this.#steps & 1023) === 0 && Date.now() > this.deadline) {
+      throw new BudgetExceeded(
+        `the run went past its deadline after ${this.#steps} instructions (AquaVMOptions.timeLimitMs, or the particle's expiry)`,
+      );
+    }
+  }
+}
+
+/** Thrown when an invoke's execution budget is spent; the VM turns it into error 40001. */
+export class BudgetExceeded extends Error {
+  override readonly name = 'BudgetExceeded';
+}
+
 /** The state of one invoke. */
 export class ExecutionContext {
   /** False once the current subgraph cannot go on (remote call, missing result, never, join). */
@@ -94,6 +124,7 @@ export class ExecutionContext {
     readonly trace: TraceHandler,
     readonly callResults: Map<number, HostCallResult>,
     public lcid: number,
+    readonly budget: ExecutionBudget = new ExecutionBudget(Infinity, Infinity),
   ) {}
 
   /** Marks the current subgraph incomplete. */

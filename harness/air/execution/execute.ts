@@ -19,6 +19,8 @@ import { executeXor } from './xor.js';
 
 /** Executes one instruction; errors propagate as exceptions (CatchableError / UncatchableError). */
 export function execute(ctx: ExecutionContext, instr: Instruction): void {
+  // The interruption point: a runaway script (nested folds, long recursion) stops here.
+  ctx.budget.step();
   if (instr.kind === 'call') {
     executeCall(ctx, instr);
     return;

@@ -24,7 +24,9 @@ export type AirErrorCode =
   | 'new-on-iterator'
   | 'fail-code-zero'
   | 'instruction-after-next'
-  | 'too-large';
+  | 'too-large'
+  // Not the parser's: `marine air check` reports a script nested deeper than the VM runs.
+  | 'nesting-too-deep';
 
 /** One problem found in an AIR script. Offsets are UTF-16 indices; line and column are 1-based. */
 export interface AirError {

@@ -2,7 +2,14 @@
 // their subcommands to the same group through `airCommand(program)`.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { beautify, formatAirErrors, parseAir, treeStats, type AirError } from '../../air/index.js';
+import {
+  beautify,
+  formatAirErrors,
+  parseAir,
+  treeStats,
+  MAX_AIR_DEPTH,
+  type AirError,
+} from '../../air/index.js';
 import { printJson } from '../output.js';
 import { addAirDataCommand, addAirRunCommand } from './air-run.js';
 
@@ -37,6 +44,18 @@ async function readScript(file: string | undefined): Promise<{ source: string; n
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`expected a readable AIR file at '${file}', found: ${reason}`);
   }
+}
+
+/** The finding for a script nested deeper than the VM runs (it fails such a script with 40000). */
+function tooDeep(source: string, depth: number): AirError {
+  return {
+    code: 'nesting-too-deep',
+    message: `the script nests ${depth} instructions deep; the VM runs scripts nested at most ${MAX_AIR_DEPTH} deep (error 40000)`,
+    line: 1,
+    column: 1,
+    span: { start: 0, end: Math.min(source.length, 1) },
+    found: source.slice(0, 1),
+  };
 }
 
 /** JSON form of one error for `--json` output. */
@@ -114,7 +133,16 @@ Examples:
     )
     .action(async (file: string | undefined, options: { json?: boolean }) => {
       const { source, name } = await readScript(file);
-      const result = parseAir(source);
+      const parsed = parseAir(source);
+      // The VM runs scripts nested at most MAX_AIR_DEPTH deep (error 40000): check says so too.
+      const depth = parsed.ok ? treeStats(parsed.ast).depth : 0;
+      const result: ReturnType<typeof parseAir> =
+        depth > MAX_AIR_DEPTH
+          ? {
+              ok: false,
+              errors: [tooDeep(source, depth)],
+            }
+          : parsed;
       if (options.json) {
         printJson(
           result.ok
