@@ -8,6 +8,7 @@ import {
   emptyData,
   encodeData,
   verifyStores,
+  type DataFormat,
   type InterpreterData,
 } from './data/interpreter-data.js';
 import { callResultText, type JsonValue } from './data/json.js';
@@ -38,7 +39,12 @@ export {
 export { keyPairFromSeed, peerIdFromPublicKey, publicKeyFromPeerId } from './data/peer-id.js';
 export { cidOf } from './data/cid.js';
 export { JsonFloat, callResultText, jsonText, parseJson, JsonSyntaxError } from './data/json.js';
-export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
+export {
+  decodeData,
+  encodeData,
+  type DataFormat,
+  type InterpreterData,
+} from './data/interpreter-data.js';
 export {
   dumpInterpreterData,
   formatDataDump,
@@ -118,6 +124,13 @@ export interface AquaVMOptions {
    * passes false.
    */
   readonly hardLimits?: boolean;
+  /**
+   * The format of the data this VM writes: `aquavm` (default), AquaVM 0.62's own (format 0.17.2,
+   * rkyv inner data), which every AquaVM peer (js-client, Nox) reads; or `marine-ts`, our earlier
+   * msgpack format 1.1.0, for networks that still have peers running a marine-ts VM from before
+   * AquaVM's format. Both are always read.
+   */
+  readonly dataFormat?: DataFormat;
 }
 
 /** AquaVM's default size limits. */
@@ -198,10 +211,12 @@ export class AquaVM {
   private readonly hardLimits: boolean;
   private readonly keys = new Map<string, Ed25519KeyPair>();
   private readonly asts = new Map<string, Instruction>();
+  private readonly dataFormat: DataFormat;
 
   constructor(options: AquaVMOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.hardLimits = options.hardLimits ?? false;
+    this.dataFormat = options.dataFormat ?? 'aquavm';
   }
 
   /** Runs `air` for the current peer; see AquaVM's invoke. Never throws for bad input: it returns a ret code. */
@@ -378,7 +393,10 @@ export class AquaVM {
     const mine = finalCids.get(params.currentPeerId);
     if (mine)
       signatures.set(params.currentPeerId, signCids(keyPair.privateKey, mine, params.particleId));
-    const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
+    const data = encodeData(
+      { trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures },
+      this.dataFormat,
+    );
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {
       callRequests.set(id, {

@@ -26,6 +26,12 @@ export type CallState =
 export interface FoldLoreEntry {
   readonly valuePos: number;
   readonly length: number;
+  /**
+   * Where AquaVM recorded the (always empty) part of the subtrace after `next`, as read from
+   * AquaVM's data; kept only so that data read and written unchanged keeps its bytes. Unset, it
+   * is computed as AquaVM computes it (see foldAfterPositions).
+   */
+  readonly afterPos?: number;
 }
 
 /** The recorded outcome of one `canon`: still waiting on the canon peer, or its canon result CID. */
