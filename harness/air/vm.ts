@@ -12,7 +12,12 @@ import {
   type InterpreterData,
 } from './data/interpreter-data.js';
 import { callResultText, type JsonValue } from './data/json.js';
-import { checkCidsOnlyGrow, collectPeerCids, verifySignatures } from './data/peer-cids.js';
+import {
+  checkCidsOnlyGrow,
+  collectPeerCids,
+  collectSignedPeerCids,
+  verifySignatures,
+} from './data/peer-cids.js';
 import { keyPairFromSeed, type Ed25519KeyPair } from './data/peer-id.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
@@ -313,7 +318,7 @@ export class AquaVM {
     const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
     verifyStores(prev.stores, 'previous');
     verifyStores(current.stores, 'current');
-    const prevCids = collectPeerCids(prev.trace, prev.stores, 'previous');
+    const prevCids = collectSignedPeerCids(prev, 'previous');
     const currentCids = verifySignatures(current, params.particleId, 'current');
     checkCidsOnlyGrow(prevCids, currentCids);
     const ast = this.parse(air);
@@ -382,7 +387,14 @@ export class AquaVM {
     // CID set (prev on a tie), as AquaVM's merged signature store does, even where the new trace
     // no longer holds all of that set; only the current peer signs anew.
     const signatures = new Map<string, Uint8Array>();
-    for (const peer of new Set([...prevCids.keys(), ...currentCids.keys()])) {
+    // In the order the signatures came in, so merging data with itself gives the same bytes.
+    const peers = new Set([
+      ...prev.signatures.keys(),
+      ...current.signatures.keys(),
+      ...prevCids.keys(),
+      ...currentCids.keys(),
+    ]);
+    for (const peer of peers) {
       const inPrev = prevCids.get(peer);
       const inCurrent = currentCids.get(peer);
       const fromCurrent =
@@ -390,9 +402,9 @@ export class AquaVM {
       const sig = (fromCurrent ? current : prev).signatures.get(peer);
       if (sig) signatures.set(peer, sig);
     }
-    const mine = finalCids.get(params.currentPeerId);
-    if (mine)
-      signatures.set(params.currentPeerId, signCids(keyPair.privateKey, mine, params.particleId));
+    // The current peer always signs, an empty list if it produced nothing, as AquaVM does.
+    const mine = finalCids.get(params.currentPeerId) ?? [];
+    signatures.set(params.currentPeerId, signCids(keyPair.privateKey, mine, params.particleId));
     const data = encodeData(
       { trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures },
       this.dataFormat,

@@ -15,6 +15,9 @@ import {
   type Delivery,
 } from '../../test/conformance/air-scenarios.js';
 import { loadScenarios, runScenario } from '../../test/conformance/scenarios.js';
+import { readFileSync } from 'node:fs';
+import type { AquaCallRequest, AquaCallResult } from '../vm.js';
+import { runNetwork, testPeer, type NetworkRun, type Runner } from './vm-harness.js';
 
 const only = process.env['AIR_MIXED_ONLY'];
 const referencePool = await Promise.all(Array.from({ length: 3 }, () => createReferenceAquaVM()));
@@ -77,3 +80,61 @@ for (const scenario of loadScenarios()) {
     }
   });
 }
+
+// The VM differential corpus too (three peers, every delivery order the harness offers): peer 0
+// and 2 on one VM, peer 1 on the other, both ways round.
+const differential = JSON.parse(
+  readFileSync(new URL('../../../fixtures/air/vm-differential.json', import.meta.url), 'utf8'),
+) as { scenarios: { name: string; air: string }[] };
+const peers = [testPeer(0), testPeer(1), testPeer(2)] as const;
+const withPeers = (air: string): string =>
+  air
+    .replaceAll('@A', `"${peers[0].peerId}"`)
+    .replaceAll('@B', `"${peers[1].peerId}"`)
+    .replaceAll('@C', `"${peers[2].peerId}"`);
+function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
+  switch (call.serviceId) {
+    case 'fail':
+      return { retCode: 1, result: 'boom' };
+    case 'arr':
+      return { retCode: 0, result: [1, 2, 3] };
+    case 'obj':
+      return { retCode: 0, result: { a: { b: [5, 6] }, n: 'x' } };
+    case 'inc':
+      return { retCode: 0, result: (call.arguments[0] as number) + 1 };
+    default:
+      return { retCode: 0, result: [call.functionName, ...call.arguments] };
+  }
+}
+const observable = (run: NetworkRun): unknown => ({
+  calls: run.calls,
+  outcomes: run.outcomes,
+  hops: run.hops,
+});
+
+t.test('VM differential corpus on mixed peers', async (t) => {
+  const ours = new AquaVM();
+  const oneReference = referencePool[0]!;
+  for (const s of differential.scenarios) {
+    if (only !== undefined && !s.name.includes(only)) continue;
+    for (const order of ['fifo', 'lifo'] as const) {
+      const options = { maxSteps: 3000, order };
+      const expected = observable(
+        await runNetwork(oneReference, withPeers(s.air), peers, peers[0], handler, options),
+      );
+      for (const oursFirst of [true, false]) {
+        const mixed: Runner = {
+          invoke(air, prev, current, params, results) {
+            const k = peers.findIndex((p) => p.peerId === params.currentPeerId);
+            const runner = (k % 2 === 0) === oursFirst ? ours : oneReference;
+            return runner.invoke(air, prev, current, params, results);
+          },
+        };
+        const actual = observable(
+          await runNetwork(mixed, withPeers(s.air), peers, peers[0], handler, options),
+        );
+        t.same(actual, expected, `${s.name} (${order}, ${oursFirst ? 'ours' : 'reference'} first)`);
+      }
+    }
+  }
+});

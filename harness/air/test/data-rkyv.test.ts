@@ -127,3 +127,30 @@ t.test('our data: AquaVM reads what our VM meant', async (t) => {
     t.same(referenceDump(bytes), ourDump(bytes));
   }
 });
+
+t.test(
+  'our VM writes the data AquaVM writes, state for state and signature for signature',
+  async (t) => {
+    // Ed25519 signatures are deterministic, so equal content means equal dumps.
+    let compared = 0;
+    for (const s of fixture.scenarios) {
+      const air = withPeers(s.air);
+      const expected = await runNetwork(reference, air, peers, peers[0], handler, {
+        maxSteps: 3000,
+      });
+      const actual = await runNetwork(new AquaVM(), air, peers, peers[0], handler, {
+        maxSteps: 3000,
+      });
+      for (const [peer, bytes] of expected.data) {
+        const ours = actual.data.get(peer);
+        if (ours === undefined || bytes.length === 0) {
+          t.equal(ours?.length ?? 0, bytes.length, `${s.name}: data of ${peer}`);
+          continue;
+        }
+        compared++;
+        t.same(referenceDump(ours), referenceDump(bytes), `${s.name}: final data of ${peer}`);
+      }
+    }
+    t.ok(compared >= 100, `${compared} final data compared`);
+  },
+);
