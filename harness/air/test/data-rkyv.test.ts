@@ -42,6 +42,13 @@ function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
   }
 }
 
+// Strings at the inline limit (7 UTF-8 bytes), just past it (8), and multi-byte ones whose
+// UTF-16 length and UTF-8 length fall on different sides of it.
+const EXTRA = [
+  `(seq (call @A ("sevenab" "eightabc") ["ééé" "éééé"] r) (seq (ap r.$.[0] $s) (call @B ("ü日本" "") [r.$.[1] $s] r2)))`,
+  `(seq (call @A ("1234567" "12345678") [] r) (canon @B $none #c))`,
+];
+
 /** Every distinct non-empty data a runner writes while running the whole corpus. */
 async function corpusData(runner: Runner): Promise<Uint8Array[]> {
   const seen = new Map<string, Uint8Array>();
@@ -52,8 +59,8 @@ async function corpusData(runner: Runner): Promise<Uint8Array[]> {
       return out;
     },
   };
-  for (const s of fixture.scenarios) {
-    await runNetwork(capturing, withPeers(s.air), peers, peers[0], handler, { maxSteps: 3000 });
+  for (const air of [...fixture.scenarios.map((s) => s.air), ...EXTRA]) {
+    await runNetwork(capturing, withPeers(air), peers, peers[0], handler, { maxSteps: 3000 });
   }
   return [...seen.values()];
 }

@@ -4,9 +4,8 @@
 // `marine air data --json` print what AquaVM's own tool prints, and lets tests compare our
 // reading of data with AquaVM's.
 import { base58btc } from 'multiformats/bases/base58';
-import { publicKeyFromPeerId } from '../peer-id.js';
 import type { CallState, ExecutedState } from '../../trace/states.js';
-import { foldAfterPositions, type RkyvInterpreterData } from './interpreter-data.js';
+import { foldAfterPositions, keyOfPeerId, type RkyvInterpreterData } from './interpreter-data.js';
 
 /** A JSON value (what JSON.parse gives). */
 export type HumanJson =
@@ -75,7 +74,7 @@ export function humanReadableJson(
   const signatures: { [key: string]: HumanJson } = {};
   for (const [peer, sig] of data.signatures) {
     const key = new Uint8Array(33);
-    key.set(publicKeyFromPeerId(peer), 1);
+    key.set(keyOfPeerId(peer), 1);
     const value = new Uint8Array(1 + sig.length);
     value.set(sig, 1);
     signatures[base58btc.baseEncode(key)] = base58btc.baseEncode(value);

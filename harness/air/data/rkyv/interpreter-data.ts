@@ -28,7 +28,7 @@
 // encoding the same data replays it, giving back the reference's bytes; data of our own VM shares
 // every equal CID and peer id string, which AquaVM reads the same way.
 
-import { peerIdFromPublicKey, publicKeyFromPeerId } from '../peer-id.js';
+import { base58btc } from 'multiformats/bases/base58';
 import type { CallState, ExecutedState, FoldLoreEntry } from '../../trace/states.js';
 import {
   emptyStores,
@@ -74,6 +74,40 @@ const SERVICE_RESULT_SIZE = 24;
 const RAW_VALUE_SIZE = 8;
 /** fluence-keypair's key format byte of Ed25519, the only format AquaVM accepts. */
 const ED25519_FORMAT = 0;
+// A libp2p peer id of an Ed25519 key: identity multihash (0x00, 36 bytes) of the protobuf
+// PublicKey {Type = Ed25519, Data = 32 bytes}. Kept here (no node:crypto) so the codec runs in
+// browsers.
+const PEER_ID_PREFIX = Uint8Array.of(0x00, 0x24, 0x08, 0x01, 0x12, 0x20);
+
+/** The peer id (base58btc) of a raw 32-byte Ed25519 public key. */
+export function peerIdOfKey(key: Uint8Array): string {
+  const bytes = new Uint8Array(PEER_ID_PREFIX.length + key.length);
+  bytes.set(PEER_ID_PREFIX);
+  bytes.set(key, PEER_ID_PREFIX.length);
+  return base58btc.baseEncode(bytes);
+}
+
+/** Raised when a peer id holds no Ed25519 key, so it cannot go into AquaVM's signature store. */
+export class PeerIdKeyError extends Error {
+  override readonly name = 'PeerIdKeyError';
+}
+
+/** The raw 32-byte Ed25519 key inside a peer id. */
+export function keyOfPeerId(peerId: string): Uint8Array {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = base58btc.baseDecode(peerId);
+  } catch {
+    bytes = undefined;
+  }
+  if (
+    bytes === undefined ||
+    bytes.length !== PEER_ID_PREFIX.length + 32 ||
+    PEER_ID_PREFIX.some((b, i) => bytes[i] !== b)
+  )
+    throw new PeerIdKeyError(`expected an Ed25519 identity peer id, found '${peerId}'`);
+  return bytes.subarray(PEER_ID_PREFIX.length);
+}
 
 // Shared-pointer types, as rkyv's validator tells them apart (by the archived Rc type).
 const RC_STR = 'Rc<str>';
@@ -174,7 +208,7 @@ export function decodeRkyvData(bytes: Uint8Array): {
       throw new UnsupportedDataError(
         `signature store: expected an Ed25519 signature (format byte 0, 64 bytes), found format ${sig[0] ?? '-'} with ${sig.length - 1} bytes`,
       );
-    signatures.set(peerIdFromPublicKey(key.subarray(1)), sig.slice(1));
+    signatures.set(peerIdOfKey(key.subarray(1)), sig.slice(1));
   });
   r.release(saved);
   return { data: { trace, lcid, stores, signatures }, memo };
@@ -454,7 +488,7 @@ export function encodeRkyvData(data: RkyvInterpreterData, memo?: SharingMemo): U
   const sigs: [number, number][] = [];
   for (const [peer, sig] of data.signatures) {
     const key = new Uint8Array(33);
-    key.set(publicKeyFromPeerId(peer), 1);
+    key.set(keyOfPeerId(peer), 1);
     const value = new Uint8Array(1 + sig.length);
     value.set(sig, 1);
     sigs.push([w.bytes(key), w.bytes(value)]);
