@@ -125,4 +125,6 @@ t.test('mutated rkyv data: our VM never throws and refuses what AquaVM refuses',
   );
   for (const d of differences.slice(0, 20)) t.comment(d);
   t.ok(total > 200, `${total} mutations compared`);
+  t.equal(sameCode, total, "every mutation ends with AquaVM's ret code");
+  t.equal(sameCode, total, "every mutation ends with AquaVM's ret code");
 });

@@ -32,6 +32,13 @@ export interface FoldLoreEntry {
    * is computed as AquaVM computes it (see foldAfterPositions).
    */
   readonly afterPos?: number;
+  /**
+   * Set only for AquaVM data whose part before `next` does not start where the previous value's
+   * ends, or whose part after `next` is not empty: valid rkyv that no run writes. Kept so the
+   * data is refused where AquaVM refuses it, when the fold is loaded (a trace error, 20000).
+   */
+  readonly beforePos?: number;
+  readonly afterLength?: number;
 }
 
 /** The recorded outcome of one `canon`: still waiting on the canon peer, or its canon result CID. */

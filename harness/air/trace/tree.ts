@@ -88,6 +88,12 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
         let j = i + 1;
         const foldEnd = j + s.lore.reduce((n, e) => n + e.length, 0);
         for (const entry of s.lore) {
+          // AquaVM data that places a value's subtraces where no run puts them.
+          if (entry.beforePos !== undefined || entry.afterLength !== undefined)
+            corrupt(
+              label,
+              `fold at ${i} places the subtraces of value ${entry.valuePos} at ${entry.beforePos ?? j} (expected ${j}) with ${entry.afterLength ?? 0} states after next (expected none)`,
+            );
           const end = j + entry.length;
           if (end > to) corrupt(label, `fold at ${i} has an iteration past its parent's end ${to}`);
           lore.push({ valuePos: entry.valuePos, states: parse(j, end, foldEnd) });

@@ -50,9 +50,9 @@ function stateJson(trace: readonly ExecutedState[], s: ExecutedState, index: num
       return {
         fold: {
           lore: s.lore.map((e, k) => {
-            const before = { pos: begin, len: e.length };
+            const before = { pos: e.beforePos ?? begin, len: e.length };
             begin += e.length;
-            return { pos: e.valuePos, desc: [before, { pos: after[k]!, len: 0 }] };
+            return { pos: e.valuePos, desc: [before, { pos: after[k]!, len: e.afterLength ?? 0 }] };
           }),
         },
       };

@@ -241,11 +241,18 @@ function readState(
       let begin = index + 1;
       for (const e of raw) {
         const [before, after] = e.descs;
-        if (e.descs.length !== 2 || before![0] !== begin || after![1] !== 0)
+        if (e.descs.length !== 2)
           throw new UnsupportedDataError(
-            `trace[${index}]: fold lore entry ${JSON.stringify(e)} is not [before next at ${begin}, empty after next]`,
+            `trace[${index}]: fold lore entry ${JSON.stringify(e)} has ${e.descs.length} subtrace descriptors, expected 2`,
           );
-        lore.push({ valuePos: e.valuePos, length: before![1], afterPos: after![0] });
+        const entry: { -readonly [K in keyof FoldLoreEntry]: FoldLoreEntry[K] } = {
+          valuePos: e.valuePos,
+          length: before![1],
+          afterPos: after![0],
+        };
+        if (before![0] !== begin) entry.beforePos = before![0];
+        if (after![1] !== 0) entry.afterLength = after![1];
+        lore.push(entry);
         begin += before![1];
       }
       return { kind: 'fold', lore };
@@ -538,10 +545,11 @@ function stateDeps(
       let begin = index + 1;
       s.lore.forEach((e, k) => {
         const at = w.alloc(2 * DESC_SIZE, 4);
-        w.u32(at, begin);
+        w.u32(at, e.beforePos ?? begin);
         w.u32(at + 4, e.length);
         begin += e.length;
         w.u32(at + DESC_SIZE, after[k]!);
+        w.u32(at + DESC_SIZE + 4, e.afterLength ?? 0);
         descs.push(at);
       });
       const loreAt = w.alloc(LORE_SIZE * s.lore.length, 4);

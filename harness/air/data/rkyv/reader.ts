@@ -18,6 +18,7 @@ export class RkyvFormatError extends Error {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lossy = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Largest string kept inline in an ArchivedString (its 8 bytes minus the length byte). */
 export const INLINE_STRING_CAPACITY = 7;
@@ -36,7 +37,7 @@ export class RkyvReader {
   private start = 0;
   private end: number;
   private depth = 0;
-  private readonly shared = new Map<number, { type: string; value: unknown }>();
+  private readonly shared = new Map<number, { type: string; size: number; value: unknown }>();
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -167,6 +168,7 @@ export class RkyvReader {
     align: number,
     read: (to: number) => T,
     seen?: (to: number, first: boolean) => void,
+    reread?: (to: number) => T,
     offset: number = this.i32(at),
   ): T {
     const to = this.target(at, offset, size, align);
@@ -175,9 +177,12 @@ export class RkyvReader {
       if (known.type !== type)
         this.fail(at, `shared pointer to ${to} is read as ${type}, earlier as ${known.type}`);
       seen?.(to, false);
-      return known.value as T;
+      // rkyv checks a shared pointee once: a later pointer to it with another length (a str)
+      // reads that many bytes unchecked, even as no UTF-8; so do we (`reread`), and whatever
+      // they hold then fails its CID as in AquaVM.
+      return (known.size === size ? known.value : (reread ?? read)(to)) as T;
     }
-    const entry: { type: string; value: unknown } = { type, value: undefined };
+    const entry: { type: string; size: number; value: unknown } = { type, size, value: undefined };
     this.shared.set(to, entry);
     seen?.(to, true);
     const saved = this.claim(to, size);
@@ -190,7 +195,15 @@ export class RkyvReader {
   /** A shared `Rc<str>` (offset and length, 8 bytes at `at`). */
   rcStr(at: number, type: string, seen?: (to: number, first: boolean) => void): string {
     const len = this.u32(at + 4);
-    return this.rc(at, type, len, 1, (to) => this.text(to, len), seen);
+    return this.rc(
+      at,
+      type,
+      len,
+      1,
+      (to) => this.text(to, len),
+      seen,
+      (to) => lossy.decode(this.bytes.subarray(to, to + len)),
+    );
   }
 
   /**
