@@ -23,6 +23,10 @@
 //   signatures (`AsVec`): Vec<{PublicKey Box<[u8]> @0, Signature Box<[u8]> @8}> (16 per entry),
 //     both as fluence-keypair encodes them: a key format byte (0 = Ed25519), then the raw bytes.
 //
+// No rkyv ArchivedHashMap (with its hash index) appears: AquaVM archives each of its HashMaps
+// with `#[with(AsVec)]`, a vector of entries in the map's iteration order, which is random in
+// AquaVM (std's RandomState) and insertion order here.
+//
 // Rc values that AquaVM shares are written once and pointed to from every place. Which places
 // share depends on how AquaVM built its values, so decoding records it (a SharingMemo) and
 // encoding the same data replays it, giving back the reference's bytes; data of our own VM shares
