@@ -21,6 +21,7 @@ import {
   encodeRkyvData,
   RkyvFormatError,
   UnsupportedDataError,
+  UnsupportedKeyError,
   type SharingMemo,
 } from './rkyv/interpreter-data.js';
 
@@ -496,6 +497,8 @@ function decodeAquaVmData(
   try {
     decoded = decodeRkyvData(inner);
   } catch (e) {
+    if (e instanceof UnsupportedKeyError)
+      fail(PreparationErrorCode.DataSignatureCheckError, `${label} data: ${e.message}`);
     if (e instanceof RkyvFormatError || e instanceof UnsupportedDataError)
       fail(
         PreparationErrorCode.DataDeFailed,

@@ -107,3 +107,47 @@ t.test('equal strings are written once and shared; a wrong shared type is refuse
   t.same(memo, [-1, 0], 'the second reference shares the first');
   t.same(encodeRkyvData(data, memo), bytes);
 });
+
+t.test('a signature store entry of another key format is a signature error (9)', async (t) => {
+  const { AquaVM, PreparationErrorCode } = await import('../vm.js');
+  const { encodeData, decodeData } = await import('../data/interpreter-data.js');
+  const A = testPeer(0);
+  const params = {
+    initPeerId: A.peerId,
+    currentPeerId: A.peerId,
+    timestamp: 1,
+    ttl: 1000,
+    particleId: 'p',
+    secretKey: A.seed,
+  };
+  const vm = new AquaVM();
+  const out = vm.invoke('(null)', new Uint8Array(), new Uint8Array(), params, new Map());
+  const bytes = out.data;
+  t.equal(decodeData(bytes, 'x').signatures.size, 1, 'the peer signs even an empty list');
+  // The key's format byte sits just before its 32 key bytes: make it 1 (RSA).
+  const again = encodeData(decodeData(bytes, 'x'));
+  const key = (await import('../data/peer-id.js')).publicKeyFromPeerId(A.peerId);
+  const at = again.findIndex((_, i) => key.every((b, j) => again[i + j] === b));
+  t.ok(at > 0);
+  const forged = Uint8Array.from(again);
+  forged[at - 1] = 1;
+  const B = testPeer(1);
+  const result = vm.invoke(
+    '(null)',
+    new Uint8Array(),
+    forged,
+    { ...params, currentPeerId: B.peerId, secretKey: B.seed },
+    new Map(),
+  );
+  t.equal(result.retCode, PreparationErrorCode.DataSignatureCheckError);
+  const { createReferenceAquaVM } = await import('../reference-aquavm.js');
+  const reference = await createReferenceAquaVM();
+  const theirs = await reference.invoke(
+    '(null)',
+    new Uint8Array(),
+    forged,
+    { ...params, currentPeerId: B.peerId, secretKey: B.seed },
+    new Map(),
+  );
+  t.equal(theirs.retCode, PreparationErrorCode.DataSignatureCheckError, 'as AquaVM refuses it');
+});

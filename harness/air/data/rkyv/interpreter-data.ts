@@ -62,7 +62,7 @@ export type SharingMemo = readonly number[];
 
 /** Raised for archived data our model cannot hold (it is valid rkyv, but not data this VM reads). */
 export class UnsupportedDataError extends Error {
-  override readonly name = 'UnsupportedDataError';
+  override readonly name: string = 'UnsupportedDataError';
 }
 
 const ROOT_SIZE = 60;
@@ -76,6 +76,14 @@ const CANON_ELEMENT_SIZE = 28;
 const CANON_RESULT_SIZE = 16;
 const SERVICE_RESULT_SIZE = 24;
 const RAW_VALUE_SIZE = 8;
+/**
+ * Raised for a signature store entry that is no Ed25519 key or signature: valid rkyv, refused by
+ * AquaVM when it checks the signatures (so as a signature error, 9, not a decoding one).
+ */
+export class UnsupportedKeyError extends UnsupportedDataError {
+  override readonly name: string = 'UnsupportedKeyError';
+}
+
 /** fluence-keypair's key format byte of Ed25519, the only format AquaVM accepts. */
 const ED25519_FORMAT = 0;
 // A libp2p peer id of an Ed25519 key: identity multihash (0x00, 36 bytes) of the protobuf
@@ -205,11 +213,11 @@ export function decodeRkyvData(bytes: Uint8Array): {
     const key = r.ownedBytes(at);
     const sig = r.ownedBytes(at + 8);
     if (key.length !== 33 || key[0] !== ED25519_FORMAT)
-      throw new UnsupportedDataError(
+      throw new UnsupportedKeyError(
         `signature store: expected an Ed25519 public key (format byte 0, 32 bytes), found format ${key[0] ?? '-'} with ${key.length - 1} bytes`,
       );
     if (sig.length !== 65 || sig[0] !== ED25519_FORMAT)
-      throw new UnsupportedDataError(
+      throw new UnsupportedKeyError(
         `signature store: expected an Ed25519 signature (format byte 0, 64 bytes), found format ${sig[0] ?? '-'} with ${sig.length - 1} bytes`,
       );
     signatures.set(peerIdOfKey(key.subarray(1)), sig.slice(1));
