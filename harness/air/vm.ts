@@ -8,6 +8,7 @@ import {
   emptyData,
   encodeData,
   verifyStores,
+  type DataFormat,
   type InterpreterData,
 } from './data/interpreter-data.js';
 import {
@@ -21,7 +22,12 @@ import {
   type JsonValue,
   type RunParameters,
 } from '../protocol/index.js';
-import { checkCidsOnlyGrow, collectPeerCids, verifySignatures } from './data/peer-cids.js';
+import {
+  checkCidsOnlyGrow,
+  collectPeerCids,
+  collectSignedPeerCids,
+  verifySignatures,
+} from './data/peer-cids.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
 import {
@@ -61,7 +67,12 @@ export {
   parseJson,
   JsonSyntaxError,
 } from '../protocol/index.js';
-export { decodeData, encodeData, type InterpreterData } from './data/interpreter-data.js';
+export {
+  decodeData,
+  encodeData,
+  type DataFormat,
+  type InterpreterData,
+} from './data/interpreter-data.js';
 export {
   dumpInterpreterData,
   formatDataDump,
@@ -117,6 +128,13 @@ export interface AquaVMOptions {
   readonly maxSteps?: number;
   /** Wall-clock limit of one invoke in ms (default 10 000); past it the run fails with 40001. */
   readonly timeLimitMs?: number;
+  /**
+   * The format of the data this VM writes: `aquavm` (default), AquaVM 0.62's own (format 0.17.2,
+   * rkyv inner data), which every AquaVM peer (js-client, Nox) reads; or `marine-ts`, our earlier
+   * msgpack format 1.1.0, for networks that still have peers running a marine-ts VM from before
+   * AquaVM's format. Both are always read.
+   */
+  readonly dataFormat?: DataFormat;
 }
 
 /** Default instruction budget of one invoke. */
@@ -211,12 +229,14 @@ export class AquaVM {
   private readonly timeLimitMs: number;
   private readonly keys = new Map<string, Ed25519KeyPair>();
   private readonly asts = new Map<string, Instruction>();
+  private readonly dataFormat: DataFormat;
 
   constructor(options: AquaVMOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.hardLimits = options.hardLimits ?? false;
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.timeLimitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    this.dataFormat = options.dataFormat ?? 'aquavm';
   }
 
   /** Runs `air` for the current peer; see AquaVM's invoke. Never throws for bad input: it returns a ret code. */
@@ -322,7 +342,7 @@ export class AquaVM {
     const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
     verifyStores(prev.stores, 'previous');
     verifyStores(current.stores, 'current');
-    const prevCids = collectPeerCids(prev.trace, prev.stores, 'previous');
+    const prevCids = collectSignedPeerCids(prev, 'previous');
     const currentCids = verifySignatures(current, params.particleId, 'current');
     checkCidsOnlyGrow(prevCids, currentCids);
     const ast = this.parse(air);
@@ -392,7 +412,14 @@ export class AquaVM {
     // CID set (prev on a tie), as AquaVM's merged signature store does, even where the new trace
     // no longer holds all of that set; only the current peer signs anew.
     const signatures = new Map<string, Uint8Array>();
-    for (const peer of new Set([...prevCids.keys(), ...currentCids.keys()])) {
+    // In the order the signatures came in, so merging data with itself gives the same bytes.
+    const peers = new Set([
+      ...prev.signatures.keys(),
+      ...current.signatures.keys(),
+      ...prevCids.keys(),
+      ...currentCids.keys(),
+    ]);
+    for (const peer of peers) {
       const inPrev = prevCids.get(peer);
       const inCurrent = currentCids.get(peer);
       const fromCurrent =
@@ -400,10 +427,13 @@ export class AquaVM {
       const sig = (fromCurrent ? current : prev).signatures.get(peer);
       if (sig) signatures.set(peer, sig);
     }
-    const mine = finalCids.get(params.currentPeerId);
-    if (mine)
-      signatures.set(params.currentPeerId, signCids(keyPair.signer, mine, params.particleId));
-    const data = encodeData({ trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures });
+    // The current peer always signs, an empty list if it produced nothing, as AquaVM does.
+    const mine = finalCids.get(params.currentPeerId) ?? [];
+    signatures.set(params.currentPeerId, signCids(keyPair.signer, mine, params.particleId));
+    const data = encodeData(
+      { trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures },
+      this.dataFormat,
+    );
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {
       callRequests.set(id, {

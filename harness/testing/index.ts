@@ -27,4 +27,4 @@ export {
   type AirRunReport,
   type VmKind,
 } from './air-run.js';
-export { createReferenceAquaVM } from './reference-aquavm.js';
+export { createReferenceAquaVM, type ReferenceAquaVM } from './reference-aquavm.js';

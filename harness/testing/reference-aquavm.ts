@@ -37,8 +37,14 @@ export const EMPTY_CALL_PARAMETERS = {
   tetraplets: [],
 };
 
-/** The reference VM, with our VM's invoke signature. */
-export type ReferenceAquaVM = Pick<AquaVM, 'invoke'>;
+/**
+ * The reference VM, with our VM's invoke signature, and AquaVM's own dump of interpreter data
+ * (its `to_human_readable_data` export: pretty JSON of the envelope's versions and the data, or
+ * the error text for data it cannot read).
+ */
+export type ReferenceAquaVM = Pick<AquaVM, 'invoke'> & {
+  toHumanReadableData(data: Uint8Array): string;
+};
 
 const require = createRequire(import.meta.url);
 
@@ -156,6 +162,13 @@ export async function createReferenceAquaVM(options: AquaVMOptions = {}): Promis
   );
   await service.init();
   return {
+    toHumanReadableData(data) {
+      return service.call(
+        'to_human_readable_data',
+        [Array.from(data)],
+        EMPTY_CALL_PARAMETERS as never,
+      ) as unknown as string;
+    },
     invoke(air, prevData, currentData, params, callResults) {
       const args = serializeAvmArgs(
         {

@@ -1,6 +1,6 @@
 // Interpreter data in a readable form (for `marine air data`): the trace with every CID resolved
 // to its value and producer, the last call id and who signed what.
-import { decodeData, readEnvelopeVersions } from './interpreter-data.js';
+import { decodeData, formatOf, readEnvelopeVersions, type DataFormat } from './interpreter-data.js';
 import { collectPeerCids } from './peer-cids.js';
 import type { CidStores } from './stores.js';
 import type { ExecutedState } from '../trace/states.js';
@@ -14,6 +14,10 @@ export interface DumpedState {
 
 /** Interpreter data, resolved for reading. */
 export interface DataDump {
+  /** Which format the data was read in: AquaVM's (rkyv inner data) or our earlier msgpack one. */
+  readonly format: DataFormat;
+  /** That format in words, for people. */
+  readonly formatName: string;
   readonly version: string;
   readonly interpreterVersion: string;
   readonly lastCallId: number;
@@ -73,12 +77,20 @@ function stateText(s: ExecutedState, stores: CidStores): string {
   }
 }
 
+const FORMAT_NAMES: Record<DataFormat, string> = {
+  aquavm: "AquaVM's format (rkyv inner data)",
+  'marine-ts': "marine-ts's earlier format (msgpack inner data)",
+};
+
 /** Decodes interpreter data and resolves it for reading; throws a PreparationError on bad data. */
 export function dumpInterpreterData(bytes: Uint8Array): DataDump {
   const versions = readEnvelopeVersions(bytes) ?? { version: '-', interpreterVersion: '-' };
   const data = decodeData(bytes, 'dumped');
   const perPeer = collectPeerCids(data.trace, data.stores, 'dumped');
+  const format = formatOf(data) ?? 'marine-ts';
   return {
+    format,
+    formatName: FORMAT_NAMES[format],
     version: versions.version,
     interpreterVersion: versions.interpreterVersion,
     lastCallId: data.lcid,
@@ -100,7 +112,7 @@ export function dumpInterpreterData(bytes: Uint8Array): DataDump {
 /** The dump as text, one trace state per line. */
 export function formatDataDump(d: DataDump): string {
   const lines = [
-    `data format ${d.version}, written by interpreter ${d.interpreterVersion}; last call id ${d.lastCallId}`,
+    `data format ${d.version}, ${d.formatName}, written by interpreter ${d.interpreterVersion}; last call id ${d.lastCallId}`,
     `trace (${d.trace.length} states):`,
     ...d.trace.map((s) => `  ${String(s.pos).padStart(4)}  ${s.text}`),
     `signatures:`,

@@ -16,6 +16,14 @@ import {
   type ServiceResult,
 } from './stores.js';
 import type { SecurityTetraplet } from '../../protocol/index.js';
+import {
+  decodeRkyvData,
+  encodeRkyvData,
+  RkyvFormatError,
+  UnsupportedDataError,
+  UnsupportedKeyError,
+  type SharingMemo,
+} from './rkyv/interpreter-data.js';
 
 /**
  * Version of the data format this VM writes. 1.1 records an unused call value by the value's CID
@@ -26,6 +34,32 @@ export const DATA_FORMAT_VERSION = '1.1.0';
 export const INTERPRETER_VERSION = '0.1.0';
 /** Oldest interpreter version whose data this VM accepts. */
 export const MIN_INTERPRETER_VERSION = '0.1.0';
+
+/**
+ * AquaVM's data format (air-interpreter-data 0.17.2: the inner data in rkyv 0.7's layout), the
+ * format this VM writes by default, so that AquaVM peers (js-client, Nox) read our particles.
+ */
+export const AQUAVM_DATA_VERSION = '0.17.2';
+/**
+ * The interpreter version written with AquaVM's format: the AquaVM release whose data and
+ * semantics this VM follows. AquaVM refuses data of interpreters before 0.61.0.
+ */
+export const AQUAVM_INTERPRETER_VERSION = '0.62.0';
+/** Oldest interpreter version AquaVM 0.62 (and so this VM) accepts in AquaVM's format. */
+export const AQUAVM_MIN_INTERPRETER_VERSION = '0.61.0';
+
+/** The formats this VM reads; it writes either (AquaVM's by default). */
+export type DataFormat = 'aquavm' | 'marine-ts';
+
+/** How AquaVM shared values in data we decoded, so that encoding it again gives its bytes. */
+const sharing = new WeakMap<InterpreterData, SharingMemo>();
+/** Which format each decoded data came in (for dumps). */
+const formats = new WeakMap<InterpreterData, DataFormat>();
+
+/** The format a decoded InterpreterData was read from (undefined for data built in memory). */
+export function formatOf(data: InterpreterData): DataFormat | undefined {
+  return formats.get(data);
+}
 
 /** The logical content of interpreter data. */
 export interface InterpreterData {
@@ -401,6 +435,8 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
     );
   }
   const inner = envelope['inner_data'];
+  // Our own format is 1.x; AquaVM's data versions are 0.x (and AquaVM itself reads any).
+  if (version[0] !== 1) return decodeAquaVmData(inner, label, version, interpreterVersion);
   const ours = parseSemver(DATA_FORMAT_VERSION)!;
   if (version[0] !== ours[0] || !(inner instanceof Uint8Array)) {
     fail(
@@ -433,7 +469,46 @@ export function decodeData(bytes: Uint8Array, label: string): InterpreterData {
       fail(PreparationErrorCode.DataDeFailed, `expected signature bytes for ${peer}`);
     signatures.set(peer, sig);
   }
-  return { trace, lcid, stores, signatures };
+  const data = { trace, lcid, stores, signatures };
+  formats.set(data, 'marine-ts');
+  return data;
+}
+
+/** Inner data in AquaVM's format (rkyv); the envelope is already read. */
+function decodeAquaVmData(
+  inner: unknown,
+  label: string,
+  version: [number, number, number],
+  interpreterVersion: [number, number, number],
+): InterpreterData {
+  if (semverLess(interpreterVersion, parseSemver(AQUAVM_MIN_INTERPRETER_VERSION)!)) {
+    fail(
+      PreparationErrorCode.UnsupportedInterpreterVersion,
+      `${label} data was produced by interpreter ${interpreterVersion.join('.')}, the minimal supported version is ${AQUAVM_MIN_INTERPRETER_VERSION}`,
+    );
+  }
+  if (!(inner instanceof Uint8Array)) {
+    fail(
+      PreparationErrorCode.EnvelopeDeFailedWithVersions,
+      `${label} data: format ${version.join('.')} (interpreter ${interpreterVersion.join('.')}) has no inner_data bytes`,
+    );
+  }
+  let decoded: ReturnType<typeof decodeRkyvData>;
+  try {
+    decoded = decodeRkyvData(inner);
+  } catch (e) {
+    if (e instanceof UnsupportedKeyError)
+      fail(PreparationErrorCode.DataSignatureCheckError, `${label} data: ${e.message}`);
+    if (e instanceof RkyvFormatError || e instanceof UnsupportedDataError)
+      fail(
+        PreparationErrorCode.DataDeFailed,
+        `${label} data: format ${version.join('.')} inner data cannot be read: ${e.message}`,
+      );
+    throw e;
+  }
+  sharing.set(decoded.data, decoded.memo);
+  formats.set(decoded.data, 'aquavm');
+  return decoded.data;
 }
 
 function mapToObject<V, W>(m: Map<string, V>, f: (v: V) => W): Record<string, W> {
@@ -442,8 +517,27 @@ function mapToObject<V, W>(m: Map<string, V>, f: (v: V) => W): Record<string, W>
   return out;
 }
 
-/** Encodes interpreter data into envelope bytes. */
-export function encodeData(data: InterpreterData): Uint8Array {
+/**
+ * Encodes interpreter data into envelope bytes, in AquaVM's format by default. Data holding a
+ * call state of format 1.0 (`legacy_unused`, which AquaVM's format cannot express without
+ * breaking its peer's signature) is written in our own format whatever is asked. Data decoded
+ * from AquaVM's format and not changed since comes out with the bytes it was read from.
+ */
+export function encodeData(data: InterpreterData, format: DataFormat = 'aquavm'): Uint8Array {
+  if (
+    format === 'aquavm' &&
+    !data.trace.some((s) => s.kind === 'call' && s.call.kind === 'legacy_unused')
+  ) {
+    return packr.pack({
+      version: AQUAVM_DATA_VERSION,
+      interpreter_version: AQUAVM_INTERPRETER_VERSION,
+      inner_data: encodeRkyvData(data, sharing.get(data)),
+    });
+  }
+  return encodeOwnFormat(data);
+}
+
+function encodeOwnFormat(data: InterpreterData): Uint8Array {
   const inner = packr.pack({
     trace: data.trace.map(encodeState),
     lcid: data.lcid,

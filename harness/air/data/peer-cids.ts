@@ -78,6 +78,28 @@ export function verifySignatures(
       );
     }
   }
+  // AquaVM checks every signature the data carries: one of a peer that produced nothing here
+  // must sign the empty list (so a forged or damaged key or signature is refused, not ignored).
+  for (const [peer, sig] of data.signatures) {
+    if (perPeer.has(peer)) continue;
+    if (!verifyCids(peer, sig, [], particleId)) {
+      throw new PreparationError(
+        PreparationErrorCode.DataSignatureCheckError,
+        `${label} data: signature of peer ${peer}, which produced no values, does not match the empty list in particle ${particleId}`,
+      );
+    }
+    perPeer.set(peer, []);
+  }
+  return perPeer;
+}
+
+/**
+ * The CIDs each peer produced, with an empty list for every other peer the data has a signature
+ * of: AquaVM keeps the signatures of such peers when it merges data, and so do we.
+ */
+export function collectSignedPeerCids(data: InterpreterData, label: string): Map<string, string[]> {
+  const perPeer = collectPeerCids(data.trace, data.stores, label);
+  for (const peer of data.signatures.keys()) if (!perPeer.has(peer)) perPeer.set(peer, []);
   return perPeer;
 }
 

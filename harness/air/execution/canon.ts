@@ -18,7 +18,18 @@ import type { ExecutionContext } from './context.js';
 import { joinable } from './execute.js';
 import { instructionText } from './instruction-text.js';
 import { resolveString } from './resolve.js';
-import type { CanonValue } from './values.js';
+import type { CanonValue, ValueAggregate } from './values.js';
+
+/** The object of a stream map's values: each key with its first value (keys as strings). */
+function uniqueKeyObject(values: readonly ValueAggregate[]): JsonValue {
+  const obj: { [k: string]: JsonValue } = {};
+  for (const v of values) {
+    const kv = v.value as { key: JsonValue; value: JsonValue };
+    const k = String(kv.key);
+    if (!Object.hasOwn(obj, k)) obj[k] = kv.value;
+  }
+  return obj;
+}
 
 function mergeCanon(
   prev: CanonState | undefined,
@@ -64,8 +75,16 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
     }
     ctx.trace.write(newLeaf({ kind: 'canon', canon: merged }, met));
   } else if (peer === ctx.params.currentPeerId) {
-    const values = ctx.existingStream(instr.source.name)?.values.map((v) => v.aggregate) ?? [];
+    const streamValues =
+      ctx.existingStream(instr.source.name)?.values.map((v) => v.aggregate) ?? [];
     const tetraplet = literalTetraplet(peer);
+    // Canon to a scalar records, as AquaVM does, one element: the object of the map's first
+    // value per key, a literal of the canon peer. Other peers take that object as it is, so both
+    // VMs read each other's canon.
+    const values: readonly ValueAggregate[] =
+      instr.form === 'map_to_scalar'
+        ? [{ value: uniqueKeyObject(streamValues), tetraplet, provenance: { kind: 'literal' } }]
+        : streamValues;
     const cid = ctx.putCanonResult(tetraplet, values);
     canon = { values, tetraplet, cid, isMap };
     ctx.trace.write(newLeaf({ kind: 'canon', canon: { kind: 'executed', cid } }, met));
@@ -82,14 +101,14 @@ export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): vo
     return;
   }
   if (instr.form === 'map_to_scalar') {
-    const obj: { [k: string]: JsonValue } = {};
-    for (const v of canon.values) {
-      const kv = v.value as { key: JsonValue; value: JsonValue };
-      const k = String(kv.key);
-      if (!Object.hasOwn(obj, k)) obj[k] = kv.value;
-    }
+    const first = canon.values[0];
+    if (first === undefined)
+      throw new UncatchableError(
+        UncatchableErrorCode.CanonStreamMapError,
+        'there is no data to produce a scalar from the canon stream map',
+      );
     ctx.setScalar(instr.target.name, {
-      value: obj,
+      value: first.value,
       tetraplet: canon.tetraplet,
       provenance: { kind: 'canon', cid: canon.cid },
     });

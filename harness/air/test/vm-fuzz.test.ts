@@ -32,7 +32,16 @@ const referencePool = await Promise.all(Array.from({ length: 3 }, () => createRe
 let nextReference = 0;
 const reference = (): AirRunner => referencePool[nextReference++ % referencePool.length]!;
 // MARINE_VM_FUZZ_SELF=1 compares the reference with itself (checks the harness is deterministic).
-const ours = process.env['MARINE_VM_FUZZ_SELF'] === '1' ? reference : (): AirRunner => new AquaVM();
+// MARINE_VM_FUZZ_MIXED=1 runs the compared side as a mixed network: its peers alternate between
+// our VM and the reference (a network's first peer takes whichever is next, so both orders come
+// up), and the data crosses between the two VMs' formats at every hop.
+let nextMixed = 0;
+const ours =
+  process.env['MARINE_VM_FUZZ_SELF'] === '1'
+    ? reference
+    : process.env['MARINE_VM_FUZZ_MIXED'] === '1'
+      ? (): AirRunner => (nextMixed++ % 2 === 0 ? new AquaVM() : reference())
+      : (): AirRunner => new AquaVM();
 
 // Codes whose message text is not compared, only the code: preparation errors (parse, data,
 // signatures), uncatchable trace errors and unprocessed call results, whose reference messages are

@@ -45,11 +45,19 @@ function checkKinds(
   );
 }
 
+/** What a list of the new trace being written belongs to. */
+type Frame =
+  | { readonly kind: 'root' }
+  | { readonly kind: 'par'; readonly node: NewPar; readonly branch: 'left' | 'right' }
+  | { readonly kind: 'iteration'; readonly fold: NewFold };
+
 /** Lock-step reader of prev/current trees and writer of the new tree. */
 export class TraceHandler {
   private readonly prevStack: Cursor[];
   private readonly currentStack: Cursor[];
   private readonly writerStack: NewNode[][];
+  /** What each writer list belongs to, in step with writerStack. */
+  private readonly frames: Frame[] = [{ kind: 'root' }];
   /** The new trace being written. */
   readonly root: NewNode[] = [];
 
@@ -99,6 +107,7 @@ export class TraceHandler {
     this.prevStack.push({ nodes: m.prev?.left ?? [], index: 0 });
     this.currentStack.push({ nodes: m.current?.left ?? [], index: 0 });
     this.writerStack.push(node.left);
+    this.frames.push({ kind: 'par', node, branch: 'left' });
     return { met: m, node };
   }
 
@@ -106,10 +115,12 @@ export class TraceHandler {
   endParBranch(par: { met: Met<LoadedPar>; node: NewPar }, branch: 'left' | 'right'): void {
     this.popCursors();
     this.writerStack.pop();
+    this.frames.pop();
     if (branch === 'left') {
       this.prevStack.push({ nodes: par.met.prev?.right ?? [], index: 0 });
       this.currentStack.push({ nodes: par.met.current?.right ?? [], index: 0 });
       this.writerStack.push(par.node.right);
+      this.frames.push({ kind: 'par', node: par.node, branch: 'right' });
     }
   }
 
@@ -117,6 +128,7 @@ export class TraceHandler {
   abandon(depth: number): void {
     while (this.writerStack.length > depth) {
       this.writerStack.pop();
+      this.frames.pop();
       this.prevStack.pop();
       this.currentStack.pop();
     }
@@ -154,15 +166,29 @@ export class TraceHandler {
       : undefined;
     const states: NewNode[] = [];
     fold.node.iterations.push({ valueLeaf, states });
+    // A `next` inside the right branch of pars of this fold's previous iteration: AquaVM runs this
+    // iteration inside those branches, and its pars count its states (see NewPar.nestedInRight).
+    const inside: NewPar[] = [];
+    for (let k = this.frames.length - 1; k >= 0; k--) {
+      const f = this.frames[k]!;
+      if (f.kind === 'iteration') {
+        if (f.fold === fold.node) for (const p of inside) (p.nestedInRight ??= []).push(states);
+        break;
+      }
+      if (f.kind !== 'par' || f.branch !== 'right') break;
+      inside.push(f.node);
+    }
     this.prevStack.push({ nodes: prevIt?.states ?? [], index: 0 });
     this.currentStack.push({ nodes: curIt?.states ?? [], index: 0 });
     this.writerStack.push(states);
+    this.frames.push({ kind: 'iteration', fold: fold.node });
   }
 
   /** Leaves a fold iteration. */
   exitIteration(): void {
     this.popCursors();
     this.writerStack.pop();
+    this.frames.pop();
   }
 }
 

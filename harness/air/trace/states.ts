@@ -26,6 +26,19 @@ export type CallState =
 export interface FoldLoreEntry {
   readonly valuePos: number;
   readonly length: number;
+  /**
+   * Where AquaVM recorded the (always empty) part of the subtrace after `next`, as read from
+   * AquaVM's data; kept only so that data read and written unchanged keeps its bytes. Unset, it
+   * is computed as AquaVM computes it (see foldAfterPositions).
+   */
+  readonly afterPos?: number;
+  /**
+   * Set only for AquaVM data whose part before `next` does not start where the previous value's
+   * ends, or whose part after `next` is not empty: valid rkyv that no run writes. Kept so the
+   * data is refused where AquaVM refuses it, when the fold is loaded (a trace error, 20000).
+   */
+  readonly beforePos?: number;
+  readonly afterLength?: number;
 }
 
 /** The recorded outcome of one `canon`: still waiting on the canon peer, or its canon result CID. */

@@ -57,7 +57,10 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
     node: { iterations: LoadedIteration[] };
     pos: number;
   }[] = [];
-  const parse = (from: number, to: number): LoadedNode[] => {
+  // `reach` is how far a par may extend: its parent's end, except inside a stream fold iteration,
+  // where a par whose right branch holds `next` also counts the following iterations' states (as
+  // AquaVM writes it); those states belong to their own iterations, so the branch is cut there.
+  const parse = (from: number, to: number, reach: number = to): LoadedNode[] => {
     const out: LoadedNode[] = [];
     let i = from;
     while (i < to) {
@@ -65,7 +68,7 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
       if (s.kind === 'par') {
         const leftEnd = i + 1 + s.left;
         const end = leftEnd + s.right;
-        if (end > to)
+        if (end > reach || leftEnd > to)
           corrupt(
             label,
             `par at ${i} spans ${s.left}+${s.right} states past its parent's end ${to}`,
@@ -73,20 +76,27 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
         out.push({
           kind: 'par',
           left: parse(i + 1, leftEnd),
-          right: parse(leftEnd, end),
+          right: parse(leftEnd, Math.min(end, to), end > to ? reach : end),
           pos: i,
           sizes: { left: s.left, right: s.right },
         });
-        i = end;
+        i = Math.min(end, to);
       } else if (s.kind === 'fold') {
         const debugLore: FoldLoreDebug[] = [];
         const node: LoadedFold = { kind: 'fold', iterations: [], pos: i, lore: debugLore };
         const lore: { valuePos: number; states: LoadedNode[] }[] = [];
         let j = i + 1;
+        const foldEnd = j + s.lore.reduce((n, e) => n + e.length, 0);
         for (const entry of s.lore) {
+          // AquaVM data that places a value's subtraces where no run puts them.
+          if (entry.beforePos !== undefined || entry.afterLength !== undefined)
+            corrupt(
+              label,
+              `fold at ${i} places the subtraces of value ${entry.valuePos} at ${entry.beforePos ?? j} (expected ${j}) with ${entry.afterLength ?? 0} states after next (expected none)`,
+            );
           const end = j + entry.length;
           if (end > to) corrupt(label, `fold at ${i} has an iteration past its parent's end ${to}`);
-          lore.push({ valuePos: entry.valuePos, states: parse(j, end) });
+          lore.push({ valuePos: entry.valuePos, states: parse(j, end, foldEnd) });
           debugLore.push({ valuePos: entry.valuePos, begin: j, length: entry.length });
           j = end;
         }
@@ -149,6 +159,12 @@ export interface NewPar {
   readonly kind: 'par';
   readonly left: NewNode[];
   readonly right: NewNode[];
+  /**
+   * Iterations of a stream fold entered by a `next` inside this par's right branch. AquaVM runs
+   * them inside that branch, so its par counts their states too (they follow the par's own states
+   * in the trace); the fold's lore still gives each iteration only its own states.
+   */
+  nestedInRight?: NewNode[][];
 }
 
 /** A stream fold being written. */
@@ -165,6 +181,11 @@ export function flattenTrace(root: readonly NewNode[]): ExecutedState[] {
   const out: ExecutedState[] = [];
   const positions = new Map<NewLeaf, number>();
   const foldFixups: { index: number; fold: NewFold; lengths: number[] }[] = [];
+  // Pars whose right branch entered later iterations of a fold, fixed once those are written.
+  const parFixups: { index: number; left: number; rightEnd: number; par: NewPar }[] = [];
+  const iterationEnds = new Map<readonly NewNode[], number>();
+  const parsInIteration = new Map<readonly NewNode[], number[]>();
+  let iteration: NewNode[] | undefined;
   const emit = (nodes: readonly NewNode[]): void => {
     for (const n of nodes) {
       if (n.kind === 'leaf') {
@@ -177,20 +198,50 @@ export function flattenTrace(root: readonly NewNode[]): ExecutedState[] {
         const left = out.length - index - 1;
         emit(n.right);
         out[index] = { kind: 'par', left, right: out.length - index - 1 - left };
+        if (n.nestedInRight !== undefined && n.nestedInRight.length > 0) {
+          parFixups.push({ index, left, rightEnd: out.length, par: n });
+          if (iteration !== undefined) {
+            const list = parsInIteration.get(iteration) ?? [];
+            list.push(parFixups.length - 1);
+            parsInIteration.set(iteration, list);
+          }
+        }
       } else {
         const index = out.length;
         out.push({ kind: 'fold', lore: [] });
         const lengths: number[] = [];
+        const outer = iteration;
         for (const it of n.iterations) {
           const start = out.length;
+          iteration = it.states;
           emit(it.states);
+          iterationEnds.set(it.states, out.length);
           lengths.push(out.length - start);
         }
+        iteration = outer;
         foldFixups.push({ index, fold: n, lengths });
       }
     }
   };
   emit(root);
+  // A par's right branch reaches to the end of the iterations entered inside it, and of those
+  // entered inside their own pars in turn.
+  const reached = new Map<number, number>();
+  const reachOfPar = (k: number): number => {
+    const known = reached.get(k);
+    if (known !== undefined) return known;
+    const f = parFixups[k]!;
+    let end = f.rightEnd;
+    for (const states of f.par.nestedInRight ?? []) {
+      end = Math.max(end, iterationEnds.get(states) ?? end);
+      for (const inner of parsInIteration.get(states) ?? []) end = Math.max(end, reachOfPar(inner));
+    }
+    reached.set(k, end);
+    return end;
+  };
+  parFixups.forEach((f, k) => {
+    out[f.index] = { kind: 'par', left: f.left, right: reachOfPar(k) - f.index - 1 - f.left };
+  });
   for (const f of foldFixups) {
     out[f.index] = {
       kind: 'fold',

@@ -1,0 +1,124 @@
+// A writer of rkyv 0.7 archives with AquaVM 0.62's options (size_32, archive_be, strict); see
+// reader.ts for the layout. rkyv writes every object after what it points to: a struct's fields
+// first write what they own, in field order, then the struct itself is written (aligned, with
+// zeroed padding). Callers follow the same order, so the bytes are the ones rkyv writes.
+
+import { INLINE_STRING_CAPACITY } from './reader.js';
+
+const encoder = new TextEncoder();
+
+/** What an ArchivedString slot needs once the string's bytes are placed. */
+export interface StringResolver {
+  /** Position of the out-of-line bytes (-1 when inline). */
+  readonly pos: number;
+  readonly len: number;
+  /** The bytes, kept only for an inline string. */
+  readonly inline?: Uint8Array;
+}
+
+/** A growable archive buffer. */
+export class RkyvWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private reserve(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** Pads with zeros to a multiple of `align`. */
+  align(align: number): void {
+    const pad = (align - (this.pos & (align - 1))) & (align - 1);
+    if (pad === 0) return;
+    this.reserve(pad);
+    this.buf.fill(0, this.pos, this.pos + pad);
+    this.pos += pad;
+  }
+
+  /** Aligns, then reserves `size` zeroed bytes; returns their position. */
+  alloc(size: number, align: number): number {
+    this.align(align);
+    this.reserve(size);
+    const at = this.pos;
+    this.buf.fill(0, at, at + size);
+    this.pos += size;
+    return at;
+  }
+
+  /** Writes raw bytes (alignment 1); returns their position. */
+  bytes(b: Uint8Array): number {
+    this.reserve(b.length);
+    const at = this.pos;
+    this.buf.set(b, at);
+    this.pos += b.length;
+    return at;
+  }
+
+  /** Writes a string's UTF-8 bytes (alignment 1); returns position and length. */
+  utf8(s: string): { readonly pos: number; readonly len: number } {
+    // UTF-8 never takes more than 3 bytes per UTF-16 unit.
+    this.reserve(s.length * 3);
+    const at = this.pos;
+    const { written } = encoder.encodeInto(s, this.buf.subarray(at));
+    this.pos += written;
+    return { pos: at, len: written };
+  }
+
+  u8(at: number, v: number): void {
+    this.buf[at] = v;
+  }
+  u32(at: number, v: number): void {
+    this.view.setUint32(at, v, false);
+  }
+
+  /** A relative pointer at `at` to `target` (BE i32 offset from `at`). */
+  relPtr(at: number, target: number): void {
+    this.view.setInt32(at, target - at, false);
+  }
+
+  /** A relative pointer with a length (to `str` or `[T]`): offset, then BE u32 length. */
+  slicePtr(at: number, target: number, len: number): void {
+    this.view.setInt32(at, target - at, false);
+    this.view.setUint32(at + 4, len, false);
+  }
+
+  /** Writes what an ArchivedString owns: nothing for up to 7 bytes, else its bytes. */
+  stringDeps(s: string): StringResolver {
+    // A short UTF-16 string may still be long in UTF-8: decide on the encoded length.
+    if (s.length <= INLINE_STRING_CAPACITY) {
+      const b = encoder.encode(s);
+      if (b.length <= INLINE_STRING_CAPACITY) return { pos: -1, len: b.length, inline: b };
+      return { pos: this.bytes(b), len: b.length };
+    }
+    return this.utf8(s);
+  }
+
+  /** Fills the 8-byte ArchivedString slot at `at`. */
+  string(at: number, r: StringResolver): void {
+    if (r.inline !== undefined) {
+      this.buf.set(r.inline, at);
+      this.buf[at + 7] = r.len;
+      return;
+    }
+    this.view.setUint32(at, r.len, false);
+    // The out-of-line offset is little-endian whatever the archive's byte order.
+    this.view.setInt32(at + 4, r.pos - at, true);
+  }
+
+  /** The archive written so far; the root must be the last object written. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
