@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { capMemory, initialMemoryPages } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
+import { withLegacyCallParameterFields } from '../module/sdk-shapes.js';
 import type { WitFunction } from '../module/wit.js';
 import { createWasi } from '../wasi/sandbox.js';
 import { fromJson } from './values.js';
@@ -211,7 +212,12 @@ export class ServiceRuntime {
       if (fn.name === 'get-call-parameters' && fn.result) {
         const type = fn.result;
         hostApi[jsName(fn.name)] = () =>
-          fromJson(this.callParameters, type, 'call parameters', true);
+          fromJson(
+            withLegacyCallParameterFields(this.callParameters),
+            type,
+            'call parameters',
+            true,
+          );
       } else if (fn.name === 'log-utf8-string') {
         hostApi[jsName(fn.name)] = (level: number, target: number, msg: string) => {
           if (!m.loggerEnabled) return;
@@ -278,15 +284,15 @@ export class ServiceRuntime {
     }
   }
 
-  /** Calls a facade function (WIT name) with jco values; call parameters are JSON-shaped. */
-  call(fn: string, args: unknown[], callParameters: unknown): unknown {
+  /** Calls a function (WIT name) of a module (config name; default the facade) with jco values; call parameters are JSON-shaped. */
+  call(fn: string, args: unknown[], callParameters: unknown, module = this.spec.facade): unknown {
     this.callParameters = callParameters;
     this.callStderr.length = 0;
-    const facade = this.exportsByModule.get(
-      this.spec.modules.find((m) => m.name === this.spec.facade)?.witName ?? '',
+    const target = this.exportsByModule.get(
+      this.spec.modules.find((m) => m.name === module)?.witName ?? '',
     );
-    const f = facade?.[jsName(fn)];
-    if (!f) throw new Error(`facade has no function ${fn}`);
+    const f = target?.[jsName(fn)];
+    if (!f) throw new Error(`module ${module} has no function ${fn}`);
     try {
       return f(...args);
     } finally {
