@@ -17,6 +17,13 @@ import { generateTsTypes } from './ts-types.js';
 import type { ModuleInterface } from './types.js';
 import { customSections, parseModule } from './wasm/module.js';
 import { generateWit, witWorld } from './wit.js';
+import { kebabName } from './names.js';
+import {
+  appendCustomSection,
+  NAMES_SECTION,
+  WIT_SECTION,
+  type ComponentNames,
+} from '../module/names-section.js';
 
 /** Bumped whenever generated output changes for the same input, so cached outputs are redone. */
 export const PIPELINE_VERSION = 'marine-ts-build/1';
@@ -176,7 +183,16 @@ export async function componentizeModule(
   const iface = readInterface(joined, name);
   const rewritten = rewriteModule(core, iface, name);
   const wit = generateWit(name, iface, rewritten.usedImports);
-  const component = await componentize(rewritten.binary, wit, witWorld(name), name);
+  // The component describes itself: hosts read its WIT and the Rust names from these sections.
+  const component = appendCustomSection(
+    appendCustomSection(
+      await componentize(rewritten.binary, wit, witWorld(name), name),
+      WIT_SECTION,
+      new TextEncoder().encode(wit),
+    ),
+    NAMES_SECTION,
+    new TextEncoder().encode(JSON.stringify(componentNames(iface, name))),
+  );
   const bindings = await transpileComponent(component, name, options.instantiation ?? 'async');
   return {
     interface: iface,
@@ -187,6 +203,39 @@ export async function componentizeModule(
     bindings,
     imports: [...new Set(rewritten.usedImports.map((i) => i.module))],
     notes: rewritten.notes,
+  };
+}
+
+/** The Rust names of a module's records and exports, keyed by the WIT labels `wit.ts` gives them. */
+export function componentNames(iface: ModuleInterface, moduleName: string): ComponentNames {
+  const where = `module ${moduleName}`;
+  const labels = (names: readonly string[], what: string): Record<string, string> =>
+    Object.fromEntries(names.map((n) => [kebabName(n, `${what} ${n}`), n]));
+  return {
+    records: Object.fromEntries(
+      [...iface.records.values()].map((r) => [
+        kebabName(r.name, `${where}: record ${r.name}`),
+        {
+          name: r.name,
+          fields: labels(
+            r.fields.map((f) => f.name),
+            `${where}: record ${r.name}, field`,
+          ),
+        },
+      ]),
+    ),
+    functions: Object.fromEntries(
+      iface.functions.map((f) => [
+        kebabName(f.name, `${where}: fn ${f.name}`),
+        {
+          name: f.name,
+          params: labels(
+            f.params.map((p) => p.name),
+            `${where}: fn ${f.name}, parameter`,
+          ),
+        },
+      ]),
+    ),
   };
 }
 
