@@ -11,6 +11,8 @@ export type WorkerRequest = {
   fn: string;
   args: unknown[];
   callParameters: unknown;
+  /** Config name of the module called (the facade unless mrepl's `call <module> <fn>`). */
+  module: string;
 };
 
 /** How a guest failure is classified for the host's error. */
@@ -61,7 +63,7 @@ port.on('message', (request: WorkerRequest) => {
       return;
     }
     try {
-      const value = current.call(request.fn, request.args, request.callParameters);
+      const value = current.call(request.fn, request.args, request.callParameters, request.module);
       post({ type: 'result', id: request.id, value, memory: current.memoryBytes() });
     } catch (error) {
       const stderr = current.callStderr.slice(-8);

@@ -11,18 +11,19 @@ import {
 } from '../../../marine-host/index.js';
 
 const HELP = `
-Loads the service (modules linked, effects checked), calls one facade function and prints the
-result as JSON. Arguments: a JSON array (positional), an object (by name), or omitted for none.
+Loads the service (modules linked, effects checked), calls one facade function (or, with
+--module, a function of another module) and prints the result as JSON. Arguments: a JSON array (positional), an object (by name), or omitted for none.
 Integers beyond 2^53 are exact both ways. Guest stdout/stderr go to stderr.
 Call parameters are partial JSON in Marine's shape, e.g.
   {"particle": {"id": "p1", "init_peer_id": "12D3..."}, "tetraplets": [[{"peer_pk": "...",
    "service_id": "peer", "function_name": "timestamp_sec", "lens": ""}]]}
 
 Examples:
-  $ marine call services-rs/examples/greeting/Config.toml greeting '["world"]'
-  $ marine call Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
-  $ marine call Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
-  $ marine call Config.toml set_time '[1700000000]' --policy policy.json --timeout 2000
+  $ marine call fixtures/configs/examples/greeting/Config.toml greeting '["world"]'
+  $ marine call fixtures/configs/host/Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
+  $ marine call fixtures/configs/host/Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
+  $ marine call fixtures/configs/host/Config.toml upper '["quiet"]' --module fx_helper
+  $ marine call fixtures/configs/host/Config.toml greeting '["x"]' --policy fixtures/configs/host/policy.json --timeout 2000
 `;
 
 /** Options shared by `marine call` and `marine repl`. */
@@ -85,6 +86,10 @@ export function register(program: Command): void {
       'call parameters (particle, service_id, host_id, tetraplets, ...)',
     )
     .option('--json', 'print only the result as JSON')
+    .option(
+      '--module <name>',
+      'call a function of this module (its config name) instead of the facade',
+    )
     .option('--timeout <ms>', 'time limit of the call (default 10000)')
     .option(
       '--policy <file>',
@@ -99,7 +104,7 @@ export function register(program: Command): void {
         config: string,
         fn: string,
         args: string | undefined,
-        options: ServiceCliOptions & { callParams?: string; json?: boolean },
+        options: ServiceCliOptions & { callParams?: string; json?: boolean; module?: string },
       ) => {
         const callArgs = (args === undefined ? null : jsonArgument(args, 'args')) as CallArgs;
         const cp =
@@ -108,7 +113,12 @@ export function register(program: Command): void {
             : (jsonArgument(options.callParams, '--call-params') as CallParametersInput);
         const service = await loadService(config, serviceOptions(options));
         try {
-          const result = await service.call(fn, callArgs, cp);
+          const result = await service.call(
+            fn,
+            callArgs,
+            cp,
+            options.module !== undefined ? { module: options.module } : {},
+          );
           process.stdout.write(`${stringifyJson(result, options.json ? undefined : 2)}\n`);
         } finally {
           await service.close();
