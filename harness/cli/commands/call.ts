@@ -23,7 +23,7 @@ Examples:
   $ marine call fixtures/configs/host/Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
   $ marine call fixtures/configs/host/Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
   $ marine call fixtures/configs/host/Config.toml upper '["quiet"]' --module fx_helper
-  $ marine call fixtures/configs/host/Config.toml greeting '["x"]' --policy fixtures/configs/host/policy.json --timeout 2000
+  $ marine call fixtures/configs/host/Config.toml add '[1, 2]' --owner me --call-params '{"particle": {"init_peer_id": "me"}}' --policy fixtures/configs/host/policy.json --timeout 2000
 `;
 
 /** Options shared by `marine call` and `marine repl`. */
@@ -60,6 +60,19 @@ export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
     ...(options.serviceId !== undefined ? { serviceId: options.serviceId } : {}),
     onLog: (r) => process.stderr.write(`[${r.module} ${r.stream}] ${r.text}\n`),
   };
+}
+
+/**
+ * An error's message without the guest stderr the host appends to trap errors: the CLI has
+ * already printed those lines as they came (onLog above), so they are not printed twice.
+ */
+export function withoutGuestStderr(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const cut = error.message.indexOf('\nguest stderr:\n');
+  if (cut < 0) return error;
+  const shorter = new Error(error.message.slice(0, cut));
+  shorter.name = error.name;
+  return shorter;
 }
 
 /** Parses JSON given on the command line, naming the flag on error. */
@@ -113,12 +126,11 @@ export function register(program: Command): void {
             : (jsonArgument(options.callParams, '--call-params') as CallParametersInput);
         const service = await loadService(config, serviceOptions(options));
         try {
-          const result = await service.call(
-            fn,
-            callArgs,
-            cp,
-            options.module !== undefined ? { module: options.module } : {},
-          );
+          const result = await service
+            .call(fn, callArgs, cp, options.module !== undefined ? { module: options.module } : {})
+            .catch((error: unknown) => {
+              throw withoutGuestStderr(error);
+            });
           process.stdout.write(`${stringifyJson(result, options.json ? undefined : 2)}\n`);
         } finally {
           await service.close();

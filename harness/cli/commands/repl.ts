@@ -7,7 +7,12 @@ import {
   type CallArgs,
   type CallParametersInput,
 } from '../../../marine-host/index.js';
-import { jsonArgument, serviceOptions, type ServiceCliOptions } from './call.js';
+import {
+  jsonArgument,
+  serviceOptions,
+  withoutGuestStderr,
+  type ServiceCliOptions,
+} from './call.js';
 
 const HELP = `
 Loads a service and reads commands from stdin:
@@ -21,12 +26,13 @@ Each call prints its result (or the error) and the time it took. --module makes 
 the one plain calls go to.
 
 Examples:
-  $ marine repl fixtures/configs/examples/greeting/Config.toml
+  $ marine repl services-rs/examples/greeting/Config.toml
   > greeting ["world"]
   > call greeting ["world"] {"particle": {"init_peer_id": "me"}}
-  $ marine repl services-rs/examples/url-downloader/Config.toml
-  > call local_storage put ["a.txt", [104, 105]]
-  > call local_storage get ["a.txt"]
+  $ marine repl fixtures/configs/examples/sdk-v0-14/Config.toml
+  > call styles_store put ["key", "value"]
+  > call styles_store get ["key"]
+  > interface styles_store
 `;
 
 /** Splits `fn rest` where rest may hold one or two JSON values separated by whitespace. */
@@ -136,7 +142,7 @@ export function register(program: Command): void {
               );
             }
           } catch (error) {
-            process.stdout.write(`error: ${(error as Error).message}\n`);
+            process.stdout.write(`error: ${withoutGuestStderr(error).message}\n`);
           }
           rl.prompt();
         }
