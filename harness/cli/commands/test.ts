@@ -25,9 +25,9 @@ Each function also has a <name>_cp(callParameters, ...args) variant; records are
 <Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.
 
 Examples:
-  $ marine test                          # crate in the current directory
-  $ marine test services-rs/examples --release
-  $ marine test my-service --no-build    # just run the tests
+  $ cd services-rs/examples/greeting && marine test   # crate in the current directory
+  $ marine test services-rs/examples/greeting --release
+  $ marine test services-rs/examples/greeting --no-build    # just run the tests
 `;
 
 /** Registers `marine test`. */

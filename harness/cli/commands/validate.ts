@@ -12,8 +12,8 @@ Prints one line per finding (severity, file, field, message); exits 1 if any is 
 
 Examples:
   $ marine validate services-rs/examples/greeting/Config.toml
-  $ marine validate blueprint.json --modules-dir artifacts/
-  $ marine validate Config.toml --json          # {"ok": bool, "findings": [...]}
+  $ marine validate fixtures/configs/examples/sdk-v0-14/Config.toml --json   # {"ok": bool, "findings": [...]}
+  $ marine validate services-rs/examples/url-downloader/Config.toml
 `;
 
 /** Registers `marine validate`. */
