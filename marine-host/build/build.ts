@@ -2,7 +2,7 @@
 // Aqua and TypeScript declarations, skipping modules whose core module has not changed.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,7 +241,11 @@ export function componentNames(iface: ModuleInterface, moduleName: string): Comp
 
 async function writeOutputs(outDir: string, name: string, generated: ModuleOutputs): Promise<void> {
   const paths = outputs(outDir, name);
-  await writeFile(paths.component, generated.component);
+  // The .wasm is what hosts load: renamed into place whole, so a host loading it meanwhile reads
+  // the old module or the new one, never half of one.
+  const staging = `${paths.component}.${process.pid}.tmp`;
+  await writeFile(staging, generated.component);
+  await rename(staging, paths.component);
   await writeFile(paths.wit, generated.wit);
   await writeFile(paths.aqua, generated.aqua);
   await writeFile(paths.types, generated.types);
