@@ -30,6 +30,7 @@ export {
   Service,
   loadService,
   interfaceOf,
+  interfacesOf,
   validateService,
   renderAqua,
   renderInterfaceText,

@@ -83,6 +83,30 @@ find_toolchain() {
   return 1
 }
 
+# apt-get, waiting for the dpkg/apt lock when another package manager holds it (an unattended
+# upgrade, another install): it retries for up to MARINE_APT_LOCK_WAIT seconds (default 300),
+# saying so, and on failure says exactly what to run again.
+apt_get() {
+  local wait_max="${MARINE_APT_LOCK_WAIT:-300}" waited=0 out rc
+  while :; do
+    out=$(apt-get "$@" 2>&1) && rc=0 || rc=$?
+    [ -n "$out" ] && printf '%s\n' "$out" >&2
+    if [ "$rc" = 0 ]; then return 0; fi
+    if printf '%s' "$out" | grep -qiE 'could not get lock|unable to acquire the dpkg|is another process using it|lock-frontend'; then
+      if [ "$waited" -lt "$wait_max" ]; then
+        [ "$waited" = 0 ] && echo "setup-toolchain: another process holds the dpkg/apt lock; waiting for it (up to ${wait_max} s, MARINE_APT_LOCK_WAIT changes that)…" >&2
+        sleep 5
+        waited=$((waited + 5))
+        continue
+      fi
+      echo "setup-toolchain: the dpkg/apt lock was still held after ${wait_max} s. When the other package manager has finished, run again: bash scripts/setup-toolchain.sh" >&2
+      exit "$rc"
+    fi
+    echo "setup-toolchain: apt-get $* failed (exit $rc). Fix what it says above, then run again: bash scripts/setup-toolchain.sh" >&2
+    exit "$rc"
+  done
+}
+
 is_debian_root() { [ "${MARINE_SETUP_NO_INSTALL:-0}" != 1 ] && [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
 found=$(find_toolchain || true)
@@ -90,9 +114,9 @@ if [ -z "$found" ]; then
   if is_debian_root; then
     echo "setup-toolchain: no Rust toolchain with a wasm32-wasi target; installing Debian packages: $debian_packages" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
+    apt_get update -qq
     # shellcheck disable=SC2086
-    apt-get install -y -qq $debian_packages >&2
+    apt_get install -y -qq $debian_packages
     found=$(find_toolchain || true)
   fi
 fi
@@ -125,9 +149,9 @@ if [ "$crates" = debian ]; then
     if ! compgen -G "$debian_registry/$c-[0-9]*" >/dev/null; then
       if is_debian_root; then
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >&2
+        apt_get update -qq
         # shellcheck disable=SC2086
-        apt-get install -y -qq $debian_crate_packages >&2
+        apt_get install -y -qq $debian_crate_packages
       else
         echo "setup-toolchain: crates.io is unreachable and $debian_registry lacks '$c'; install: $debian_crate_packages" >&2
         exit 1

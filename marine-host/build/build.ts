@@ -2,7 +2,7 @@
 // Aqua and TypeScript declarations, skipping modules whose core module has not changed.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,13 @@ import { generateTsTypes } from './ts-types.js';
 import type { ModuleInterface } from './types.js';
 import { customSections, parseModule } from './wasm/module.js';
 import { generateWit, witWorld } from './wit.js';
+import { kebabName } from './names.js';
+import {
+  appendCustomSection,
+  NAMES_SECTION,
+  WIT_SECTION,
+  type ComponentNames,
+} from '../module/names-section.js';
 
 /** Bumped whenever generated output changes for the same input, so cached outputs are redone. */
 export const PIPELINE_VERSION = 'marine-ts-build/1';
@@ -176,7 +183,16 @@ export async function componentizeModule(
   const iface = readInterface(joined, name);
   const rewritten = rewriteModule(core, iface, name);
   const wit = generateWit(name, iface, rewritten.usedImports);
-  const component = await componentize(rewritten.binary, wit, witWorld(name), name);
+  // The component describes itself: hosts read its WIT and the Rust names from these sections.
+  const component = appendCustomSection(
+    appendCustomSection(
+      await componentize(rewritten.binary, wit, witWorld(name), name),
+      WIT_SECTION,
+      new TextEncoder().encode(wit),
+    ),
+    NAMES_SECTION,
+    new TextEncoder().encode(JSON.stringify(componentNames(iface, name))),
+  );
   const bindings = await transpileComponent(component, name, options.instantiation ?? 'async');
   return {
     interface: iface,
@@ -190,9 +206,46 @@ export async function componentizeModule(
   };
 }
 
+/** The Rust names of a module's records and exports, keyed by the WIT labels `wit.ts` gives them. */
+export function componentNames(iface: ModuleInterface, moduleName: string): ComponentNames {
+  const where = `module ${moduleName}`;
+  const labels = (names: readonly string[], what: string): Record<string, string> =>
+    Object.fromEntries(names.map((n) => [kebabName(n, `${what} ${n}`), n]));
+  return {
+    records: Object.fromEntries(
+      [...iface.records.values()].map((r) => [
+        kebabName(r.name, `${where}: record ${r.name}`),
+        {
+          name: r.name,
+          fields: labels(
+            r.fields.map((f) => f.name),
+            `${where}: record ${r.name}, field`,
+          ),
+        },
+      ]),
+    ),
+    functions: Object.fromEntries(
+      iface.functions.map((f) => [
+        kebabName(f.name, `${where}: fn ${f.name}`),
+        {
+          name: f.name,
+          params: labels(
+            f.params.map((p) => p.name),
+            `${where}: fn ${f.name}, parameter`,
+          ),
+        },
+      ]),
+    ),
+  };
+}
+
 async function writeOutputs(outDir: string, name: string, generated: ModuleOutputs): Promise<void> {
   const paths = outputs(outDir, name);
-  await writeFile(paths.component, generated.component);
+  // The .wasm is what hosts load: renamed into place whole, so a host loading it meanwhile reads
+  // the old module or the new one, never half of one.
+  const staging = `${paths.component}.${process.pid}.tmp`;
+  await writeFile(staging, generated.component);
+  await rename(staging, paths.component);
   await writeFile(paths.wit, generated.wit);
   await writeFile(paths.aqua, generated.aqua);
   await writeFile(paths.types, generated.types);

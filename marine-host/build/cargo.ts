@@ -100,10 +100,19 @@ export async function cargoBuild(
   ];
   const child = execa(toolchain.cargo, args, {
     cwd: project.workspaceRoot,
-    env: { RUSTC: toolchain.rustc },
+    // cargo colours only a terminal; its stderr is piped here (to explain missing crates).
+    env: {
+      RUSTC: toolchain.rustc,
+      ...(process.stderr.isTTY ? { CARGO_TERM_COLOR: 'always' } : {}),
+    },
     stdout: ['pipe'],
-    stderr: 'inherit',
+    stderr: ['pipe'],
     reject: false,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderr += chunk.toString();
   });
   const artifacts: WasmArtifact[] = [];
   let finished: boolean | undefined;
@@ -138,9 +147,54 @@ export async function cargoBuild(
         `cannot run cargo (${toolchain.cargo}): ${result.message}; run \`bash scripts/setup-toolchain.sh\``,
       );
     }
+    const hint = toolchain.crates === 'debian' ? await missingCrateHint(stderr) : undefined;
     throw new CargoBuildError(
-      `cargo build failed (exit code ${String(result.exitCode)}); see cargo's messages above`,
+      `cargo build failed (exit code ${String(result.exitCode)}); see cargo's messages above${hint ? `\n${hint}` : ''}`,
     );
   }
   return artifacts;
+}
+
+/** Strips ANSI colour codes from cargo's output. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Whether Debian's package index (the local apt cache, no network) knows a package. */
+async function debianHasPackage(name: string): Promise<boolean> {
+  const r = await execa('apt-cache', ['show', '--no-all-versions', name], { reject: false }).catch(
+    () => undefined,
+  );
+  return r !== undefined && r.exitCode === 0 && String(r.stdout).includes(`Package: ${name}`);
+}
+
+/**
+ * What to do when an offline build with Debian's crate registry lacks a crate, or has it in a
+ * version the service cannot use: the `librust-<crate>-dev` package to install when Debian
+ * packages the crate, or that the crate needs crates.io. Undefined when cargo said nothing of
+ * the kind.
+ */
+export async function missingCrateHint(cargoStderr: string): Promise<string | undefined> {
+  const text = plain(cargoStderr);
+  const registry = '/usr/share/cargo/registry';
+  const crates =
+    'crates.io (a rustup toolchain with network access: rustup target add wasm32-wasip1, then bash scripts/setup-toolchain.sh)';
+  const missing = /no matching package named `([^`]+)` found/.exec(text);
+  if (missing?.[1] !== undefined) {
+    const crate = missing[1];
+    const pkg = `librust-${crate.replace(/_/g, '-').toLowerCase()}-dev`;
+    return (await debianHasPackage(pkg))
+      ? `The build is offline, with the crates Debian packages (${registry}), and crate \`${crate}\` is not installed there: install it with \`apt-get install ${pkg}\`, then build again.`
+      : `The build is offline, with the crates Debian packages (${registry}), and Debian has no package for crate \`${crate}\` (no ${pkg}): this crate needs ${crates}.`;
+  }
+  const version =
+    /failed to select a version for the requirement `([^`=]+) = "([^"]+)"`[\s\S]*?candidate versions found which didn't match: ([^\n]+)/.exec(
+      text,
+    );
+  if (version?.[1] !== undefined) {
+    const [, crate, wanted, found] = version;
+    return `The build is offline, with the crates Debian packages (${registry}): \`${crate}\` is there in ${String(found).trim()}, but the service requires ${String(wanted)}. Lower the requirement in Cargo.toml to a version Debian has, or build with ${crates}.`;
+  }
+  return undefined;
 }

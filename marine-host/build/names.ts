@@ -61,20 +61,33 @@ function words(name: string): string[] | null {
   return parts.some((p) => p.length === 0) ? null : parts;
 }
 
-/** The bare kebab-case WIT label of a Rust name; throws naming `what` when there is none. */
+/**
+ * The kebab-case WIT label of a Rust name; throws naming `what` when there is none (a name with
+ * characters other than ASCII letters, digits and underscores). WIT words must start with a
+ * letter, so a name users chose freely is mapped, not refused: a word starting with a digit joins
+ * the word before it (`field_0` → `field0`, or `n0` when it comes first) and empty words vanish
+ * (`_private` → `private`, `a__b` → `a-b`). The Rust name itself travels beside the component
+ * (its `marine-ts:names` section), so hosts show the user's names, not these labels.
+ */
 export function kebabName(name: string, what: string): string {
-  const parts = words(name);
-  const label = parts?.join('-');
-  if (parts === null || label === undefined || !parts.every((p) => /^[a-z][a-z0-9]*$/.test(p))) {
+  const raw = words(name.replace(/_+/g, '_').replace(/^_|_$/g, '')) ?? [];
+  const parts: string[] = [];
+  for (const part of raw) {
+    if (!/^[a-z0-9]+$/.test(part)) {
+      parts.length = 0;
+      break;
+    }
+    if (/^[0-9]/.test(part)) {
+      if (parts.length === 0) parts.push(`n${part}`);
+      else parts[parts.length - 1] += part;
+    } else parts.push(part);
+  }
+  if (parts.length === 0) {
     throw new WitNameError(
-      `${what}: the name ${JSON.stringify(name)} cannot be a WIT identifier: expected words of a letter followed by letters or digits, separated by single underscores (e.g. "get_user", "UserRecord"); found ${
-        parts === null
-          ? 'an empty word (leading, trailing or doubled underscore)'
-          : `the words ${JSON.stringify(parts)}`
-      }. Rename the item.`,
+      `${what}: the name ${JSON.stringify(name)} cannot be a WIT identifier: expected ASCII letters, digits and underscores (e.g. "get_user", "UserRecord"). Rename the item.`,
     );
   }
-  return label;
+  return parts.join('-');
 }
 
 /** The WIT identifier of a Rust name as written in WIT source: kebab-case, `%`-escaped when a keyword. */
@@ -104,7 +117,14 @@ export function checkUnique(
 
 /** UpperCamelCase of a snake_case name, e.g. `url_downloader` → `UrlDownloader`. */
 export function pascalCase(name: string): string {
-  return (words(name) ?? [name]).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  // From the WIT label, as jco derives its JS names from it (`field_0` → `Field0`).
+  let parts: string[];
+  try {
+    parts = kebabName(name, name).split('-');
+  } catch {
+    parts = [name];
+  }
+  return parts.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
 /** lowerCamelCase of a snake_case name (jco's spelling of WIT names in JavaScript). */

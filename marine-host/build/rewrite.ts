@@ -208,6 +208,53 @@ const RAW_IMPORT_TYPE: FuncType = { params: [ValType.i32, ValType.i32], results:
 /** Exports a component keeps from the core module besides the WIT functions. */
 const KEPT_EXPORTS: ReadonlySet<string> = new Set(['memory', 'cabi_realloc', '_initialize']);
 
+const NO_PARAMS_NO_RESULTS: FuncType = { params: [], results: [] };
+const C_MAIN: FuncType = { params: [ValType.i32, ValType.i32], results: [ValType.i32] };
+const MAIN_VOID: FuncType = { params: [], results: [ValType.i32] };
+
+/**
+ * Marine runs a module's `_start` (constructors, then the Rust `main`) once when it loads the
+ * module, so services set up their logger in `main`. The host of a component calls only
+ * `_initialize` (once, before any export), so in a `[[bin]]` crate `_initialize` becomes a new
+ * function: the SDK's `_initialize` (the constructors), then the C `main` rustc exports (which
+ * runs the Rust `main`), trapping when it returns a failure status as `_start` would exit.
+ * `_start` itself is not called: with Debian's wasi-libc it runs `main` without the constructors
+ * (they run from `_initialize`), with newer ones it would run the constructors a second time.
+ * A crate without `main` (a `cdylib`) keeps the SDK's `_initialize`.
+ */
+function runMainAtLoad(module: CoreModule, where: string): void {
+  const init = findFunctionExport(module, '_initialize');
+  const typeOf = (index: number): FuncType | undefined =>
+    module.types[functionTypeIndex(module, index)];
+  const candidates = [
+    { name: 'main', type: C_MAIN, args: 2 },
+    { name: '__main_void', type: MAIN_VOID, args: 0 },
+  ];
+  const main = candidates
+    .map((c) => ({ ...c, fn: findFunctionExport(module, c.name) }))
+    .find((c) => c.fn !== undefined && typeOf(c.fn.index) !== undefined);
+  if (main?.fn === undefined || init === undefined) return;
+  const mainType = typeOf(main.fn.index);
+  const initType = typeOf(init.index);
+  if (mainType === undefined || !sameType(mainType, main.type)) {
+    throw new WasmFormatError(
+      `${where}: expected ${main.name} to have type ${typeText(main.type)}, found ${mainType ? typeText(mainType) : 'no type'}`,
+    );
+  }
+  if (initType === undefined || !sameType(initType, NO_PARAMS_NO_RESULTS)) {
+    throw new WasmFormatError(
+      `${where}: expected _initialize to have type ${typeText(NO_PARAMS_NO_RESULTS)}, found ${initType ? typeText(initType) : 'no type'}`,
+    );
+  }
+  const b = new BodyBuilder(0);
+  b.call(init.index);
+  for (let i = 0; i < main.args; i++) b.i32Const(0);
+  b.call(main.fn.index).trapIfNonZero();
+  const index = addFunction(module, internType(module, NO_PARAMS_NO_RESULTS), b.finish());
+  module.exports = module.exports.filter((e) => e.name !== '_initialize');
+  module.exports.push({ name: '_initialize', kind: ExternKind.func, index });
+}
+
 /** Rewrites `bytes` (a core module built with the SDK) for the interface `iface`. */
 export function rewriteModule(
   bytes: Uint8Array,
@@ -311,6 +358,8 @@ export function rewriteModule(
       `${where}: imports ${imp.module}.${imp.name}, which no #[marine] extern block declares; only #[marine] imports and WASI preview 1 can be linked`,
     );
   });
+
+  runMainAtLoad(module, where);
 
   const dropped = module.exports.filter((e) => !KEPT_EXPORTS.has(e.name));
   module.exports = [...module.exports.filter((e) => KEPT_EXPORTS.has(e.name)), ...newExports];

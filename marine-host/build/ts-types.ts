@@ -57,9 +57,13 @@ const TS_RESERVED: ReadonlySet<string> = new Set(
 const paramName = (name: string): string =>
   TS_RESERVED.has(camelCase(name)) ? `${camelCase(name)}_` : camelCase(name);
 
-/** The name the host gives a Rust name: its WIT label in snake_case (`getUser` → `get_user`). */
+/**
+ * The name the host gives a Rust name: the Rust name itself (`field_0`, `getUser`), read from the
+ * component's `marine-ts:names` section; checked to have a WIT label.
+ */
 function hostName(name: string, what: string): string {
-  return kebabName(name, what).replace(/-/g, '_');
+  kebabName(name, what);
+  return name;
 }
 
 const hostParam = (name: string): string => {

@@ -1,11 +1,12 @@
-// What the host knows about a module before running it: its component file, its WIT world
-// (from `<name>.wit` beside the component, or printed from the component itself), where its jco
-// bindings are, and what it imports: other modules, the host API, mounted binaries, WASI.
+// What the host knows about a module before running it: its component file, its WIT world and
+// the Rust names of its items (both read from the component's own bytes: a `.wit` file or jco
+// bindings beside it are outputs for users, never inputs, so the `.wasm` is what runs), and what
+// it imports: other modules, the host API, mounted binaries, WASI.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { ModuleConfig } from '../config/types.js';
 import { ModuleLoadError } from '../errors.js';
-import { parseWit, type WitFunction, type WitWorld } from './wit.js';
+import { readComponentNames, readComponentWitText, type ComponentNames } from './names-section.js';
+import { parseWit, type WitField, type WitFunction, type WitType, type WitWorld } from './wit.js';
 
 /** The WIT name of a module: its config name in kebab-case (`local_storage` → `local-storage`). */
 export function witName(name: string): string {
@@ -28,6 +29,19 @@ export function snakeName(wit: string): string {
 /** The Aqua/Rust type name for a WIT record name: PascalCase (`call-parameters` → `CallParameters`). */
 export function pascalName(wit: string): string {
   return wit.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+}
+
+/** The JSON/Aqua name of a field, parameter or function: the module's own name (`field_0`), else snake_case of the WIT name. */
+export function userName(item: { readonly name: string; readonly userName?: string }): string {
+  return item.userName ?? snakeName(item.name);
+}
+
+/** The Aqua name of a record: the module's own name (`Result`), else PascalCase of the WIT name. */
+export function userRecordName(record: {
+  readonly name: string;
+  readonly userName?: string;
+}): string {
+  return record.userName ?? pascalName(record.name);
 }
 
 /** The host API namespace of the SDK and the functions it may import from it. */
@@ -67,58 +81,94 @@ export interface ModuleInfo {
   readonly world: WitWorld;
   /** Where the WIT came from. */
   readonly witSource: string;
-  /** The jco bindings' entry (`.js`), when present beside the component. */
-  readonly bindings?: string;
   /** Exported functions (bare function exports of the world). */
   readonly exports: ReadonlyMap<string, WitFunction>;
   /** Imports by provider. */
   readonly imports: ModuleImports;
 }
 
-/** Candidate WIT files of a module: `<dir>/<file>.wit`, `<dir>/<name>.wit`, `<dir>/<name>/<name>.wit`. */
-function witCandidates(config: ModuleConfig): string[] {
-  const dir = dirname(config.path);
-  const base = basename(config.path).replace(/\.wasm$/i, '');
-  return [
-    join(dir, `${base}.wit`),
-    join(dir, `${config.name}.wit`),
-    join(dir, config.name, `${config.name}.wit`),
-    join(dir, base, `${base}.wit`),
-  ];
-}
-
-/** Candidate binding entries: `<dir>/<name>/<name>.js` (what `marine build` writes) and variants. */
-function bindingCandidates(config: ModuleConfig): string[] {
-  const dir = dirname(config.path);
-  const base = basename(config.path).replace(/\.wasm$/i, '');
-  return [
-    join(dir, config.name, `${config.name}.js`),
-    join(dir, base, `${base}.js`),
-    join(dir, config.name, `${base}.js`),
-    join(dir, base, `${config.name}.js`),
-  ];
-}
-
-/** Reads the module's WIT text: from a `.wit` file beside it, else printed from the component. */
+/** Reads the module's component: its bytes, WIT text and Rust names, all from the `.wasm` itself. */
 export async function readModuleWit(
   config: ModuleConfig,
-): Promise<{ text: string; source: string }> {
-  for (const file of witCandidates(config)) {
-    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), source: file };
-  }
+): Promise<{ text: string; source: string; bytes: Uint8Array; names?: ComponentNames }> {
   if (!existsSync(config.path)) {
     throw new ModuleLoadError(
       `module ${JSON.stringify(config.name)}: file ${config.path} does not exist (run \`marine build\` first?)`,
     );
   }
+  const bytes = new Uint8Array(readFileSync(config.path));
+  const where = `module ${JSON.stringify(config.name)} (${config.path})`;
   const { componentWit } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+  let text: string;
   try {
-    return { text: await componentWit(readFileSync(config.path)), source: config.path };
+    // Validates that the file is a component, whatever WIT it carries.
+    const printed = await componentWit(bytes);
+    text = readComponentWitText(bytes, where) ?? printed;
   } catch (error) {
     throw new ModuleLoadError(
       `module ${JSON.stringify(config.name)}: ${config.path} is not a Wasm component with a WIT world: ${(error as Error).message}`,
     );
   }
+  const names = readComponentNames(bytes, where);
+  return { text, source: config.path, bytes, ...(names ? { names } : {}) };
+}
+
+/** Attaches the Rust names of the component's names section to a world's records, exports and fields. */
+export function applyNames(world: WitWorld, names: ComponentNames | undefined): WitWorld {
+  if (names === undefined) return world;
+  const seen = new Map<WitType, WitType>();
+  const type = (t: WitType): WitType => {
+    const done = seen.get(t);
+    if (done) return done;
+    let out: WitType;
+    switch (t.kind) {
+      case 'list':
+        out = { kind: 'list', element: type(t.element) };
+        break;
+      case 'option':
+        out = { kind: 'option', inner: type(t.inner) };
+        break;
+      case 'record': {
+        const entry = names.records[t.name];
+        out = {
+          kind: 'record',
+          name: t.name,
+          fields: t.fields.map((f) => field(f, entry?.fields[f.name])),
+          ...(entry ? { userName: entry.name } : {}),
+        };
+        break;
+      }
+      default:
+        out = t;
+    }
+    seen.set(t, out);
+    return out;
+  };
+  const field = (f: WitField, rust: string | undefined): WitField => ({
+    name: f.name,
+    type: type(f.type),
+    ...(rust !== undefined ? { userName: rust } : {}),
+  });
+  const fn = (f: WitFunction, exported: boolean): WitFunction => {
+    const entry = exported ? names.functions[f.name] : undefined;
+    return {
+      name: f.name,
+      params: f.params.map((p) => field(p, entry?.params[p.name])),
+      ...(f.result ? { result: type(f.result) } : {}),
+      ...(entry ? { userName: entry.name } : {}),
+    };
+  };
+  const records = new Map<string, WitType & { kind: 'record' }>();
+  for (const [key, r] of world.records) records.set(key, type(r) as WitType & { kind: 'record' });
+  return {
+    ...world,
+    imports: world.imports.map((i) => ({ ...i, functions: i.functions.map((f) => fn(f, false)) })),
+    exports: world.exports.map((e) => ({
+      ...e,
+      functions: e.functions.map((f) => fn(f, e.kind === 'function')),
+    })),
+    records,
+  };
 }
 
 /** Splits a world's imports by who provides them. */
@@ -141,21 +191,19 @@ export function classifyImports(world: WitWorld): ModuleImports {
   return { modules, hostApi, mountedBinaries: mounted, wasi, other };
 }
 
-/** Reads everything the host needs to know about a module without running it. */
+/** Reads everything the host needs to know about a module without running it, from its `.wasm` alone. */
 export async function inspectModule(config: ModuleConfig): Promise<ModuleInfo> {
-  const { text, source } = await readModuleWit(config);
-  const world = parseWit(text, source);
+  const { text, source, names } = await readModuleWit(config);
+  const world = applyNames(parseWit(text, source), names);
   const exports = new Map<string, WitFunction>();
   for (const item of world.exports) {
     if (item.kind === 'function') for (const fn of item.functions) exports.set(fn.name, fn);
   }
-  const bindings = bindingCandidates(config).find((f) => existsSync(f));
   return {
     config,
     witName: witName(config.name),
     world,
     witSource: source,
-    ...(bindings !== undefined ? { bindings } : {}),
     exports,
     imports: classifyImports(world),
   };

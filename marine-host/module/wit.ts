@@ -27,7 +27,13 @@ export type WitType =
   | { readonly kind: 'option'; readonly inner: WitType }
   | { readonly kind: 'result'; readonly ok?: WitType; readonly err?: WitType }
   | { readonly kind: 'tuple'; readonly items: readonly WitType[] }
-  | { readonly kind: 'record'; readonly name: string; readonly fields: readonly WitField[] }
+  | {
+      readonly kind: 'record';
+      readonly name: string;
+      readonly fields: readonly WitField[];
+      /** The record's name in the module's source (`Result`), when the component records it. */
+      readonly userName?: string;
+    }
   | { readonly kind: 'enum'; readonly name: string; readonly cases: readonly string[] }
   | {
       readonly kind: 'variant';
@@ -43,6 +49,8 @@ export interface WitField {
   readonly name: string;
   /** Its type. */
   readonly type: WitType;
+  /** The name in the module's source (`field_0`), when the component records it. */
+  readonly userName?: string;
 }
 
 /** A WIT function. */
@@ -53,6 +61,8 @@ export interface WitFunction {
   readonly params: readonly WitField[];
   /** Result type; absent when the function returns nothing. */
   readonly result?: WitType;
+  /** The name in the module's source, when the component records it. */
+  readonly userName?: string;
 }
 
 /** One import or export of a world. */
@@ -396,6 +406,8 @@ class Parser {
 
   private type(): RawType {
     const line = this.line();
+    // `%result` names a type called "result"; only the bare keyword is the built-in type.
+    if (this.peek()?.startsWith('%')) return { kind: 'named', name: this.ident(), line };
     const name = this.ident();
     if (name === 'list' || name === 'option') {
       this.expect('<');

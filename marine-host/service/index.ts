@@ -50,5 +50,5 @@ export {
   type WitType,
   type WitFunction,
 } from '../module/wit.js';
-export { interfaceOf, validateService } from './inspect.js';
+export { interfaceOf, interfacesOf, validateService } from './inspect.js';
 export { loadTestService, type TestService, type ServiceMethod } from './testing.js';

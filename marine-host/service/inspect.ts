@@ -14,11 +14,24 @@ import { inspectModule } from '../module/module-info.js';
 import { buildInterface, type ServiceInterface } from './interface.js';
 import { checkService, planService } from './plan.js';
 
-/** The interface of a module file (`.wasm`) or of a service's facade (Config.toml / blueprint). */
+/** The interface of a module file (`.wasm`), or of a service's facade or named module (Config.toml / blueprint). */
 export async function interfaceOf(
   path: string,
   modulesDir?: string,
+  module?: string,
 ): Promise<{ name: string; interface: ServiceInterface }> {
+  if (module !== undefined && !/\.wasm$/i.test(path)) {
+    const all = await interfacesOf(path, modulesDir);
+    const found = all.find((m) => m.name === module);
+    if (!found) {
+      throw new ConfigError(
+        path,
+        '--module',
+        `no module ${JSON.stringify(module)} (modules: ${all.map((m) => m.name).join(', ')})`,
+      );
+    }
+    return found;
+  }
   if (/\.wasm$/i.test(path)) {
     const name = basename(path).replace(/\.wasm$/i, '');
     const config: ModuleConfig = {
@@ -38,6 +51,18 @@ export async function interfaceOf(
     name: plan.facade.info.config.name,
     interface: buildInterface(plan.facade.info.exports.values()),
   };
+}
+
+/** The interface of every module of a service (Config.toml / blueprint), in load order (the facade last). */
+export async function interfacesOf(
+  path: string,
+  modulesDir?: string,
+): Promise<{ name: string; interface: ServiceInterface }[]> {
+  const plan = await planService(loadServiceConfig(path, modulesDir));
+  return plan.modules.map((m) => ({
+    name: m.info.config.name,
+    interface: buildInterface(m.info.exports.values()),
+  }));
 }
 
 /** Every load check of a Config.toml or blueprint, without running guest code; findings in file order. */

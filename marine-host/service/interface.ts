@@ -1,5 +1,5 @@
 // The service interface in the shape of Nox's `srv.get_interface`, and its Aqua rendering.
-import { pascalName, snakeName } from '../module/module-info.js';
+import { pascalName, userName, userRecordName } from '../module/module-info.js';
 import type { WitFunction, WitType } from '../module/wit.js';
 import { aquaTypeName } from './values.js';
 
@@ -57,15 +57,15 @@ export function buildInterface(functions: Iterable<WitFunction>): ServiceInterfa
     for (const p of fn.params) collectRecords(p.type, records);
     if (fn.result) collectRecords(fn.result, records);
     signatures.push({
-      name: snakeName(fn.name),
-      arguments: fn.params.map((p) => [snakeName(p.name), aquaTypeName(p.type)] as const),
+      name: userName(fn),
+      arguments: fn.params.map((p) => [userName(p), aquaTypeName(p.type)] as const),
       output_types: fn.result ? [aquaTypeName(fn.result)] : [],
     });
   }
   const record_types = [...records.values()].map((r, id) => ({
-    name: pascalName(r.name),
+    name: userRecordName(r),
     id,
-    fields: r.fields.map((f) => [snakeName(f.name), aquaTypeName(f.type)] as const),
+    fields: r.fields.map((f) => [userName(f), aquaTypeName(f.type)] as const),
   }));
   return { function_signatures: signatures, record_types };
 }

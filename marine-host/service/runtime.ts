@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
 import { capMemory, definedMemories, splitMemoryBudget } from '../module/memory-limit.js';
 import { jsName } from '../module/module-info.js';
+import { withLegacyCallParameterFields } from '../module/sdk-shapes.js';
 import type { WitFunction } from '../module/wit.js';
 import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
 import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
@@ -241,7 +242,12 @@ export class ServiceRuntime {
       if (fn.name === 'get-call-parameters' && fn.result) {
         const type = fn.result;
         hostApi[jsName(fn.name)] = () =>
-          fromJson(this.callParameters, type, 'call parameters', true);
+          fromJson(
+            withLegacyCallParameterFields(this.callParameters),
+            type,
+            'call parameters',
+            true,
+          );
       } else if (fn.name === 'log-utf8-string') {
         hostApi[jsName(fn.name)] = (level: number, target: number, msg: string) => {
           if (!m.loggerEnabled) return;
@@ -274,15 +280,15 @@ export class ServiceRuntime {
     return runBinarySync(binaryLink, { path, args, timeoutMs: this.spec.binaryTimeoutMs });
   }
 
-  /** Calls a facade function (WIT name) with jco values; call parameters are JSON-shaped. */
-  call(fn: string, args: unknown[], callParameters: unknown): unknown {
+  /** Calls a function (WIT name) of a module (config name; default the facade) with jco values; call parameters are JSON-shaped. */
+  call(fn: string, args: unknown[], callParameters: unknown, module = this.spec.facade): unknown {
     this.callParameters = callParameters;
     this.callStderr.length = 0;
-    const facade = this.exportsByModule.get(
-      this.spec.modules.find((m) => m.name === this.spec.facade)?.witName ?? '',
+    const target = this.exportsByModule.get(
+      this.spec.modules.find((m) => m.name === module)?.witName ?? '',
     );
-    const f = facade?.[jsName(fn)];
-    if (!f) throw new Error(`facade has no function ${fn}`);
+    const f = target?.[jsName(fn)];
+    if (!f) throw new Error(`module ${module} has no function ${fn}`);
     try {
       return f(...args);
     } finally {

@@ -3,16 +3,14 @@
 // limit. A runaway call is stopped by terminating the worker, which is then started again, so a
 // guest can never take the host down. Arguments are converted and tetraplets checked here, on
 // the host side, before anything reaches guest code.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { loadServiceConfig } from '../config/index.js';
 import type { ServiceConfig } from '../config/types.js';
-import { moduleCid } from '../config/cid.js';
 import { formatByteSize } from '../config/byte-size.js';
 import {
   ArgumentError,
@@ -27,7 +25,8 @@ import {
   ServiceClosedError,
   ValueSizeLimitError,
 } from '../errors.js';
-import { snakeName, type ModuleInfo } from '../module/module-info.js';
+import { componentBindings } from '../module/bindings.js';
+import { snakeName, userName, type ModuleInfo } from '../module/module-info.js';
 import type { WitFunction } from '../module/wit.js';
 import {
   checkPolicyNames,
@@ -87,6 +86,8 @@ export interface ServiceOptions {
 export interface CallOptions {
   /** Time limit of this call, ms. */
   readonly timeoutMs?: number;
+  /** Module whose function is called (its config name); default the facade, as mrepl's `call <module> <fn>`. */
+  readonly module?: string;
 }
 
 /** Arguments of a call: positional (array), by name (object), none (null) or one bare value. */
@@ -117,24 +118,12 @@ function checkTimeout(value: number | undefined, what: string): void {
     );
 }
 
-/** Finds jco bindings for a module, transpiling its component into a cache when it has none. */
+/** The jco bindings of a module, generated from its `.wasm` and cached by the module's hash. */
 async function ensureBindings(info: ModuleInfo): Promise<string> {
-  if (info.bindings) return info.bindings;
-  const bytes = readFileSync(info.config.path);
-  const dir = join(tmpdir(), 'marine-ts-bindings', moduleCid(bytes));
-  const entry = join(dir, `${info.config.name}.mjs`);
-  if (existsSync(entry)) return entry;
-  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-  const { files } = await transpileBytes(bytes, {
-    name: info.config.name,
-    instantiation: { tag: 'async' },
-  });
-  for (const [file, content] of Object.entries(files)) {
-    const path = join(dir, file === `${info.config.name}.js` ? `${info.config.name}.mjs` : file);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  }
-  return entry;
+  return componentBindings(
+    new Uint8Array(readFileSync(info.config.path)),
+    `module ${JSON.stringify(info.config.name)}`,
+  );
 }
 
 function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
@@ -206,7 +195,7 @@ export class Service {
       workerId: options.workerId ?? options.hostId ?? 'local',
     });
     this.functions = new Map(
-      [...plan.facade.info.exports.values()].map((fn) => [snakeName(fn.name), fn]),
+      [...plan.facade.info.exports.values()].map((fn) => [userName(fn), fn]),
     );
   }
 
@@ -286,8 +275,8 @@ export class Service {
   }
 
   /** The facade's functions and records, shaped like Nox's `srv.get_interface`. */
-  getInterface(): ServiceInterface {
-    return buildInterface(this.plan.facade.info.exports.values());
+  getInterface(module?: string): ServiceInterface {
+    return buildInterface(this.module(module).exports.values());
   }
 
   /** The most recent log lines (guest stdout/stderr, logger records, host notes). */
@@ -421,12 +410,37 @@ export class Service {
     return this.restarting;
   }
 
-  /** Resolves a function name (snake_case or WIT kebab-case) to the facade function. */
-  private lookup(fn: string): WitFunction {
-    const found = this.functions.get(snakeName(fn));
+  /** The planned module called `module` (config name), or the facade; throws naming the modules there are. */
+  private module(module: string | undefined): ModuleInfo {
+    if (module === undefined) return this.plan.facade.info;
+    const found = this.plan.modules.find((m) => m.info.config.name === module);
     if (!found) {
       throw new NoSuchFunctionError(
-        `service ${this.name}: the facade ${this.plan.facade.info.config.name} has no function ${JSON.stringify(fn)} (functions: ${[...this.functions.keys()].join(', ')})`,
+        `service ${this.name}: no module ${JSON.stringify(module)} (modules: ${this.moduleNames().join(', ')})`,
+      );
+    }
+    return found.info;
+  }
+
+  /** Config names of the service's modules, in load order (the facade last). */
+  moduleNames(): string[] {
+    return this.plan.modules.map((m) => m.info.config.name);
+  }
+
+  /** Resolves a function name (as in the module's source, snake_case or WIT kebab-case) to a function of the facade or of `module`. */
+  private lookup(fn: string, module?: string): WitFunction {
+    const functions =
+      module === undefined
+        ? this.functions
+        : new Map([...this.module(module).exports.values()].map((f) => [userName(f), f]));
+    const found = functions.get(fn) ?? functions.get(snakeName(fn));
+    if (!found) {
+      const owner =
+        module === undefined
+          ? `the facade ${this.plan.facade.info.config.name}`
+          : `module ${module}`;
+      throw new NoSuchFunctionError(
+        `service ${this.name}: ${owner} has no function ${JSON.stringify(fn)} (functions: ${[...functions.keys()].join(', ')})`,
       );
     }
     return found;
@@ -439,7 +453,7 @@ export class Service {
     if (args === null || args === undefined) {
       if (params.length !== 0)
         throw new ArgumentError(
-          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found none`,
+          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => userName(p)).join(', ')}), found none`,
         );
       positional = [];
     } else if (Array.isArray(args)) {
@@ -451,22 +465,29 @@ export class Service {
           : [...list];
       if (positional.length !== params.length) {
         throw new ArgumentError(
-          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => snakeName(p.name)).join(', ')}), found ${list.length}`,
+          `function ${name}: expected ${params.length} argument(s) (${params.map((p) => userName(p)).join(', ')}), found ${list.length}`,
         );
       }
     } else if (typeof args === 'object' && !(args instanceof Uint8Array)) {
       const obj = args as Readonly<Record<string, unknown>>;
-      const names = params.map((p) => snakeName(p.name));
+      const names = params.map((p) => userName(p));
+      // A parameter is named as in the module's source, or by its snake_case WIT name.
+      const accepted = (p: WitFunction['params'][number]): string[] => [
+        userName(p),
+        snakeName(p.name),
+      ];
       for (const key of Object.keys(obj)) {
-        if (!names.includes(snakeName(key)))
+        if (!params.some((p) => accepted(p).includes(key) || accepted(p).includes(snakeName(key))))
           throw new ArgumentError(
             `function ${name}: no argument named ${JSON.stringify(key)} (arguments: ${names.join(', ') || 'none'})`,
           );
       }
       positional = params.map((p) => {
-        const key = Object.keys(obj).find((k) => snakeName(k) === snakeName(p.name));
+        const key =
+          Object.keys(obj).find((k) => k === userName(p)) ??
+          Object.keys(obj).find((k) => snakeName(k) === snakeName(p.name));
         if (key === undefined)
-          throw new ArgumentError(`function ${name}: argument ${snakeName(p.name)} is missing`);
+          throw new ArgumentError(`function ${name}: argument ${userName(p)} is missing`);
         return obj[key];
       });
     } else {
@@ -477,7 +498,7 @@ export class Service {
       positional = [args];
     }
     return params.map((p, i) =>
-      fromJson(positional[i], p.type, `function ${name}: argument ${snakeName(p.name)}`),
+      fromJson(positional[i], p.type, `function ${name}: argument ${userName(p)}`),
     );
   }
 
@@ -493,11 +514,17 @@ export class Service {
   ): Promise<JsonValue> {
     if (this.closed)
       return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
-    let prepared: { wit: WitFunction; values: unknown[]; cp: unknown; name: string };
+    let prepared: {
+      wit: WitFunction;
+      values: unknown[];
+      cp: unknown;
+      name: string;
+      module: string;
+    };
     try {
       checkTimeout(options.timeoutMs, 'timeoutMs');
-      const wit = this.lookup(fn);
-      const name = snakeName(wit.name);
+      const wit = this.lookup(fn, options.module);
+      const name = userName(wit);
       const values = this.convertArgs(name, wit, args);
       const limit = this.spec.valueSizeLimit;
       if (valueSizeOver(values, limit))
@@ -507,12 +534,12 @@ export class Service {
       const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
       checkTetraplets(
         name,
-        wit.params.map((p) => snakeName(p.name)),
+        wit.params.map((p) => userName(p)),
         cp,
         this.options.policy,
         this.identity,
       );
-      prepared = { wit, values, cp, name };
+      prepared = { wit, values, cp, name, module: this.module(options.module).config.name };
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -523,6 +550,7 @@ export class Service {
         prepared.values,
         prepared.cp,
         options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+        prepared.module,
       ),
     );
     this.queue = run.catch(() => undefined);
@@ -535,6 +563,7 @@ export class Service {
     values: unknown[],
     cp: unknown,
     timeoutMs: number,
+    module: string,
   ): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
     if (this.restarting) await this.restarting;
@@ -571,6 +600,7 @@ export class Service {
         fn: wit.name,
         args: values,
         callParameters: cp,
+        module,
       };
       worker.postMessage(request);
     });
@@ -597,5 +627,5 @@ export function loadService(path: string, options: ServiceOptions = {}): Promise
 
 /** The facade function a modules' module info exposes under a snake_case name. */
 export function facadeFunctions(plan: ServicePlan): string[] {
-  return [...plan.facade.info.exports.keys()].map(snakeName);
+  return [...plan.facade.info.exports.values()].map((fn) => userName(fn));
 }

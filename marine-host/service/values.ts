@@ -3,7 +3,7 @@
 // (camelCase fields, bigint for 64-bit integers, Uint8Array for list<u8>). Errors name the path
 // of the bad value, the type expected and the value found.
 import { ArgumentError } from '../errors.js';
-import { jsName, snakeName } from '../module/module-info.js';
+import { jsName, snakeName, userName, userRecordName } from '../module/module-info.js';
 import { witTypeText, type WitType } from '../module/wit.js';
 import { JsonFloat, jsonFloat } from '../../harness/protocol/index.js';
 import { stringifyJson, type JsonValue } from './json.js';
@@ -49,7 +49,7 @@ export function aquaTypeName(type: WitType): string {
     case 'option':
       return `?${aquaTypeName(type.inner)}`;
     case 'record':
-      return type.name.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+      return userRecordName(type);
     default:
       return witTypeText(type);
   }
@@ -154,7 +154,7 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
       const out: Record<string, unknown> = {};
       const known = new Set<string>();
       for (const field of type.fields) {
-        const names = [snakeName(field.name), field.name, jsName(field.name)];
+        const names = [userName(field), snakeName(field.name), field.name, jsName(field.name)];
         names.forEach((n) => known.add(n));
         const key = names.find((n) => Object.prototype.hasOwnProperty.call(obj, n));
         if (key === undefined) {
@@ -163,19 +163,19 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
             out[jsName(field.name)] = fromJson(
               null,
               field.type,
-              `${path}.${snakeName(field.name)}`,
+              `${path}.${userName(field)}`,
               lenient,
             );
             continue;
           }
           throw new ArgumentError(
-            `${path}: field ${snakeName(field.name)} of ${aquaTypeName(type)} is missing (expected ${aquaTypeName(field.type)})`,
+            `${path}: field ${userName(field)} of ${aquaTypeName(type)} is missing (expected ${aquaTypeName(field.type)})`,
           );
         }
         out[jsName(field.name)] = fromJson(
           obj[key],
           field.type,
-          `${path}.${snakeName(field.name)}`,
+          `${path}.${userName(field)}`,
           lenient,
         );
       }
@@ -183,7 +183,7 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
       for (const key of lenient ? [] : Object.keys(obj)) {
         if (!known.has(key))
           throw new ArgumentError(
-            `${path}: ${aquaTypeName(type)} has no field ${key} (fields: ${type.fields.map((f) => snakeName(f.name)).join(', ')})`,
+            `${path}: ${aquaTypeName(type)} has no field ${key} (fields: ${type.fields.map((f) => userName(f)).join(', ')})`,
           );
       }
       return out;
@@ -235,7 +235,7 @@ export function toJson(value: unknown, type: WitType): JsonValue {
       const obj = value as Record<string, unknown>;
       const out: { [key: string]: JsonValue } = {};
       for (const field of type.fields)
-        out[snakeName(field.name)] = toJson(obj[jsName(field.name)], field.type);
+        out[userName(field)] = toJson(obj[jsName(field.name)], field.type);
       return out;
     }
     case 'tuple':

@@ -13,6 +13,8 @@ export type WorkerRequest = {
   fn: string;
   args: unknown[];
   callParameters: unknown;
+  /** Config name of the module called (the facade unless mrepl's `call <module> <fn>`). */
+  module: string;
 };
 
 /** How a guest failure is classified for the host's error. */
@@ -71,7 +73,7 @@ port.on('message', (request: WorkerRequest) => {
       return;
     }
     try {
-      const value = current.call(request.fn, request.args, request.callParameters);
+      const value = current.call(request.fn, request.args, request.callParameters, request.module);
       // Measured here, so a result over the limit is never copied to the host's thread.
       const size = valueSize(value, spec.valueSizeLimit);
       if (size > spec.valueSizeLimit) {

@@ -137,6 +137,23 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
     'ping: func()',
     'big-string: func(len: u32) -> string',
   ],
+  styles_store: [
+    'put: func(key: string, value: string) -> %result',
+    'get: func(key: string) -> %result',
+  ],
+  styles_v0_10: [
+    'remember: func(value: string) -> %result',
+    'recall: func(key: string) -> %result',
+    'call-parameters: func() -> call-parameters',
+    'origin: func(arg: string) -> string',
+  ],
+  styles_v0_14: [
+    'remember: func(value: string) -> %result',
+    'recall: func(key: string) -> %result',
+    'call-parameters: func() -> call-parameters',
+    'origin: func(arg: string) -> string',
+    'shout: func(words: list<string>) -> string',
+  ],
 };
 
 t.test(

@@ -153,14 +153,20 @@ t.test(
       /expected "kind" to be "function", "record" or "import", found "thing"/,
     );
     const bad = readInterface(
-      section({ kind: 'function', name: 'get_1st', params: [], result: null, export: 'e' }),
+      section({ kind: 'function', name: 'grüß', params: [], result: null, export: 'e' }),
       'svc',
     );
     t.throws(() => generateWit('svc', bad, []), WitNameError);
     t.throws(
       () => generateWit('svc', bad, []),
-      /module svc: fn get_1st: the name "get_1st" cannot be a WIT identifier/,
+      /module svc: fn grüß: the name "grüß" cannot be a WIT identifier/,
     );
+    // A name with a word WIT cannot start (a digit) is mapped, not refused.
+    const mapped = readInterface(
+      section({ kind: 'function', name: 'get_1st', params: [], result: null, export: 'e' }),
+      'svc',
+    );
+    t.match(generateWit('svc', mapped, []), /export get1st: func\(\);/);
   },
 );
 

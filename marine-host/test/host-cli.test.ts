@@ -104,6 +104,9 @@ t.test('marine test runs tap tests that load services with loadTestService', asy
   });
   const failing = await marine('test', dir, '--no-build');
   t.equal(failing.exitCode, 1, 'a failing user test fails the command');
+  // A failing file is shown with its output: the failed assertion by name.
+  t.match(failing.stdout, /^FAIL broken\.test\.ts \(0 ok, 1 not ok\):$/m);
+  t.match(failing.stdout, /not ok 1 - a failing user test/);
   const empty = await marine('test', t.testdir({}), '--no-build');
   t.equal(empty.exitCode, 1);
   t.match(empty.stderr, /no tests \(\*\.test\.ts, \*\.test\.js\) found under/);
@@ -115,5 +118,7 @@ t.test('marine test runs tap tests that load services with loadTestService', asy
   }
   const example = await marine('test', 'fixtures/configs/examples/greeting', '--no-build');
   t.equal(example.exitCode, 0, example.stdout + example.stderr);
-  t.match(example.stdout, /ok 1 - greeting greets/);
+  // A passing file is one line.
+  t.match(example.stdout, /^PASS test\/greeting\.test\.ts \(\d+ ok\)$/m);
+  t.match(example.stdout, /^all 1 test file passed$/m);
 });

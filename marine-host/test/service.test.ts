@@ -218,13 +218,25 @@ t.test('load-time errors', async (t) => {
   });
 
   t.test('modules importing each other in a cycle', async (t) => {
+    // Real components (dummy core modules for their WIT): the host reads a module's world
+    // from its .wasm, never from a .wit beside it.
+    const { componentEmbed, componentNew } =
+      await import('@bytecodealliance/jco-transpile/wasm-tools');
+    const component = async (witSource: string, world: string): Promise<Uint8Array> =>
+      componentNew(await componentEmbed({ dummy: true, witSource, world }), []);
     const dir = t.testdir({
-      'a.wasm': 'not checked before linking',
-      'b.wasm': 'not checked before linking',
-      'a.wit':
-        'package x:a;\nworld a {\n  import b: interface { g: func(); }\n  export f: func();\n}\n',
-      'b.wit':
-        'package x:b;\nworld b {\n  import a: interface { f: func(); }\n  export g: func();\n}\n',
+      'a.wasm': Buffer.from(
+        await component(
+          'package x:a;\nworld a {\n  import b: interface { g: func(); }\n  export f: func();\n}\n',
+          'a',
+        ),
+      ),
+      'b.wasm': Buffer.from(
+        await component(
+          'package x:b;\nworld b {\n  import a: interface { f: func(); }\n  export g: func();\n}\n',
+          'b',
+        ),
+      ),
     });
     const check = checkConfigToml(
       `modules_dir = "."\n[[module]]\nname = "a"\n[[module]]\nname = "b"\n`,

@@ -27,11 +27,11 @@ Peers are named client (the init peer), relay, and p1..pN. In arguments, and in 
 literals of an .air script, "$p1", "$relay" or "$client" stand for that peer's id.
 
 Examples:
-  $ marine air run hello.aqua --func hello --args '{"name": "Marine"}'
-  $ marine air run fanout.aqua --args '[["$p1", "$p2"]]' --peers 2
-  $ marine air run script.air --services services.json --json
-  $ marine air run script.air --vm reference      # the same run on the reference AquaVM
-  $ marine air run script.air --save-data out && marine air data out/client.data
+  $ marine air run fixtures/demo/hello.aqua --func hello --peers 2 --args '{"name": "Marine", "peers": ["$p1", "$p2"]}' --services fixtures/demo/services.json
+  $ marine air run fixtures/demo/hello.aqua --peers 2 --args '["Marine", ["$p1", "$p2"]]' --services fixtures/demo/services.json --json
+  $ marine air run fixtures/demo/ask.air
+  $ marine air run fixtures/demo/ask.air --vm reference      # the same run on the reference AquaVM
+  $ marine air run fixtures/demo/ask.air --save-data /tmp/marine-run && marine air data /tmp/marine-run/client.data
 
 A services spec (--services) puts services on peers: scripted JS services, or Marine services
 from a Config.toml or blueprint (paths relative to the spec file):
@@ -57,8 +57,8 @@ Shows the envelope's versions, every trace state (par, call, fold, ap, canon) wi
 content ids point to, and which CIDs each peer signed.
 
 Examples:
-  $ marine air run script.air --save-data out && marine air data out/client.data
-  $ marine air data out/p1.data --json`,
+  $ marine air run fixtures/demo/ask.air --save-data /tmp/marine-run && marine air data /tmp/marine-run/client.data
+  $ marine air data /tmp/marine-run/client.data --json`,
     )
     .action(async (file: string, options: { json?: boolean }) => {
       const bytes = await readFile(file).catch((error: unknown) => {

@@ -24,10 +24,10 @@ export function airCommand(program: Command): Command {
       'after',
       `
 Examples:
-  $ marine air check script.air            # exit 0 if AquaVM would accept it, else every error with a caret
-  $ marine air check script.air --json     # machine-readable verdict and errors
-  $ marine air beautify script.air         # indented pseudo-code, Aqua patterns folded back
-  $ cat script.air | marine air beautify -`,
+  $ marine air check fixtures/demo/hello.air          # exit 0 if AquaVM would accept it, else every error with a caret
+  $ marine air check fixtures/demo/hello.air --json   # machine-readable verdict and errors
+  $ marine air beautify fixtures/demo/hello.air       # indented pseudo-code, Aqua patterns folded back
+  $ cat fixtures/demo/hello.air | marine air beautify -`,
     );
 }
 
@@ -93,9 +93,9 @@ Compiled Aqua is shown close to the Aqua it came from: argument loading ("x <- a
 "for x <- xs par:" fan-outs and joins ("gate <- join $s (until length N)").
 
 Examples:
-  $ marine air beautify main.air
-  $ marine air beautify --no-patterns main.air
-  $ marine aqua compile main.aqua | marine air beautify -`,
+  $ marine air beautify fixtures/demo/hello.air
+  $ marine air beautify --no-patterns fixtures/demo/hello.air
+  $ cat fixtures/demo/hello.air | marine air beautify -`,
     )
     .action(async (file: string | undefined, options: { patterns: boolean; indent: string }) => {
       const { source, name } = await readScript(file);
@@ -128,8 +128,8 @@ Every error is reported (not just the first) with line, column, the offending te
 expected, and the source line with a caret.
 
 Examples:
-  $ marine air check main.air
-  $ marine air check main.air --json | jq '.errors[].message'`,
+  $ marine air check fixtures/demo/hello.air
+  $ marine air check fixtures/demo/hello.air --json | jq '.ok'`,
     )
     .action(async (file: string | undefined, options: { json?: boolean }) => {
       const { source, name } = await readScript(file);

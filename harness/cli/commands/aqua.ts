@@ -6,9 +6,9 @@ Prints Aqua declarations for a module or a service's facade: a \`data\` for ever
 the \`service\` with its functions, ready to paste into an .aqua file.
 
 Examples:
-  $ marine aqua artifacts/greeting.wasm
-  $ marine aqua Config.toml --service-id greeting > greeting.aqua
-  $ marine aqua Config.toml --service-name Greeter
+  $ marine aqua services-rs/artifacts/greeting.wasm
+  $ marine aqua services-rs/examples/greeting/Config.toml --service-id greeting > /tmp/greeting.aqua
+  $ marine aqua services-rs/examples/greeting/Config.toml --service-name Greeter
 `;
 
 /** Registers `marine aqua`. */

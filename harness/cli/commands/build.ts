@@ -24,10 +24,10 @@ that is not itself a crate (e.g. services-rs/examples), the whole workspace is b
 If no Rust toolchain is set up, run: bash scripts/setup-toolchain.sh
 
 Examples:
-  $ marine build                               # the crate or workspace in the current directory
-  $ marine build services-rs/examples --release
-  $ marine build my-service --out dist/modules --json
-  $ marine build services-rs/examples -- --features debug-log   # extra cargo arguments
+  $ cd services-rs/examples/greeting && marine build     # the crate or workspace in the current directory
+  $ marine build services-rs/examples/greeting --release
+  $ marine build services-rs/examples/greeting --out /tmp/marine-modules --json
+  $ marine build services-rs/examples/greeting -- --features marine-rs-sdk/logger   # extra cargo arguments
 `;
 
 /** Registers `marine build`. */

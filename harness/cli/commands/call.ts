@@ -21,8 +21,8 @@ gets an empty stdin, stdout and stderr into the service log, clocks and random n
 Nothing else is granted, whatever it imports: a module that imports more fails to load.`;
 
 const HELP = `
-Loads the service (modules linked, effects checked), calls one facade function and prints the
-result as JSON. Arguments: a JSON array (positional), an object (by name), or omitted for none.
+Loads the service (modules linked, effects checked), calls one facade function (or, with
+--module, a function of another module) and prints the result as JSON. Arguments: a JSON array (positional), an object (by name), or omitted for none.
 Integers beyond 2^53 are exact both ways. Guest stdout/stderr go to stderr.
 Call parameters are partial JSON in Marine's shape, e.g.
   {"particle": {"id": "p1", "init_peer_id": "12D3..."}, "tetraplets": [[{"peer_pk": "...",
@@ -35,12 +35,13 @@ Arguments and the result are each limited to --value-size-limit bytes (default 3
 ${SANDBOX_HELP}
 
 Examples:
-  $ marine call services-rs/examples/greeting/Config.toml greeting '["world"]'
-  $ marine call Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
-  $ marine call Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
-  $ marine call Config.toml set_time '[1700000000]' --policy policy.json --timeout 2000
-  $ marine call Config.toml greeting @args.json        # arguments from a file
-  $ generate-args | marine call Config.toml greeting -  # arguments from stdin (any size)
+  $ marine call fixtures/configs/examples/greeting/Config.toml greeting '["world"]'
+  $ marine call fixtures/configs/host/Config.toml add '{"a": 18446744073709551000, "b": 15}' --json
+  $ marine call fixtures/configs/host/Config.toml who '[]' --call-params '{"particle": {"init_peer_id": "me"}}'
+  $ marine call fixtures/configs/host/Config.toml upper '["quiet"]' --module fx_helper
+  $ marine call fixtures/configs/host/Config.toml add '[1, 2]' --owner me --call-params '{"particle": {"init_peer_id": "me"}}' --policy fixtures/configs/host/policy.json --timeout 2000
+  $ marine call fixtures/configs/examples/greeting/Config.toml greeting @fixtures/demo/greeting-args.json   # arguments from a file
+  $ echo '["world"]' | marine call fixtures/configs/examples/greeting/Config.toml greeting -   # from stdin (any size)
 `;
 
 /** Options shared by `marine call` and `marine repl`. */
@@ -107,6 +108,19 @@ export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
   };
 }
 
+/**
+ * An error's message without the guest stderr the host appends to trap errors: the CLI has
+ * already printed those lines as they came (onLog above), so they are not printed twice.
+ */
+export function withoutGuestStderr(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const cut = error.message.indexOf('\nguest stderr:\n');
+  if (cut < 0) return error;
+  const shorter = new Error(error.message.slice(0, cut));
+  shorter.name = error.name;
+  return shorter;
+}
+
 /** Parses JSON typed in the repl, naming what it was on error. */
 export function jsonArgument(text: string, what: string): JsonValue {
   try {
@@ -134,6 +148,10 @@ export function register(program: Command): void {
       'call parameters: particle and tetraplets (the identity comes from the flags below); @file or - as for args',
     )
     .option('--json', 'print only the result as JSON')
+    .option(
+      '--module <name>',
+      'call a function of this module (its config name) instead of the facade',
+    )
     .option('--timeout <ms>', 'time limit of the call, 1..2147483647 (default 10000)')
     .option(
       '--policy <file>',
@@ -153,7 +171,7 @@ export function register(program: Command): void {
         config: string,
         fn: string,
         args: string | undefined,
-        options: ServiceCliOptions & { callParams?: string; json?: boolean },
+        options: ServiceCliOptions & { callParams?: string; json?: boolean; module?: string },
       ) => {
         const callArgs = (
           args === undefined ? null : await readJsonInput(args, 'args')
@@ -164,7 +182,11 @@ export function register(program: Command): void {
             : ((await readJsonInput(options.callParams, '--call-params')) as CallParametersInput);
         const service = await loadService(config, serviceOptions(options));
         try {
-          const result = await service.call(fn, callArgs, cp);
+          const result = await service
+            .call(fn, callArgs, cp, options.module !== undefined ? { module: options.module } : {})
+            .catch((error: unknown) => {
+              throw withoutGuestStderr(error);
+            });
           process.stdout.write(`${stringifyJson(result, options.json ? undefined : 2)}\n`);
         } finally {
           await service.close();

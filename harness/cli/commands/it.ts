@@ -1,16 +1,18 @@
 import { Command } from 'commander';
-import { interfaceOf, renderInterfaceText } from '../../../marine-host/index.js';
+import { interfaceOf, interfacesOf, renderInterfaceText } from '../../../marine-host/index.js';
 import { printJson } from '../output.js';
 
 const HELP = `
-Prints the functions and records of a module, or of a service's facade, read from its WIT
-(no guest code runs). With --json the shape is Nox's srv.get_interface:
+Prints the functions and records of a module, or of a service's facade (--module: another
+module; --all: every module), read from each component's WIT (no guest code runs). With --json the shape is Nox's srv.get_interface:
   {"function_signatures": [{"name", "arguments": [[name, type]], "output_types": [type]}],
    "record_types": [{"name", "id", "fields": [[name, type]]}]}
 
 Examples:
-  $ marine it artifacts/greeting.wasm
+  $ marine it services-rs/artifacts/greeting.wasm
   $ marine it services-rs/examples/url-downloader/Config.toml --json
+  $ marine it services-rs/examples/url-downloader/Config.toml --all
+  $ marine it services-rs/examples/url-downloader/Config.toml --module local_storage
 `;
 
 /** Registers `marine it`. */
@@ -21,10 +23,26 @@ export function register(program: Command): void {
     .argument('<target>', 'a module .wasm, a Config.toml or a blueprint .json')
     .option('--modules-dir <dir>', 'module store for blueprints')
     .option('--json', "print the interface as JSON (srv.get_interface's shape)")
+    .option('--module <name>', "a service's module (its config name) instead of the facade")
+    .option('--all', 'every module of a service, in load order (--json: {module: interface})')
     .addHelpText('after', HELP)
-    .action(async (target: string, options: { modulesDir?: string; json?: boolean }) => {
-      const { interface: iface } = await interfaceOf(target, options.modulesDir);
-      if (options.json) printJson(iface);
-      else process.stdout.write(renderInterfaceText(iface));
-    });
+    .action(
+      async (
+        target: string,
+        options: { modulesDir?: string; json?: boolean; module?: string; all?: boolean },
+      ) => {
+        if (options.all) {
+          const all = await interfacesOf(target, options.modulesDir);
+          if (options.json) printJson(Object.fromEntries(all.map((m) => [m.name, m.interface])));
+          else
+            process.stdout.write(
+              all.map((m) => `== ${m.name}\n${renderInterfaceText(m.interface)}`).join('\n'),
+            );
+          return;
+        }
+        const { interface: iface } = await interfaceOf(target, options.modulesDir, options.module);
+        if (options.json) printJson(iface);
+        else process.stdout.write(renderInterfaceText(iface));
+      },
+    );
 }

@@ -7,20 +7,32 @@ import {
   type CallArgs,
   type CallParametersInput,
 } from '../../../marine-host/index.js';
-import { jsonArgument, serviceOptions, type ServiceCliOptions } from './call.js';
+import {
+  jsonArgument,
+  serviceOptions,
+  withoutGuestStderr,
+  type ServiceCliOptions,
+} from './call.js';
 
 const HELP = `
 Loads a service and reads commands from stdin:
   call <fn> [json-args] [json-call-params]   call a facade function (or just: <fn> [json-args])
-  interface                                  functions and records
+  call <module> <fn> [json-args] [json-cp]   call a function of any module (as in mrepl)
+  interface [module]                         functions and records (of the facade, or a module)
+  modules                                    the service's modules, the facade last
   logs                                       the last log lines of the service
   help, quit
-Each call prints its result (or the error) and the time it took.
+Each call prints its result (or the error) and the time it took. --module makes another module
+the one plain calls go to.
 
 Examples:
   $ marine repl services-rs/examples/greeting/Config.toml
   > greeting ["world"]
-  > call who [] {"particle": {"init_peer_id": "me"}}
+  > call greeting ["world"] {"particle": {"init_peer_id": "me"}}
+  $ marine repl fixtures/configs/examples/sdk-v0-14/Config.toml
+  > call styles_store put ["key", "value"]
+  > call styles_store get ["key"]
+  > interface styles_store
 `;
 
 /** Splits `fn rest` where rest may hold one or two JSON values separated by whitespace. */
@@ -66,15 +78,23 @@ export function register(program: Command): void {
       'largest arguments or result of a call (default 33554432)',
     )
     .option('--modules-dir <dir>', 'module store for blueprints')
+    .option('--module <name>', 'module plain calls go to (its config name; default the facade)')
     .addHelpText('after', HELP)
-    .action(async (config: string, options: ServiceCliOptions) => {
+    .action(async (config: string, options: ServiceCliOptions & { module?: string }) => {
       const service = await loadService(config, serviceOptions(options));
+      const modules = service.moduleNames();
+      if (options.module !== undefined && !modules.includes(options.module)) {
+        await service.close();
+        throw new Error(
+          `--module: no module ${JSON.stringify(options.module)} in the service (modules: ${modules.join(', ')})`,
+        );
+      }
       const rl = createInterface({
         input: process.stdin,
         output: process.stdout,
         terminal: process.stdin.isTTY,
       });
-      const functions = service.getInterface().function_signatures.map((f) => f.name);
+      const functions = service.getInterface(options.module).function_signatures.map((f) => f.name);
       process.stdout.write(
         `service ${service.name} loaded; functions: ${functions.join(', ')}; type help for commands\n`,
       );
@@ -90,13 +110,27 @@ export function register(program: Command): void {
           }
           try {
             if (line === 'help' || line === 'h') process.stdout.write(HELP);
-            else if (line === 'interface' || line === 'i')
-              process.stdout.write(renderInterfaceText(service.getInterface()));
+            else if (/^(interface|i)(\s|$)/.test(line)) {
+              const module = line.split(/\s+/)[1] ?? options.module;
+              process.stdout.write(renderInterfaceText(service.getInterface(module)));
+            } else if (line === 'modules') process.stdout.write(`${modules.join('\n')}\n`);
             else if (line === 'logs')
               for (const r of service.logs().slice(-20))
                 process.stdout.write(`[${r.module} ${r.stream}] ${r.text}\n`);
             else {
-              const rest = line.startsWith('call ') ? line.slice(5).trim() : line;
+              let rest = line.startsWith('call ') ? line.slice(5).trim() : line;
+              // mrepl's form: `call <module> <fn> [args]` names the module first.
+              let module = options.module;
+              const words = rest.split(/\s+/);
+              if (
+                line.startsWith('call ') &&
+                words.length >= 2 &&
+                modules.includes(words[0] as string) &&
+                /^[A-Za-z_][\w-]*$/.test(words[1] as string)
+              ) {
+                module = words[0];
+                rest = rest.slice((words[0] as string).length).trim();
+              }
               const space = rest.search(/\s/);
               const fn = space < 0 ? rest : rest.slice(0, space);
               const [args, cp] = space < 0 ? [] : splitJsonValues(rest.slice(space + 1));
@@ -107,13 +141,14 @@ export function register(program: Command): void {
                 cp === undefined
                   ? undefined
                   : (jsonArgument(cp, 'call params') as CallParametersInput),
+                module !== undefined ? { module } : {},
               );
               process.stdout.write(
                 `${stringifyJson(result, 2)}\n(${(performance.now() - started).toFixed(1)} ms)\n`,
               );
             }
           } catch (error) {
-            process.stdout.write(`error: ${(error as Error).message}\n`);
+            process.stdout.write(`error: ${withoutGuestStderr(error).message}\n`);
           }
           rl.prompt();
         }

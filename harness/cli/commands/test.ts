@@ -1,13 +1,14 @@
-import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildServices } from '../../../marine-host/index.js';
+import { findTestFiles, runTestFiles } from '../../../marine-host/test-runner/run.js';
 
 const HELP = `
 Builds the service modules of a crate or workspace (like \`marine build\`), then runs its tap
-tests (*.test.ts / *.test.js outside node_modules, target and artifacts). Tests load services
+tests (*.test.ts / *.test.js outside node_modules, target and artifacts), each in its own
+process. The project needs nothing but this toolkit installed: \`tap\` and \`marine-ts/testing\`
+come from the toolkit when the project has none, and TypeScript tests run as ES modules (no
+"type": "module" needed). A file that fails, or fails to load, is shown with its output. Tests load services
 with loadTestService(configPath) and call their functions as async methods, typed by the
 <Module>Service interface \`marine build\` writes into artifacts/<module>.d.ts (snake_case
 functions; values as JSON: 64-bit integers number | bigint, options [] or [x], bytes number[]):
@@ -24,24 +25,10 @@ Each function also has a <name>_cp(callParameters, ...args) variant; records are
 <Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.
 
 Examples:
-  $ marine test                          # crate in the current directory
-  $ marine test services-rs/examples --release
-  $ marine test my-service --no-build    # just run the tests
+  $ cd services-rs/examples/greeting && marine test   # crate in the current directory
+  $ marine test services-rs/examples/greeting --release
+  $ marine test services-rs/examples/greeting --no-build    # just run the tests
 `;
-
-const SKIP = new Set(['node_modules', 'target', 'artifacts', '.git', '.tap', 'dist']);
-
-/** Test files under a directory (sorted). */
-function findTests(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    if (SKIP.has(entry)) continue;
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) out.push(...findTests(path));
-    else if (/\.test\.(ts|js|mjs)$/.test(entry)) out.push(path);
-  }
-  return out.sort();
-}
 
 /** Registers `marine test`. */
 export function register(program: Command): void {
@@ -56,21 +43,9 @@ export function register(program: Command): void {
       const dir = resolve(path);
       if (options.build)
         await buildServices({ path: dir, ...(options.release ? { release: true } : {}) });
-      const tests = findTests(dir);
+      const tests = findTestFiles(dir);
       if (tests.length === 0) throw new Error(`no tests (*.test.ts, *.test.js) found under ${dir}`);
-      const tap = createRequire(import.meta.url)
-        .resolve('tap/package.json')
-        .replace(/package\.json$/, 'dist/esm/run.mjs');
-      const code = await new Promise<number>((done) => {
-        const child = execFile(
-          process.execPath,
-          [tap, '--disable-coverage', '--allow-empty-coverage', '--reporter=terse', ...tests],
-          { cwd: process.cwd() },
-          (error) => done(error ? ((error as { code?: number }).code ?? 1) : 0),
-        );
-        child.stdout?.pipe(process.stdout);
-        child.stderr?.pipe(process.stderr);
-      });
-      if (code !== 0) process.exitCode = typeof code === 'number' ? code : 1;
+      const results = await runTestFiles(dir, tests, (text) => process.stdout.write(text));
+      if (results.some((r) => !r.ok)) process.exitCode = 1;
     });
 }

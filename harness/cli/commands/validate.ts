@@ -16,8 +16,8 @@ ${SANDBOX_HELP}
 
 Examples:
   $ marine validate services-rs/examples/greeting/Config.toml
-  $ marine validate blueprint.json --modules-dir artifacts/
-  $ marine validate Config.toml --json          # {"ok": bool, "findings": [...]}
+  $ marine validate fixtures/configs/examples/sdk-v0-14/Config.toml --json   # {"ok": bool, "findings": [...]}
+  $ marine validate services-rs/examples/url-downloader/Config.toml
 `;
 
 /** Registers `marine validate`. */

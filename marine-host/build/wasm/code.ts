@@ -66,6 +66,12 @@ export class BodyBuilder {
     return this;
   }
 
+  /** Traps when the i32 on the stack is not zero (`if unreachable end`). */
+  trapIfNonZero(): this {
+    this.#code.byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    return this;
+  }
+
   /** Loads a leaf from the address on the stack plus `offset`. */
   load(kind: LeafKind, offset: number): this {
     const [op, align] = LOAD[kind];

@@ -15,8 +15,9 @@ use syn::{
 use types::{json_string, parse, record_checks, Parsed, Passing, Position};
 
 /// Marks an item for the module interface: a `pub fn` becomes an export, a struct with named
-/// fields a record, and an `extern "C"` block with `#[link(wasm_import_module = "…")]` a set of
-/// functions imported from another module of the service.
+/// fields a record, and an `extern "C"` block with `#[module_import("…")]`, `#[host_import]` or
+/// `#[link(wasm_import_module = "…")]` a set of functions imported from another module of the
+/// service (or from the host's mounted binaries).
 #[proc_macro_attribute]
 pub fn marine(attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = TokenStream2::from(attr);
@@ -337,27 +338,49 @@ fn record(s: ItemStruct) -> syn::Result<TokenStream2> {
     })
 }
 
-/// The string value of `#[link(wasm_import_module = "…")]`, if present.
+/// The module an `extern` block imports from, however the marine-rs-sdk release it was written
+/// for names it: `#[link(wasm_import_module = "m")]` (every release), `#[module_import("m")]`
+/// (0.12 and later), or `#[host_import]` (0.12 and later; the host's mounted binaries, module
+/// `host` here as for `#[link(wasm_import_module = "host")]`).
 fn import_module(attrs: &[Attribute]) -> syn::Result<Option<(String, Span)>> {
+    let mut found: Vec<(String, Span)> = Vec::new();
     for attr in attrs {
-        if !attr.path.is_ident("link") {
-            continue;
-        }
-        let meta = attr.parse_meta()?;
-        if let Meta::List(list) = meta {
-            for nested in &list.nested {
-                if let NestedMeta::Meta(Meta::NameValue(nv)) = nested {
-                    if nv.path.is_ident("wasm_import_module") {
-                        return match &nv.lit {
-                            Lit::Str(s) if !s.value().is_empty() => Ok(Some((s.value(), s.span()))),
-                            other => err(other, "#[marine]: `wasm_import_module` must be a non-empty string naming the module to import from"),
-                        };
+        if attr.path.is_ident("link") {
+            if let Meta::List(list) = attr.parse_meta()? {
+                for nested in &list.nested {
+                    if let NestedMeta::Meta(Meta::NameValue(nv)) = nested {
+                        if nv.path.is_ident("wasm_import_module") {
+                            match &nv.lit {
+                                Lit::Str(s) if !s.value().is_empty() => found.push((s.value(), s.span())),
+                                other => return err(other, "#[marine]: `wasm_import_module` must be a non-empty string naming the module to import from"),
+                            }
+                        }
                     }
                 }
             }
+        } else if attr.path.is_ident("module_import") {
+            let lit: syn::LitStr = attr.parse_args().map_err(|_| {
+                syn::Error::new_spanned(attr, "#[marine]: expected `#[module_import(\"<module>\")]` naming the module to import from")
+            })?;
+            if lit.value().is_empty() {
+                return err(&lit, "#[marine]: `#[module_import(\"…\")]` needs a non-empty module name");
+            }
+            found.push((lit.value(), lit.span()));
+        } else if attr.path.is_ident("host_import") {
+            if !attr.tokens.is_empty() {
+                return err(attr, "#[marine]: `#[host_import]` takes no arguments");
+            }
+            found.push(("host".to_string(), attr.path.span()));
         }
     }
-    Ok(None)
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(syn::Error::new(
+            found[1].1,
+            "#[marine] extern blocks take one of `#[link(wasm_import_module = \"…\")]`, `#[module_import(\"…\")]` or `#[host_import]`, not several",
+        )),
+    }
 }
 
 fn link_name(attrs: &[Attribute]) -> syn::Result<Option<String>> {
@@ -388,7 +411,7 @@ fn imports(m: ItemForeignMod) -> syn::Result<TokenStream2> {
         None => {
             return err(
                 &m.abi,
-                "#[marine] extern blocks need `#[link(wasm_import_module = \"<module>\")]` naming the module they import from",
+                "#[marine] extern blocks need the module they import from: `#[module_import(\"<module>\")]`, `#[host_import]` (mounted binaries) or `#[link(wasm_import_module = \"<module>\")]`",
             )
         }
     };

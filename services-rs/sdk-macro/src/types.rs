@@ -177,7 +177,8 @@ fn parse_owned(ty: &Type) -> syn::Result<Ty> {
                 "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet" | "IndexMap" => {
                     return err(ty, format!("#[marine] does not support `{}`; use a `Vec` of #[marine] records (e.g. key/value pairs)", name))
                 }
-                "Result" => return err(ty, "#[marine] does not support `Result`; return a #[marine] record with a success flag and an error message (a panic fails the call)"),
+                // A user's own record may be called `Result`; only the generic std type is refused.
+                "Result" if !no_args => return err(ty, "#[marine] does not support `Result`; return a #[marine] record with a success flag and an error message (a panic fails the call)"),
                 "Box" | "Rc" | "Arc" | "Cell" | "RefCell" | "Cow" => return err(ty, format!("#[marine] does not support `{}`; pass the value itself", name)),
                 "String" if no_args => return Ok(Ty::String),
                 "Vec" | "Option" => {

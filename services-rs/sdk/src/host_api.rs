@@ -35,10 +35,15 @@ pub unsafe extern "C" fn cabi_realloc(old_ptr: *mut u8, old_size: usize, align: 
     alloc_realloc(old_ptr, old_size, align, new_size)
 }
 
+// The shapes of `SecurityTetraplet` and `CallParameters` changed between marine-rs-sdk releases;
+// build.rs sets the cfgs from this crate's version (see sdk-compat/ for the older versions), so
+// service code written against any of them builds unchanged, and the host fills every shape.
+
 /// Where a value came from: the peer, service and function that produced it, and the lens
 /// applied to the result (e.g. `.$.field.[0]`).
+#[cfg(marine_sdk_tetraplet_lens)]
 #[marine]
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SecurityTetraplet {
     /// Peer id of the peer that produced the value.
     pub peer_pk: String,
@@ -50,7 +55,38 @@ pub struct SecurityTetraplet {
     pub lens: String,
 }
 
+/// Where a value came from (marine-rs-sdk 0.13 shape: the lens is called `lambda`).
+#[cfg(marine_sdk_tetraplet_lambda)]
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SecurityTetraplet {
+    /// Peer id of the peer that produced the value.
+    pub peer_pk: String,
+    /// Service that produced it (empty for literals).
+    pub service_id: String,
+    /// Function that produced it (empty for literals).
+    pub function_name: String,
+    /// Lens applied to the function's result.
+    pub lambda: String,
+}
+
+/// Where a value came from (marine-rs-sdk 0.10–0.12 shape: the lens is called `json_path`).
+#[cfg(marine_sdk_tetraplet_json_path)]
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SecurityTetraplet {
+    /// Peer id of the peer that produced the value.
+    pub peer_pk: String,
+    /// Service that produced it (empty for literals).
+    pub service_id: String,
+    /// Function that produced it (empty for literals).
+    pub function_name: String,
+    /// Lens applied to the function's result.
+    pub json_path: String,
+}
+
 /// The particle that caused this call.
+#[cfg(not(marine_sdk_flat_call_parameters))]
 #[marine]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParticleParameters {
@@ -71,6 +107,7 @@ pub struct ParticleParameters {
 }
 
 /// Everything the host knows about the current call.
+#[cfg(not(marine_sdk_flat_call_parameters))]
 #[marine]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallParameters {
@@ -84,6 +121,46 @@ pub struct CallParameters {
     pub host_id: String,
     /// Id of the worker the service belongs to.
     pub worker_id: String,
+    /// One list of tetraplets per argument of the call.
+    pub tetraplets: Vec<Vec<SecurityTetraplet>>,
+}
+
+/// Everything the host knows about the current call (marine-rs-sdk 0.11–0.12 shape: flat).
+#[cfg(all(marine_sdk_flat_call_parameters, marine_sdk_worker_id))]
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallParameters {
+    /// Peer id of the peer that started the particle.
+    pub init_peer_id: String,
+    /// Id of the service being called.
+    pub service_id: String,
+    /// Peer id of the service's creator.
+    pub service_creator_peer_id: String,
+    /// Peer id of the host running the service.
+    pub host_id: String,
+    /// Id of the worker the service belongs to.
+    pub worker_id: String,
+    /// Particle id.
+    pub particle_id: String,
+    /// One list of tetraplets per argument of the call.
+    pub tetraplets: Vec<Vec<SecurityTetraplet>>,
+}
+
+/// Everything the host knows about the current call (marine-rs-sdk 0.10 shape: flat).
+#[cfg(all(marine_sdk_flat_call_parameters, not(marine_sdk_worker_id)))]
+#[marine]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallParameters {
+    /// Peer id of the peer that started the particle.
+    pub init_peer_id: String,
+    /// Id of the service being called.
+    pub service_id: String,
+    /// Peer id of the service's creator.
+    pub service_creator_peer_id: String,
+    /// Peer id of the host running the service.
+    pub host_id: String,
+    /// Particle id.
+    pub particle_id: String,
     /// One list of tetraplets per argument of the call.
     pub tetraplets: Vec<Vec<SecurityTetraplet>>,
 }

@@ -4,6 +4,9 @@ use crate::host_api::log_utf8_string;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use std::collections::HashMap;
 
+/// Bit masks of `log` targets (see [`WasmLoggerBuilder::with_target_map`]).
+pub type TargetMap = HashMap<&'static str, i32>;
+
 /// Why the logger could not be installed.
 #[derive(Debug)]
 pub struct LoggerError(log::SetLoggerError);

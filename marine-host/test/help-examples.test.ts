@@ -1,0 +1,78 @@
+// Every example in every `marine … --help` runs as printed, from the repository root, with
+// `marine` on PATH: `$ <command>` lines are shell commands (pipes and `&&` included), and the
+// `> <line>` lines after a `$ marine repl …` are what is typed into the repl.
+import t from 'tap';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+const root = resolve(import.meta.dirname, '../..');
+const bin = mkdtempSync(join(tmpdir(), 'marine-help-bin-'));
+t.teardown(() => rmSync(bin, { recursive: true, force: true }));
+const shim = join(bin, 'marine');
+writeFileSync(shim, `#!/bin/sh\nexec node ${JSON.stringify(join(root, 'bin/marine.js'))} "$@"\n`);
+chmodSync(shim, 0o755);
+const env = { PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+
+async function help(command: string[]): Promise<string> {
+  const r = await execa('node', ['bin/marine.js', ...command, '--help'], { cwd: root, env });
+  return r.stdout;
+}
+
+/** Subcommand names listed under `Commands:` in a help text (without `help`). */
+function subcommands(text: string): string[] {
+  const section = /\nCommands:\n([\s\S]*?)(\n\n|$)/.exec(text)?.[1] ?? '';
+  return section
+    .split('\n')
+    .map((l) => /^ {2}([a-z][\w-]*)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined && n !== 'help');
+}
+
+interface Example {
+  readonly command: string;
+  readonly input: string[];
+  readonly from: string;
+}
+
+function examples(text: string, from: string): Example[] {
+  const out: Example[] = [];
+  let current: { command: string; input: string[]; from: string } | undefined;
+  for (const line of text.split('\n')) {
+    const cmd = /^\s*\$ (.+)$/.exec(line)?.[1];
+    const typed = /^\s*> (.+)$/.exec(line)?.[1];
+    if (cmd !== undefined) {
+      current = { command: cmd, input: [], from };
+      out.push(current);
+    } else if (typed !== undefined && current !== undefined) current.input.push(typed);
+    else if (line.trim() === '' || !/^\s/.test(line)) current = undefined;
+  }
+  return out;
+}
+
+t.test('every --help example runs as printed', { timeout: 1_200_000 }, async (t) => {
+  const all: Example[] = [];
+  const queue: string[][] = [[]];
+  while (queue.length > 0) {
+    const command = queue.shift() as string[];
+    const text = await help(command);
+    all.push(...examples(text, `marine ${command.join(' ')} --help`.replace('  ', ' ')));
+    for (const sub of subcommands(text)) queue.push([...command, sub]);
+  }
+  const seen = new Set<string>();
+  const unique = all.filter((e) => !seen.has(e.command) && seen.add(e.command));
+  t.ok(unique.length >= 25, `found ${unique.length} examples`);
+  for (const e of unique) {
+    t.notMatch(e.command, /\bmy-service\b|\bscript\.air\b|\bmain\.air\b/, 'names a real file');
+    const r = await execa('bash', ['-c', e.command], {
+      cwd: root,
+      env,
+      input: e.input.length > 0 ? `${e.input.join('\n')}\nquit\n` : '',
+      reject: false,
+      all: true,
+    });
+    t.equal(r.exitCode, 0, `${e.from}: $ ${e.command}\n${String(r.all).slice(-2000)}`);
+    if (e.input.length > 0)
+      t.notMatch(r.stdout, /^> error:/m, `${e.from}: repl input of $ ${e.command}`);
+  }
+});
