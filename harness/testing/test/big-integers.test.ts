@@ -5,7 +5,7 @@
 import t from 'tap';
 import { AquaVM } from '../../air/vm.js';
 import { createReferenceAquaVM } from '../reference-aquavm.js';
-import { LocalNetwork } from '../../testing/index.js';
+import { LocalNetwork } from '../index.js';
 import { type AirRunner } from '../../peer/index.js';
 
 const U64_MAX = 2n ** 64n - 1n;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReferenceAquaVM } from '../reference-aquavm.js';
 import { FileDataStore } from '../../node/index.js';
-import { LocalNetwork } from '../../testing/index.js';
+import { LocalNetwork } from '../index.js';
 import { ParticleError } from '../../client/index.js';
 import { type AirRunner, type PeerEvent } from '../../peer/index.js';
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadService } from '../../../marine-host/service/index.js';
 import { AquaVM } from '../../air/vm.js';
-import { LocalNetwork } from '../../testing/index.js';
+import { LocalNetwork } from '../index.js';
 import { marineServiceHandler } from '../../node/index.js';
 
 const root = resolve(import.meta.dirname, '../../..');

@@ -2,7 +2,7 @@
 // limits the particle goes on; with hard limits the same run fails and the particle stops there.
 import t from 'tap';
 import { AquaVM } from '../../air/vm.js';
-import { LocalNetwork } from '../../testing/index.js';
+import { LocalNetwork } from '../index.js';
 import { type PeerEvent } from '../../peer/index.js';
 
 type LimitEvent = Extract<PeerEvent, { type: 'size-limit-exceeded' }>;

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonFloat } from '../../protocol/index.js';
-import { readServicesSpec, type ScriptedService } from '../../testing/index.js';
+import { readServicesSpec, type ScriptedService } from '../index.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'marine-spec-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));

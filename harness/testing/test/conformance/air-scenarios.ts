@@ -4,7 +4,7 @@
 // twice), which is how the merge-order scenarios make AquaVM's merge rules observable.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalNetwork } from '../../../testing/index.js';
+import { LocalNetwork } from '../../index.js';
 import { type AirRunner, type Peer, type PeerEvent } from '../../../peer/index.js';
 import { type CallResult, type Particle } from '../../../protocol/index.js';
 import { type RunOutcome } from '../../../client/index.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFromPath } from '@fluencelabs/aqua-api';
-import { LocalNetwork } from '../../../testing/index.js';
+import { LocalNetwork } from '../../index.js';
 import { type AirRunner, type PeerEvent } from '../../../peer/index.js';
 import { installConformanceServices } from './services.js';
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { buildProgram } from '../cli/program.js';
+import { buildProgram } from '../program.js';
 
 const expected = ['air', 'aqua', 'build', 'call', 'it', 'repl', 'test', 'validate'];
 
@@ -37,7 +37,7 @@ t.test('call and validate --help say what the sandbox grants and never grants', 
 
 t.test('bin/marine.js starts and lists the commands', async (t) => {
   const r = await execa('node', ['bin/marine.js', '--help'], {
-    cwd: resolve(import.meta.dirname, '../..'),
+    cwd: resolve(import.meta.dirname, '../../..'),
     reject: false,
   });
   t.equal(r.exitCode, 0);
