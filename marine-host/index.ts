@@ -52,4 +52,5 @@ export {
   type LogRecord,
 } from './service/index.js';
 export { loadTestService, type TestService, type ServiceMethod } from './service/testing.js';
+export { startWorker } from './service/start-worker.js';
 export * from './errors.js';

@@ -2,3 +2,4 @@
 // to peers. `marine node` (a peer with builtins, a Marine host, libp2p and a data dir) lands here.
 export { FileDataStore } from './file-data-store.js';
 export { marineService, marineServiceHandler } from './marine-service-handler.js';
+export { WorkerAquaVM } from './worker-vm.js';

@@ -3,10 +3,9 @@
 // limit. A runaway call is stopped by terminating the worker, which is then started again, so a
 // guest can never take the host down. Arguments are converted and tetraplets checked here, on
 // the host side, before anything reaches guest code.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { loadServiceConfig } from '../config/index.js';
@@ -44,6 +43,7 @@ import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
+import { startWorker } from './start-worker.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
@@ -137,16 +137,7 @@ function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     execArgv: [],
   };
-  const built = join(here, 'worker.js');
-  if (existsSync(built)) return closeFilesOnExit(new Worker(built, options), fdLedger);
-  // Running from TypeScript sources: the worker registers tsx itself (it does not inherit the
-  // loader registered in-process by bin/marine.js).
-  const tsxApi = createRequire(import.meta.url)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const source = pathToFileURL(join(here, 'worker.ts')).href;
-  const code = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
-  return closeFilesOnExit(new Worker(code, { ...options, eval: true }), fdLedger);
+  return closeFilesOnExit(startWorker(here, 'worker', options), fdLedger);
 }
 
 /** Files the guest held open stay open after its worker is terminated: close them then. */
