@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dumpInterpreterData, formatDataDump, type DataDump } from '../../air/index.js';
-import { callResultText } from '../../protocol/index.js';
+import { callResultText, parseJson } from '../../protocol/index.js';
 import { runAirFile, type AirRunReport, type VmKind } from '../../testing/index.js';
 import { jsonPretty, printJson } from '../output.js';
-import { readJsonInput } from '../input.js';
+import { MAX_JSON_DEPTH, readTextInput } from '../input.js';
 import { parseCount } from '../numbers.js';
 
 interface AirRunCliOptions {
@@ -119,7 +119,7 @@ export function addAirRunCommand(air: Command): void {
       const report = await runAirFile(file, {
         ...(options.func === undefined ? {} : { func: options.func }),
         // Exact: an argument like 18446744073709551615 reaches the script with every digit.
-        args: await readJsonInput(options.args, '--args'),
+        args: await airRunArgs(options.args),
         peers: parseCount(options.peers, '--peers', 0, MAX_PEERS),
         ...(options.services === undefined ? {} : { services: options.services }),
         vm: vmKind(options.vm),
@@ -138,6 +138,19 @@ export function addAirRunCommand(air: Command): void {
 const U32_MAX = 4294967295;
 /** More local peers than this is a mistake (each runs a VM), not a network. */
 const MAX_PEERS = 1000;
+
+/** The --args JSON (inline, @file or -), read exactly: 18446744073709551615 keeps every digit. */
+async function airRunArgs(value: string): Promise<unknown> {
+  const text = await readTextInput(value, '--args');
+  try {
+    return parseJson(text, { maxDepth: MAX_JSON_DEPTH });
+  } catch (error) {
+    const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    throw new Error(
+      `--args: expected JSON, found ${shown} (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
 
 function vmKind(value: string): VmKind {
   if (value === 'ours' || value === 'reference') return value;
