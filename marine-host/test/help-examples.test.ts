@@ -52,25 +52,42 @@ function examples(text: string, from: string): Example[] {
 
 t.test('every --help example runs as printed', { timeout: 1_200_000 }, async (t) => {
   const all: Example[] = [];
-  const queue: string[][] = [[]];
-  while (queue.length > 0) {
-    const command = queue.shift() as string[];
-    const text = await help(command);
-    all.push(...examples(text, `marine ${command.join(' ')} --help`.replace('  ', ' ')));
-    for (const sub of subcommands(text)) queue.push([...command, sub]);
+  // Each level of subcommands at once: every help text is a CLI start-up of its own.
+  let level: string[][] = [[]];
+  while (level.length > 0) {
+    const texts = await Promise.all(level.map((command) => help(command)));
+    const next: string[][] = [];
+    level.forEach((command, i) => {
+      const text = texts[i] as string;
+      all.push(...examples(text, `marine ${command.join(' ')} --help`.replace('  ', ' ')));
+      for (const sub of subcommands(text)) next.push([...command, sub]);
+    });
+    level = next;
   }
   const seen = new Set<string>();
   const unique = all.filter((e) => !seen.has(e.command) && seen.add(e.command));
   t.ok(unique.length >= 25, `found ${unique.length} examples`);
-  for (const e of unique) {
-    t.notMatch(e.command, /\bmy-service\b|\bscript\.air\b|\bmain\.air\b/, 'names a real file');
-    const r = await execa('bash', ['-c', e.command], {
+  // A few examples at a time (each starts the CLI), checked in the order the help prints them.
+  const run = (e: Example) =>
+    execa('bash', ['-c', e.command], {
       cwd: root,
       env,
       input: e.input.length > 0 ? `${e.input.join('\n')}\nquit\n` : '',
       reject: false,
       all: true,
     });
+  const results: Promise<Awaited<ReturnType<typeof run>>>[] = [];
+  const running = new Set<Promise<unknown>>();
+  for (const e of unique) {
+    while (running.size >= 3) await Promise.race(running);
+    const result = run(e);
+    const done = result.finally(() => running.delete(done));
+    running.add(done);
+    results.push(result);
+  }
+  for (const [i, e] of unique.entries()) {
+    t.notMatch(e.command, /\bmy-service\b|\bscript\.air\b|\bmain\.air\b/, 'names a real file');
+    const r = await results[i]!;
     t.equal(r.exitCode, 0, `${e.from}: $ ${e.command}\n${String(r.all).slice(-2000)}`);
     if (e.input.length > 0)
       t.notMatch(r.stdout, /^> error:/m, `${e.from}: repl input of $ ${e.command}`);

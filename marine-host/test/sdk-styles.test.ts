@@ -39,7 +39,8 @@ t.test(
 );
 
 t.test('SDK 0.10 style: #[link] imports, flat call parameters, json_path', { skip }, async (t) => {
-  const svc = await loadService(config('sdk-v0-10'), { owner: 'creator' });
+  // The host id is the service's identity, set at load; the call may only repeat it.
+  const svc = await loadService(config('sdk-v0-10'), { owner: 'creator', hostId: 'H1' });
   t.teardown(() => svc.close());
   const cp = { particle: { id: 'P1', init_peer_id: 'I1' }, host_id: 'H1' };
   t.same(await svc.call('remember', ['v1'], cp), {
@@ -71,7 +72,7 @@ t.test(
   'SDK 0.14 style: #[module_import], #[host_import], particle call parameters, lens',
   { skip },
   async (t) => {
-    const svc = await loadService(config('sdk-v0-14'), { owner: 'creator' });
+    const svc = await loadService(config('sdk-v0-14'), { owner: 'creator', workerId: 'W2' });
     t.teardown(() => svc.close());
     const cp = { particle: { id: 'P2', init_peer_id: 'I2' }, worker_id: 'W2' };
     t.same(await svc.call('remember', ['v2'], cp), {

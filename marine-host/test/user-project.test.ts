@@ -68,11 +68,13 @@ pub fn hello(name: String) -> String {
 import { loadTestService } from 'marine-ts/testing';
 import type { HelloSvcService } from '../artifacts/hello_svc.js';
 
-const svc = await loadTestService<HelloSvcService>('../Config.toml', { base: import.meta.url });
-t.equal(await svc.hello('you'), 'Hello, you');
-t.equal(await svc.hello_cp({ particle: { init_peer_id: 'p' } }, 'cp'), 'Hello, cp');
-t.ok(svc.$service.logs().some((r) => r.text === 'hello you'));
-await svc.$close();
+t.test('hello', async (t) => {
+  const svc = await loadTestService<HelloSvcService>('../Config.toml', { base: import.meta.url });
+  t.teardown(() => svc.$close());
+  t.equal(await svc.hello('you'), 'Hello, you');
+  t.equal(await svc.hello_cp({ particle: { init_peer_id: 'p' } }, 'cp'), 'Hello, cp');
+  t.ok(svc.$service.logs().some((r) => r.text === 'hello you'));
+});
 `,
         'broken.test.ts': `import t from 'tap';
 import { helper } from './no-such-helper.js';

@@ -16,10 +16,12 @@ functions; values as JSON: 64-bit integers number | bigint, options [] or [x], b
   import t from 'tap';
   import { loadTestService } from 'marine-ts/testing';
   import type { GreetingService } from '../artifacts/greeting.js';
-  const svc = await loadTestService<GreetingService>('../Config.toml', { base: import.meta.url });
-  t.equal(await svc.greeting('Marine'), 'Hi, Marine');
-  t.equal(await svc.greeting_cp({ particle: { init_peer_id: 'peer-1' } }, 'cp'), 'Hi, cp');
-  await svc.$close();
+  t.test('greeting', async (t) => {
+    const svc = await loadTestService<GreetingService>('../Config.toml', { base: import.meta.url });
+    t.teardown(() => svc.$close());
+    t.equal(await svc.greeting('Marine'), 'Hi, Marine');
+    t.equal(await svc.greeting_cp({ particle: { init_peer_id: 'peer-1' } }, 'cp'), 'Hi, cp');
+  });
 
 Each function also has a <name>_cp(callParameters, ...args) variant; records are declared in the
 <Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.

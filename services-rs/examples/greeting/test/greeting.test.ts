@@ -4,7 +4,10 @@ import t from 'tap';
 import { loadTestService } from 'marine-ts/testing';
 import type { GreetingService } from '../../../artifacts/greeting.js';
 
-const svc = await loadTestService<GreetingService>('../Config.toml', { base: import.meta.url });
-t.teardown(() => svc.$close());
-t.equal(await svc.greeting('Marine'), 'Hi, Marine');
-t.equal(await svc.greeting_cp({ particle: { init_peer_id: 'peer-1' } }, 'cp'), 'Hi, cp');
+// Asynchronous checks go in subtests: tap waits for each one, however long the service takes.
+t.test('greeting', async (t) => {
+  const svc = await loadTestService<GreetingService>('../Config.toml', { base: import.meta.url });
+  t.teardown(() => svc.$close());
+  t.equal(await svc.greeting('Marine'), 'Hi, Marine');
+  t.equal(await svc.greeting_cp({ particle: { init_peer_id: 'peer-1' } }, 'cp'), 'Hi, cp');
+});
