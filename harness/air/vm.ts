@@ -44,7 +44,7 @@ import {
   ExecutionContext,
   type HostCallResult,
 } from './execution/context.js';
-import { airDepth } from './ast/index.js';
+import { treeStats } from './ast/index.js';
 import { execute } from './execution/execute.js';
 import { TraceHandler } from './trace/handler.js';
 import { flattenTrace, loadTrace } from './trace/tree.js';
@@ -291,7 +291,7 @@ export class AquaVM {
         PreparationErrorCode.AirParseError,
         `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
       );
-    const depth = airDepth(result.ast);
+    const { depth } = treeStats(result.ast);
     if (depth > MAX_AIR_DEPTH) throw new NestingTooDeep(depth);
     if (this.asts.size > 64) this.asts.clear();
     this.asts.set(air, result.ast);

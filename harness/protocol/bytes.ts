@@ -40,18 +40,7 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** Bytes of a hex string; throws on odd length or a non-hex digit. */
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new Error(`expected an even number of hex digits, found '${hex}'`);
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const BASE64_INDEX = new Map([...BASE64].map((c, i) => [c, i]));
 
 /** Standard base64 (with padding) of bytes. */
 export function toBase64(bytes: Uint8Array): string {
@@ -66,31 +55,4 @@ export function toBase64(bytes: Uint8Array): string {
     out += c === undefined ? '=' : BASE64[c & 63]!;
   }
   return out;
-}
-
-/** Bytes of standard base64 (padding optional); throws on a character outside the alphabet. */
-export function fromBase64(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let o = 0;
-  for (const ch of clean) {
-    const v = BASE64_INDEX.get(ch);
-    if (v === undefined) throw new Error(`expected base64, found the character '${ch}'`);
-    value = (value << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/** Whether two byte arrays hold the same bytes. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -48,8 +48,3 @@ export function treeStats(root: Instruction): { instructions: number; depth: num
   });
   return { instructions, depth };
 }
-
-/** How deep instructions nest (1 for a single instruction). */
-export function airDepth(root: Instruction): number {
-  return treeStats(root).depth;
-}
