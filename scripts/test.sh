@@ -18,6 +18,10 @@ fi
 step "Rust toolchain for wasm32-wasi"
 bash scripts/setup-toolchain.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+step "Chromium for the browser test"
+# The browser test reads MARINE_CHROMIUM; without a browser it fails with the reason.
+MARINE_CHROMIUM=$(bash scripts/setup-browser.sh) && export MARINE_CHROMIUM
+
 passed=0
 failed=0
 check() {

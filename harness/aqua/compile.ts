@@ -68,7 +68,9 @@ export async function loadScript(
     imports: aquaImportDirs(file, options.imports),
   });
   if (compiled.errors.length > 0) {
-    throw new Error(`${file} does not compile:\n${compiled.errors.join('\n')}`);
+    // The compiler colours its messages; keep the colours for a terminal only.
+    const errors = process.stderr.isTTY ? compiled.errors : compiled.errors.map(withoutColour);
+    throw new Error(`${file} does not compile:\n${errors.join('\n')}`);
   }
   const names = Object.keys(compiled.functions);
   const name = options.func ?? (names.length === 1 ? names[0] : undefined);
@@ -87,4 +89,11 @@ export async function loadScript(
     script: fn.script,
     argNames: domain.tag === 'labeledProduct' ? Object.keys(domain.fields) : [],
   };
+}
+
+// ANSI colour sequences (ESC [ … m) as the Aqua compiler writes them.
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+function withoutColour(text: string): string {
+  return text.replace(COLOUR, '');
 }

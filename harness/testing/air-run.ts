@@ -142,17 +142,19 @@ export async function runAirFile(file: string, options: AirRunOptions = {}): Pro
       ? namedArgs(rawArgs, argNames, withPeerIds)
       : (withPeerIds(rawArgs) as Record<string, unknown>);
   const air = argNames === undefined ? network.withPeerIdsInAir(script) : script;
-  const outcome = await network.runScript(air, {
+  // In-process, a network with no work left can never answer: say so at once (with the reason a
+  // particle was dropped) instead of waiting out the TTL.
+  const settled = await network.runScript(air, {
     args,
     ttl: options.ttl ?? 7000,
-    ...(argNames === undefined ? { settleWhenIdle: true } : {}),
+    settleWhenIdle: true,
   });
   // Let copies of the particle still in flight finish before reporting (and before stopping).
   await network.whenIdle();
   if (options.saveData !== undefined) {
     await mkdir(options.saveData, { recursive: true });
     for (const peer of network.all) {
-      const data = await peer.particleData(outcome.particleId);
+      const data = await peer.particleData(settled.particleId);
       if (data !== undefined)
         await writeFile(join(options.saveData, `${network.nameOf(peer.peerId)}.data`), data);
     }
@@ -161,6 +163,7 @@ export async function runAirFile(file: string, options: AirRunOptions = {}): Pro
   await installed.close();
   const events = network.events as PeerEvent[];
   const name = (id: string): string => network.nameOf(id);
+  const outcome = explainIdle(settled, events, name);
   return {
     peers: Object.fromEntries(network.all.map((p) => [network.nameOf(p.peerId), p.peerId])),
     outcome,
@@ -199,4 +202,25 @@ export async function runAirFile(file: string, options: AirRunOptions = {}): Pro
       e.type === 'size-limit-exceeded' ? [{ peer: name(e.peerId), limits: e.limits }] : [],
     ),
   };
+}
+
+/**
+ * An 'idle' outcome names why nothing came back when the network dropped a copy of the particle
+ * (no route to a peer, a VM failure…), apart from harmless copies sent past the relay.
+ */
+function explainIdle(
+  outcome: RunOutcome,
+  events: readonly PeerEvent[],
+  name: (peerId: string) => string,
+): RunOutcome {
+  if (outcome.status !== 'idle') return outcome;
+  const drops = events.flatMap((e) =>
+    e.type === 'dropped' &&
+    e.particleId === outcome.particleId &&
+    !e.reason.startsWith(CLIENT_VIA_RELAY_ONLY)
+      ? [`dropped on ${name(e.peerId)}: ${e.reason}`]
+      : [],
+  );
+  if (drops.length === 0) return outcome;
+  return { ...outcome, message: `undeliverable: ${drops.join('; ')}` };
 }

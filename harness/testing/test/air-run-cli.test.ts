@@ -322,3 +322,44 @@ t.test(
     t.same([...report.sentPastRelay].sort(), ['p1', 'p2']);
   },
 );
+
+t.test('an undeliverable particle fails at once with the reason, not after the TTL', async (t) => {
+  const aqua = join(dir, 'unreachable.aqua');
+  await writeFile(
+    aqua,
+    [
+      'aqua Unreachable',
+      '',
+      'import "@fluencelabs/aqua-lib/builtin.aqua"',
+      '',
+      'export ping',
+      '',
+      'func ping(p: string) -> Info:',
+      '    on p:',
+      '        r <- Peer.identify()',
+      '    <- r',
+      '',
+    ].join('\n'),
+  );
+  const stranger = '12D3KooWQ7P4K3D4Nc4CrfHAupWCdXqbs6dGiBgRcaobwKdPqQH8';
+  const { code, stdout } = await marine(
+    'air',
+    'run',
+    aqua,
+    '--args',
+    JSON.stringify({ p: stranger }),
+    '--ttl',
+    '600000',
+  );
+  t.equal(code, 1);
+  t.match(stdout, `undeliverable: dropped on relay: no route to peer ${stranger}`);
+});
+
+t.test('a compile error is plain text when the output is not a terminal', async (t) => {
+  const aqua = join(dir, 'broken.aqua');
+  await writeFile(aqua, 'aqua Broken\n\nfunc f( -> string:\n');
+  const { code, stderr } = await marine('air', 'run', aqua);
+  t.equal(code, 1);
+  t.match(stderr, 'does not compile');
+  t.notMatch(stderr, '\u001b[');
+});
