@@ -10,3 +10,18 @@ export {
   encodeParticleFrame,
   type DecodeParticleOptions,
 } from './libp2p/codec.js';
+export {
+  DEFAULT_NETWORK,
+  DIAGNOSTIC_PROTOCOL,
+  Libp2pTransport,
+  PARTICLE_PROTOCOL,
+  ParticleSendError,
+  kadProtocol,
+  type ConnectionEventName,
+  type Contact,
+  type Diagnostic,
+  type DiagnosticHandler,
+  type DropCode,
+  type Libp2pTransportOptions,
+  type ParticleDrop,
+} from './libp2p/libp2p-transport.js';
