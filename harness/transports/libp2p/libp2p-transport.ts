@@ -198,6 +198,8 @@ export class Libp2pTransport implements Transport {
         protocol: kadProtocol(this.#options.network ?? DEFAULT_NETWORK),
         peerInfoMapper: passthroughMapper,
         clientMode: false,
+        // A lone node answers kad queries at once (empty) instead of waiting for a first peer.
+        allowQueryWithZeroPeers: true,
       });
     }
     const node = await createLibp2p({
@@ -296,6 +298,9 @@ export class Libp2pTransport implements Transport {
           throw new Error(`dialing ${target} failed: ${errorText(e)}`);
         });
       return connection.remotePeer.toString();
+    }
+    if (this.#relay && target !== this.#relayPeerId && !this.isConnected(target)) {
+      throw new Error(`a client connects only to its relay ${this.#relayPeerId}, not to ${target}`);
     }
     await this.#connectionTo(target, options.signal);
     return target;
@@ -583,7 +588,11 @@ export class Libp2pTransport implements Transport {
         );
         if (info.multiaddrs.length === 0) throw new Error('kad found it with no address');
       } catch (e) {
-        throw new Error(`no address: ${errorText(e)}`);
+        const why =
+          e instanceof Error && e.name === 'NotFoundError'
+            ? `kad (${kadProtocol(this.#options.network ?? DEFAULT_NETWORK)}) did not find it`
+            : errorText(e);
+        throw new Error(`no address: ${why}`);
       }
     }
     return node.dial(id, { signal: this.#dialSignal(signal) }).catch((e: unknown) => {

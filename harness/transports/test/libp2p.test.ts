@@ -145,6 +145,8 @@ t.test('two peers run particles with our VM both ways over TCP', async (t) => {
   const a = await startWithKey(t);
   const b = await startWithKey(t, { bootstrap: [] });
   await b.connect(a.multiaddrs()[0] as string);
+  // The dialer resolves first; the listener registers the connection a moment later.
+  await until(() => a.isConnected(b.peerId), 'a to see the connection');
   const pa = peerOn(t, a);
   const pb = peerOn(t, b);
   const ab = await runScript(pa, b.peerId, viaRelay('from a'), { ttl: 10_000 });
@@ -290,4 +292,54 @@ t.test('a 10 MiB particle is delivered; a frame over the cap is refused', async 
   // The sender's own cap refuses before any byte is written.
   await t.rejects(small.send(b.peerId, twoMiB), ParticleSendError);
   t.match(small.drops.at(-1), { code: 'too-large', peerId: b.peerId, reason: /frame too large/ });
+});
+
+t.test('a lone node answers at once: empty neighbourhood, no address, aborted sends', async (t) => {
+  const a = await startWithKey(t);
+  const started = Date.now();
+  t.same(await a.closestPeers(KeyPair.random().peerId, 3), []);
+  const nobody = KeyPair.random().peerId;
+  const particle = createParticle(keyPairOf(a), '(null)', { ttl: 20_000 });
+  await t.rejects(a.send(nobody, particle), {
+    code: 'undeliverable',
+    message: `particle ${particle.id} to ${nobody}: no address: kad (/fluence/kad/marine-local/1.0.0) did not find it`,
+  });
+  t.ok(Date.now() - started < 3000, `both answered in ${Date.now() - started} ms, not a timeout`);
+  await t.rejects(a.send(nobody, particle, { signal: AbortSignal.abort() }), {
+    code: 'undeliverable',
+  });
+  await t.rejects(a.send('not-a-peer-id', particle), { message: /not a peer id/ });
+});
+
+t.test('round trips through a relay with our VM, TCP and WebSockets (figures)', async (t) => {
+  for (const ws of [false, true]) {
+    const relay = await startWithKey(t, { ws });
+    const addr = relay.multiaddrs()[0] as string;
+    const client = await startWithKey(t, { ws, role: 'client', relay: addr });
+    const pr = peerOn(t, relay);
+    const pc = new Peer({
+      keyPair: keyPairOf(client),
+      vm: new AquaVM(),
+      transport: client,
+      relayPeerId: relay.peerId,
+    });
+    pc.start();
+    t.teardown(() => pc.stop());
+    t.ok(pr.peerId === relay.peerId);
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const outcome = await runScript(pc, relay.peerId, viaRelay(`call ${i}`), { ttl: 20_000 });
+      times.push(performance.now() - started);
+      if (outcome.status !== 'result') t.fail(`call ${i}: ${JSON.stringify(outcome)}`);
+    }
+    times.sort((x, y) => x - y);
+    const at = (q: number): string => (times[Math.floor(q * (times.length - 1))] ?? 0).toFixed(1);
+    t.comment(
+      `${ws ? 'WS' : 'TCP'} client → relay (op.concat_strings) → client, 20 runs: min ${at(0)}, median ${at(0.5)}, p90 ${at(0.9)} ms`,
+    );
+    t.same(client.drops, []);
+    t.same(relay.drops, []);
+    await t.rejects(client.connect(KeyPair.random().peerId), /a client connects only to its relay/);
+  }
 });
