@@ -616,19 +616,29 @@ export class Libp2pTransport implements Transport {
   #dropInbound(from: string, drop: Omit<ParticleDrop, 'peerId'>): void {
     const full: ParticleDrop = { ...drop, peerId: from };
     this.#drop(full);
-    if (this.#options.diagnostics !== false) {
-      void this.sendDiagnostic(from, full).catch(() => undefined);
-    }
+    this.#diagnose(from, full);
+  }
+
+  // Sends a diagnostic unless the peer is known (through identify) not to speak the protocol:
+  // js-client and Nox don't, and a refused stream per drop is waste. Before identify completes
+  // the protocols are unknown, so it is tried.
+  #diagnose(peerId: string, diagnostic: Diagnostic): void {
+    if (this.#options.diagnostics === false || !this.#node) return;
+    const node = this.#node;
+    void (async () => {
+      const known = await node.peerStore.get(peerIdFromString(peerId)).catch(() => undefined);
+      if (known && known.protocols.length > 0 && !known.protocols.includes(DIAGNOSTIC_PROTOCOL)) {
+        return;
+      }
+      await this.sendDiagnostic(peerId, diagnostic);
+    })().catch(() => undefined);
   }
 
   // A particle this peer could not pass on: its init peer hears why, if it is connected here.
   #tellInitPeer(particle: Particle, to: string, code: DropCode, reason: string): void {
-    if (this.#options.diagnostics === false) return;
     const initPeer = particle.initPeerId;
     if (initPeer === this.peerId || initPeer === to || !this.isConnected(initPeer)) return;
-    void this.sendDiagnostic(initPeer, { particleId: particle.id, peerId: to, reason, code }).catch(
-      () => undefined,
-    );
+    this.#diagnose(initPeer, { particleId: particle.id, peerId: to, reason, code });
   }
 
   #remember(peerId: string, addresses: readonly string[]): void {

@@ -122,4 +122,20 @@ t.test('js-client 0.9.0 connects over WS, sends a particle and accepts ours', as
   const after = createParticle(keyPair, '(null)', { ttl: 20_000 });
   await relay.send(clientId, after);
   await until(() => accepted.length === 3, 'a particle after the diag attempt');
+
+  // Identify said js-client lacks the diag protocol, so an undeliverable particle of its own is
+  // recorded but not explained to it over a stream it would refuse.
+  const connection = relay.libp2p.getConnections(peerIdFromString(clientId))[0];
+  if (!connection) throw new Error('expected the connection of js-client');
+  const opened: string[] = [];
+  const newStream = connection.newStream.bind(connection);
+  connection.newStream = (protocols, options) => {
+    opened.push(String(protocols));
+    return newStream(protocols, options);
+  };
+  const nowhere = KeyPair.random().peerId;
+  await t.rejects(relay.send(nowhere, got.particle), { code: 'undeliverable' });
+  t.match(drops.at(-1), { particleId: particle.id, peerId: nowhere, code: 'undeliverable' });
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(opened, [], 'no diag stream to js-client');
 });
