@@ -223,7 +223,9 @@ export class Libp2pTransport implements Transport {
     await node.handle(PARTICLE_PROTOCOL, (s, c) => void this.#onParticleStream(s, c), limits);
     await node.handle(DIAGNOSTIC_PROTOCOL, (s, c) => void this.#onDiagnosticStream(s, c), limits);
     node.addEventListener('connection:open', (e) => {
-      this.#remember(e.detail.remotePeer.toString(), [e.detail.remoteAddr.toString()]);
+      // An inbound connection's remote address is an ephemeral port: not a contact address.
+      const addresses = e.detail.direction === 'outbound' ? [e.detail.remoteAddr.toString()] : [];
+      this.#remember(e.detail.remotePeer.toString(), addresses);
       this.#emit('connection:open', e.detail.remotePeer.toString());
     });
     node.addEventListener('connection:close', (e) => {

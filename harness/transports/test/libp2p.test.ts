@@ -1,6 +1,7 @@
 // Libp2pTransport with real js-libp2p nodes on 127.0.0.1, port 0, over TCP and WebSockets: peers
 // running particles with our VM both ways, a DHT lookup then dial across a line of three, drops
 // with diagnostics, big frames and the frame cap, and a client behind a relay.
+import { createServer, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { WebSocket as WsWebSocket } from 'ws';
 import { tcp } from '@libp2p/tcp';
@@ -342,4 +343,63 @@ t.test('round trips through a relay with our VM, TCP and WebSockets (figures)', 
     t.same(relay.drops, []);
     await t.rejects(client.connect(KeyPair.random().peerId), /a client connects only to its relay/);
   }
+});
+
+t.test(
+  'a client whose relay is down fails to start, naming the address, within its timeout',
+  async (t) => {
+    // A port that was just free: nothing listens there.
+    const probe = await startWithKey(t);
+    const addr = probe.multiaddrs()[0] as string;
+    await probe.stop();
+    const relayId = KeyPair.random().peerId;
+    const dead = addr.replace(/\/p2p\/.*$/, `/p2p/${relayId}`);
+    const client = new Libp2pTransport({
+      keyPair: KeyPair.random(),
+      transports: [tcp()],
+      role: 'client',
+      relay: dead,
+      dialTimeoutMs: 2000,
+    });
+    t.teardown(() => client.stop());
+    const started = Date.now();
+    await t.rejects(client.start(), {
+      message: new RegExp(`connecting to relay ${dead} failed: `),
+    });
+    t.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+    t.throws(
+      () =>
+        new Libp2pTransport({
+          keyPair: KeyPair.random(),
+          transports: [],
+          role: 'client',
+          relay: '/ip4/127.0.0.1/tcp/1',
+        }),
+      /expected the relay multiaddr to end in \/p2p\/<peer id>/,
+    );
+  },
+);
+
+t.test('dialTimeoutMs is honoured against a relay that accepts and never answers', async (t) => {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const relay = `/ip4/127.0.0.1/tcp/${port}/p2p/${KeyPair.random().peerId}`;
+  const client = new Libp2pTransport({
+    keyPair: KeyPair.random(),
+    transports: [tcp()],
+    role: 'client',
+    relay,
+    dialTimeoutMs: 1500,
+  });
+  t.teardown(() => client.stop());
+  const started = Date.now();
+  await t.rejects(client.start(), { message: new RegExp(`connecting to relay ${relay} failed`) });
+  const took = Date.now() - started;
+  t.ok(took >= 1400 && took < 6000, `gave up after ${took} ms (dialTimeoutMs 1500)`);
 });
