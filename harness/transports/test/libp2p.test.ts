@@ -403,3 +403,32 @@ t.test('dialTimeoutMs is honoured against a relay that accepts and never answers
   const took = Date.now() - started;
   t.ok(took >= 1400 && took < 6000, `gave up after ${took} ms (dialTimeoutMs 1500)`);
 });
+
+t.test('a client re-dials its relay on the next send after the relay restarts', async (t) => {
+  const relayKey = KeyPair.random();
+  const first = await startWithKey(t, { keyPair: relayKey });
+  const addr = first.multiaddrs()[0] as string;
+  const client = await startWithKey(t, { role: 'client', relay: addr });
+  const closed: string[] = [];
+  client.on('connection:close', (p) => closed.push(p));
+  await first.stop();
+  await until(() => closed.includes(relayKey.peerId), 'the client to see the relay go');
+  t.notOk(client.isConnected(relayKey.peerId));
+  // While the relay is down, a send fails at once and says where it tried.
+  const early = createParticle(keyPairOf(client), '(null)', { ttl: 20_000 });
+  await t.rejects(client.send(relayKey.peerId, early), {
+    code: 'undeliverable',
+    message: new RegExp(`dial failed: relay ${addr}`),
+  });
+  // The same relay identity back on the same address: the next send dials it again.
+  const second = await startWithKey(t, {
+    keyPair: relayKey,
+    listen: [addr.replace(/\/p2p\/.*$/, '')],
+  });
+  const got = inbox(second);
+  const later = createParticle(keyPairOf(client), '(null)', { ttl: 20_000 });
+  await client.send(relayKey.peerId, later);
+  await until(() => got.length === 1, 'the restarted relay to receive');
+  t.equal(got[0]?.particle.id, later.id);
+  t.ok(client.isConnected(relayKey.peerId));
+});
