@@ -14,6 +14,7 @@ export {
   DEFAULT_NETWORK,
   DIAGNOSTIC_PROTOCOL,
   Libp2pTransport,
+  MAX_CONCURRENT_SENDS,
   PARTICLE_PROTOCOL,
   ParticleSendError,
   kadProtocol,

@@ -141,6 +141,7 @@ export class Libp2pTransport implements Transport {
   readonly #diagHandlers = new Set<DiagnosticHandler>();
   readonly #connectionHandlers = new Map<ConnectionEventName, Set<(peerId: string) => void>>();
   readonly #contacts = new Map<string, Set<string>>();
+  readonly #outbound = new Map<string, StreamSlots>();
   // The relay as given (clients); parsed into #relay once libp2p is loaded, at start.
   readonly #relayText: string | undefined;
   readonly #relayPeerId: string | undefined;
@@ -419,20 +420,41 @@ export class Libp2pTransport implements Transport {
     if (body.length > this.#maxFrame) {
       fail('too-large', `frame too large: ${body.length} bytes, the limit is ${this.#maxFrame}`);
     }
-    let stream: Stream;
+    // Both ends cap the streams open at once per connection (1024 here, in js-client and in
+    // libp2p's defaults fewer): a burst waits for a slot rather than fail.
+    const slots = this.#slots(to);
     try {
-      const connection = await this.#connectionTo(to, options.signal);
-      stream = await connection.newStream(PARTICLE_PROTOCOL, {
-        signal: this.#dialSignal(options.signal),
-      });
+      await slots.acquire(options.signal);
     } catch (e) {
       return fail('undeliverable', errorText(e));
     }
     try {
-      await this.#writeOne(stream, body, options.signal);
-    } catch (e) {
-      fail('undeliverable', `writing failed: ${errorText(e)}`);
+      let stream: Stream;
+      try {
+        const connection = await this.#connectionTo(to, options.signal);
+        stream = await connection.newStream(PARTICLE_PROTOCOL, {
+          signal: this.#dialSignal(options.signal),
+        });
+      } catch (e) {
+        return fail('undeliverable', errorText(e));
+      }
+      try {
+        await this.#writeOne(stream, body, options.signal);
+      } catch (e) {
+        fail('undeliverable', `writing failed: ${errorText(e)}`);
+      }
+    } finally {
+      slots.release();
     }
+  }
+
+  #slots(peerId: string): StreamSlots {
+    let slots = this.#outbound.get(peerId);
+    if (!slots) {
+      slots = new StreamSlots(MAX_CONCURRENT_SENDS, () => this.#outbound.delete(peerId));
+      this.#outbound.set(peerId, slots);
+    }
+    return slots;
   }
 
   // --- inbound ---------------------------------------------------------------------------
@@ -677,6 +699,51 @@ export class Libp2pTransport implements Transport {
         // A faulty listener must not stop libp2p's event dispatch.
       }
     }
+  }
+}
+
+/** Particle streams one transport keeps open at once towards one peer; more sends wait. */
+export const MAX_CONCURRENT_SENDS = 128;
+
+// A counting semaphore for a peer's outbound streams; tells its owner when it is idle.
+class StreamSlots {
+  #active = 0;
+  readonly #waiting: Array<{ go: () => void; signal: AbortSignal | undefined }> = [];
+  constructor(
+    private readonly limit: number,
+    private readonly onIdle: () => void,
+  ) {}
+
+  acquire(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new Error('aborted before sending'));
+    if (this.#active < this.limit) {
+      this.#active += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const entry = {
+        go: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.#active += 1;
+          resolve();
+        },
+        signal,
+      };
+      const onAbort = (): void => {
+        const i = this.#waiting.indexOf(entry);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        reject(new Error('aborted while waiting for a stream'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(entry);
+    });
+  }
+
+  release(): void {
+    this.#active -= 1;
+    const next = this.#waiting.shift();
+    if (next) next.go();
+    else if (this.#active === 0) this.onIdle();
   }
 }
 

@@ -432,3 +432,25 @@ t.test('a client re-dials its relay on the next send after the relay restarts', 
   t.equal(got[0]?.particle.id, later.id);
   t.ok(client.isConnected(relayKey.peerId));
 });
+
+t.test('a burst above the per-connection stream limit (1024) is queued, not lost', async (t) => {
+  const a = await startWithKey(t);
+  const b = await startWithKey(t, { bootstrap: a.multiaddrs() });
+  await until(() => a.isConnected(b.peerId) && b.isConnected(a.peerId), 'connection');
+  const got = inbox(a);
+  const particle = createParticle(keyPairOf(b), '(null)', { ttl: 120_000 });
+  const n = 1100;
+  const started = performance.now();
+  const results = await Promise.allSettled(
+    Array.from({ length: n }, () => b.send(a.peerId, particle)),
+  );
+  await until(() => got.length === n, `${n} deliveries`, 60_000);
+  const perSecond = Math.round(n / ((performance.now() - started) / 1000));
+  t.comment(`${n} concurrent sends on one connection: ${perSecond} particles/s`);
+  t.same(
+    results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
+    [],
+    'no send failed',
+  );
+  t.same(b.drops, []);
+});
