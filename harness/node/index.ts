@@ -3,3 +3,21 @@
 export { FileDataStore } from './file-data-store.js';
 export { marineService, marineServiceHandler } from './marine-service-handler.js';
 export { WorkerAquaVM } from './worker-vm.js';
+export {
+  registerServiceBuiltins,
+  ServiceManager,
+  NodeStore,
+  ParticleVault,
+  AliasError,
+  BuiltinArgumentError,
+  ForbiddenEffectorError,
+  NotFoundError,
+  PermissionDeniedError,
+  type ServicesContext,
+  type NodeServices,
+  type ServiceLimits,
+  type ServiceRecord,
+  type EffectorAllowlist,
+  type NodeBlueprint,
+  type NodeModule,
+} from './services/index.js';
