@@ -54,7 +54,7 @@ export interface NodeServices {
   readonly vault: ParticleVault;
   /** Loads the services an earlier run persisted; call once at start. */
   restore(): ReturnType<ServiceManager['restore']>;
-  /** Stops every service and empties the vault. */
+  /** Stops every service, empties the vault and takes the builtins out of the registry. */
   close(): Promise<void>;
 }
 
@@ -383,6 +383,7 @@ export function registerServiceBuiltins(
     vault,
     restore: () => manager.restore(),
     close: async () => {
+      for (const [name] of tables) registry.remove(name);
       await manager.close();
       vault.close();
     },
