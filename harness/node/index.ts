@@ -20,4 +20,9 @@ export {
   type EffectorAllowlist,
   type NodeBlueprint,
   type NodeModule,
+  packService,
+  writeBlueprint,
+  type PackedModule,
+  type PackedService,
+  type WrittenBlueprint,
 } from './services/index.js';

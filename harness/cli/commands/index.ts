@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerAir } from './air.js';
+import { register as registerBlueprint } from './blueprint.js';
 import { register as registerBuild } from './build.js';
 import { register as registerAqua } from './aqua.js';
 import { register as registerCall } from './call.js';
@@ -14,6 +15,7 @@ export type RegisterCommand = (program: Command) => void;
 // One entry per command module; each module owns its own file in this folder.
 export const commands: RegisterCommand[] = [
   registerAir,
+  registerBlueprint,
   registerBuild,
   registerAqua,
   registerCall,

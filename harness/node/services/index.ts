@@ -19,3 +19,10 @@ export {
   NotFoundError,
   PermissionDeniedError,
 } from './errors.js';
+export {
+  packService,
+  writeBlueprint,
+  type PackedModule,
+  type PackedService,
+  type WrittenBlueprint,
+} from './pack.js';
