@@ -92,7 +92,7 @@ t.test(
         `[[module]]\nname = "styles_store"\n[[module]]\nname = "styles_v0_14"\n`,
       ],
       [
-        'modules in the wrong order',
+        'the store last, so it is the facade (any module with exports can be)',
         `[[module]]\nname = "styles_v0_10"\n[[module]]\nname = "styles_store"\n`,
       ],
     ];
