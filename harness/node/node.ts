@@ -77,7 +77,6 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
   const store = new NodeParticleStore(layout.particles);
   // Who started each particle this node holds, to tell a connected client why its particle died.
   const initPeers = new Map<string, string>();
-  let network: NodeNetwork | undefined;
 
   const reportDrop = (drop: NetworkDrop): void => {
     metrics.drop(drop.reason);
@@ -107,14 +106,13 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     },
   });
 
-  network = await createNetwork({
+  const net = await createNetwork({
     keyPair,
     listen: config.listen,
     bootstrap: config.bootstrap,
     network: config.network,
     onDrop: reportDrop,
   });
-  const net = network;
   metrics.connections = () => net.connectedPeers().length;
 
   const services = new ServiceRegistry();
