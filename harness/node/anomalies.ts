@@ -168,11 +168,16 @@ export interface AnomalyReplay {
 }
 
 /**
- * Runs a record again on our VM (in this thread). The node's secret key is never recorded, so
- * the replay signs with a fresh key: a run that needs the node's own signature over new values
- * differs there and only there.
+ * Runs a record again on our VM (in this thread). The node's secret key is never recorded: give
+ * it (`secretKey`, e.g. from the node's key.json) for a faithful replay; with a fresh random key
+ * the VM refuses data that needs the current peer's own signature, as AquaVM's `air run
+ * --random-key` does.
  */
-export function replayAnomaly(record: AnomalyRecord, vm: AquaVM = new AquaVM()): AnomalyReplay {
+export function replayAnomaly(
+  record: AnomalyRecord,
+  options: { readonly secretKey?: Uint8Array; readonly vm?: AquaVM } = {},
+): AnomalyReplay {
+  const vm = options.vm ?? new AquaVM();
   const callResults = new Map<number, CallResult>();
   for (const [id, r] of Object.entries(record.call_results ?? {})) {
     callResults.set(Number(id), { retCode: r.ret_code, result: parseJson(r.result) });
@@ -188,7 +193,7 @@ export function replayAnomaly(record: AnomalyRecord, vm: AquaVM = new AquaVM()):
       timestamp: record.particle.timestamp,
       ttl: record.particle.ttl,
       particleId: record.particle.id,
-      secretKey: KeyPair.random().secretKey,
+      secretKey: options.secretKey ?? KeyPair.random().secretKey,
     },
     callResults,
   );
