@@ -61,3 +61,4 @@ export type {
   NetworkInit,
   NetworkFactory,
 } from './network.js';
+export { libp2pNetwork, nodeLibp2pTransports } from './libp2p-network.js';

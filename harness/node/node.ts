@@ -148,8 +148,15 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
       else if (event.type === 'dropped') {
         const initPeer = initPeers.get(event.particleId);
         reportDrop({ particleId: event.particleId, peerId: initPeer ?? '', reason: event.reason });
-        // No silent timeouts: a connected client learns at once why its particle died here.
-        if (initPeer !== undefined && initPeer !== keyPair.peerId && net.isConnected(initPeer)) {
+        // No silent timeouts: a connected client learns at once why its particle died here (the
+        // network itself explains the drops it makes: bad frames, expiry, failed sends).
+        const oursToExplain = /^(VM failed|cannot store)/.test(event.reason);
+        if (
+          oursToExplain &&
+          initPeer !== undefined &&
+          initPeer !== keyPair.peerId &&
+          net.isConnected(initPeer)
+        ) {
           void net
             .sendDiagnostic?.(initPeer, {
               particleId: event.particleId,

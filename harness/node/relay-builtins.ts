@@ -55,11 +55,13 @@ function decodeB58(text: string, what: string): Uint8Array {
   }
 }
 
-// The DHT key of raw bytes, as Nox builds it: the bytes wrapped, unhashed, as a sha2-256 multihash.
-function neighborhoodKey(args: readonly unknown[], what: string): Uint8Array {
-  const raw = decodeB58(stringArg(args[0], what), what);
-  if (optional(args[1]) === true) return raw;
-  return Uint8Array.from([0x12, raw.length, ...raw]);
+// The key in base58, checked. The DHT looks up a peer id as libp2p keys peers (its multihash);
+// Nox wraps other keys' raw bytes as a sha2-256 multihash, which a libp2p DHT has no use for, so
+// `already_hashed` changes nothing here.
+function neighborhoodKey(args: readonly unknown[], what: string): string {
+  const key = stringArg(args[0], what);
+  decodeB58(key, what);
+  return key;
 }
 
 function xorKey(bytes: Uint8Array): Buffer {
