@@ -62,3 +62,4 @@ export type {
   NetworkFactory,
 } from './network.js';
 export { libp2pNetwork, nodeLibp2pTransports } from './libp2p-network.js';
+export { connectRelayClient, type RelayClient } from './relay-client.js';
