@@ -1,3 +1,8 @@
 // Aqua (`harness/aqua`): compile Aqua with the Aqua compiler (aqua-api) into AIR and the argument
 // names of its functions.
-export { loadScript, type LoadedScript, type LoadScriptOptions } from './compile.js';
+export {
+  aquaImportDirs,
+  loadScript,
+  type LoadedScript,
+  type LoadScriptOptions,
+} from './compile.js';

@@ -211,6 +211,10 @@ function printReport(report: AirRunReport): void {
     out.push(`  ${c.peer.padEnd(6)} ${c.service}.${c.function}(${args}) → ${result}`);
   }
   for (const d of report.dropped) out.push(`dropped on ${d.peer}: ${d.reason}`);
+  if (report.sentPastRelay.length > 0)
+    out.push(
+      `note: ${report.sentPastRelay.join(', ')} also sent straight to the client, which is connected to its relay only; those copies went nowhere (as on a real network) and the relay delivered the rest`,
+    );
   for (const l of report.sizeLimitsExceeded)
     out.push(`size limit exceeded on ${l.peer}: ${l.limits.join(', ')}`);
   process.stdout.write(`${out.join('\n')}\n`);

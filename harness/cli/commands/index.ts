@@ -8,6 +8,8 @@ import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
+import { register as registerKey } from './key.js';
+import { register as registerNode } from './node.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -23,4 +25,6 @@ export const commands: RegisterCommand[] = [
   registerRepl,
   registerValidate,
   registerTest,
+  registerKey,
+  registerNode,
 ];
