@@ -63,7 +63,6 @@ export type {
 } from './network.js';
 export { libp2pNetwork, nodeLibp2pTransports } from './libp2p-network.js';
 export { connectRelayClient, type RelayClient } from './relay-client.js';
-export { WorkerAquaVM } from './worker-vm.js';
 export {
   registerServiceBuiltins,
   ServiceManager,
