@@ -10,6 +10,7 @@ export {
   type MarineNode,
   type NodeEvent,
   type StartNodeOptions,
+  type NodeServicesOptions,
 } from './node.js';
 export {
   NODE_DEFAULTS,

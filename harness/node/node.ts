@@ -12,6 +12,7 @@ import { NodeMetrics, serveMetrics } from './metrics.js';
 import type { NetworkDrop, NetworkFactory, NodeNetwork } from './network.js';
 import { NodeParticleStore, particleKey } from './particle-store.js';
 import { registerNodeBuiltins } from './relay-builtins.js';
+import { registerServiceBuiltins, type ServicesContext } from './services/index.js';
 import { VmPool } from './vm-pool.js';
 
 /** What `peer.identify` reports as node_version. */
@@ -38,6 +39,13 @@ export type NodeEvent =
       readonly file: string;
     }
   | { readonly event: 'recovered'; readonly particles: number }
+  | {
+      readonly event: 'services';
+      readonly restored: number;
+      readonly failed: readonly { readonly id: string; readonly error: string }[];
+      /** Whether anyone may deploy (--open). */
+      readonly open: boolean;
+    }
   | { readonly event: 'stopped'; readonly peerId: string; readonly savedParticles: number };
 
 /** Options of `startNode`: settings (defaults as in NODE_DEFAULTS) and how to build the network. */
@@ -49,7 +57,15 @@ export interface StartNodeOptions extends Partial<NodeConfig> {
   readonly onEvent?: (event: NodeEvent) => void;
   /** Receives every peer event (received, invoked, call, sent, dropped). */
   readonly onPeerEvent?: (event: PeerEvent) => void;
+  /** Services on the node: who may deploy, allowed effectors, limits (see harness/node/services). */
+  readonly services?: NodeServicesOptions;
 }
+
+/** How a node hosts services: `open` lets anyone deploy; effectors are allowed by module CID. */
+export type NodeServicesOptions = Pick<
+  ServicesContext,
+  'open' | 'effectorAllowlist' | 'limits' | 'servicesEnvs' | 'onConsole' | 'onServiceLog'
+>;
 
 /** A running node. */
 export interface MarineNode {
@@ -69,7 +85,7 @@ export interface MarineNode {
 
 /** Starts a node from its data dir and settings; resolves once it listens. */
 export async function startNode(options: StartNodeOptions): Promise<MarineNode> {
-  const { createNetwork, onEvent, onPeerEvent, ...settings } = options;
+  const { createNetwork, onEvent, onPeerEvent, services: servicesOptions, ...settings } = options;
   const config = resolveNodeConfig(settings);
   const { layout, keyPair } = await openDataDir(config.dataDir);
   const emit = (event: NodeEvent): void => onEvent?.(event);
@@ -123,6 +139,14 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     nodeVersion: NODE_VERSION,
     observe: (seconds) => metrics.serviceCallSeconds.observe(seconds),
   });
+  // dist/srv/vault/sig/stat/run-console and the services deployed here, kept in the data dir.
+  const nodeServices = registerServiceBuiltins(services, {
+    ...servicesOptions,
+    hostPeerId: keyPair.peerId,
+    keyPair,
+    dataDir: config.dataDir,
+    managementPeers: config.managementPeers,
+  });
 
   const peer = new Peer({
     keyPair,
@@ -174,6 +198,8 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
   }, 60_000);
   forget.unref();
 
+  // Services first: particles picked up below may call them.
+  const restored = await nodeServices.restore();
   peer.start();
   const recovered = await store.recover();
   for (const particle of recovered) {
@@ -197,6 +223,13 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     multiaddrs: net.multiaddrs(),
     ...(http === undefined ? {} : { httpPort: http.port }),
   });
+  // After 'ready', which stays the first event (scripts wait for it).
+  emit({
+    event: 'services',
+    restored: restored.restored.length,
+    failed: restored.failed,
+    open: servicesOptions?.open === true,
+  });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -216,6 +249,7 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
         store.freeze();
         const saved = peer.activeParticles;
         await peer.stop();
+        await nodeServices.close();
         await net.stop();
         await pool.close();
         if (http) await new Promise<void>((resolve) => http.server.close(() => resolve()));

@@ -21,6 +21,22 @@ interface NodeCliOptions {
   vmWorkers?: string;
   httpPort?: string;
   json?: boolean;
+  open?: boolean;
+  effector?: string[];
+}
+
+/** `--effector <cid>:<name>=<path>` as the node's effector allowlist. */
+export function parseEffectors(values: readonly string[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const value of values) {
+    const match = /^([a-z0-9]+):([A-Za-z_][A-Za-z0-9_-]*)=(\/.+)$/.exec(value);
+    if (!match?.[1] || !match[2] || !match[3])
+      throw new Error(
+        `--effector: expected <module cid>:<binary name>=<absolute path>, e.g. bafkrei…:curl=/usr/bin/curl; found ${JSON.stringify(value)}`,
+      );
+    out[match[1]] = { ...out[match[1]], [match[2]]: match[3] };
+  }
+  return out;
 }
 
 /** Where a node keeps its key and particles unless told. */
@@ -35,6 +51,11 @@ debug). Fluence clients (js-client, marine run) use it as their relay.
 The data dir holds the node's key (key.json, mode 0600, created on first start: the peer id stays
 the same across restarts), particle data (particles/, removed at each particle's deadline) and
 anomaly records (anomalies/; replay one with marine air run --anomaly <file>).
+
+Services (Nox's dist, srv, vault, sig, stat, run-console): modules, blueprints and services
+deployed with marine deploy live in the data dir too (modules/, blueprints/, services/) and come
+back at every start. Only the node itself and its --management-peer's may deploy, unless --open;
+a module importing mounted binaries is refused unless --effector allows its CID that binary.
 
 With --json the node prints exactly one {"event":"ready","peerId","multiaddrs"} line when it is
 ready, then one JSON line per event (dropped particles with particleId/peer/reason, anomalies,
@@ -74,6 +95,14 @@ export function describeNodeEvent(event: NodeEvent): string {
       return `anomaly (${event.reasons.join(', ')}) in particle ${event.particleId}: ${event.file}`;
     case 'recovered':
       return `picked up ${event.particles} particle(s) left from the last run`;
+    case 'services':
+      return [
+        `${event.restored} service(s) restored from the data dir`,
+        ...event.failed.map((f) => `  service ${f.id} did not load: ${f.error}`),
+        ...(event.open
+          ? ['warning: --open: any peer may add modules and blueprints and create services here']
+          : []),
+      ].join('\n');
     case 'stopped':
       return `node ${event.peerId} stopped (${event.savedParticles} particle(s) kept for the next start)`;
   }
@@ -111,6 +140,15 @@ export function register(program: Command): void {
     .option('--vm-workers <n>', 'VM worker threads (default 2)')
     .option('--http-port <port>', 'serve /health and /metrics on 127.0.0.1:<port> (0: a free port)')
     .option('--json', 'print events as JSON lines')
+    .option(
+      '--open',
+      'let any peer deploy (dist.add_*, srv.create/remove/add_alias); warns at start',
+    )
+    .option(
+      '--effector <cid:name=path>',
+      'allow the module with this CID the mounted binary <name> at <path> (repeatable)',
+      repeat,
+    )
     .addHelpText('after', HELP)
     .action(async (options: NodeCliOptions) => {
       const file = options.config === undefined ? {} : await readNodeToml(options.config);
@@ -137,6 +175,10 @@ export function register(program: Command): void {
         ...file,
         ...flags,
         createNetwork: libp2pNetwork,
+        services: {
+          open: options.open === true,
+          effectorAllowlist: parseEffectors(options.effector ?? []),
+        },
         onEvent: print,
       });
       await new Promise<void>((done) => {
