@@ -9,6 +9,7 @@ import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
 import { register as registerKey } from './key.js';
 import { register as registerNode } from './node.js';
+import { register as registerRun } from './run.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -25,4 +26,5 @@ export const commands: RegisterCommand[] = [
   registerTest,
   registerKey,
   registerNode,
+  registerRun,
 ];
