@@ -10,6 +10,7 @@ import { register as registerTest } from './test.js';
 import { register as registerKey } from './key.js';
 import { register as registerNode } from './node.js';
 import { register as registerRun } from './run.js';
+import { register as registerLocal } from './local.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -27,4 +28,5 @@ export const commands: RegisterCommand[] = [
   registerKey,
   registerNode,
   registerRun,
+  registerLocal,
 ];
