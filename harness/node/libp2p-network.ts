@@ -7,6 +7,7 @@ import { webSockets } from '@libp2p/websockets';
 import { WebSocket as WsWebSocket } from 'ws';
 import { Libp2pTransport } from '../transports/index.js';
 import type { NetworkFactory, NodeNetwork } from './network.js';
+import { byDistance } from './relay-builtins.js';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WsWebSocket;
 
@@ -36,7 +37,20 @@ export const libp2pNetwork: NetworkFactory = async (init) => {
       await transport.connect(target, options);
     },
     getContact: (peerId) => transport.getContact(peerId),
-    closestPeers: (key, count) => transport.closestPeers(key, count),
+    closestPeers: async (key, count) => {
+      // Nox's kad query timeout is 3 s. A lookup that fails or times out (a lone node has no one
+      // to ask) falls back to the connected peers, nearest first, as a routing table would give.
+      try {
+        return await transport.closestPeers(key, count, { signal: AbortSignal.timeout(3000) });
+      } catch {
+        const peers = transport.connectedPeers().filter((p) => p !== transport.peerId);
+        try {
+          return byDistance(key, peers).slice(0, count);
+        } catch {
+          return peers.slice(0, count);
+        }
+      }
+    },
     connectedPeers: () => transport.connectedPeers(),
     stop: () => transport.stop(),
     sendDiagnostic: (peerId, diagnostic) =>

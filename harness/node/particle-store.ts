@@ -71,7 +71,8 @@ export class NodeParticleStore implements ParticleDataStore {
 
   /**
    * The particles stored here whose deadline has not passed, each with the last data that arrived
-   * for it; removes what belongs to expired ones.
+   * for it (their data after a run is dropped: they run again from it); removes what belongs to
+   * expired ones.
    */
   async recover(now: number = Date.now()): Promise<Particle[]> {
     const names = await readdir(this.directory).catch(() => [] as string[]);
@@ -93,6 +94,9 @@ export class NodeParticleStore implements ParticleDataStore {
         continue;
       }
       const data = (await this.#read(join(this.directory, `${stem}.in`))) ?? new Uint8Array();
+      // The VM does not issue again a call it asked for before the stop, so a run that may have
+      // been cut short starts over from the data that arrived (the network's copies merge).
+      await rm(join(this.directory, `${stem}.data`), { force: true });
       particles.push({
         id: meta.id,
         initPeerId: meta.initPeerId,

@@ -56,7 +56,7 @@ export async function connectRelayClient(
       let particleId = '';
       const unsubscribe = transport.onDiagnostic((diagnostic, from) => {
         if (particleId !== '' && diagnostic.particleId === particleId) {
-          told = { reason: diagnostic.reason, peer: diagnostic.peerId || from };
+          told = { reason: diagnostic.reason, peer: from };
           abort.abort();
         }
       });
@@ -73,7 +73,7 @@ export async function connectRelayClient(
           return {
             status: 'error',
             particleId: outcome.particleId,
-            message: `the network dropped the particle at ${told.peer}: ${told.reason}`,
+            message: `relay ${told.peer} dropped it: ${told.reason}`,
           };
         }
         return outcome;

@@ -10,6 +10,8 @@ import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
 import { register as registerKey } from './key.js';
 import { register as registerNode } from './node.js';
+import { register as registerRun } from './run.js';
+import { register as registerLocal } from './local.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -27,4 +29,6 @@ export const commands: RegisterCommand[] = [
   registerTest,
   registerKey,
   registerNode,
+  registerRun,
+  registerLocal,
 ];
