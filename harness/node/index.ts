@@ -86,4 +86,13 @@ export {
   type PackedModule,
   type PackedService,
   type WrittenBlueprint,
+  deployService,
+  removeDeployments,
+  readDeployments,
+  writeDeployments,
+  DeployError,
+  type Deployment,
+  type DeployOptions,
+  type DeployProgress,
+  type DeploymentsFile,
 } from './services/index.js';

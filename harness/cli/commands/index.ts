@@ -4,6 +4,7 @@ import { register as registerBlueprint } from './blueprint.js';
 import { register as registerBuild } from './build.js';
 import { register as registerAqua } from './aqua.js';
 import { register as registerCall } from './call.js';
+import { register as registerDeploy } from './deploy.js';
 import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
 import { register as registerValidate } from './validate.js';
@@ -23,6 +24,7 @@ export const commands: RegisterCommand[] = [
   registerBuild,
   registerAqua,
   registerCall,
+  registerDeploy,
   registerIt,
   registerRepl,
   registerValidate,

@@ -26,3 +26,14 @@ export {
   type PackedService,
   type WrittenBlueprint,
 } from './pack.js';
+export {
+  deployService,
+  removeDeployments,
+  readDeployments,
+  writeDeployments,
+  DeployError,
+  type Deployment,
+  type DeployOptions,
+  type DeployProgress,
+  type DeploymentsFile,
+} from './deploy.js';
