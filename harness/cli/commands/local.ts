@@ -68,6 +68,7 @@ async function startNodeProcess(
   index: number,
   bootstrap: string | undefined,
   timeoutMs: number,
+  extraArgs: readonly string[] = [],
 ): Promise<LocalNode> {
   const dataDir = join(dir, `node-${index}`);
   const log = join(dir, `node-${index}.log`);
@@ -75,6 +76,7 @@ async function startNodeProcess(
   const script = process.argv[1]!;
   const args = [script, 'node', '--data-dir', dataDir, '--json', '--http-port', '0'];
   if (bootstrap !== undefined) args.push('--bootstrap', bootstrap);
+  args.push(...extraArgs);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
@@ -127,47 +129,66 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'where the nodes keep data, logs and state.json', DEFAULT_LOCAL_DIR)
     .option('--timeout <ms>', 'how long to wait for each node to be ready', '60000')
     .option('--json', 'print the state as JSON')
+    .option(
+      '--management-peer <peer id>',
+      'a peer allowed to deploy on every node (repeatable)',
+      (value: string, list: string[] = []) => [...list, value],
+    )
+    .option('--open', 'let any peer deploy on the nodes')
     .addHelpText('after', HELP_UP)
-    .action(async (options: { peers: string; dir: string; timeout: string; json?: boolean }) => {
-      const dir = resolve(options.dir);
-      const peers = parseCount(options.peers, '--peers', 1, 64);
-      const timeout = parseCount(options.timeout, '--timeout', 1000, 600_000);
-      if (existsSync(stateFile(dir))) {
-        const old = await readLocalState(dir);
-        if (old.nodes.some((n) => alive(n.pid))) {
-          throw new Error(
-            `a local network is already running in ${dir} (marine local down --dir ${options.dir})`,
-          );
+    .action(
+      async (options: {
+        peers: string;
+        dir: string;
+        timeout: string;
+        json?: boolean;
+        managementPeer?: string[];
+        open?: boolean;
+      }) => {
+        const extra = [
+          ...(options.managementPeer ?? []).flatMap((p) => ['--management-peer', p]),
+          ...(options.open ? ['--open'] : []),
+        ];
+        const dir = resolve(options.dir);
+        const peers = parseCount(options.peers, '--peers', 1, 64);
+        const timeout = parseCount(options.timeout, '--timeout', 1000, 600_000);
+        if (existsSync(stateFile(dir))) {
+          const old = await readLocalState(dir);
+          if (old.nodes.some((n) => alive(n.pid))) {
+            throw new Error(
+              `a local network is already running in ${dir} (marine local down --dir ${options.dir})`,
+            );
+          }
         }
-      }
-      await mkdir(dir, { recursive: true });
-      const nodes: LocalNode[] = [];
-      try {
-        const first = await startNodeProcess(dir, 0, undefined, timeout);
-        nodes.push(first);
-        const bootstrap = first.multiaddrs.find((a) => !a.includes('/ws')) ?? first.multiaddrs[0];
-        const rest = await Promise.allSettled(
-          Array.from({ length: peers - 1 }, (_, i) =>
-            startNodeProcess(dir, i + 1, bootstrap, timeout),
-          ),
-        );
-        for (const r of rest) if (r.status === 'fulfilled') nodes.push(r.value);
-        const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
-      } catch (error) {
-        await stopLocalNodes(nodes);
-        throw error;
-      }
-      const state: LocalState = { dir, startedAt: new Date().toISOString(), nodes };
-      await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
-      if (options.json) process.stdout.write(`${JSON.stringify(state)}\n`);
-      else {
-        for (const n of nodes)
-          process.stdout.write(
-            `node ${n.index} (pid ${n.pid}) ${n.peerId}\n  ${n.multiaddrs.join('\n  ')}\n`,
+        await mkdir(dir, { recursive: true });
+        const nodes: LocalNode[] = [];
+        try {
+          const first = await startNodeProcess(dir, 0, undefined, timeout, extra);
+          nodes.push(first);
+          const bootstrap = first.multiaddrs.find((a) => !a.includes('/ws')) ?? first.multiaddrs[0];
+          const rest = await Promise.allSettled(
+            Array.from({ length: peers - 1 }, (_, i) =>
+              startNodeProcess(dir, i + 1, bootstrap, timeout, extra),
+            ),
           );
-      }
-    });
+          for (const r of rest) if (r.status === 'fulfilled') nodes.push(r.value);
+          const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        } catch (error) {
+          await stopLocalNodes(nodes);
+          throw error;
+        }
+        const state: LocalState = { dir, startedAt: new Date().toISOString(), nodes };
+        await writeFile(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+        if (options.json) process.stdout.write(`${JSON.stringify(state)}\n`);
+        else {
+          for (const n of nodes)
+            process.stdout.write(
+              `node ${n.index} (pid ${n.pid}) ${n.peerId}\n  ${n.multiaddrs.join('\n  ')}\n`,
+            );
+        }
+      },
+    );
   local
     .command('status')
     .description('which recorded nodes are alive and healthy')

@@ -58,6 +58,8 @@ t.test(
         const event = JSON.parse(line) as { event: string; peerId: string; multiaddrs: string[] };
         if (event.event === 'ready') {
           lines.close();
+          // Keep reading what it prints, so a full pipe never blocks the node.
+          child.stdout?.resume();
           const multiaddr = event.multiaddrs.find((a) => a.includes('/tcp/'))!;
           return { process: child, peerId: event.peerId, multiaddr };
         }
