@@ -108,7 +108,7 @@ export async function run(): Promise<void> {
       for (let round = 0; round < ROUNDS; round += 1) {
         const start = performance.now();
         const outcome = await relayClient.run(script, {
-          args: { targets, ms: SLEEP_MS },
+          args: { targets, ms: SLEEP_MS, last: CALLS - 1 },
           ttl: 120000,
         });
         const seconds = (performance.now() - start) / 1000;
