@@ -300,4 +300,12 @@ export class ServiceRuntime {
   memoryBytes(): number {
     return this.memories.reduce((sum, m) => sum + m.memory.buffer.byteLength, 0);
   }
+
+  /** Bytes of linear memory each module holds now, by module name (for Nox's stat.service_memory). */
+  memoryByModule(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const m of this.memories)
+      out[m.module] = (out[m.module] ?? 0) + m.memory.buffer.byteLength;
+    return out;
+  }
 }

@@ -167,6 +167,8 @@ export class Service {
   private readonly functions: Map<string, WitFunction>;
   /** How many times the worker was (re)started. */
   starts = 0;
+  /** Linear memory of each module (bytes, by module name) as of the last start or call. */
+  memoryByModule: Readonly<Record<string, number>> = {};
   /** Service id used in call parameters. */
   readonly serviceId: string;
   /** Who the service is (id, owner, host), fixed at load; calls cannot claim otherwise. */
@@ -292,6 +294,7 @@ export class Service {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
           case 'ready':
+            this.memoryByModule = message.modules;
             resolve();
             break;
           case 'init-error':
@@ -350,6 +353,7 @@ export class Service {
     if (!pending || pending.id !== message.id) return;
     this.pending = undefined;
     if (message.type === 'result') {
+      this.memoryByModule = message.modules;
       if (message.memory > this.spec.memoryLimit) {
         pending.reject(
           new MemoryLimitError(

@@ -22,10 +22,10 @@ export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'host';
 
 /** Messages the worker sends. */
 export type WorkerReply =
-  | { type: 'ready'; memory: number }
+  | { type: 'ready'; memory: number; modules: Record<string, number> }
   | { type: 'init-error'; message: string }
   | { type: 'log'; record: LogRecord }
-  | { type: 'result'; id: number; value: unknown; memory: number }
+  | { type: 'result'; id: number; value: unknown; memory: number; modules: Record<string, number> }
   | {
       type: 'error';
       id: number;
@@ -54,7 +54,7 @@ function describe(error: unknown): string {
 
 try {
   runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
-  post({ type: 'ready', memory: runtime.memoryBytes() });
+  post({ type: 'ready', memory: runtime.memoryBytes(), modules: runtime.memoryByModule() });
 } catch (error) {
   post({ type: 'init-error', message: describe(error) });
 }
@@ -86,7 +86,13 @@ port.on('message', (request: WorkerRequest) => {
         });
         return;
       }
-      post({ type: 'result', id: request.id, value, memory: current.memoryBytes() });
+      post({
+        type: 'result',
+        id: request.id,
+        value,
+        memory: current.memoryBytes(),
+        modules: current.memoryByModule(),
+      });
     } catch (error) {
       const stderr = current.callStderr.slice(-8);
       const message = describe(error);

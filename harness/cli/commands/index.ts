@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
 import { register as registerAir } from './air.js';
+import { register as registerBlueprint } from './blueprint.js';
 import { register as registerBuild } from './build.js';
 import { register as registerAqua } from './aqua.js';
 import { register as registerCall } from './call.js';
+import { register as registerDeploy } from './deploy.js';
 import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
+import { register as registerKey } from './key.js';
+import { register as registerNode } from './node.js';
+import { register as registerRun } from './run.js';
+import { register as registerLocal } from './local.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -14,11 +20,17 @@ export type RegisterCommand = (program: Command) => void;
 // One entry per command module; each module owns its own file in this folder.
 export const commands: RegisterCommand[] = [
   registerAir,
+  registerBlueprint,
   registerBuild,
   registerAqua,
   registerCall,
+  registerDeploy,
   registerIt,
   registerRepl,
   registerValidate,
   registerTest,
+  registerKey,
+  registerNode,
+  registerRun,
+  registerLocal,
 ];

@@ -1,0 +1,149 @@
+// Scaling by replication (the seed's story: a service serves one request at a time, so more
+// throughput means more replicas called in parallel). Eight `marine node` processes are started
+// with `marine local up`; the sleeper service (sleep_ms blocks 50 ms in a WASI sleep, so no CPU
+// is burned) is deployed on each with `deployService`; then for N ∈ {1, 2, 4, 8} an Aqua
+// `for … par` fans 64 calls out over the first N replicas, through node 0 as the relay. Calls/s
+// against N goes to a table and to bench/out/scaling.svg (and .json). The reference in the same
+// run is the ideal of a perfectly parallel network: N × 1000 / 50 calls/s.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { compileFromPath } from '@fluencelabs/aqua-api';
+import { connectRelayClient, deployService, packService } from '../harness/node/index.js';
+import { KeyPair } from '../harness/protocol/index.js';
+import { registerBuiltins } from '../harness/builtins/index.js';
+
+const root = resolve(import.meta.dirname, '..');
+const marine = join(root, 'bin/marine.js');
+const REPLICAS = [1, 2, 4, 8];
+const CALLS = 64;
+const SLEEP_MS = 50;
+const ROUNDS = 2;
+
+interface Row {
+  readonly replicas: number;
+  readonly seconds: number;
+  readonly callsPerSecond: number;
+  readonly ideal: number;
+}
+
+/** A line chart of calls/s against replicas, measured and ideal. */
+function svg(rows: readonly Row[]): string {
+  const w = 480;
+  const h = 320;
+  const pad = 50;
+  const maxX = Math.max(...rows.map((r) => r.replicas));
+  const maxY = Math.max(...rows.map((r) => Math.max(r.callsPerSecond, r.ideal))) * 1.1;
+  const x = (v: number): number => pad + ((w - 2 * pad) * v) / maxX;
+  const y = (v: number): number => h - pad - ((h - 2 * pad) * v) / maxY;
+  const line = (pick: (r: Row) => number): string =>
+    rows.map((r) => `${x(r.replicas).toFixed(1)},${y(pick(r)).toFixed(1)}`).join(' ');
+  const dots = rows
+    .map(
+      (r) =>
+        `<circle cx="${x(r.replicas).toFixed(1)}" cy="${y(r.callsPerSecond).toFixed(1)}" r="3" fill="#1f77b4"/>` +
+        `<text x="${x(r.replicas).toFixed(1)}" y="${(y(r.callsPerSecond) - 8).toFixed(1)}" font-size="11" text-anchor="middle">${r.callsPerSecond.toFixed(1)}</text>` +
+        `<text x="${x(r.replicas).toFixed(1)}" y="${h - pad + 16}" font-size="11" text-anchor="middle">${r.replicas}</text>`,
+    )
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">
+<rect width="${w}" height="${h}" fill="white"/>
+<text x="${w / 2}" y="20" font-size="13" text-anchor="middle">${CALLS} calls of a ${SLEEP_MS} ms service, for … par over N replicas</text>
+<line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="black"/>
+<line x1="${pad}" y1="${pad}" x2="${pad}" y2="${h - pad}" stroke="black"/>
+<text x="${w / 2}" y="${h - 12}" font-size="12" text-anchor="middle">replicas (nodes)</text>
+<text x="14" y="${h / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 14 ${h / 2})">calls/s</text>
+<polyline points="${line((r) => r.ideal)}" fill="none" stroke="#999" stroke-dasharray="4 3"/>
+<polyline points="${line((r) => r.callsPerSecond)}" fill="none" stroke="#1f77b4" stroke-width="2"/>
+${dots}
+<text x="${w - pad}" y="${pad}" font-size="11" text-anchor="end" fill="#999">dashed: ideal (N × ${1000 / SLEEP_MS}/s)</text>
+</svg>
+`;
+}
+
+/** Starts 8 nodes, deploys the sleeper on each, measures calls/s for 1, 2, 4, 8 replicas. */
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'marine-bench-scaling-'));
+  const deployer = KeyPair.random();
+  const up = await execa(
+    'node',
+    [
+      marine,
+      'local',
+      'up',
+      '--peers',
+      String(Math.max(...REPLICAS)),
+      '--dir',
+      dir,
+      '--json',
+    ].concat(['--management-peer', deployer.peerId]),
+    { cwd: root },
+  );
+  const state = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as {
+    nodes: { peerId: string; multiaddrs: string[] }[];
+  };
+  const client = { close: async (): Promise<void> => undefined };
+  try {
+    const relay = state.nodes[0]?.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws'));
+    if (relay === undefined) throw new Error(`node 0 has no TCP address: ${up.stdout}`);
+    const deployments = await deployService(
+      packService(join(root, 'services-rs/examples/sleeper/Config.toml')),
+      { relay, peers: state.nodes.map((n) => n.peerId), keyPair: deployer },
+    );
+    const compiled = await compileFromPath({
+      filePath: join(root, 'fixtures/aqua/node-services/scaling.aqua'),
+      imports: [join(root, 'node_modules')],
+    });
+    const script = compiled.functions.fanout?.script;
+    if (script === undefined) throw new Error(compiled.errors.join('\n'));
+    const relayClient = await connectRelayClient(relay);
+    // Compiled Aqua does its arithmetic (the join index) on the client, as js-client serves math.
+    registerBuiltins(relayClient.peer.services);
+    client.close = () => relayClient.close();
+    const rows: Row[] = [];
+    for (const n of REPLICAS) {
+      const targets = Array.from({ length: CALLS }, (_, i) => {
+        const d = deployments[i % n]!;
+        return { peer: d.peerId, service: d.serviceId };
+      });
+      let best = Infinity;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const start = performance.now();
+        const outcome = await relayClient.run(script, {
+          args: { targets, ms: SLEEP_MS },
+          ttl: 120000,
+        });
+        const seconds = (performance.now() - start) / 1000;
+        if (outcome.status !== 'result' || (outcome.value as unknown[]).length !== CALLS)
+          throw new Error(`N=${n}: the fan-out did not complete: ${JSON.stringify(outcome)}`);
+        best = Math.min(best, seconds);
+      }
+      rows.push({
+        replicas: n,
+        seconds: best,
+        callsPerSecond: CALLS / best,
+        ideal: (n * 1000) / SLEEP_MS,
+      });
+    }
+    const base = rows[0]!.callsPerSecond;
+    process.stdout.write('replicas  time (s)  calls/s  × N=1  ideal calls/s\n');
+    for (const r of rows)
+      process.stdout.write(
+        `${String(r.replicas).padStart(8)}  ${r.seconds.toFixed(2).padStart(8)}  ${r.callsPerSecond.toFixed(1).padStart(7)}  ${(r.callsPerSecond / base).toFixed(2).padStart(5)}  ${r.ideal.toFixed(0).padStart(13)}\n`,
+      );
+    process.stdout.write(`load average (1 min) at the end: ${loadavg()[0]?.toFixed(1) ?? '?'}\n`);
+    const out = join(root, 'bench/out');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'scaling.svg'), svg(rows));
+    writeFileSync(
+      join(out, 'scaling.json'),
+      `${JSON.stringify({ calls: CALLS, sleepMs: SLEEP_MS, loadAverage: loadavg()[0], rows }, null, 2)}\n`,
+    );
+    process.stdout.write(`chart: bench/out/scaling.svg\n`);
+  } finally {
+    await client.close();
+    await execa('node', [marine, 'local', 'down', '--dir', dir], { cwd: root, reject: false });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
