@@ -200,6 +200,14 @@ export class ClientPeer {
       services,
       relayPeerId: this.relay.peerId,
     });
+    // A particle of a call in progress dropped here (expired before it left, a VM fault, a send
+    // that failed) ends that call at once instead of at its TTL.
+    this.peer.events.on('dropped', (event) => {
+      if (event.peerId !== this.peer.peerId) return;
+      this.#pending.get(event.particleId)?.(
+        `particle dropped by client ${this.peer.peerId}: ${event.reason}`,
+      );
+    });
     if (config.trace !== undefined && config.trace !== false) {
       if (typeof config.trace === 'function') this.#traceListeners.add(config.trace);
       this.peer.events.onAny((event) => this.#traceFromPeer(event));
@@ -409,6 +417,7 @@ export class ClientPeer {
       link = await Promise.race([dialing, timeout]);
     } catch (error) {
       this.#setState('disconnected');
+      if (abort.signal.reason instanceof ConnectionError) throw abort.signal.reason;
       if (error instanceof ConnectionError) throw error;
       throw new ConnectionError(
         `could not connect to relay ${address} after ${Date.now() - started} ms: ${messageOf(error)}`,

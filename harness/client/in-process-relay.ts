@@ -22,6 +22,8 @@ export interface InProcessRelayOptions {
   readonly peers?: number;
   /** Installs services on the relay and each peer. */
   readonly services?: (peer: Peer, index: number) => void;
+  /** Delay of every particle from a client to the relay, in ms (default none). */
+  readonly latencyMs?: number;
   /** When true, the relay sends no diagnostics (a relay like Nox, which drops silently). */
   readonly silentDrops?: boolean;
 }
@@ -180,7 +182,12 @@ export class InProcessRelay {
     if (link.closed) return Promise.reject(new Error('the connection is closed'));
     if (this.#mode !== 'up') return Promise.resolve();
     this.#origin.set(particle.id, link.clientId);
-    this.network.post(link.clientId, this.relay.peerId, particle);
+    const latency = this.#options.latencyMs ?? 0;
+    if (latency > 0) {
+      setTimeout(() => this.network.post(link.clientId, this.relay.peerId, particle), latency);
+    } else {
+      this.network.post(link.clientId, this.relay.peerId, particle);
+    }
     return Promise.resolve();
   }
 

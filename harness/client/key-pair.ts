@@ -29,8 +29,8 @@ export class KeyPair {
   }
 
   /** A key pair from a 32-byte Ed25519 secret key (seed). */
-  static fromEd25519SK(seed: Uint8Array): Promise<KeyPair> {
-    return Promise.resolve(KeyPair.fromEd25519SKSync(seed));
+  static async fromEd25519SK(seed: Uint8Array): Promise<KeyPair> {
+    return KeyPair.fromEd25519SKSync(seed);
   }
 
   /** The synchronous form of `fromEd25519SK`. */
@@ -109,12 +109,12 @@ function decodeBase64(text: string): Uint8Array {
 }
 
 /** A key pair from a base64 32-byte secret key (Fluence CLI's and js-client's format). */
-export function fromBase64Sk(sk: string): Promise<KeyPair> {
+export async function fromBase64Sk(sk: string): Promise<KeyPair> {
   return KeyPair.fromEd25519SK(decodeBase64(sk));
 }
 
 /** A key pair from a base58 32-byte secret key. */
-export function fromBase58Sk(sk: string): Promise<KeyPair> {
+export async function fromBase58Sk(sk: string): Promise<KeyPair> {
   let bytes: Uint8Array;
   try {
     bytes = base58btc.baseDecode(sk.trim());
@@ -125,7 +125,7 @@ export function fromBase58Sk(sk: string): Promise<KeyPair> {
 }
 
 /** A key pair from js-client's options: random, or from a 32-byte secret key. */
-export function fromOpts(options: KeyPairOptions): Promise<KeyPair> {
+export async function fromOpts(options: KeyPairOptions): Promise<KeyPair> {
   if (options.type !== 'Ed25519') {
     throw new KeyPairError(`expected key type 'Ed25519', found '${String(options.type)}'`);
   }
