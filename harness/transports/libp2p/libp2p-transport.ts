@@ -1,0 +1,672 @@
+// Fluence's particle protocol over js-libp2p 3.x: the peer's `Transport` for nodes (listening,
+// kad-dht, dialing whom the DHT finds) and for clients (one relay, no listening, like js-client).
+//
+// Rules taken from Nox (fluence-wire §2.7) and js-client (§1.3–1.6): one frame per stream in
+// each direction (Nox's OneShotHandler), a varint length prefix, a 100 MiB cap, the signature
+// verified and `now > timestamp + ttl` checked at ingest; the particle handler registered before
+// any dial, so identify advertises `/fluence/particle/2.0.0` (Nox drops peers that don't).
+// Where Nox and js-client drop silently, this transport reports every drop (`onDrop`) and tells
+// the sender or the particle's init peer why, over `/marine-ts/diag/1.0.0` (fluence-wire §5.2).
+//
+// Libp2p transports come from the caller: this module imports no `node:` module, so it bundles
+// for browsers; TCP and the Node WebSocket global are the Node side's business.
+import './polyfill.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { identify, type Identify } from '@libp2p/identify';
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht';
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
+import { ping, type Ping } from '@libp2p/ping';
+import { lpStream } from '@libp2p/utils';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import {
+  hasValidSignature,
+  utf8Bytes,
+  utf8Text,
+  type KeyPair,
+  type Particle,
+} from '../../protocol/index.js';
+import type { ParticleReceiver, Transport } from '../../peer/index.js';
+import {
+  MAX_PARTICLE_FRAME_BYTES,
+  ParticleDecodeError,
+  decodeParticleFrame,
+  encodeParticleFrame,
+} from './codec.js';
+
+/** Fluence's particle protocol id. */
+export const PARTICLE_PROTOCOL = '/fluence/particle/2.0.0';
+/** Our side protocol: why a particle was dropped, one JSON frame per stream. */
+export const DIAGNOSTIC_PROTOCOL = '/marine-ts/diag/1.0.0';
+/** The kad network name used when none is given. */
+export const DEFAULT_NETWORK = 'marine-local';
+
+/** The kad-dht protocol id of a Fluence network (`/fluence/kad/<network>/1.0.0`). */
+export function kadProtocol(network: string): string {
+  return `/fluence/kad/${network}/1.0.0`;
+}
+
+/** Why a particle was dropped. */
+export type DropCode = 'decode-error' | 'too-large' | 'bad-signature' | 'expired' | 'undeliverable';
+
+/** A dropped particle: which one (when known), the peer involved, why, and a stable code. */
+export interface ParticleDrop {
+  readonly particleId?: string;
+  /** The peer the particle came from (inbound drops) or was meant for (undeliverable). */
+  readonly peerId: string;
+  readonly reason: string;
+  readonly code: DropCode;
+}
+
+/** A diagnostic as it travels on `/marine-ts/diag/1.0.0` (same fields as a drop). */
+export type Diagnostic = ParticleDrop;
+
+/** Receives diagnostics; `from` is the peer that sent it. */
+export type DiagnosticHandler = (diagnostic: Diagnostic, from: string) => void;
+
+/** What a libp2p transport is made of. */
+export interface Libp2pTransportOptions {
+  /** The peer's identity: its libp2p key is derived from the same 32-byte Ed25519 seed. */
+  readonly keyPair: KeyPair;
+  /** Libp2p transports, e.g. `[tcp(), webSockets()]` on Node, `[webSockets()]` in a browser. */
+  readonly transports: NonNullable<Libp2pOptions['transports']>;
+  /** `node` listens and runs kad-dht; `client` only dials its relay (default `node`). */
+  readonly role?: 'node' | 'client';
+  /** Multiaddrs to listen on (nodes), e.g. `/ip4/127.0.0.1/tcp/0`. */
+  readonly listen?: readonly string[];
+  /** Multiaddrs with `/p2p/<id>` that a node dials at start (its kad bootstrap). */
+  readonly bootstrap?: readonly string[];
+  /** Kad network name: the DHT speaks `/fluence/kad/<network>/1.0.0` (default `marine-local`). */
+  readonly network?: string;
+  /** The relay of a client, a multiaddr ending in `/p2p/<id>`. */
+  readonly relay?: string;
+  /** How long a dial may take, in ms (default 10 000, Nox's upgrade timeout). */
+  readonly dialTimeoutMs?: number;
+  /** Largest frame body accepted or sent (default `MAX_PARTICLE_FRAME_BYTES`). */
+  readonly maxFrameBytes?: number;
+  /** Inbound connections per second per host before libp2p refuses (default 1000). */
+  readonly inboundConnectionThreshold?: number;
+  /** Whether drops are reported to the sender or init peer over the diag protocol (default true). */
+  readonly diagnostics?: boolean;
+  /** Told of every dropped particle. */
+  readonly onDrop?: (drop: ParticleDrop) => void;
+}
+
+/** A peer's contact: its id and the addresses it is known at. */
+export interface Contact {
+  readonly peerId: string;
+  readonly addresses: string[];
+}
+
+/** Events of the transport's connections; the listener gets the remote peer id. */
+export type ConnectionEventName = 'connection:open' | 'connection:close';
+
+interface Services extends Record<string, unknown> {
+  identify: Identify;
+  ping: Ping;
+  dht?: KadDHT;
+}
+
+/** A send that failed: names the peer and the reason. */
+export class ParticleSendError extends Error {
+  override readonly name = 'ParticleSendError';
+  constructor(
+    message: string,
+    readonly code: DropCode,
+  ) {
+    super(message);
+  }
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The peer id at the end of a multiaddr (`/p2p/<id>`), or undefined. */
+function peerIdOf(ma: Multiaddr): string | undefined {
+  const p2p = ma.getComponents().filter((c) => c.name === 'p2p');
+  return p2p[p2p.length - 1]?.value;
+}
+
+/**
+ * Fluence's particle protocol over js-libp2p: a `Transport` for `Peer`, plus what a node needs
+ * (connect, contacts, kad neighbourhood, connection events) and a diagnostics side protocol.
+ */
+export class Libp2pTransport implements Transport {
+  /** The local peer id (equal to `keyPair.peerId`). */
+  readonly peerId: string;
+  readonly #options: Libp2pTransportOptions;
+  readonly #role: 'node' | 'client';
+  readonly #maxFrame: number;
+  readonly #dialTimeoutMs: number;
+  readonly #receivers = new Set<ParticleReceiver>();
+  readonly #dropHandlers = new Set<(drop: ParticleDrop) => void>();
+  readonly #diagHandlers = new Set<DiagnosticHandler>();
+  readonly #connectionHandlers = new Map<ConnectionEventName, Set<(peerId: string) => void>>();
+  readonly #contacts = new Map<string, Set<string>>();
+  readonly #relay: Multiaddr | undefined;
+  readonly #relayPeerId: string | undefined;
+  #node: Libp2p<Services> | undefined;
+
+  constructor(options: Libp2pTransportOptions) {
+    this.#options = options;
+    this.peerId = options.keyPair.peerId;
+    this.#role = options.role ?? 'node';
+    this.#maxFrame = options.maxFrameBytes ?? MAX_PARTICLE_FRAME_BYTES;
+    this.#dialTimeoutMs = options.dialTimeoutMs ?? 10_000;
+    if (options.onDrop) this.#dropHandlers.add(options.onDrop);
+    if (this.#role === 'client') {
+      if (options.relay === undefined) {
+        throw new TypeError('a client-role Libp2pTransport needs a relay multiaddr, found none');
+      }
+      this.#relay = multiaddr(options.relay);
+      this.#relayPeerId = peerIdOf(this.#relay);
+      if (this.#relayPeerId === undefined) {
+        throw new TypeError(
+          `expected the relay multiaddr to end in /p2p/<peer id>, found ${options.relay}`,
+        );
+      }
+    }
+  }
+
+  /** The libp2p node underneath (after `start`), for metrics and tests. */
+  get libp2p(): Libp2p<Services> {
+    if (!this.#node) throw new Error(`libp2p transport of ${this.peerId} is not started`);
+    return this.#node;
+  }
+
+  /** The relay's peer id (clients), or undefined (nodes). */
+  get relayPeerId(): string | undefined {
+    return this.#relayPeerId;
+  }
+
+  /** Creates the libp2p node, registers the protocols, listens, then dials bootstrap or relay. */
+  async start(): Promise<void> {
+    if (this.#node) return;
+    const privateKey = await generateKeyPairFromSeed('Ed25519', this.#options.keyPair.secretKey);
+    const libp2pId = peerIdFromPrivateKey(privateKey).toString();
+    if (libp2pId !== this.peerId) {
+      throw new Error(
+        `expected the libp2p peer id to equal the key pair's ${this.peerId}, found ${libp2pId}`,
+      );
+    }
+    const isNode = this.#role === 'node';
+    const services: Record<string, unknown> = { identify: identify(), ping: ping() };
+    if (isNode) {
+      services.dht = kadDHT({
+        protocol: kadProtocol(this.#options.network ?? DEFAULT_NETWORK),
+        peerInfoMapper: passthroughMapper,
+        clientMode: false,
+      });
+    }
+    const node = await createLibp2p({
+      start: false,
+      privateKey,
+      addresses: { listen: isNode ? [...(this.#options.listen ?? [])] : [] },
+      transports: this.#options.transports,
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        inboundConnectionThreshold: this.#options.inboundConnectionThreshold ?? 1000,
+        dialTimeout: this.#dialTimeoutMs,
+      },
+      // Loopback and private addresses are where tests and local networks live.
+      connectionGater: { denyDialMultiaddr: () => false },
+      services: services as unknown as NonNullable<Libp2pOptions<Services>['services']>,
+    });
+    this.#node = node as Libp2p<Services>;
+    // Registered before start and before any dial: identify then lists the particle protocol.
+    const limits = { maxInboundStreams: 1024, maxOutboundStreams: 1024 };
+    await node.handle(PARTICLE_PROTOCOL, (s, c) => void this.#onParticleStream(s, c), limits);
+    await node.handle(DIAGNOSTIC_PROTOCOL, (s, c) => void this.#onDiagnosticStream(s, c), limits);
+    node.addEventListener('connection:open', (e) => {
+      this.#remember(e.detail.remotePeer.toString(), [e.detail.remoteAddr.toString()]);
+      this.#emit('connection:open', e.detail.remotePeer.toString());
+    });
+    node.addEventListener('connection:close', (e) => {
+      this.#emit('connection:close', e.detail.remotePeer.toString());
+    });
+    node.addEventListener('peer:identify', (e) => {
+      this.#remember(
+        e.detail.peerId.toString(),
+        e.detail.listenAddrs.map((a) => a.toString()),
+      );
+    });
+    await node.start();
+    const signal = AbortSignal.timeout(this.#dialTimeoutMs);
+    if (this.#relay) {
+      try {
+        await node.dial(this.#relay, { signal });
+      } catch (e) {
+        await node.stop();
+        this.#node = undefined;
+        throw new Error(`connecting to relay ${this.#relay.toString()} failed: ${errorText(e)}`);
+      }
+    }
+    // A bootstrap peer that is down is not fatal: a node starts and finds others later.
+    await Promise.all(
+      (this.#options.bootstrap ?? []).map((a) =>
+        node.dial(multiaddr(a), { signal }).catch(() => undefined),
+      ),
+    );
+  }
+
+  /** Stops libp2p: closes every connection and listener. */
+  async stop(): Promise<void> {
+    const node = this.#node;
+    this.#node = undefined;
+    if (node) await node.stop();
+  }
+
+  /** Addresses this peer listens on, each ending in `/p2p/<id>`. */
+  multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((a) => {
+      const s = a.toString();
+      return peerIdOf(a) === undefined ? `${s}/p2p/${this.peerId}` : s;
+    });
+  }
+
+  /** Whether an open connection to `peerId` exists. */
+  isConnected(peerId: string): boolean {
+    const node = this.#node;
+    if (!node) return false;
+    let id: PeerId;
+    try {
+      id = peerIdFromString(peerId);
+    } catch {
+      return false;
+    }
+    return node.getConnections(id).some((c) => c.status === 'open');
+  }
+
+  /** Peer ids with an open connection. */
+  connectedPeers(): string[] {
+    return this.#node ? this.#node.getPeers().map((p) => p.toString()) : [];
+  }
+
+  /** Connects to a multiaddr (with `/p2p/<id>`) or a peer id (found through kad); resolves to its id. */
+  async connect(target: string, options: { readonly signal?: AbortSignal } = {}): Promise<string> {
+    const node = this.libp2p;
+    if (target.startsWith('/')) {
+      const ma = multiaddr(target);
+      const connection = await node
+        .dial(ma, { signal: this.#dialSignal(options.signal) })
+        .catch((e: unknown) => {
+          throw new Error(`dialing ${target} failed: ${errorText(e)}`);
+        });
+      return connection.remotePeer.toString();
+    }
+    await this.#connectionTo(target, options.signal);
+    return target;
+  }
+
+  /** The known addresses of `peerId` (from identify and connections), or undefined. */
+  getContact(peerId: string): Contact | undefined {
+    const addresses = this.#contacts.get(peerId);
+    if (!addresses && !this.isConnected(peerId)) return undefined;
+    return { peerId, addresses: [...(addresses ?? [])] };
+  }
+
+  /** Up to `count` peers closest to a peer id (or other key) by kad distance (nodes only). */
+  async closestPeers(
+    keyOrPeerId: string,
+    count: number,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<string[]> {
+    const dht = this.libp2p.services.dht;
+    if (!dht) throw new Error(`peer ${this.peerId} is a client: it has no kad`);
+    let key: Uint8Array;
+    try {
+      key = peerIdFromString(keyOrPeerId).toMultihash().bytes;
+    } catch {
+      key = utf8Bytes(keyOrPeerId);
+    }
+    const found: string[] = [];
+    const signal = options.signal ?? AbortSignal.timeout(this.#dialTimeoutMs);
+    for await (const event of dht.getClosestPeers(key, { signal })) {
+      if (event.name === 'FINAL_PEER') {
+        const id = event.peer.id.toString();
+        this.#remember(
+          id,
+          event.peer.multiaddrs.map((a) => a.toString()),
+        );
+        if (!found.includes(id)) found.push(id);
+      }
+    }
+    return found.slice(0, count);
+  }
+
+  /** Calls `listener` with the remote peer id on each connection opened or closed. */
+  on(event: ConnectionEventName, listener: (peerId: string) => void): () => void {
+    let set = this.#connectionHandlers.get(event);
+    if (!set) this.#connectionHandlers.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Calls `handler` with every dropped particle; returns the function that stops it. */
+  onDrop(handler: (drop: ParticleDrop) => void): () => void {
+    this.#dropHandlers.add(handler);
+    return () => this.#dropHandlers.delete(handler);
+  }
+
+  /** Calls `handler` with every diagnostic received; returns the function that stops it. */
+  onDiagnostic(handler: DiagnosticHandler): () => void {
+    this.#diagHandlers.add(handler);
+    return () => this.#diagHandlers.delete(handler);
+  }
+
+  /** Sends one diagnostic to a peer we are connected to (it is never worth a dial). */
+  async sendDiagnostic(peerId: string, diagnostic: Diagnostic): Promise<void> {
+    const connection = this.#openConnection(peerId);
+    if (!connection) {
+      throw new Error(`cannot send a diagnostic to ${peerId}: not connected`);
+    }
+    const stream = await connection.newStream(DIAGNOSTIC_PROTOCOL, {
+      signal: AbortSignal.timeout(this.#dialTimeoutMs),
+    });
+    await this.#writeOne(stream, utf8Bytes(JSON.stringify(diagnostic)));
+  }
+
+  /** The `Transport` side: `receive` gets every valid particle with the sender's peer id. */
+  listen(receive: ParticleReceiver): () => void {
+    this.#receivers.add(receive);
+    return () => this.#receivers.delete(receive);
+  }
+
+  /**
+   * Sends `particle` to `to` on a new stream: over an open connection when there is one, else
+   * (node) through kad and a dial, or (client) through the relay. Rejects with a
+   * `ParticleSendError` naming the peer and the reason.
+   */
+  async send(
+    to: string,
+    particle: Particle,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const fail = (code: DropCode, why: string): never => {
+      const reason = `particle ${particle.id} to ${to}: ${why}`;
+      this.#drop({ particleId: particle.id, peerId: to, reason, code });
+      this.#tellInitPeer(particle, to, code, reason);
+      throw new ParticleSendError(reason, code);
+    };
+    const now = Date.now();
+    if (now > particle.timestamp + particle.ttl) {
+      fail('expired', `expired ${now - particle.timestamp - particle.ttl} ms ago`);
+    }
+    const body = encodeParticleFrame(particle);
+    if (body.length > this.#maxFrame) {
+      fail('too-large', `frame too large: ${body.length} bytes, the limit is ${this.#maxFrame}`);
+    }
+    let stream: Stream;
+    try {
+      const connection = await this.#connectionTo(to, options.signal);
+      stream = await connection.newStream(PARTICLE_PROTOCOL, {
+        signal: this.#dialSignal(options.signal),
+      });
+    } catch (e) {
+      return fail('undeliverable', errorText(e));
+    }
+    try {
+      await this.#writeOne(stream, body, options.signal);
+    } catch (e) {
+      fail('undeliverable', `writing failed: ${errorText(e)}`);
+    }
+  }
+
+  // --- inbound ---------------------------------------------------------------------------
+
+  async #onParticleStream(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    let body: Uint8Array;
+    try {
+      body = await this.#readOne(stream);
+    } catch (e) {
+      // Over maxDataLength, or a length varint longer than that limit needs: refused unread.
+      const tooLarge =
+        e instanceof Error &&
+        (e.name === 'InvalidDataLengthError' || e.name === 'InvalidDataLengthLengthError');
+      stream.abort(e instanceof Error ? e : new Error(String(e)));
+      if (tooLarge) {
+        this.#dropInbound(from, {
+          code: 'too-large',
+          reason: `a particle frame from ${from} is over the limit of ${this.#maxFrame} bytes`,
+        });
+      } else if (!(e instanceof EmptyStreamError)) {
+        this.#dropInbound(from, {
+          code: 'decode-error',
+          reason: `reading a particle frame from ${from} failed: ${errorText(e)}`,
+        });
+      }
+      return;
+    }
+    let particle: Particle;
+    try {
+      particle = decodeParticleFrame(body, { maxBytes: this.#maxFrame });
+    } catch (e) {
+      const particleId = e instanceof ParticleDecodeError ? e.particleId : undefined;
+      this.#dropInbound(from, {
+        ...(particleId === undefined ? {} : { particleId }),
+        code: 'decode-error',
+        reason: `a particle frame from ${from} is invalid: ${errorText(e)}`,
+      });
+      return;
+    }
+    if (!hasValidSignature(particle)) {
+      this.#dropInbound(from, {
+        particleId: particle.id,
+        code: 'bad-signature',
+        reason: `particle ${particle.id} from ${from}: the signature of init peer ${particle.initPeerId} is invalid`,
+      });
+      return;
+    }
+    const now = Date.now();
+    if (now > particle.timestamp + particle.ttl) {
+      this.#dropInbound(from, {
+        particleId: particle.id,
+        code: 'expired',
+        reason: `particle ${particle.id} from ${from} expired ${now - particle.timestamp - particle.ttl} ms before it arrived (timestamp ${particle.timestamp}, ttl ${particle.ttl} ms)`,
+      });
+      return;
+    }
+    if (this.#receivers.size === 0) {
+      this.#dropInbound(from, {
+        particleId: particle.id,
+        code: 'undeliverable',
+        reason: `particle ${particle.id} from ${from}: peer ${this.peerId} is not taking particles`,
+      });
+      return;
+    }
+    for (const receive of this.#receivers) {
+      try {
+        receive(particle, from);
+      } catch {
+        // A receiver's own failure is its business: the particle was delivered.
+      }
+    }
+  }
+
+  async #onDiagnosticStream(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString();
+    let diagnostic: Diagnostic;
+    try {
+      const raw = JSON.parse(utf8Text(await this.#readOne(stream, 64 * 1024))) as unknown;
+      diagnostic = asDiagnostic(raw);
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    for (const handler of this.#diagHandlers) {
+      try {
+        handler(diagnostic, from);
+      } catch {
+        // A faulty handler must not stop the others.
+      }
+    }
+  }
+
+  // One length-prefixed frame, then our side of the stream closes (Nox's OneShot rule).
+  async #readOne(stream: Stream, max = this.#maxFrame): Promise<Uint8Array> {
+    const lp = lpStream(stream, { maxDataLength: max, maxBufferSize: max + 16 });
+    const signal = AbortSignal.timeout(Math.max(this.#dialTimeoutMs, 10_000));
+    let frame;
+    try {
+      frame = await lp.read({ signal });
+    } catch (e) {
+      if (e instanceof Error && e.name === 'UnexpectedEOFError' && stream.readBufferLength === 0) {
+        throw new EmptyStreamError();
+      }
+      throw e;
+    }
+    void stream.close().catch(() => undefined);
+    return frame.subarray();
+  }
+
+  async #writeOne(stream: Stream, body: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(Math.max(this.#dialTimeoutMs, 10_000));
+    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const lp = lpStream(stream, { maxDataLength: this.#maxFrame });
+      await lp.write(body, { signal: both });
+      await stream.close({ signal: both });
+    } catch (e) {
+      stream.abort(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+  }
+
+  // --- outbound routing -------------------------------------------------------------------
+
+  #openConnection(peerId: string): Connection | undefined {
+    const node = this.#node;
+    if (!node) return undefined;
+    let id: PeerId;
+    try {
+      id = peerIdFromString(peerId);
+    } catch {
+      return undefined;
+    }
+    return node.getConnections(id).find((c) => c.status === 'open');
+  }
+
+  #dialSignal(signal: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(this.#dialTimeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  }
+
+  // A connection to `to`: an open one, else the relay (client), else kad + dial (node).
+  async #connectionTo(to: string, signal: AbortSignal | undefined): Promise<Connection> {
+    const node = this.libp2p;
+    const open = this.#openConnection(to);
+    if (open) return open;
+    if (this.#relay) {
+      const relayOpen = this.#relayPeerId ? this.#openConnection(this.#relayPeerId) : undefined;
+      if (relayOpen) return relayOpen;
+      return node.dial(this.#relay, { signal: this.#dialSignal(signal) }).catch((e: unknown) => {
+        throw new Error(`dial failed: relay ${this.#relay?.toString()}: ${errorText(e)}`);
+      });
+    }
+    let id: PeerId;
+    try {
+      id = peerIdFromString(to);
+    } catch (e) {
+      throw new Error(`not a peer id: ${errorText(e)}`);
+    }
+    const known = await node.peerStore.get(id).catch(() => undefined);
+    if (!known || known.addresses.length === 0) {
+      try {
+        const info = await node.peerRouting.findPeer(id, { signal: this.#dialSignal(signal) });
+        this.#remember(
+          to,
+          info.multiaddrs.map((a) => a.toString()),
+        );
+        if (info.multiaddrs.length === 0) throw new Error('kad found it with no address');
+      } catch (e) {
+        throw new Error(`no address: ${errorText(e)}`);
+      }
+    }
+    return node.dial(id, { signal: this.#dialSignal(signal) }).catch((e: unknown) => {
+      throw new Error(`dial failed: ${errorText(e)}`);
+    });
+  }
+
+  // --- drops and diagnostics --------------------------------------------------------------
+
+  #drop(drop: ParticleDrop): void {
+    for (const handler of this.#dropHandlers) {
+      try {
+        handler(drop);
+      } catch {
+        // A faulty drop listener must not hide the drop from the others.
+      }
+    }
+  }
+
+  // An inbound drop is recorded and, when enabled, explained to the sender.
+  #dropInbound(from: string, drop: Omit<ParticleDrop, 'peerId'>): void {
+    const full: ParticleDrop = { ...drop, peerId: from };
+    this.#drop(full);
+    if (this.#options.diagnostics !== false) {
+      void this.sendDiagnostic(from, full).catch(() => undefined);
+    }
+  }
+
+  // A particle this peer could not pass on: its init peer hears why, if it is connected here.
+  #tellInitPeer(particle: Particle, to: string, code: DropCode, reason: string): void {
+    if (this.#options.diagnostics === false) return;
+    const initPeer = particle.initPeerId;
+    if (initPeer === this.peerId || initPeer === to || !this.isConnected(initPeer)) return;
+    void this.sendDiagnostic(initPeer, { particleId: particle.id, peerId: to, reason, code }).catch(
+      () => undefined,
+    );
+  }
+
+  #remember(peerId: string, addresses: readonly string[]): void {
+    let set = this.#contacts.get(peerId);
+    if (!set) this.#contacts.set(peerId, (set = new Set()));
+    for (const a of addresses) set.add(a);
+  }
+
+  #emit(event: ConnectionEventName, peerId: string): void {
+    for (const listener of this.#connectionHandlers.get(event) ?? []) {
+      try {
+        listener(peerId);
+      } catch {
+        // A faulty listener must not stop libp2p's event dispatch.
+      }
+    }
+  }
+}
+
+// A stream closed before any byte: a probe or a cancelled send, not a malformed particle.
+class EmptyStreamError extends Error {
+  override readonly name = 'EmptyStreamError';
+}
+
+const DROP_CODES: readonly string[] = [
+  'decode-error',
+  'too-large',
+  'bad-signature',
+  'expired',
+  'undeliverable',
+];
+
+function asDiagnostic(raw: unknown): Diagnostic {
+  if (typeof raw !== 'object' || raw === null) {
+    throw new Error('expected a diagnostic object');
+  }
+  const o = raw as Record<string, unknown>;
+  if (typeof o.peerId !== 'string' || typeof o.reason !== 'string') {
+    throw new Error('expected a diagnostic with string peerId and reason');
+  }
+  if (typeof o.code !== 'string' || !DROP_CODES.includes(o.code)) {
+    throw new Error(`expected a diagnostic code of ${DROP_CODES.join(', ')}`);
+  }
+  return {
+    ...(typeof o.particleId === 'string' ? { particleId: o.particleId } : {}),
+    peerId: o.peerId,
+    reason: o.reason,
+    code: o.code as DropCode,
+  };
+}
