@@ -23,6 +23,7 @@ import {
   type Transport,
 } from '../peer/index.js';
 import { KeyPair, fromOpts, type KeyPairOptions } from './key-pair.js';
+import { libp2pDialer } from './libp2p-dialer.js';
 import {
   relayTarget,
   type RelayDiagnostic,
@@ -62,7 +63,7 @@ export interface ConnectionOptions {
   readonly reconnect?: ReconnectOptions | false;
   /** Ping the relay this often (default 5000 ms); false never pings. */
   readonly keepAliveMs?: number | false;
-  /** A ping that takes longer than this means the connection is lost (default 5000 ms). */
+  /** A ping that takes longer than this means the connection is lost (default 10 000 ms). */
   readonly pingTimeoutMs?: number;
 }
 
@@ -130,7 +131,8 @@ export class NotConnectedError extends Error {
   override readonly name = 'NotConnectedError';
 }
 
-let defaultDialer: RelayDialer | undefined;
+// WebSockets through libp2p, as js-client connects; setDefaultDialer replaces it.
+let defaultDialer: RelayDialer | undefined = libp2pDialer();
 
 /** Sets the dialer clients use when their config names none (the package entry sets libp2p's). */
 export function setDefaultDialer(dialer: RelayDialer | undefined): void {
@@ -139,6 +141,8 @@ export function setDefaultDialer(dialer: RelayDialer | undefined): void {
 
 const DEFAULT_DIAL_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEP_ALIVE_MS = 5000;
+// Nox's outbound-substream timeout: a busy relay may take seconds to answer, and is not lost.
+const DEFAULT_PING_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_PARTICLE_BYTES = 4 * 1024 * 1024;
 // Fields besides the script and data (id, peer id, signature, framing) in a frame, at most.
 const PARTICLE_OVERHEAD_BYTES = 512;
@@ -554,7 +558,7 @@ export class ClientPeer {
   #startKeepAlive(link: RelayLink, generation: number): void {
     const every = this.config.connectionOptions?.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
     if (every === false) return;
-    const timeoutMs = this.config.connectionOptions?.pingTimeoutMs ?? every;
+    const timeoutMs = this.config.connectionOptions?.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.#stopKeepAlive();
     this.#keepAlive = setInterval(() => {
       const abort = new AbortController();

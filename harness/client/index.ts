@@ -69,3 +69,4 @@ export {
 } from './relay-link.js';
 export { InProcessRelay, type InProcessRelayOptions } from './in-process-relay.js';
 export { DEFAULT_TTL_MS as defaultTtlMs } from '../protocol/index.js';
+export { libp2pDialer, type Libp2pDialerOptions } from './libp2p-dialer.js';
