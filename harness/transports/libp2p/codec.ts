@@ -179,6 +179,8 @@ type Value =
   | { readonly kind: 'map'; readonly value: Map<string, Value> }
   | { readonly kind: 'nil' | 'bool' | 'ext' };
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const hex = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
 
 class Reader {
@@ -316,7 +318,7 @@ class Reader {
   #str(n: number, what: string): Value {
     const bytes = this.take(n, what);
     try {
-      return { kind: 'str', value: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+      return { kind: 'str', value: STRICT_UTF8.decode(bytes) };
     } catch {
       throw new ParticleDecodeError(`expected UTF-8 text for ${what}, found invalid bytes`);
     }

@@ -9,19 +9,14 @@
 // the sender or the particle's init peer why, over `/marine-ts/diag/1.0.0` (fluence-wire §5.2).
 //
 // Libp2p transports come from the caller: this module imports no `node:` module, so it bundles
-// for browsers; TCP and the Node WebSocket global are the Node side's business.
-import './polyfill.js';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
-import { identify, type Identify } from '@libp2p/identify';
+// for browsers; TCP and the Node WebSocket global are the Node side's business. js-libp2p itself
+// is imported on the first `start()` (load.ts): importing this module costs nothing of it.
+import type { Identify } from '@libp2p/identify';
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht';
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
-import { ping, type Ping } from '@libp2p/ping';
-import { lpStream } from '@libp2p/utils';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import type { KadDHT } from '@libp2p/kad-dht';
+import type { Ping } from '@libp2p/ping';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import type { Libp2pOptions } from 'libp2p';
 import {
   hasValidSignature,
   utf8Bytes,
@@ -36,6 +31,7 @@ import {
   decodeParticleFrame,
   encodeParticleFrame,
 } from './codec.js';
+import { loadLibp2p, type Libp2pModules } from './load.js';
 
 /** Fluence's particle protocol id. */
 export const PARTICLE_PROTOCOL = '/fluence/particle/2.0.0';
@@ -145,8 +141,11 @@ export class Libp2pTransport implements Transport {
   readonly #diagHandlers = new Set<DiagnosticHandler>();
   readonly #connectionHandlers = new Map<ConnectionEventName, Set<(peerId: string) => void>>();
   readonly #contacts = new Map<string, Set<string>>();
-  readonly #relay: Multiaddr | undefined;
+  // The relay as given (clients); parsed into #relay once libp2p is loaded, at start.
+  readonly #relayText: string | undefined;
   readonly #relayPeerId: string | undefined;
+  #relay: Multiaddr | undefined;
+  #lib: Libp2pModules | undefined;
   #node: Libp2p<Services> | undefined;
 
   constructor(options: Libp2pTransportOptions) {
@@ -160,8 +159,8 @@ export class Libp2pTransport implements Transport {
       if (options.relay === undefined) {
         throw new TypeError('a client-role Libp2pTransport needs a relay multiaddr, found none');
       }
-      this.#relay = multiaddr(options.relay);
-      this.#relayPeerId = peerIdOf(this.#relay);
+      this.#relayText = options.relay;
+      this.#relayPeerId = /\/p2p\/([1-9A-HJ-NP-Za-km-z]+)$/.exec(options.relay)?.[1];
       if (this.#relayPeerId === undefined) {
         throw new TypeError(
           `expected the relay multiaddr to end in /p2p/<peer id>, found ${options.relay}`,
@@ -184,6 +183,20 @@ export class Libp2pTransport implements Transport {
   /** Creates the libp2p node, registers the protocols, listens, then dials bootstrap or relay. */
   async start(): Promise<void> {
     if (this.#node) return;
+    const lib = (this.#lib = await loadLibp2p());
+    const {
+      createLibp2p,
+      generateKeyPairFromSeed,
+      identify,
+      kadDHT,
+      multiaddr,
+      noise,
+      passthroughMapper,
+      peerIdFromPrivateKey,
+      ping,
+      yamux,
+    } = lib;
+    if (this.#relayText !== undefined) this.#relay = multiaddr(this.#relayText);
     const privateKey = await generateKeyPairFromSeed('Ed25519', this.#options.keyPair.secretKey);
     const libp2pId = peerIdFromPrivateKey(privateKey).toString();
     if (libp2pId !== this.peerId) {
@@ -198,6 +211,8 @@ export class Libp2pTransport implements Transport {
         protocol: kadProtocol(this.#options.network ?? DEFAULT_NETWORK),
         peerInfoMapper: passthroughMapper,
         clientMode: false,
+        // A lone node answers kad queries at once (empty) instead of waiting for a first peer.
+        allowQueryWithZeroPeers: true,
       });
     }
     const node = await createLibp2p({
@@ -221,7 +236,9 @@ export class Libp2pTransport implements Transport {
     await node.handle(PARTICLE_PROTOCOL, (s, c) => void this.#onParticleStream(s, c), limits);
     await node.handle(DIAGNOSTIC_PROTOCOL, (s, c) => void this.#onDiagnosticStream(s, c), limits);
     node.addEventListener('connection:open', (e) => {
-      this.#remember(e.detail.remotePeer.toString(), [e.detail.remoteAddr.toString()]);
+      // An inbound connection's remote address is an ephemeral port: not a contact address.
+      const addresses = e.detail.direction === 'outbound' ? [e.detail.remoteAddr.toString()] : [];
+      this.#remember(e.detail.remotePeer.toString(), addresses);
       this.#emit('connection:open', e.detail.remotePeer.toString());
     });
     node.addEventListener('connection:close', (e) => {
@@ -270,10 +287,10 @@ export class Libp2pTransport implements Transport {
   /** Whether an open connection to `peerId` exists. */
   isConnected(peerId: string): boolean {
     const node = this.#node;
-    if (!node) return false;
+    if (!node || !this.#lib) return false;
     let id: PeerId;
     try {
-      id = peerIdFromString(peerId);
+      id = this.#lib.peerIdFromString(peerId);
     } catch {
       return false;
     }
@@ -289,13 +306,16 @@ export class Libp2pTransport implements Transport {
   async connect(target: string, options: { readonly signal?: AbortSignal } = {}): Promise<string> {
     const node = this.libp2p;
     if (target.startsWith('/')) {
-      const ma = multiaddr(target);
+      const ma = this.#libs().multiaddr(target);
       const connection = await node
         .dial(ma, { signal: this.#dialSignal(options.signal) })
         .catch((e: unknown) => {
           throw new Error(`dialing ${target} failed: ${errorText(e)}`);
         });
       return connection.remotePeer.toString();
+    }
+    if (this.#relay && target !== this.#relayPeerId && !this.isConnected(target)) {
+      throw new Error(`a client connects only to its relay ${this.#relayPeerId}, not to ${target}`);
     }
     await this.#connectionTo(target, options.signal);
     return target;
@@ -318,7 +338,7 @@ export class Libp2pTransport implements Transport {
     if (!dht) throw new Error(`peer ${this.peerId} is a client: it has no kad`);
     let key: Uint8Array;
     try {
-      key = peerIdFromString(keyOrPeerId).toMultihash().bytes;
+      key = this.#libs().peerIdFromString(keyOrPeerId).toMultihash().bytes;
     } catch {
       key = utf8Bytes(keyOrPeerId);
     }
@@ -508,7 +528,7 @@ export class Libp2pTransport implements Transport {
 
   // One length-prefixed frame, then our side of the stream closes (Nox's OneShot rule).
   async #readOne(stream: Stream, max = this.#maxFrame): Promise<Uint8Array> {
-    const lp = lpStream(stream, { maxDataLength: max, maxBufferSize: max + 16 });
+    const lp = this.#libs().lpStream(stream, { maxDataLength: max, maxBufferSize: max + 16 });
     const signal = AbortSignal.timeout(Math.max(this.#dialTimeoutMs, 10_000));
     let frame;
     try {
@@ -527,7 +547,7 @@ export class Libp2pTransport implements Transport {
     const timeout = AbortSignal.timeout(Math.max(this.#dialTimeoutMs, 10_000));
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const lp = lpStream(stream, { maxDataLength: this.#maxFrame });
+      const lp = this.#libs().lpStream(stream, { maxDataLength: this.#maxFrame });
       await lp.write(body, { signal: both });
       await stream.close({ signal: both });
     } catch (e) {
@@ -538,12 +558,18 @@ export class Libp2pTransport implements Transport {
 
   // --- outbound routing -------------------------------------------------------------------
 
+  // The libp2p functions, loaded by `start`.
+  #libs(): Libp2pModules {
+    if (!this.#lib) throw new Error(`libp2p transport of ${this.peerId} is not started`);
+    return this.#lib;
+  }
+
   #openConnection(peerId: string): Connection | undefined {
     const node = this.#node;
-    if (!node) return undefined;
+    if (!node || !this.#lib) return undefined;
     let id: PeerId;
     try {
-      id = peerIdFromString(peerId);
+      id = this.#lib.peerIdFromString(peerId);
     } catch {
       return undefined;
     }
@@ -569,7 +595,7 @@ export class Libp2pTransport implements Transport {
     }
     let id: PeerId;
     try {
-      id = peerIdFromString(to);
+      id = this.#libs().peerIdFromString(to);
     } catch (e) {
       throw new Error(`not a peer id: ${errorText(e)}`);
     }
@@ -583,7 +609,11 @@ export class Libp2pTransport implements Transport {
         );
         if (info.multiaddrs.length === 0) throw new Error('kad found it with no address');
       } catch (e) {
-        throw new Error(`no address: ${errorText(e)}`);
+        const why =
+          e instanceof Error && e.name === 'NotFoundError'
+            ? `kad (${kadProtocol(this.#options.network ?? DEFAULT_NETWORK)}) did not find it`
+            : errorText(e);
+        throw new Error(`no address: ${why}`);
       }
     }
     return node.dial(id, { signal: this.#dialSignal(signal) }).catch((e: unknown) => {
@@ -607,19 +637,30 @@ export class Libp2pTransport implements Transport {
   #dropInbound(from: string, drop: Omit<ParticleDrop, 'peerId'>): void {
     const full: ParticleDrop = { ...drop, peerId: from };
     this.#drop(full);
-    if (this.#options.diagnostics !== false) {
-      void this.sendDiagnostic(from, full).catch(() => undefined);
-    }
+    this.#diagnose(from, full);
+  }
+
+  // Sends a diagnostic unless the peer is known (through identify) not to speak the protocol:
+  // js-client and Nox don't, and a refused stream per drop is waste. Before identify completes
+  // the protocols are unknown, so it is tried.
+  #diagnose(peerId: string, diagnostic: Diagnostic): void {
+    if (this.#options.diagnostics === false || !this.#node) return;
+    const node = this.#node;
+    void (async () => {
+      const id = this.#libs().peerIdFromString(peerId);
+      const known = await node.peerStore.get(id).catch(() => undefined);
+      if (known && known.protocols.length > 0 && !known.protocols.includes(DIAGNOSTIC_PROTOCOL)) {
+        return;
+      }
+      await this.sendDiagnostic(peerId, diagnostic);
+    })().catch(() => undefined);
   }
 
   // A particle this peer could not pass on: its init peer hears why, if it is connected here.
   #tellInitPeer(particle: Particle, to: string, code: DropCode, reason: string): void {
-    if (this.#options.diagnostics === false) return;
     const initPeer = particle.initPeerId;
     if (initPeer === this.peerId || initPeer === to || !this.isConnected(initPeer)) return;
-    void this.sendDiagnostic(initPeer, { particleId: particle.id, peerId: to, reason, code }).catch(
-      () => undefined,
-    );
+    this.#diagnose(initPeer, { particleId: particle.id, peerId: to, reason, code });
   }
 
   #remember(peerId: string, addresses: readonly string[]): void {

@@ -1,6 +1,7 @@
 // Libp2pTransport with real js-libp2p nodes on 127.0.0.1, port 0, over TCP and WebSockets: peers
 // running particles with our VM both ways, a DHT lookup then dial across a line of three, drops
 // with diagnostics, big frames and the frame cap, and a client behind a relay.
+import { createServer, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { WebSocket as WsWebSocket } from 'ws';
 import { tcp } from '@libp2p/tcp';
@@ -145,6 +146,8 @@ t.test('two peers run particles with our VM both ways over TCP', async (t) => {
   const a = await startWithKey(t);
   const b = await startWithKey(t, { bootstrap: [] });
   await b.connect(a.multiaddrs()[0] as string);
+  // The dialer resolves first; the listener registers the connection a moment later.
+  await until(() => a.isConnected(b.peerId), 'a to see the connection');
   const pa = peerOn(t, a);
   const pb = peerOn(t, b);
   const ab = await runScript(pa, b.peerId, viaRelay('from a'), { ttl: 10_000 });
@@ -161,13 +164,11 @@ t.test('a line A–B–C: A finds C through the DHT, dials it and delivers', asy
   const a = await startWithKey(t, { bootstrap: b.multiaddrs() });
   await until(() => b.isConnected(c.peerId) && a.isConnected(b.peerId), 'the line to form');
   t.notOk(a.isConnected(c.peerId), 'A starts without a connection to C');
-  // The DHTs learn each other once identify has shown the kad protocol.
-  await until(
-    () =>
-      (a.libp2p.services.dht?.routingTable.size ?? 0) > 0 &&
-      (b.libp2p.services.dht?.routingTable.size ?? 0) > 1,
-    'routing tables',
-  );
+  // The DHTs learn each other once identify has shown the kad protocol (the routing table is
+  // not in kad-dht's typed API, hence the cast).
+  const tableSize = (x: Libp2pTransport): number =>
+    (x.libp2p.services.dht as unknown as { routingTable: { size: number } }).routingTable.size;
+  await until(() => tableSize(a) > 0 && tableSize(b) > 1, 'routing tables');
   const got = inbox(c);
   const particle = createParticle(keyPairOf(a), '(null)', { ttl: 20_000 });
   const started = Date.now();
@@ -292,4 +293,142 @@ t.test('a 10 MiB particle is delivered; a frame over the cap is refused', async 
   // The sender's own cap refuses before any byte is written.
   await t.rejects(small.send(b.peerId, twoMiB), ParticleSendError);
   t.match(small.drops.at(-1), { code: 'too-large', peerId: b.peerId, reason: /frame too large/ });
+});
+
+t.test('a lone node answers at once: empty neighbourhood, no address, aborted sends', async (t) => {
+  const a = await startWithKey(t);
+  const started = Date.now();
+  t.same(await a.closestPeers(KeyPair.random().peerId, 3), []);
+  const nobody = KeyPair.random().peerId;
+  const particle = createParticle(keyPairOf(a), '(null)', { ttl: 20_000 });
+  await t.rejects(a.send(nobody, particle), {
+    code: 'undeliverable',
+    message: `particle ${particle.id} to ${nobody}: no address: kad (/fluence/kad/marine-local/1.0.0) did not find it`,
+  });
+  t.ok(Date.now() - started < 3000, `both answered in ${Date.now() - started} ms, not a timeout`);
+  await t.rejects(a.send(nobody, particle, { signal: AbortSignal.abort() }), {
+    code: 'undeliverable',
+  });
+  await t.rejects(a.send('not-a-peer-id', particle), { message: /not a peer id/ });
+});
+
+t.test('round trips through a relay with our VM, TCP and WebSockets (figures)', async (t) => {
+  for (const ws of [false, true]) {
+    const relay = await startWithKey(t, { ws });
+    const addr = relay.multiaddrs()[0] as string;
+    const client = await startWithKey(t, { ws, role: 'client', relay: addr });
+    const pr = peerOn(t, relay);
+    const pc = new Peer({
+      keyPair: keyPairOf(client),
+      vm: new AquaVM(),
+      transport: client,
+      relayPeerId: relay.peerId,
+    });
+    pc.start();
+    t.teardown(() => pc.stop());
+    t.ok(pr.peerId === relay.peerId);
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const outcome = await runScript(pc, relay.peerId, viaRelay(`call ${i}`), { ttl: 20_000 });
+      times.push(performance.now() - started);
+      if (outcome.status !== 'result') t.fail(`call ${i}: ${JSON.stringify(outcome)}`);
+    }
+    times.sort((x, y) => x - y);
+    const at = (q: number): string => (times[Math.floor(q * (times.length - 1))] ?? 0).toFixed(1);
+    t.comment(
+      `${ws ? 'WS' : 'TCP'} client → relay (op.concat_strings) → client, 20 runs: min ${at(0)}, median ${at(0.5)}, p90 ${at(0.9)} ms`,
+    );
+    t.same(client.drops, []);
+    t.same(relay.drops, []);
+    await t.rejects(client.connect(KeyPair.random().peerId), /a client connects only to its relay/);
+  }
+});
+
+t.test(
+  'a client whose relay is down fails to start, naming the address, within its timeout',
+  async (t) => {
+    // A port that was just free: nothing listens there.
+    const probe = await startWithKey(t);
+    const addr = probe.multiaddrs()[0] as string;
+    await probe.stop();
+    const relayId = KeyPair.random().peerId;
+    const dead = addr.replace(/\/p2p\/.*$/, `/p2p/${relayId}`);
+    const client = new Libp2pTransport({
+      keyPair: KeyPair.random(),
+      transports: [tcp()],
+      role: 'client',
+      relay: dead,
+      dialTimeoutMs: 2000,
+    });
+    t.teardown(() => client.stop());
+    const started = Date.now();
+    await t.rejects(client.start(), {
+      message: new RegExp(`connecting to relay ${dead} failed: `),
+    });
+    t.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+    t.throws(
+      () =>
+        new Libp2pTransport({
+          keyPair: KeyPair.random(),
+          transports: [],
+          role: 'client',
+          relay: '/ip4/127.0.0.1/tcp/1',
+        }),
+      /expected the relay multiaddr to end in \/p2p\/<peer id>/,
+    );
+  },
+);
+
+t.test('dialTimeoutMs is honoured against a relay that accepts and never answers', async (t) => {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const relay = `/ip4/127.0.0.1/tcp/${port}/p2p/${KeyPair.random().peerId}`;
+  const client = new Libp2pTransport({
+    keyPair: KeyPair.random(),
+    transports: [tcp()],
+    role: 'client',
+    relay,
+    dialTimeoutMs: 1500,
+  });
+  t.teardown(() => client.stop());
+  const started = Date.now();
+  await t.rejects(client.start(), { message: new RegExp(`connecting to relay ${relay} failed`) });
+  const took = Date.now() - started;
+  t.ok(took >= 1400 && took < 6000, `gave up after ${took} ms (dialTimeoutMs 1500)`);
+});
+
+t.test('a client re-dials its relay on the next send after the relay restarts', async (t) => {
+  const relayKey = KeyPair.random();
+  const first = await startWithKey(t, { keyPair: relayKey });
+  const addr = first.multiaddrs()[0] as string;
+  const client = await startWithKey(t, { role: 'client', relay: addr });
+  const closed: string[] = [];
+  client.on('connection:close', (p) => closed.push(p));
+  await first.stop();
+  await until(() => closed.includes(relayKey.peerId), 'the client to see the relay go');
+  t.notOk(client.isConnected(relayKey.peerId));
+  // While the relay is down, a send fails at once and says where it tried.
+  const early = createParticle(keyPairOf(client), '(null)', { ttl: 20_000 });
+  await t.rejects(client.send(relayKey.peerId, early), {
+    code: 'undeliverable',
+    message: new RegExp(`dial failed: relay ${addr}`),
+  });
+  // The same relay identity back on the same address: the next send dials it again.
+  const second = await startWithKey(t, {
+    keyPair: relayKey,
+    listen: [addr.replace(/\/p2p\/.*$/, '')],
+  });
+  const got = inbox(second);
+  const later = createParticle(keyPairOf(client), '(null)', { ttl: 20_000 });
+  await client.send(relayKey.peerId, later);
+  await until(() => got.length === 1, 'the restarted relay to receive');
+  t.equal(got[0]?.particle.id, later.id);
+  t.ok(client.isConnected(relayKey.peerId));
 });
