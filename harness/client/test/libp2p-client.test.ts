@@ -189,8 +189,9 @@ t.test('expired before it leaves, and too large: rejected at once, saying why', 
     )
     .catch((e: unknown) => e);
   t.type(expired, ParticleError);
-  t.match((expired as Error).message, /expired/);
-  t.ok(Date.now() - started < 2000, `in ${Date.now() - started} ms`);
+  // Dropped by the client itself, not timed out: the message says who dropped it and why.
+  t.match((expired as Error).message, /particle dropped by client 12D3Koo\w+: .*expired/i);
+  t.ok(Date.now() - started < 5000, `in ${Date.now() - started} ms`);
   started = Date.now();
   const big = 'y'.repeat(64 * 1024);
   const tooLarge = await client
@@ -206,5 +207,5 @@ t.test('expired before it leaves, and too large: rejected at once, saying why', 
     (tooLarge as Error).message,
     /too-large: particle is about \d+ bytes, over the limit of 32768 bytes/,
   );
-  t.ok(Date.now() - started < 2000, `in ${Date.now() - started} ms`);
+  t.ok(Date.now() - started < 5000, `in ${Date.now() - started} ms`);
 });
