@@ -17,6 +17,8 @@ import {
   type ServiceDef,
 } from './conversions.js';
 import type { RelayOptions } from './relay-link.js';
+import { callAquaFunction as callOnPeer, type CallOptions } from './run-script.js';
+import type { Peer } from '../peer/index.js';
 
 /** What a service function or callback learns about the particle that called it (js-client's). */
 export interface ParticleContext {
@@ -251,4 +253,52 @@ export function registerService(options: {
     functions[name] = (args, call) => fn({ args, context: contextOf(call) });
   }
   options.peer.registerService(options.serviceId, functions);
+}
+
+/** js-client's low-level call: `{script, config, peer, args, fireAndForget}` (functions in `args` are callbacks). */
+export interface AquaCallRequest {
+  readonly script: string;
+  readonly config?: { readonly ttl?: number };
+  readonly peer: ClientPeer;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly fireAndForget?: boolean;
+}
+
+/**
+ * Runs compiled Aqua: js-client's form `callAquaFunction({script, config, peer, args,
+ * fireAndForget})`, or this toolkit's `callAquaFunction(peer, relayPeerId, script, args, options)`.
+ */
+export function callAquaFunction(request: AquaCallRequest): Promise<unknown>;
+export function callAquaFunction(
+  peer: Peer,
+  relayPeerId: string,
+  script: string,
+  args: Readonly<Record<string, unknown>>,
+  options?: CallOptions,
+): Promise<unknown>;
+export function callAquaFunction(
+  first: AquaCallRequest | Peer,
+  relayPeerId?: string,
+  script?: string,
+  args?: Readonly<Record<string, unknown>>,
+  options?: CallOptions,
+): Promise<unknown> {
+  if (!(first instanceof ClientPeer) && 'script' in first && 'peer' in first) {
+    const data: Record<string, unknown> = {};
+    const callbacks: Record<string, ServiceFunction> = {};
+    for (const [name, value] of Object.entries(first.args)) {
+      if (typeof value === 'function') {
+        const fn = value as (...a: unknown[]) => unknown;
+        callbacks[name] = (callArgs, call) => fn(...callArgs, contextOf(call));
+      } else {
+        data[name] = value;
+      }
+    }
+    return first.peer.callScript(first.script, data, {
+      callbackServices: callbacks,
+      fireAndForget: first.fireAndForget === true,
+      ...(first.config?.ttl === undefined ? {} : { ttl: first.config.ttl }),
+    });
+  }
+  return callOnPeer(first as Peer, relayPeerId ?? '', script ?? '', args ?? {}, options);
 }

@@ -5,7 +5,6 @@
 // imports the protocol layer, the VM and the peer, never a `node:` module.
 export {
   runScript,
-  callAquaFunction,
   ParticleError,
   type CallOptions,
   type RunScriptOptions,
@@ -31,7 +30,9 @@ export {
   v5_callFunction,
   v5_registerService,
   registerService,
+  callAquaFunction,
   wrapJsFunction,
+  type AquaCallRequest,
   type CallParams,
   type IFluenceClient,
   type ParticleContext,

@@ -11,6 +11,7 @@ import {
   KeyPair,
   ParticleError,
   RelayAddressError,
+  callAquaFunction,
   createClient,
   defaultTtlMs,
   fromBase58Sk,
@@ -76,6 +77,19 @@ t.test(
       {},
     );
     t.equal(value, 'ab');
+    // js-client's low-level form, with a callback argument.
+    const seen: unknown[] = [];
+    const lowLevel = await callAquaFunction({
+      script: viaRelay(
+        relay.relay.peerId,
+        `(seq (call %init_peer_id% ("getDataSrv" "a") [] a) (seq (call -relay- ("op" "concat_strings") [a "!"] y) (call %init_peer_id% ("callbackSrv" "cb") [y] x)))`,
+      ),
+      config: { ttl: 5000 },
+      peer: client,
+      args: { a: 'low', cb: (y: unknown) => (seen.push(y), `${String(y)}?`) },
+    });
+    t.equal(lowLevel, 'low!?');
+    t.same(seen, ['low!']);
   },
 );
 
