@@ -1,7 +1,9 @@
 // Compiling Aqua with the Aqua compiler (aqua-api) into what a peer runs: the AIR of one function
 // and the names of its arguments, which js-client's conventions pass through getDataSrv.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
 import { compileFromPath } from '@fluencelabs/aqua-api';
 
 /** A script ready to run: AIR, and for compiled Aqua the function's argument names in order. */
@@ -15,8 +17,39 @@ export interface LoadedScript {
 export interface LoadScriptOptions {
   /** The Aqua function to compile (default: the only exported one). */
   readonly func?: string;
-  /** Directories the compiler searches for `import`ed .aqua files. */
+  /**
+   * Directories the compiler searches for `import`ed .aqua files, before the defaults: every
+   * `node_modules` above the file, then the toolkit's own (so `@fluencelabs/aqua-lib` resolves
+   * with nothing installed by the user).
+   */
   readonly imports?: readonly string[];
+}
+
+/**
+ * Where `import "@scope/pkg/file.aqua"` is looked up, in order: `extra` dirs, each `node_modules`
+ * from the file's folder up to the root (as Node resolves packages), then the folder holding the
+ * toolkit's own `@fluencelabs/aqua-lib`.
+ */
+export function aquaImportDirs(file: string, extra: readonly string[] = []): string[] {
+  const dirs = extra.map((dir) => resolve(dir));
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules');
+    if (existsSync(candidate)) dirs.push(candidate);
+    if (dirname(dir) === dir) break;
+  }
+  const own = toolkitNodeModules();
+  if (own !== undefined) dirs.push(own);
+  return [...new Set(dirs)];
+}
+
+// The node_modules folder the toolkit's aqua-lib was installed into (a dependency of ours).
+function toolkitNodeModules(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@fluencelabs/aqua-lib/package.json');
+    return dirname(dirname(dirname(pkg)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads an .air script as it is, or compiles one function of an .aqua file to AIR. */
@@ -32,7 +65,7 @@ export async function loadScript(
   if (extname(file) !== '.aqua') return { script: source, argNames: undefined };
   const compiled = await compileFromPath({
     filePath: resolve(file),
-    ...(options.imports === undefined ? {} : { imports: options.imports.map((i) => resolve(i)) }),
+    imports: aquaImportDirs(file, options.imports),
   });
   if (compiled.errors.length > 0) {
     throw new Error(`${file} does not compile:\n${compiled.errors.join('\n')}`);

@@ -15,7 +15,7 @@ export interface InvokeRequest {
 
 /** Its answer: the outcome, or why the VM threw. */
 export type InvokeReply =
-  | { readonly id: number; readonly outcome: AquaInvokeOutcome }
+  | { readonly id: number; readonly outcome: AquaInvokeOutcome; readonly heapDelta?: number }
   | { readonly id: number; readonly error: string };
 
 const FLOAT_TAG = '\u0000jsonFloat';

@@ -14,8 +14,14 @@ import type {
 import type { AirRunner } from '../peer/index.js';
 import { fromCloneable, toCloneable, type InvokeReply, type InvokeRequest } from './vm-wire.js';
 
+/** An outcome with the growth of the worker's heap over the run (bytes; may be negative after a GC). */
+export interface MeasuredOutcome {
+  readonly outcome: AquaInvokeOutcome;
+  readonly heapDelta: number;
+}
+
 interface Waiting {
-  readonly resolve: (outcome: AquaInvokeOutcome) => void;
+  readonly resolve: (measured: MeasuredOutcome) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -30,13 +36,24 @@ export class WorkerAquaVM implements AirRunner {
     this.#options = options;
   }
 
-  invoke(
+  async invoke(
     air: string,
     prevData: Uint8Array,
     currentData: Uint8Array,
     params: AquaRunParameters,
     callResults: ReadonlyMap<number, AquaCallResult>,
   ): Promise<AquaInvokeOutcome> {
+    return (await this.invokeMeasured(air, prevData, currentData, params, callResults)).outcome;
+  }
+
+  /** Like invoke, with the worker heap's growth over the run. */
+  invokeMeasured(
+    air: string,
+    prevData: Uint8Array,
+    currentData: Uint8Array,
+    params: AquaRunParameters,
+    callResults: ReadonlyMap<number, AquaCallResult>,
+  ): Promise<MeasuredOutcome> {
     const worker = this.#start();
     const id = this.#nextId++;
     const request: InvokeRequest = {
@@ -73,7 +90,12 @@ export class WorkerAquaVM implements AirRunner {
       this.#waiting.delete(reply.id);
       if (this.#waiting.size === 0) worker.unref();
       if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(fromCloneable(reply.outcome) as AquaInvokeOutcome);
+      else {
+        waiting.resolve({
+          outcome: fromCloneable(reply.outcome) as AquaInvokeOutcome,
+          heapDelta: reply.heapDelta ?? 0,
+        });
+      }
     });
     const fail = (why: string): void => {
       if (this.#worker === worker) this.#worker = undefined;

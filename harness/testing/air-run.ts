@@ -7,7 +7,7 @@ import { JsonFloat } from '../protocol/index.js';
 import type { AirRunner, PeerEvent, SizeLimitName } from '../peer/index.js';
 import type { RunOutcome } from '../client/index.js';
 import { loadScript } from '../aqua/index.js';
-import { LocalNetwork } from './local-network.js';
+import { CLIENT_VIA_RELAY_ONLY, LocalNetwork } from './local-network.js';
 import { createReferenceAquaVM } from './reference-aquavm.js';
 import { installServices, readServicesSpec } from './services-spec.js';
 
@@ -49,6 +49,12 @@ export interface AirRunReport {
     readonly result: unknown;
   }[];
   readonly dropped: readonly { readonly peer: string; readonly reason: string }[];
+  /**
+   * Peers that also sent the particle straight to the client, which is connected to its relay
+   * only: harmless copies that went nowhere (the relay delivered the result), listed apart from
+   * `dropped` so a successful run does not read like a failure.
+   */
+  readonly sentPastRelay: readonly string[];
   /** Runs that went over the VMs' size limits (soft limits: the particle went on). */
   readonly sizeLimitsExceeded: readonly {
     readonly peer: string;
@@ -176,8 +182,19 @@ export async function runAirFile(file: string, options: AirRunOptions = {}): Pro
         : [],
     ),
     dropped: events.flatMap((e) =>
-      e.type === 'dropped' ? [{ peer: name(e.peerId), reason: e.reason }] : [],
+      e.type === 'dropped' && !e.reason.startsWith(CLIENT_VIA_RELAY_ONLY)
+        ? [{ peer: name(e.peerId), reason: e.reason }]
+        : [],
     ),
+    sentPastRelay: [
+      ...new Set(
+        events.flatMap((e) =>
+          e.type === 'dropped' && e.reason.startsWith(CLIENT_VIA_RELAY_ONLY)
+            ? [name(e.peerId)]
+            : [],
+        ),
+      ),
+    ],
     sizeLimitsExceeded: events.flatMap((e) =>
       e.type === 'size-limit-exceeded' ? [{ peer: name(e.peerId), limits: e.limits }] : [],
     ),

@@ -43,6 +43,13 @@ export interface LocalNetworkOptions {
 }
 
 /**
+ * How a drop starts when a peer other than the relay sent to the client: compiled Aqua's parallel
+ * branches do that (AquaVM lists the init peer among the next peers), and on a real network those
+ * copies go nowhere too, while the result comes back through the relay.
+ */
+export const CLIENT_VIA_RELAY_ONLY = 'no route to the client';
+
+/**
  * An in-process network: a relay, N peers and a client connected to the relay, passing
  * particles through an asynchronous in-memory transport. Used by tests, `marine air run` and demos.
  */
@@ -73,7 +80,7 @@ export class LocalNetwork {
     this.#memory = new MemoryNetwork({
       unreachable: (from, to) =>
         this.#clientViaRelay && to === this.client.peerId && from !== this.relay.peerId
-          ? `no route to the client ${to}: it is connected to its relay only`
+          ? `${CLIENT_VIA_RELAY_ONLY} ${to}: it is connected to its relay only`
           : undefined,
       onUndeliverable: (from, _to, particle, reason) =>
         this.#emit({ type: 'dropped', peerId: from, particleId: particle.id, reason }),

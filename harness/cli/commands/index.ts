@@ -7,6 +7,10 @@ import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
+import { register as registerKey } from './key.js';
+import { register as registerNode } from './node.js';
+import { register as registerRun } from './run.js';
+import { register as registerLocal } from './local.js';
 
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -21,4 +25,8 @@ export const commands: RegisterCommand[] = [
   registerRepl,
   registerValidate,
   registerTest,
+  registerKey,
+  registerNode,
+  registerRun,
+  registerLocal,
 ];

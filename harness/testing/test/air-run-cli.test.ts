@@ -239,3 +239,86 @@ t.test('bad input gets a clear error and exit code 1', async (t) => {
   const badVm = await marine('air', 'run', air, '--vm', 'other');
   t.match(badVm.stderr, /--vm: expected "ours" or "reference", found "other"/);
 });
+
+t.test(
+  '@fluencelabs/aqua-lib imports resolve with nothing installed beside the file',
+  async (t) => {
+    // The temp dir has no node_modules: the toolkit's own aqua-lib must be found.
+    const aqua = join(dir, 'relay-time.aqua');
+    await writeFile(
+      aqua,
+      [
+        'aqua RelayTime',
+        '',
+        'import "@fluencelabs/aqua-lib/builtin.aqua"',
+        '',
+        'export relayTime',
+        '',
+        'func relayTime() -> u64:',
+        '    on HOST_PEER_ID:',
+        '        t <- Peer.timestamp_ms()',
+        '    <- t',
+        '',
+      ].join('\n'),
+    );
+    const before = Date.now();
+    const { code, stdout, stderr } = await marine('air', 'run', aqua, '--json');
+    t.equal(code, 0, stderr);
+    const report = parseJson(stdout) as unknown as Report;
+    t.equal(report.outcome.status, 'result');
+    t.ok(Number(report.outcome.value) >= before, 'the relay answered with its clock');
+    t.ok(
+      report.calls.some(
+        (c) => c.peer === 'relay' && c.service === 'peer' && c.function === 'timestamp_ms',
+      ),
+      'Peer.timestamp_ms ran on the relay',
+    );
+  },
+);
+
+t.test(
+  'peers that send past the relay to the client are a note, not drops, on a successful run',
+  async (t) => {
+    const hello = join(dir, 'hello.aqua');
+    await writeFile(
+      hello,
+      [
+        'aqua Hello declares *',
+        '',
+        'export hello',
+        '',
+        'service Greeting("greeting"):',
+        '  greet(name: string) -> string',
+        '',
+        'func hello(peers: []string) -> []string:',
+        '  answers: *string',
+        '  for p <- peers par:',
+        '    on p:',
+        '      answers <- Greeting.greet("Marine")',
+        '  join answers[peers.length - 1]',
+        '  <- answers',
+        '',
+      ].join('\n'),
+    );
+    const spec = join(dir, 'greet-both.json');
+    await writeFile(
+      spec,
+      JSON.stringify([
+        { peers: ['p1', 'p2'], serviceId: 'greeting', functions: { greet: { value: 'Hi' } } },
+      ]),
+    );
+    const args = ['air', 'run', hello, '--peers', '2', '--services', spec];
+    const text = await marine(...args, '--args', '{"peers": ["$p1", "$p2"]}');
+    t.equal(text.code, 0, text.stderr);
+    t.match(text.stdout, /^result: \["Hi","Hi"\]/);
+    t.notMatch(text.stdout, /dropped on/);
+    t.match(text.stdout, /note: p1, p2 also sent straight to the client|note: p2, p1 also/);
+    const json = await marine(...args, '--args', '{"peers": ["$p1", "$p2"]}', '--json');
+    const report = parseJson(json.stdout) as unknown as Report & {
+      dropped: unknown[];
+      sentPastRelay: string[];
+    };
+    t.same(report.dropped, []);
+    t.same([...report.sentPastRelay].sort(), ['p1', 'p2']);
+  },
+);

@@ -1,0 +1,159 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  DEFAULT_LISTEN,
+  libp2pNetwork,
+  readNodeToml,
+  startNode,
+  type NodeConfig,
+  type NodeEvent,
+} from '../../node/index.js';
+import { parseCount } from '../numbers.js';
+
+interface NodeCliOptions {
+  listen?: string[];
+  dataDir?: string;
+  bootstrap?: string[];
+  managementPeer?: string[];
+  network?: string;
+  config?: string;
+  vmWorkers?: string;
+  httpPort?: string;
+  json?: boolean;
+}
+
+/** Where a node keeps its key and particles unless told. */
+export const DEFAULT_DATA_DIR = join(homedir(), '.marine', 'node');
+
+const HELP = `
+Starts a node: a peer on libp2p (TCP and WebSocket, noise, yamux, identify, ping, Kademlia
+/fluence/kad/<network>/1.0.0) speaking Fluence's /fluence/particle/2.0.0, running particles on our
+AIR VM in worker threads, with the builtins a relay needs (op, peer, kad, math, cmp, array, json,
+debug). Fluence clients (js-client, marine run) use it as their relay.
+
+The data dir holds the node's key (key.json, mode 0600, created on first start: the peer id stays
+the same across restarts), particle data (particles/, removed at each particle's deadline) and
+anomaly records (anomalies/; replay one with marine air run --anomaly <file>).
+
+With --json the node prints exactly one {"event":"ready","peerId","multiaddrs"} line when it is
+ready, then one JSON line per event (dropped particles with particleId/peer/reason, anomalies,
+stopped). SIGINT or SIGTERM stops it gracefully (particles in flight are kept for the next start).
+
+node.toml (--config) takes the same settings in snake_case; flags given override it:
+  listen = ["/ip4/127.0.0.1/tcp/7770", "/ip4/127.0.0.1/tcp/7771/ws"]
+  data_dir = "/var/lib/marine-node"
+  bootstrap = ["/ip4/10.0.0.2/tcp/7770/p2p/12D3KooW..."]
+  management_peers = ["12D3KooW..."]
+  network = "marine-local"
+  vm_workers = 2
+  particle_execution_timeout_ms = 20000
+  http_port = 9180
+  anomaly_slow_run_ms = 500
+  anomaly_memory_bytes = 10000000
+
+Examples:
+  $ marine node --data-dir /tmp/marine-node-a --json
+  $ marine node --data-dir /tmp/marine-node-b --listen /ip4/127.0.0.1/tcp/0/ws --http-port 0
+  $ marine node --data-dir /tmp/marine-node-c --bootstrap /ip4/127.0.0.1/tcp/7770/p2p/12D3KooW...`;
+
+const repeat = (value: string, list: string[] = []): string[] => [...list, value];
+
+/** The words `marine node` prints for an event without --json. */
+export function describeNodeEvent(event: NodeEvent): string {
+  switch (event.event) {
+    case 'ready':
+      return [
+        `node ${event.peerId} is ready, listening on:`,
+        ...event.multiaddrs.map((a) => `  ${a}`),
+        ...(event.httpPort === undefined ? [] : [`  http://127.0.0.1:${event.httpPort}/metrics`]),
+      ].join('\n');
+    case 'dropped':
+      return `dropped particle ${event.particleId || '(unknown)'} of ${event.peer || '(unknown peer)'}: ${event.reason}`;
+    case 'anomaly':
+      return `anomaly (${event.reasons.join(', ')}) in particle ${event.particleId}: ${event.file}`;
+    case 'recovered':
+      return `picked up ${event.particles} particle(s) left from the last run`;
+    case 'stopped':
+      return `node ${event.peerId} stopped (${event.savedParticles} particle(s) kept for the next start)`;
+  }
+}
+
+/** Adds `marine node`. */
+export function register(program: Command): void {
+  program
+    .command('node')
+    .description('run a node: a Fluence-compatible peer on libp2p that clients use as their relay')
+    .option(
+      '--listen <multiaddr>',
+      `listen address (repeatable; default ${DEFAULT_LISTEN.join(' and ')})`,
+      repeat,
+    )
+    .option(
+      '--data-dir <dir>',
+      `key, particle data and anomaly records (default ${DEFAULT_DATA_DIR})`,
+    )
+    .option(
+      '--bootstrap <multiaddr>',
+      'a node to join the network through, with /p2p/<id> (repeatable)',
+      repeat,
+    )
+    .option(
+      '--management-peer <peer id>',
+      'a peer allowed protected builtins such as peer.connect (repeatable)',
+      repeat,
+    )
+    .option(
+      '--network <name>',
+      'the network name in /fluence/kad/<name>/1.0.0 (default marine-local)',
+    )
+    .option('--config <node.toml>', 'settings from a TOML file (flags override it)')
+    .option('--vm-workers <n>', 'VM worker threads (default 2)')
+    .option('--http-port <port>', 'serve /health and /metrics on 127.0.0.1:<port> (0: a free port)')
+    .option('--json', 'print events as JSON lines')
+    .addHelpText('after', HELP)
+    .action(async (options: NodeCliOptions) => {
+      const file = options.config === undefined ? {} : await readNodeToml(options.config);
+      const flags: Partial<NodeConfig> = {
+        ...(options.listen ? { listen: options.listen } : {}),
+        ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}),
+        ...(options.bootstrap ? { bootstrap: options.bootstrap } : {}),
+        ...(options.managementPeer ? { managementPeers: options.managementPeer } : {}),
+        ...(options.network ? { network: options.network } : {}),
+        ...(options.vmWorkers
+          ? { vmWorkers: parseCount(options.vmWorkers, '--vm-workers', 1, 256) }
+          : {}),
+        ...(options.httpPort
+          ? { httpPort: parseCount(options.httpPort, '--http-port', 0, 65535) }
+          : {}),
+      };
+      const print = (event: NodeEvent): void => {
+        process.stdout.write(
+          `${options.json ? JSON.stringify(event) : describeNodeEvent(event)}\n`,
+        );
+      };
+      const node = await startNode({
+        dataDir: DEFAULT_DATA_DIR,
+        ...file,
+        ...flags,
+        createNetwork: libp2pNetwork,
+        onEvent: print,
+      });
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void node.stop().then(done, (error: unknown) => {
+            process.stderr.write(
+              `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
+            );
+            done();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      // libp2p may leave timers behind; the node has stopped, so the process ends here.
+      process.exit(0);
+    });
+}

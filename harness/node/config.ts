@@ -1,0 +1,135 @@
+// A node's settings: defaults as Nox has them where Nox has one, a node.toml with the same
+// settings in snake_case, and command-line flags over both.
+import { readFile } from 'node:fs/promises';
+import { parse as parseToml } from 'smol-toml';
+
+/** Everything `startNode` is configured with. */
+export interface NodeConfig {
+  /** Listen multiaddrs (default: TCP and WebSocket on 127.0.0.1, free ports). */
+  readonly listen: readonly string[];
+  /** Where the key, particle data and anomaly records live. */
+  readonly dataDir: string;
+  /** Multiaddrs (with /p2p/) of nodes to join the network through. */
+  readonly bootstrap: readonly string[];
+  /** Peers allowed to call protected builtins such as peer.connect. */
+  readonly managementPeers: readonly string[];
+  /** The network name in the Kademlia protocol id `/fluence/kad/<network>/1.0.0`. */
+  readonly network: string;
+  /** How many VM worker threads run particles (Nox: aquavm_pool_size). */
+  readonly vmWorkers: number;
+  /** Deadline of one VM run in ms (Nox: particle_execution_timeout, 20 s). */
+  readonly runTimeoutMs: number;
+  /** Port of the /health and /metrics endpoint; undefined: off. */
+  readonly httpPort?: number;
+  /** A run slower than this (ms) is recorded as an anomaly (Nox: 500 ms). */
+  readonly anomalySlowRunMs: number;
+  /** A run whose VM heap grows more than this (bytes) is an anomaly (Nox: 10 MB). */
+  readonly anomalyMemoryBytes: number;
+}
+
+/** The default listen addresses: TCP and WebSocket on loopback, ports chosen by the OS. */
+export const DEFAULT_LISTEN: readonly string[] = [
+  '/ip4/127.0.0.1/tcp/0',
+  '/ip4/127.0.0.1/tcp/0/ws',
+];
+
+/** Defaults of every setting but the data dir. */
+export const NODE_DEFAULTS: Omit<NodeConfig, 'dataDir'> = {
+  listen: DEFAULT_LISTEN,
+  bootstrap: [],
+  managementPeers: [],
+  network: 'marine-local',
+  vmWorkers: 2,
+  runTimeoutMs: 20_000,
+  anomalySlowRunMs: 500,
+  anomalyMemoryBytes: 10_000_000,
+};
+
+/** A node.toml that cannot be used: says which key, what was expected and what was found. */
+export class NodeConfigError extends Error {
+  override readonly name = 'NodeConfigError';
+}
+
+// node.toml key → config field, with the kind of value it takes.
+const TOML_KEYS = {
+  listen: ['listen', 'strings'],
+  data_dir: ['dataDir', 'string'],
+  bootstrap: ['bootstrap', 'strings'],
+  management_peers: ['managementPeers', 'strings'],
+  network: ['network', 'string'],
+  vm_workers: ['vmWorkers', 'count'],
+  particle_execution_timeout_ms: ['runTimeoutMs', 'count'],
+  http_port: ['httpPort', 'port'],
+  anomaly_slow_run_ms: ['anomalySlowRunMs', 'count'],
+  anomaly_memory_bytes: ['anomalyMemoryBytes', 'count'],
+} as const;
+
+/** The settings a node.toml gives (only those it names), paths relative to the file's folder kept as written. */
+export async function readNodeToml(path: string): Promise<Partial<NodeConfig>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new NodeConfigError(`cannot read the node config ${path}: ${(error as Error).message}`);
+  }
+  let table: Record<string, unknown>;
+  try {
+    table = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new NodeConfigError(`${path} is not valid TOML: ${(error as Error).message}`);
+  }
+  return nodeConfigFromTable(table, path);
+}
+
+/** Checks a parsed node.toml table into settings. */
+export function nodeConfigFromTable(
+  table: Readonly<Record<string, unknown>>,
+  where: string,
+): Partial<NodeConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(table)) {
+    const spec = (TOML_KEYS as Record<string, readonly [string, string]>)[key];
+    if (spec === undefined) {
+      throw new NodeConfigError(
+        `${where}: unknown setting '${key}' (known: ${Object.keys(TOML_KEYS).join(', ')})`,
+      );
+    }
+    const [field, kind] = spec;
+    const bad = (expected: string): NodeConfigError =>
+      new NodeConfigError(`${where}: '${key}' must be ${expected}, found ${JSON.stringify(value)}`);
+    if (kind === 'string') {
+      if (typeof value !== 'string') throw bad('a string');
+    } else if (kind === 'strings') {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+        throw bad('an array of strings');
+      }
+    } else {
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      const max = kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
+      if (
+        typeof n !== 'number' ||
+        !Number.isInteger(n) ||
+        n < (kind === 'count' ? 1 : 0) ||
+        n > max
+      ) {
+        throw bad(kind === 'port' ? 'a port number (0-65535)' : 'a positive integer');
+      }
+      out[field] = n;
+      continue;
+    }
+    out[field] = value;
+  }
+  return out as Partial<NodeConfig>;
+}
+
+/** Defaults, then the file's settings, then flags: the last one given wins. */
+export function resolveNodeConfig(...layers: readonly Partial<NodeConfig>[]): NodeConfig {
+  const merged: Record<string, unknown> = { ...NODE_DEFAULTS };
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) if (v !== undefined) merged[k] = v;
+  }
+  if (typeof merged.dataDir !== 'string' || merged.dataDir === '') {
+    throw new NodeConfigError('a node needs a data dir (--data-dir or data_dir in node.toml)');
+  }
+  return merged as unknown as NodeConfig;
+}
