@@ -3,7 +3,14 @@
 // `callbackSrv.response`, errors to `errorHandlingSrv.error`, and callbacks are
 // `callbackSrv.<name>`. Served by per-particle handlers on the client's peer.
 import { DEFAULT_TTL_MS, callResultText } from '../protocol/index.js';
-import { ok, serviceError, type CallHandler, type Peer, type ServiceCall } from '../peer/index.js';
+import {
+  ok,
+  serviceError,
+  type CallHandler,
+  type Peer,
+  type ServiceCall,
+  type ServiceFunction,
+} from '../peer/index.js';
 
 /** Thrown when a particle started by `callAquaFunction` fails; the message names the particle. */
 export class ParticleError extends Error {
@@ -24,6 +31,18 @@ export interface CallOptions {
   readonly timestamp?: number;
   /** Callback arguments (`callbackSrv.<name>`), by argument name. */
   readonly callbacks?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+  /** Callback arguments that also see the call (tetraplets, particle); awaited. */
+  readonly callbackServices?: Readonly<Record<string, ServiceFunction>>;
+  /**
+   * For functions that return nothing (no `callbackSrv.response` in the AIR): resolve with null
+   * once the init peer's own work is done (a VM run with no call requests left), as js-client does.
+   */
+  readonly fireAndForget?: boolean;
+  /** Receives a function that ends the run at once with an error (e.g. a relay's diagnostic). */
+  readonly interrupt?: (
+    fail: (message: string, detail?: unknown) => void,
+    particleId: string,
+  ) => void;
 }
 
 /** Options of `runScript`: those of a call, the arguments, and an idle cut-off. */
@@ -92,7 +111,7 @@ export function runScript(
       options.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    const handler: CallHandler = (call: ServiceCall) => {
+    const handler: CallHandler = async (call: ServiceCall) => {
       if (call.serviceId === 'getDataSrv') {
         if (call.functionName === '-relay-') return ok(relayPeerId);
         if (Object.hasOwn(args, call.functionName)) return ok(args[call.functionName]);
@@ -105,8 +124,10 @@ export function runScript(
           settle({ status: 'result', particleId, value });
           return ok('');
         }
+        const service = options.callbackServices?.[call.functionName];
+        if (service) return ok(await service(call.args, call));
         const callback = options.callbacks?.[call.functionName];
-        if (callback) return ok(callback(...call.args));
+        if (callback) return ok(await callback(...call.args));
         return undefined;
       }
       if (call.serviceId === 'errorHandlingSrv' && call.functionName === 'error') {
@@ -132,8 +153,19 @@ export function runScript(
           particleId,
           message: `Script interpretation failed: ${event.errorMessage}`,
         });
+      } else if (
+        options.fireAndForget === true &&
+        event.peerId === peer.peerId &&
+        event.particleId === particleId &&
+        event.callRequests === 0
+      ) {
+        settle({ status: 'result', particleId, value: null });
       }
     });
+    options.interrupt?.(
+      (message, detail) => settle({ status: 'error', particleId, message, detail }),
+      particleId,
+    );
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     peer.setParticleHandlers(particleId, [handler]);

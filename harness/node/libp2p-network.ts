@@ -1,7 +1,6 @@
 // The network of `marine node`: the libp2p transport of harness/transports in its node role,
 // with what only Node has (TCP; the `ws` package as the global WebSocket that libp2p's
-// websockets transport dials with; the Promise.withResolvers polyfill libp2p 3 needs on Node 20).
-import '../transports/libp2p/polyfill.js';
+// websockets transport dials with). The transport loads the Promise.withResolvers polyfill itself.
 import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
 import { WebSocket as WsWebSocket } from 'ws';

@@ -2,7 +2,6 @@
 // the relay's multiaddr) that runs compiled Aqua with js-client's conventions. When the network
 // explains a drop of its particle (the /marine-ts/diag side protocol), the run fails at once with
 // that reason instead of waiting for the TTL.
-import '../transports/libp2p/polyfill.js';
 import { AquaVM } from '../air/index.js';
 import { runScript, type RunOutcome } from '../client/index.js';
 import { Peer, ServiceRegistry } from '../peer/index.js';

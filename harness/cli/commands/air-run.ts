@@ -6,6 +6,8 @@ import { runAirFile, type AirRunReport, type VmKind } from '../../testing/index.
 import { jsonPretty, printJson } from '../output.js';
 import { MAX_JSON_DEPTH, readTextInput } from '../input.js';
 import { parseCount } from '../numbers.js';
+import { readAnomaly, replayAnomaly } from '../../node/index.js';
+import { runThroughRelay, secretKeyOption } from './run.js';
 
 interface AirRunCliOptions {
   func?: string;
@@ -20,6 +22,55 @@ interface AirRunCliOptions {
   particleLimit?: string;
   callResultLimit?: string;
   import?: string[];
+  anomaly?: string;
+  secretKey?: string;
+  relay?: string;
+}
+
+// --anomaly: a node's record run again on our VM, recorded and replayed outcomes side by side.
+async function replayAnomalyCommand(options: AirRunCliOptions): Promise<void> {
+  const record = await readAnomaly(options.anomaly!);
+  const key =
+    options.secretKey === undefined ? undefined : await secretKeyOption(options.secretKey);
+  const replay = replayAnomaly(record, key === undefined ? {} : { secretKey: key.secretKey });
+  if (options.json)
+    printJson({ particleId: record.particle.id, reasons: record.reasons, ...replay });
+  else {
+    const r = replay.replayed;
+    process.stdout.write(
+      [
+        `particle ${record.particle.id} on ${record.particle.current_peer_id} (${record.reasons.join(', ')})`,
+        `recorded: ret code ${replay.recorded.retCode} in ${replay.recorded.timeMs} ms${replay.recorded.errorMessage ? `: ${replay.recorded.errorMessage}` : ''}`,
+        `replayed: ret code ${r.retCode} in ${r.timeMs} ms${r.errorMessage ? `: ${r.errorMessage}` : ''}`,
+        `          next peers [${r.nextPeerPks.join(', ')}], ${r.callRequests} call request(s), ${r.dataBytes} bytes of data`,
+      ].join('\n') + '\n',
+    );
+  }
+  if (replay.replayed.retCode !== replay.recorded.retCode) {
+    process.exitCode = 1;
+    if (key === undefined) {
+      process.stderr.write(
+        "the replay ran with a random key: give the node's own with --secret-key @<data-dir>/key.json\n",
+      );
+    }
+  }
+}
+
+// --relay: the script through a real node, as marine run does.
+async function runOnRelayCommand(file: string, options: AirRunCliOptions): Promise<void> {
+  const { particleId, value } = await runThroughRelay(file, {
+    relay: options.relay!,
+    ...(options.func === undefined ? {} : { func: options.func }),
+    args: await airRunArgs(options.args),
+    ttl: parseCount(options.ttl, '--ttl', 1, U32_MAX),
+    ...(options.import === undefined ? {} : { imports: options.import }),
+    ...(options.secretKey === undefined
+      ? {}
+      : { keyPair: await secretKeyOption(options.secretKey) }),
+  });
+  if (options.json) printJson({ outcome: { status: 'result', particleId, value } });
+  else process.stdout.write(`result: ${valueText(value)}\nparticle: ${particleId}\n`);
+  process.exit(0);
 }
 
 const EXAMPLES = `
@@ -90,7 +141,19 @@ export function addAirRunCommand(air: Command): void {
   air
     .command('run')
     .description('run an AIR script or an Aqua function on an in-process network of peers')
-    .argument('<file>', 'an .air script, or an .aqua file compiled with the Aqua compiler')
+    .argument('[file]', 'an .air script, or an .aqua file compiled with the Aqua compiler')
+    .option(
+      '--anomaly <record.json>',
+      'replay an anomaly record a node saved in <data-dir>/anomalies/ on our VM (no file argument)',
+    )
+    .option(
+      '--secret-key <key>',
+      "with --anomaly: the node's key (key.json or base64, inline or @file)",
+    )
+    .option(
+      '--relay <multiaddr>',
+      'run the script through a real relay node as a client (with /p2p/<id>) instead of in-process peers',
+    )
     .option('--func <name>', 'the Aqua function to run (default: the only exported one)')
     .option(
       '--args <json>',
@@ -115,7 +178,11 @@ export function addAirRunCommand(air: Command): void {
       "write each peer's interpreter data for the particle to <dir>/<peer>.data (read it with marine air data)",
     )
     .addHelpText('after', EXAMPLES)
-    .action(async (file: string, options: AirRunCliOptions) => {
+    .action(async (file: string | undefined, options: AirRunCliOptions) => {
+      if (options.anomaly !== undefined) return replayAnomalyCommand(options);
+      if (file === undefined)
+        throw new Error('expected a script file (or --anomaly <record.json>)');
+      if (options.relay !== undefined) return runOnRelayCommand(file, options);
       const report = await runAirFile(file, {
         ...(options.func === undefined ? {} : { func: options.func }),
         // Exact: an argument like 18446744073709551615 reaches the script with every digit.

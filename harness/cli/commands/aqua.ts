@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { interfaceOf, renderAqua } from '../../../marine-host/index.js';
+import { DEFAULT_CLIENT_IMPORT, writeClientCode } from '../../aqua/index.js';
 
 const HELP = `
 Prints Aqua declarations for a module or a service's facade: a \`data\` for every record, then
@@ -9,11 +10,22 @@ Examples:
   $ marine aqua services-rs/artifacts/greeting.wasm
   $ marine aqua services-rs/examples/greeting/Config.toml --service-id greeting > /tmp/greeting.aqua
   $ marine aqua services-rs/examples/greeting/Config.toml --service-name Greeter
+  $ marine aqua compile app.aqua --ts --out src/generated     # client code for marine-ts/client
+`;
+
+const COMPILE_HELP = `
+Compiles Aqua into the client code aqua-api generates for js-client (its ts or js target), with
+the import pointed at marine-ts/client: functions to call and register<Service> functions typed
+from the Aqua. Writes <name>.ts, or <name>.js and <name>.d.ts, into --out.
+
+Examples:
+  $ marine aqua compile src/aqua/main.aqua --ts --out src/generated
+  $ marine aqua compile main.aqua --js --out gen --import node_modules
 `;
 
 /** Registers `marine aqua`. */
 export function register(program: Command): void {
-  program
+  const aqua = program
     .command('aqua')
     .description('print Aqua data/service declarations for a module or service')
     .argument('<target>', 'a module .wasm, a Config.toml or a blueprint .json')
@@ -31,6 +43,42 @@ export function register(program: Command): void {
       ) => {
         const { name, interface: iface } = await interfaceOf(target, options.modulesDir);
         process.stdout.write(renderAqua(iface, options.serviceName ?? name, options.serviceId));
+      },
+    );
+  aqua
+    .command('compile')
+    .description('compile Aqua into client code (aqua-api ts/js) for marine-ts/client')
+    .argument('<input>', 'an .aqua file')
+    .option('--ts', 'TypeScript output (default)')
+    .option('--js', 'JavaScript output with .d.ts types')
+    .requiredOption('-o, --out <dir>', 'output directory')
+    .option('--import <dir...>', 'directories searched for imported .aqua files')
+    .option(
+      '--client-import <module>',
+      'module the generated code imports the client from',
+      DEFAULT_CLIENT_IMPORT,
+    )
+    .addHelpText('after', COMPILE_HELP)
+    .action(
+      async (
+        input: string,
+        options: {
+          ts?: boolean;
+          js?: boolean;
+          out: string;
+          import?: string[];
+          clientImport: string;
+        },
+      ) => {
+        if (options.ts === true && options.js === true) {
+          throw new Error('choose one of --ts and --js, found both');
+        }
+        const written = await writeClientCode(input, options.out, {
+          target: options.js === true ? 'js' : 'ts',
+          clientImport: options.clientImport,
+          ...(options.import === undefined ? {} : { imports: options.import }),
+        });
+        for (const path of written) process.stdout.write(`${path}\n`);
       },
     );
 }
