@@ -54,7 +54,8 @@ t.teardown(() => host.close());
  * and seeds its hashes from WASI randomness, so the data bytes of one invoke differ from run to
  * run even on marine-js alone (same arguments twice: different bytes, same content). The data is
  * therefore compared by its length and by the reference's own rendering of it
- * (`to_human_readable_data` run by marine-js on both blobs), call requests decoded.
+ * (`to_human_readable_data` run by marine-js on both blobs), call requests decoded, next peers
+ * as a set (also in hash order).
  */
 function normal(raw: RawAvmOutcome): Record<string, unknown> {
   const data = Array.from(raw.data);
@@ -63,7 +64,8 @@ function normal(raw: RawAvmOutcome): Record<string, unknown> {
     error_message: raw.error_message,
     data_length: data.length,
     data: refCall('to_human_readable_data', [data]),
-    next_peer_pks: [...raw.next_peer_pks],
+    // A hash set in AquaVM: its order varies from run to run as well.
+    next_peer_pks: [...raw.next_peer_pks].sort(),
     call_requests: JSON.stringify(
       [...decodeCallRequests(Array.from(raw.call_requests))],
       (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v),
