@@ -12,6 +12,11 @@ import { buildFixture, encodeIt, fixtureFunctions, greetingImport, RECORDS } fro
 
 const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'services-rs', 'artifacts');
 
+/** Where a test's service lives; removed when the test ends. */
+interface Tap {
+  teardown(fn: () => void): void;
+}
+
 function serviceDir(t: Tap, files: Record<string, Uint8Array>, toml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'marine-ts-it-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +24,6 @@ function serviceDir(t: Tap, files: Record<string, Uint8Array>, toml: string): st
   writeFileSync(join(dir, 'Config.toml'), `modules_dir = "."\n${toml}`);
   return join(dir, 'Config.toml');
 }
-type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 const fixture = await buildFixture();
 
@@ -135,7 +139,7 @@ t.test('an IT facade imports a component, and the link check covers it', async (
   const svc = await loadService(config);
   t.teardown(() => svc.close());
   const direct = await svc.call('greeting', ['x'], undefined, { module: 'greeting' });
-  t.equal(await svc.call('hello', ['Marine']), direct.toString().replace('x', 'Marine'));
+  t.equal(await svc.call('hello', ['Marine']), String(direct).replace('x', 'Marine'));
 
   // A type mismatch: the IT module imports greeting(name: u32).
   const section = encodeIt(RECORDS, fixtureFunctions(true), [greetingImport('u32')]);

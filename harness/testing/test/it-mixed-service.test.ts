@@ -82,22 +82,19 @@ t.test(
       next_peer_pks: string[];
       call_requests: number[];
     };
-    const theirs = ref('invoke', [air, [], [], params, [0x80]]) as {
+    const theirs = ref('invoke', [air, [], [], params, [0x81, 0x04, 0x80]]) as {
       ret_code: number;
       data: ArrayLike<number>;
       next_peer_pks: string[];
       call_requests: ArrayLike<number>;
     };
+    t.equal(ours.ret_code, 0, 'AquaVM ran the AIR');
     t.equal(ours.ret_code, theirs.ret_code, 'same ret code');
     t.same(ours.next_peer_pks, theirs.next_peer_pks, 'same next peers');
     t.same(ours.call_requests, Array.from(theirs.call_requests), 'same call requests');
     t.equal(ours.data.length, theirs.data.length, 'same data size');
     const text = ref('to_human_readable_data', [Array.from(theirs.data)]) as string;
-    t.equal(
-      ref('to_human_readable_data', [ours.data]),
-      text,
-      'the same data, as AquaVM reads it',
-    );
+    t.equal(ref('to_human_readable_data', [ours.data]), text, 'the same data, as AquaVM reads it');
     t.equal(
       await svc.call('describe_data', [ours.data]),
       `${ours.data.length} bytes: ${text}`,
@@ -118,7 +115,10 @@ t.test('marine it lists avm.wasm', async (t) => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
   });
-  t.match(out, /invoke\(air: string, prev_data: \[\]u8, data: \[\]u8, params: RunParameters, call_results: \[\]u8\) -> InterpreterOutcome/);
+  t.match(
+    out,
+    /invoke\(air: string, prev_data: \[\]u8, data: \[\]u8, params: RunParameters, call_results: \[\]u8\) -> InterpreterOutcome/,
+  );
   t.match(out, /ast\(script: string\) -> string/);
   t.match(out, /RunParameters \{ init_peer_id: string/);
 });

@@ -3,12 +3,7 @@
 import type { ModuleConfig } from '../../config/types.js';
 import { ModuleLoadError } from '../../errors.js';
 import { parseModule, customSections } from '../../build/wasm/module.js';
-import {
-  HOST_API,
-  MOUNTED_BINARIES,
-  witName,
-  type ModuleInfo,
-} from '../module-info.js';
+import { HOST_API, MOUNTED_BINARIES, witName, type ModuleInfo } from '../module-info.js';
 import type { WitFunction, WitType, WitWorld, WitWorldItem } from '../wit.js';
 import { itFunctionToWit, readItModel } from './model.js';
 import { IT_SECTION } from './section.js';
@@ -20,10 +15,7 @@ const field = (name: string, type: WitType): { name: string; type: WitType } => 
 const CALL_PARAMETERS: WitType = {
   kind: 'record',
   name: 'call-parameters',
-  fields: [
-    field('service-id', s('string')),
-    field('host-id', s('string')),
-  ],
+  fields: [field('service-id', s('string')), field('host-id', s('string'))],
 };
 
 /** What `host.<binary>` returns. */
@@ -68,7 +60,11 @@ export function itModuleInfo(config: ModuleConfig, bytes: Uint8Array): ModuleInf
       ? { name: 'get-call-parameters', params: [], result: CALL_PARAMETERS }
       : {
           name: 'log-utf8-string',
-          params: [field('level', { kind: 's32' }), field('target', { kind: 's32' }), field('msg', s('string'))],
+          params: [
+            field('level', { kind: 's32' }),
+            field('target', { kind: 's32' }),
+            field('msg', s('string')),
+          ],
         },
   );
   const mountedBinaries: WitFunction[] = model.mountedBinaries.map((name) => ({

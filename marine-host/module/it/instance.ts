@@ -111,7 +111,10 @@ export interface ItHost {
   /** A `log_utf8_string` record that passed the module's mask. */
   log(level: number, text: string): void;
   /** Runs a mounted binary; returns `MountedBinaryResult` as JSON. */
-  runBinary(name: string, args: string[]): {
+  runBinary(
+    name: string,
+    args: string[],
+  ): {
     ret_code: number;
     error: string;
     stdout: ArrayLike<number>;
@@ -173,7 +176,9 @@ export class ItInstance {
       // i32 results are whole numbers; an integral f32/f64 is indistinguishable and lifted alike.
       return [Number.isInteger(out) ? { t: 'i32', v: out } : { t: 'f64', v: out }];
     }
-    throw new ItInstructionError(`${this.where(name)}: core export ${name} returned several values`);
+    throw new ItInstructionError(
+      `${this.where(name)}: core export ${name} returned several values`,
+    );
   }
 
   /** Number of arguments each call-core target pops (core arity, or IT arity for imports). */
@@ -658,7 +663,11 @@ export function fromJco(
 }
 
 /** Converts an interface value to the jco value of `type`. */
-export function toJco(value: IValue, type: IType, records: Readonly<Record<number, IRecord>>): unknown {
+export function toJco(
+  value: IValue,
+  type: IType,
+  records: Readonly<Record<number, IRecord>>,
+): unknown {
   switch (type.kind) {
     case 'byte_array':
       return value.t === 'byte_array'

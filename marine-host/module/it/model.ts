@@ -4,7 +4,12 @@
 // provider: other modules, the host API (`host`, `__marine_host_api_v1..v3`), mounted binaries,
 // WASI preview 1.
 import { ModuleLoadError } from '../../errors.js';
-import { parseModule, customSections, ExternKind, type CoreModule } from '../../build/wasm/module.js';
+import {
+  parseModule,
+  customSections,
+  ExternKind,
+  type CoreModule,
+} from '../../build/wasm/module.js';
 import { witName } from '../module-info.js';
 import type { WitField, WitFunction, WitType } from '../wit.js';
 import {
@@ -194,9 +199,7 @@ function buildModel(
     } else if (imp.module === 'host' && imp.kind === ExternKind.func) mounted.push(imp.name);
     else other.push(`${imp.module}.${imp.name}`);
   }
-  const functionExports = core.exports
-    .filter((e) => e.kind === ExternKind.func)
-    .map((e) => e.name);
+  const functionExports = core.exports.filter((e) => e.kind === ExternKind.func).map((e) => e.name);
   for (const name of it.exports.map((e) => e.name)) {
     if (!functionExports.includes(name))
       throw new ModuleLoadError(

@@ -48,10 +48,9 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0))
 /** The call parameters record as the module's host API version lays it out in memory. */
 export function callParametersRecord(version: number, cp: unknown): IValue[] {
   const o = (typeof cp === 'object' && cp !== null ? cp : {}) as Record<string, unknown>;
-  const p = (typeof o['particle'] === 'object' && o['particle'] !== null ? o['particle'] : {}) as Record<
-    string,
-    unknown
-  >;
+  const p = (
+    typeof o['particle'] === 'object' && o['particle'] !== null ? o['particle'] : {}
+  ) as Record<string, unknown>;
   const tetraplets: IValue = {
     t: 'array',
     v: (Array.isArray(o['tetraplets']) ? (o['tetraplets'] as unknown[]) : []).map((list) => ({
@@ -88,7 +87,11 @@ export function callParametersRecord(version: number, cp: unknown): IValue[] {
         str(p['script']),
         {
           t: 'byte_array',
-          v: Uint8Array.from(Array.isArray(signature) || ArrayBuffer.isView(signature) ? (signature as ArrayLike<number>) : []),
+          v: Uint8Array.from(
+            Array.isArray(signature) || ArrayBuffer.isView(signature)
+              ? (signature as ArrayLike<number>)
+              : [],
+          ),
         },
         str(p['token']),
       ],
@@ -134,7 +137,12 @@ export function instantiateItModule(
       const args = inst.strings(ptr, count);
       const r =
         path === undefined
-          ? { ret_code: 100001, error: `mounted binary ${name} is not granted`, stdout: [], stderr: [] }
+          ? {
+              ret_code: 100001,
+              error: `mounted binary ${name} is not granted`,
+              stdout: [],
+              stderr: [],
+            }
           : hooks.runBinary(path, args);
       inst.returnRecord([
         { t: 's32', v: r.ret_code },

@@ -54,7 +54,11 @@ export interface IRecord {
 
 /** One entry of the type list: a function signature or a record. */
 export type ITypeEntry =
-  | { readonly kind: 'function'; readonly args: readonly INamed[]; readonly outputs: readonly IType[] }
+  | {
+      readonly kind: 'function';
+      readonly args: readonly INamed[];
+      readonly outputs: readonly IType[];
+    }
   | { readonly kind: 'record'; readonly record: IRecord };
 
 /** An adapter instruction. */

@@ -148,7 +148,14 @@ export function encodeIt(
       ...r.fields.flatMap(([n, t]) => [...str(n), ...type(t)]),
     ]);
   const api: [string, [string, T][], T[]][] = [
-    ['allocate', [['size', 'i32'], ['tag', 'i32']], ['i32']],
+    [
+      'allocate',
+      [
+        ['size', 'i32'],
+        ['tag', 'i32'],
+      ],
+      ['i32'],
+    ],
     ['release_objects', [], []],
     ['get_result_size', [], ['i32']],
     ['get_result_ptr', [], ['i32']],
@@ -189,7 +196,6 @@ export function encodeIt(
   out.push(0x04, ...uleb(impls.length), ...impls.flatMap(([c, a]) => [...uleb(c), ...uleb(a)]));
   return Uint8Array.from(out);
 }
-
 
 /** The core module of the fixture (WAT): Marine's runtime API plus the functions the tests call. */
 export const FIXTURE_WAT = (withImport: boolean): string => `
@@ -268,7 +274,13 @@ const liftStringResult: Ins[] = [
 
 /** The records of the fixture: Inner {x: f64, n: s8}, Rec {...}. */
 export const RECORDS: { name: string; fields: [string, T][] }[] = [
-  { name: 'Inner', fields: [['x', 'f64'], ['n', 's8']] },
+  {
+    name: 'Inner',
+    fields: [
+      ['x', 'f64'],
+      ['n', 's8'],
+    ],
+  },
   {
     name: 'Rec',
     fields: [
@@ -297,9 +309,19 @@ export function fixtureFunctions(withImport: boolean): ItFn[] {
   }));
   add((i) => ({
     name: 'add64',
-    args: [['a', 's64'], ['b', 's64']],
+    args: [
+      ['a', 's64'],
+      ['b', 's64'],
+    ],
     out: 's64',
-    adapter: [['arg.get', 0], 'i64.from_s64', ['arg.get', 1], 'i64.from_s64', ['call-core', i], 's64.from_i64'],
+    adapter: [
+      ['arg.get', 0],
+      'i64.from_s64',
+      ['arg.get', 1],
+      'i64.from_s64',
+      ['call-core', i],
+      's64.from_i64',
+    ],
   }));
   add((i) => ({
     name: 'inc',
@@ -322,8 +344,17 @@ export function fixtureFunctions(withImport: boolean): ItFn[] {
   }));
   for (const name of ['fail', 'spin', 'bomb'])
     add((i) => ({ name, args: [], adapter: [['call-core', i]] }));
-  add((i) => ({ name: 'who', args: [], out: 'string', adapter: [['call-core', i], ...liftStringResult] }));
-  add((i) => ({ name: 'say', args: [['msg', 'string']], adapter: [...lowerString(0), ['call-core', i]] }));
+  add((i) => ({
+    name: 'who',
+    args: [],
+    out: 'string',
+    adapter: [['call-core', i], ...liftStringResult],
+  }));
+  add((i) => ({
+    name: 'say',
+    args: [['msg', 'string']],
+    adapter: [...lowerString(0), ['call-core', i]],
+  }));
   if (withImport)
     add((i) => ({
       name: 'hello',

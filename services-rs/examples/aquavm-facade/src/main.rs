@@ -50,8 +50,8 @@ pub fn describe_data(data: Vec<u8>) -> String {
 /// Runs AIR on AquaVM from a fresh particle: no previous data, no call results.
 #[marine]
 pub fn run_air(air: String, params: RunParameters) -> InterpreterOutcome {
-    // An empty msgpack map: no call results.
-    invoke(air, vec![], vec![], params, vec![0x80])
+    // No call results: an empty msgpack map behind AquaVM's multicodec prefix (0x0201).
+    invoke(air, vec![], vec![], params, vec![0x81, 0x04, 0x80])
 }
 
 #[marine]
