@@ -161,3 +161,19 @@ t.test('an IT facade imports a component, and the link check covers it', async (
     message: /imports interface "greeting", but the service has no module of that name/,
   });
 });
+
+t.test('a mounted binary of an IT module runs as granted', async (t) => {
+  const bytes = await buildFixture({ withBinary: true });
+  const ungranted = serviceDir(t, { 'fixture.wasm': bytes }, '[[module]]\nname = "fixture"\n');
+  await t.rejects(loadService(ungranted), { message: /mounted binary "echo".*does not grant/ });
+  const config = serviceDir(
+    t,
+    { 'fixture.wasm': bytes },
+    '[[module]]\nname = "fixture"\n[module.mounted_binaries]\necho = "/bin/echo"\n',
+  );
+  const svc = await loadService(config);
+  t.teardown(() => svc.close());
+  t.same(await svc.call('run_echo', [['-n', 'hello', 'it']]), [
+    ...new TextEncoder().encode('hello it'),
+  ]);
+});

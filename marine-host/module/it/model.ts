@@ -82,8 +82,10 @@ export interface ItModel {
   readonly hostApiVersion?: number;
   /** Host API functions it imports (`get_call_parameters`, `log_utf8_string`). */
   readonly hostApi: readonly string[];
-  /** Mounted binaries it imports (from `host`). */
+  /** Mounted binaries it imports (from `host` or a `__marine_host_api_v*` namespace). */
   readonly mountedBinaries: readonly string[];
+  /** The namespace each mounted binary is imported from (parallel to `mountedBinaries`). */
+  readonly mountedFrom: readonly string[];
   /** WASI preview 1 functions it imports. */
   readonly wasi: readonly string[];
   /** Imports no one provides (`namespace.name`). */
@@ -182,6 +184,7 @@ function buildModel(
   }
   const hostApi = new Set<string>();
   const mounted: string[] = [];
+  const mountedFrom: string[] = [];
   const wasi: string[] = [];
   const other: string[] = [];
   let hostApiVersion: number | undefined;
@@ -196,7 +199,11 @@ function buildModel(
     ) {
       hostApi.add(imp.name);
       hostApiVersion = Math.max(hostApiVersion ?? 0, version);
-    } else if (imp.module === 'host' && imp.kind === ExternKind.func) mounted.push(imp.name);
+    } else if (version >= 0 && imp.kind === ExternKind.func) {
+      // Marine offers each mounted binary in the host API namespace of every version.
+      mounted.push(imp.name);
+      mountedFrom.push(imp.module);
+    }
     else other.push(`${imp.module}.${imp.name}`);
   }
   const functionExports = core.exports.filter((e) => e.kind === ExternKind.func).map((e) => e.name);
@@ -216,6 +223,7 @@ function buildModel(
     ...(hostApiVersion !== undefined ? { hostApiVersion } : {}),
     hostApi: [...hostApi],
     mountedBinaries: mounted,
+    mountedFrom,
     wasi,
     other,
     functionExports,

@@ -131,9 +131,9 @@ export function instantiateItModule(
       if (target !== 0 && (target & spec.loggingMask) === 0) return;
       hooks.log(LEVELS[level] ?? `level ${level}`, inst.string(ptr, len));
     };
-  for (const name of model.mountedBinaries) {
+  model.mountedBinaries.forEach((name, index) => {
     const path = spec.binaries[name];
-    ns('host')[name] = (ptr: number, count: number) => {
+    ns(model.mountedFrom[index] ?? 'host')[name] = (ptr: number, count: number) => {
       const args = inst.strings(ptr, count);
       const r =
         path === undefined
@@ -151,7 +151,7 @@ export function instantiateItModule(
         { t: 'byte_array', v: Uint8Array.from(r.stderr) },
       ]);
     };
-  }
+  });
   model.moduleImports.forEach((imp, index) => {
     ns(imp.namespace)[imp.name] = (...raw: unknown[]) => inst.runImport(index, raw);
   });

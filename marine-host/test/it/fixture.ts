@@ -198,12 +198,13 @@ export function encodeIt(
 }
 
 /** The core module of the fixture (WAT): Marine's runtime API plus the functions the tests call. */
-export const FIXTURE_WAT = (withImport: boolean): string => `
+export const FIXTURE_WAT = (withImport: boolean, withBinary = false): string => `
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "__marine_host_api_v3" "get_call_parameters" (func $gcp))
   (import "__marine_host_api_v3" "log_utf8_string" (func $log (param i32 i32 i32 i32)))
   ${withImport ? '(import "greeting" "greeting" (func $greet (param i32 i32)))' : ''}
+  ${withBinary ? '(import "__marine_host_api_v1" "echo" (func $echo (param i32 i32)))' : ''}
   (memory (export "memory") 1)
   (data (i32.const 16) "init\\n")
   (global $heap (mut i32) (i32.const 1024))
@@ -254,6 +255,15 @@ export const FIXTURE_WAT = (withImport: boolean): string => `
     (global.set $rs (i32.load (i32.add (local.get $particle) (i32.const 12)))))
   (func (export "say") (param $p i32) (param $n i32)
     (call $log (i32.const 3) (i32.const 0) (local.get $p) (local.get $n)))
+  ${
+    withBinary
+      ? `(func (export "run_echo") (param $p i32) (param $n i32) (local $r i32)
+           (call $echo (local.get $p) (local.get $n))
+           (local.set $r (global.get $rp))
+           (global.set $rp (i32.load (i32.add (local.get $r) (i32.const 12))))
+           (global.set $rs (i32.load (i32.add (local.get $r) (i32.const 16)))))`
+      : ''
+  }
   ${withImport ? '(func (export "hello") (param $p i32) (param $n i32) (call $greet (local.get $p) (local.get $n)))' : ''}
 )`;
 
@@ -297,7 +307,7 @@ export const RECORDS: { name: string; fields: [string, T][] }[] = [
 ];
 
 /** The exported functions of the fixture; call-core indices follow encodeIt's export order. */
-export function fixtureFunctions(withImport: boolean): ItFn[] {
+export function fixtureFunctions(withImport: boolean, withBinary = false): ItFn[] {
   const fns: ItFn[] = [];
   const idx = (): number => 6 + fns.length;
   const add = (f: (i: number) => ItFn): void => void fns.push(f(idx()));
@@ -355,6 +365,21 @@ export function fixtureFunctions(withImport: boolean): ItFn[] {
     args: [['msg', 'string']],
     adapter: [...lowerString(0), ['call-core', i]],
   }));
+  if (withBinary)
+    add((i) => ({
+      name: 'run_echo',
+      args: [['args', { array: 'string' }]],
+      out: 'bytes',
+      adapter: [
+        ['arg.get', 0],
+        ['array.lower_memory', 'string'],
+        ['call-core', i],
+        ['call-core', API.get_result_ptr],
+        ['call-core', API.get_result_size],
+        'byte_array.lift_memory',
+        ['call-core', API.release_objects],
+      ],
+    }));
   if (withImport)
     add((i) => ({
       name: 'hello',
@@ -393,14 +418,24 @@ export function greetingImport(argType: T = 'string'): ItImport {
 
 /** Builds the fixture module: WAT assembled, IT section (and SDK version) appended. */
 export async function buildFixture(
-  options: { withImport?: boolean; section?: Uint8Array; sdkVersion?: string } = {},
+  options: {
+    withImport?: boolean;
+    withBinary?: boolean;
+    section?: Uint8Array;
+    sdkVersion?: string;
+  } = {},
 ): Promise<Uint8Array> {
   const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
   const withImport = options.withImport ?? false;
-  let bytes = await parse(FIXTURE_WAT(withImport));
+  const withBinary = options.withBinary ?? false;
+  let bytes = await parse(FIXTURE_WAT(withImport, withBinary));
   const section =
     options.section ??
-    encodeIt(RECORDS, fixtureFunctions(withImport), withImport ? [greetingImport()] : []);
+    encodeIt(
+      RECORDS,
+      fixtureFunctions(withImport, withBinary),
+      withImport ? [greetingImport()] : [],
+    );
   bytes = appendCustomSection(bytes, 'interface-types', section);
   bytes = appendCustomSection(
     bytes,
