@@ -110,16 +110,6 @@ export interface ItHost {
   callParameters(): unknown;
   /** A `log_utf8_string` record that passed the module's mask. */
   log(level: number, text: string): void;
-  /** Runs a mounted binary; returns `MountedBinaryResult` as JSON. */
-  runBinary(
-    name: string,
-    args: string[],
-  ): {
-    ret_code: number;
-    error: string;
-    stdout: ArrayLike<number>;
-    stderr: ArrayLike<number>;
-  };
 }
 
 /** An instantiated IT module: its exports in jco's shape, keyed by jco name. */
@@ -603,11 +593,6 @@ export class ItInstance {
     const arr = this.liftArray({ kind: 'string' }, ptr, count);
     return (arr.v as IValue[]).map((s) => s.v as string);
   }
-}
-
-/** A JSON-ish value (what the host API builds) as an IValue of a given shape. */
-export function ivalue(type: IType['kind'], v: unknown): IValue {
-  return { t: type, v } as IValue;
 }
 
 /** Converts a jco value to an interface value of `type`. */

@@ -112,9 +112,6 @@ export function instantiateItModule(
     callModule: (t, f, a) => hooks.callModule(t, f, a),
     callParameters: () => hooks.callParameters(),
     log: (level, text) => hooks.log(LEVELS[level] ?? `level ${level}`, text),
-    runBinary: () => {
-      throw new Error('unused');
-    },
   });
   const wasi = createWasiP1(spec.envs, (stream, text) => hooks.log(stream, text), model.wasi);
   const imports: Record<string, Record<string, unknown>> = { [WASI_P1]: wasi.imports };
