@@ -177,3 +177,64 @@ t.test('a mounted binary of an IT module runs as granted', async (t) => {
     ...new TextEncoder().encode('hello it'),
   ]);
 });
+
+t.test('the section reader and version checks name what is wrong', async (t) => {
+  const { parseInterfaces } = await import('../module/it/section.js');
+  const { readItModel } = await import('../module/it/model.js');
+  const section = encodeIt(RECORDS, fixtureFunctions(false));
+  t.throws(() => parseInterfaces(section.subarray(0, section.length - 3), 'm'), {
+    name: 'ModuleLoadError',
+    message: /^m: interface-types section: expected .* at byte \d+/,
+  });
+  t.throws(() => parseInterfaces(Uint8Array.from([0x00, 0x00]), 'm'), {
+    message: /expected exactly one version, found 0/,
+  });
+  const oldIt = await buildFixture({ section: encodeIt(RECORDS, [], [], '0.19.0') });
+  t.throws(() => readItModel(oldIt, 'm'), { message: /IncompatibleITVersions/ });
+  const oldSdk = await buildFixture({ sdkVersion: '0.5.9' });
+  t.throws(() => readItModel(oldSdk, 'm'), { message: /IncompatibleSDKVersions/ });
+  const model = readItModel(fixture, 'm');
+  t.equal(model.sdkVersion, '0.14.0');
+  t.same([...model.hostApi].sort(), ['get_call_parameters', 'log_utf8_string']);
+  t.equal(model.hostApiVersion, 3);
+  t.same(model.wasi, ['fd_write']);
+});
+
+t.test('call parameters take the layout of the module SDK version', async (t) => {
+  const { callParametersRecord } = await import('../module/it/runtime-it.js');
+  const cp = {
+    particle: { id: 'pid', init_peer_id: 'init', timestamp: 5, ttl: 7, signature: [1] },
+    service_id: 'sid',
+    service_creator_peer_id: 'owner',
+    host_id: 'host',
+    worker_id: 'worker',
+    tetraplets: [[{ peer_pk: 'pk', service_id: 's', function_name: 'f', lens: '.$' }]],
+  };
+  const strings = (version: number) =>
+    callParametersRecord(version, cp)
+      .slice(0, -1)
+      .map((v) => (v.t === 'string' ? v.v : v.t));
+  t.same(strings(0), ['init', 'sid', 'owner', 'host', 'pid'], 'v0: flat, no worker id');
+  t.same(strings(1), ['init', 'sid', 'owner', 'host', 'worker', 'pid'], 'v1: flat + worker id');
+  t.same(strings(3), ['record', 'sid', 'owner', 'host', 'worker'], 'v2/v3: particle record');
+  const tetraplets = callParametersRecord(3, cp).at(-1);
+  t.same(tetraplets, {
+    t: 'array',
+    v: [
+      {
+        t: 'array',
+        v: [
+          {
+            t: 'record',
+            v: [
+              { t: 'string', v: 'pk' },
+              { t: 'string', v: 's' },
+              { t: 'string', v: 'f' },
+              { t: 'string', v: '.$' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+});

@@ -82,7 +82,10 @@ export function callParametersRecord(version: number, cp: unknown): IValue[] {
       v: [
         str(p['id']),
         str(p['init_peer_id']),
-        { t: 'u64', v: BigInt(num(p['timestamp'])) },
+        {
+          t: 'u64',
+          v: typeof p['timestamp'] === 'bigint' ? p['timestamp'] : BigInt(num(p['timestamp'])),
+        },
         { t: 'u32', v: num(p['ttl']) },
         str(p['script']),
         {
