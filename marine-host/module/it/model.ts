@@ -203,8 +203,7 @@ function buildModel(
       // Marine offers each mounted binary in the host API namespace of every version.
       mounted.push(imp.name);
       mountedFrom.push(imp.module);
-    }
-    else other.push(`${imp.module}.${imp.name}`);
+    } else other.push(`${imp.module}.${imp.name}`);
   }
   const functionExports = core.exports.filter((e) => e.kind === ExternKind.func).map((e) => e.name);
   for (const name of it.exports.map((e) => e.name)) {
