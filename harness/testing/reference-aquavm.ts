@@ -112,7 +112,8 @@ function normalizeArgument(value: unknown): unknown {
   return value;
 }
 
-function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCallRequest> {
+/** Decodes the msgpack call requests of an AquaVM outcome (also used for avm.wasm run by our host). */
+export function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCallRequest> {
   const out = new Map<number, AquaCallRequest>();
   if (raw.length === 0) return out;
   const bytes = Uint8Array.from(raw);

@@ -7,6 +7,9 @@ import type { ModuleConfig } from '../config/types.js';
 import { ModuleLoadError } from '../errors.js';
 import { readComponentNames, readComponentWitText, type ComponentNames } from './names-section.js';
 import { parseWit, type WitField, type WitFunction, type WitType, type WitWorld } from './wit.js';
+import { isCoreModule } from '../build/wasm/module.js';
+import { itModuleInfo } from './it/info.js';
+import type { ItModel } from './it/model.js';
 
 /** The WIT name of a module: its config name in kebab-case (`local_storage` → `local-storage`). */
 export function witName(name: string): string {
@@ -85,6 +88,8 @@ export interface ModuleInfo {
   readonly exports: ReadonlyMap<string, WitFunction>;
   /** Imports by provider. */
   readonly imports: ModuleImports;
+  /** For a Marine IT module (a core module with an `interface-types` section): its IT model. */
+  readonly it?: ItModel;
 }
 
 /** Reads the module's component: its bytes, WIT text and Rust names, all from the `.wasm` itself. */
@@ -193,6 +198,11 @@ export function classifyImports(world: WitWorld): ModuleImports {
 
 /** Reads everything the host needs to know about a module without running it, from its `.wasm` alone. */
 export async function inspectModule(config: ModuleConfig): Promise<ModuleInfo> {
+  // A core module is a Marine IT module or a plain wasm32-wasi build; components go on below.
+  if (existsSync(config.path)) {
+    const bytes = new Uint8Array(readFileSync(config.path));
+    if (isCoreModule(bytes)) return itModuleInfo(config, bytes);
+  }
   const { text, source, names } = await readModuleWit(config);
   const world = applyNames(parseWit(text, source), names);
   const exports = new Map<string, WitFunction>();

@@ -17,6 +17,8 @@ import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
 import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
 import { createWasi } from '../wasi/sandbox.js';
 import { runBinarySync, type BinaryLink, type BinaryOutcome } from './binaries.js';
+import type { ItModel } from '../module/it/model.js';
+import { instantiateItModule } from '../module/it/runtime-it.js';
 import { fromJson } from './values.js';
 
 /** What the worker needs to instantiate one module (plain data: it crosses the thread boundary). */
@@ -41,6 +43,8 @@ export interface RuntimeModuleSpec {
   readonly loggerEnabled: boolean;
   /** `logging_mask`. */
   readonly loggingMask: number;
+  /** A Marine IT module (then `bindings` is the path of its core module): its IT model. */
+  readonly it?: ItModel;
 }
 
 /** What the worker needs to instantiate a service. */
@@ -158,6 +162,11 @@ export class ServiceRuntime {
     if (this.spec.memoryLimit !== Infinity) {
       const memories: { path: string; min: number }[] = [];
       for (const m of this.spec.modules) {
+        if (m.it) {
+          for (const min of definedMemories(readFileSync(m.bindings)))
+            memories.push({ path: m.bindings, min });
+          continue;
+        }
         const dir = dirname(m.bindings);
         const base = basename(m.bindings).replace(/\.m?js$/, '');
         for (const file of readdirSync(dir).sort()) {
@@ -199,6 +208,13 @@ export class ServiceRuntime {
         }
         return instance;
       };
+      if (m.it) {
+        this.exportsByModule.set(
+          m.witName,
+          this.instantiateIt(m, m.it, getCoreModule(basename(m.bindings)), instantiateCore),
+        );
+        continue;
+      }
       const { instantiate } = await importBindings(m.bindings);
       const exports = (await instantiate(
         getCoreModule,
@@ -207,6 +223,41 @@ export class ServiceRuntime {
       )) as Record<string, (...args: unknown[]) => unknown>;
       this.exportsByModule.set(m.witName, exports);
     }
+  }
+
+  /** A Marine IT module: core imports wired by module/it, exports shaped like jco's. */
+  private instantiateIt(
+    m: RuntimeModuleSpec,
+    model: ItModel,
+    module: WasmModule,
+    instantiateCore: (module: WasmModule, imports: object) => WasmInstance,
+  ): Record<string, (...args: unknown[]) => unknown> {
+    const { exports, drain } = instantiateItModule(
+      {
+        name: m.name,
+        envs: m.envs,
+        loggerEnabled: m.loggerEnabled,
+        loggingMask: m.loggingMask,
+        binaries: Object.fromEntries(m.mountedBinaries.map((b) => [b.fn.name, b.path])),
+        model,
+      },
+      {
+        callModule: (target, fn, args) => {
+          const f = this.exportsByModule.get(target)?.[jsName(fn)];
+          if (!f) throw new Error(`module ${m.name}: ${target}.${fn} is not available`);
+          return f(...args);
+        },
+        callParameters: () => this.callParameters,
+        log: (stream, text) => {
+          if (stream === 'stderr') this.callStderr.push(text);
+          this.log({ module: m.name, stream, text });
+        },
+        runBinary: (path, args) => this.runBinary(path, args),
+        instantiate: (imports) => instantiateCore(module, imports),
+      },
+    );
+    this.drains.push(drain);
+    return exports;
   }
 
   private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {

@@ -233,7 +233,9 @@ export class Service {
       modules.push({
         name: info.config.name,
         witName: info.witName,
-        bindings: await ensureBindings(info),
+        // An IT module runs its core module directly; `it` carries what the worker needs.
+        bindings: info.it ? info.config.path : await ensureBindings(info),
+        ...(info.it ? { it: info.it } : {}),
         moduleImports: [...info.imports.modules].map(
           ([target, fns]) => [target, fns.map((f) => f.name)] as const,
         ),

@@ -1,0 +1,124 @@
+// AquaVM's own avm.wasm (a Marine IT module) run by our Marine host against marine-js running the
+// same module: load time, then calls/second of invoke, ast and to_human_readable_data. Our host
+// calls through its worker thread (queue, argument conversion, adapter interpreter); marine-js is
+// called directly in this thread, so the ratio includes our per-call round trip.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { MarineService } from '@fluencelabs/marine-js/MarineService';
+import { EMPTY_CALL_PARAMETERS } from '../harness/testing/reference-aquavm.js';
+import { avmWasmPath, createHostAquaVM } from '../harness/testing/host-aquavm.js';
+
+const BUDGET_MS = 1500;
+const require = createRequire(import.meta.url);
+
+async function rate(fn: () => Promise<unknown> | unknown): Promise<number> {
+  for (let i = 0; i < 3; i += 1) await fn();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < BUDGET_MS) {
+    await fn();
+    n += 1;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** Prints load time and calls/second for our host and marine-js. */
+export async function run(): Promise<void> {
+  type ControlModule = ConstructorParameters<typeof MarineService>[0];
+  let start = performance.now();
+  const control = (await (
+    globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<ControlModule> } }
+  ).WebAssembly.compile(
+    readFileSync(require.resolve('@fluencelabs/marine-js/marine-js.wasm')),
+  )) as ControlModule;
+  const marineJs = new MarineService(
+    control,
+    'avm',
+    () => {},
+    {
+      modules_config: [
+        {
+          import_name: 'avm',
+          config: {
+            logger_enabled: true,
+            logging_mask: 0,
+            wasi: { envs: { WASM_LOG: 'off' }, preopened_files: new Set(), mapped_dirs: new Map() },
+          },
+        },
+      ],
+    },
+    { avm: new Uint8Array(readFileSync(avmWasmPath())) },
+  );
+  await marineJs.init();
+  const marineJsLoad = performance.now() - start;
+  start = performance.now();
+  const host = await createHostAquaVM();
+  const hostLoad = performance.now() - start;
+  const ref = (fn: string, args: unknown[]): unknown =>
+    marineJs.call(fn, args as never, EMPTY_CALL_PARAMETERS as never);
+
+  const params = {
+    init_peer_id: 'peer-a',
+    current_peer_id: 'peer-a',
+    timestamp: 1700000000000,
+    ttl: 20000,
+    key_format: 0,
+    secret_key_bytes: Array.from({ length: 32 }, (_, i) => i + 1),
+    particle_id: 'particle-1',
+    air_size_limit: 16777216,
+    particle_size_limit: 67108864,
+    call_result_size_limit: 33554432,
+    hard_limit_enabled: false,
+  };
+  const air =
+    '(seq (seq (call %init_peer_id% ("a" "b") ["x"] r) (ap r $s)) (par (call "peer-b" ("c" "d") [r]) (call "peer-c" ("c" "d") [r])))';
+  // No call results: an empty msgpack map behind AquaVM's multicodec prefix.
+  const invokeArgs = [air, [], [], params, [0x81, 0x04, 0x80]];
+  const first = ref('invoke', invokeArgs) as {
+    ret_code: number;
+    error_message: string;
+    data: ArrayLike<number>;
+  };
+  if (Number(first.ret_code) !== 0)
+    throw new Error(`invoke failed on marine-js: ${first.ret_code} ${first.error_message}`);
+  const data = Array.from(first.data);
+  const bigAir = `(seq ${Array.from({ length: 40 }, (_, i) => `(call "p${i}" ("s" "f") [a b c] r${i})`).reduce((a, b) => `(seq ${a} ${b})`)} (null))`;
+  const rows: string[][] = [
+    [
+      'load (compile + instantiate)',
+      `${hostLoad.toFixed(0)} ms`,
+      `${marineJsLoad.toFixed(0)} ms`,
+      (hostLoad / marineJsLoad).toFixed(2),
+    ],
+  ];
+  try {
+    for (const [label, fn, args] of [
+      ['invoke (fresh particle, 3 calls)', 'invoke', invokeArgs],
+      [`ast (${bigAir.length} B of AIR)`, 'ast', [bigAir]],
+      [`to_human_readable_data (${data.length} B)`, 'to_human_readable_data', [data]],
+    ] as const) {
+      const ours = await rate(() => host.service.call(fn, args as unknown as unknown[]));
+      const theirs = await rate(() => ref(fn, args as unknown as unknown[]));
+      rows.push([
+        label,
+        `${ours.toFixed(0)} calls/s`,
+        `${theirs.toFixed(0)} calls/s`,
+        (theirs / ours).toFixed(2),
+      ]);
+    }
+  } finally {
+    await host.close();
+  }
+  const header = [
+    'avm.wasm',
+    'our host',
+    'marine-js (in thread)',
+    'ratio (marine-js/ours; load: ours/marine-js)',
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    `${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}\n`,
+  );
+}
