@@ -13,11 +13,13 @@ import {
 } from './data/interpreter-data.js';
 import {
   callResultText,
+  getCrypto,
   keyPairFromSeed,
   toHex,
   utf8Length,
   type CallRequest,
   type CallResult,
+  type CryptoProvider,
   type Ed25519KeyPair,
   type JsonValue,
   type RunParameters,
@@ -226,9 +228,16 @@ interface LimitFlags {
 // or a test network makes one per peer): key pairs are kept per seed for the whole process, at
 // most KEY_CACHE_MAX of them, keyed by the seed's full bytes.
 const KEY_CACHE_MAX = 256;
-const keyCache = new Map<string, Ed25519KeyPair>();
+// Per crypto provider: after setCrypto, keys come from the provider now in use.
+const keyCaches = new WeakMap<CryptoProvider, Map<string, Ed25519KeyPair>>();
 
 function keyPairOf(seed: Uint8Array): Ed25519KeyPair {
+  const provider = getCrypto();
+  let keyCache = keyCaches.get(provider);
+  if (keyCache === undefined) {
+    keyCache = new Map();
+    keyCaches.set(provider, keyCache);
+  }
   const hex = toHex(seed);
   let kp = keyCache.get(hex);
   if (!kp) {

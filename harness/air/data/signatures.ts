@@ -1,7 +1,12 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import { toHex as hexOf, verifySignature, type Ed25519Signer } from '../../protocol/index.js';
+import {
+  peerIdFromPublicKey,
+  toHex as hexOf,
+  verifySignature,
+  type Ed25519Signer,
+} from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
@@ -42,6 +47,11 @@ const SIGNATURE_CACHE_MAX = 4096;
 const signed = new WeakMap<Ed25519Signer, Map<string, Uint8Array>>();
 const verified = new Set<string>();
 
+function rememberVerified(key: string): void {
+  if (verified.size >= SIGNATURE_CACHE_MAX) verified.clear();
+  verified.add(key);
+}
+
 function messageKey(cids: readonly string[], salt: string): string {
   return JSON.stringify([salt, cids]);
 }
@@ -64,6 +74,9 @@ export function signCids(
     signature = signer.sign(signedBytes(sorted, particleId));
     if (mine.size >= SIGNATURE_CACHE_MAX) mine.clear();
     mine.set(key, signature);
+    // A signature this process just made is valid by construction: a peer of the same process
+    // (a local network, a CLI run) that checks it finds the verdict cached.
+    rememberVerified(`${peerIdFromPublicKey(signer.publicKey)} ${hexOf(signature)} ${key}`);
   }
   // A copy: callers own the bytes they get.
   return Uint8Array.from(signature);
@@ -80,9 +93,6 @@ export function verifyCids(
   const key = `${peerId} ${hexOf(signature)} ${messageKey(sorted, particleId)}`;
   if (verified.has(key)) return true;
   const ok = verifySignature(peerId, signedBytes(sorted, particleId), signature);
-  if (ok) {
-    if (verified.size >= SIGNATURE_CACHE_MAX) verified.clear();
-    verified.add(key);
-  }
+  if (ok) rememberVerified(key);
   return ok;
 }
