@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cases } from './air-vm/cases.js';
+import { record } from './report.js';
 
 interface Measurement {
   readonly medianMs: number;
@@ -63,6 +64,12 @@ function corpusRows(): string[][] {
         invokes = m.invokes;
       }
     }
+    record(
+      `conformance corpus, ${mode}: CPU ms of ${invokes} invokes`,
+      'ms',
+      best.ours,
+      best.reference,
+    );
     rows.push([
       `conformance corpus, ${mode} (${invokes} invokes, ms in all)`,
       best.ours.toFixed(1),
@@ -92,6 +99,12 @@ export async function run(): Promise<void> {
       typeof ours !== 'string' && typeof ref !== 'string'
         ? (ours.medianMs / ref.medianMs).toFixed(2)
         : '—';
+    record(
+      `${c.name}: median ms per invoke`,
+      'ms',
+      typeof ours === 'string' ? undefined : ours.medianMs,
+      typeof ref === 'string' ? undefined : ref.medianMs,
+    );
     rows.push([c.name, fmt(ours), fmt(ref), ratio, mem(ours), mem(ref)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
