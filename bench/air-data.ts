@@ -10,6 +10,7 @@ import { decodeData, encodeData } from '../harness/air/data/interpreter-data.js'
 import { createReferenceAquaVM } from '../harness/testing/index.js';
 import { AquaVM, type AquaRunParameters } from '../harness/air/vm.js';
 import { testPeer } from '../harness/air/test/vm-harness.js';
+import { record } from './report.js';
 
 const self = testPeer(0);
 const other = testPeer(1);
@@ -74,6 +75,8 @@ export async function run(): Promise<void> {
   const oursEncode = await median(() => encodeData(fresh));
 
   const mb = (data.length / 1024 / 1024).toFixed(1);
+  record(`invoke over ${mb} MB of data`, 'ms', oursInvoke, refInvoke);
+  record(`decode ${mb} MB (reference: decode + JSON dump)`, 'ms', oursDecode, refDecode);
   const rows = [
     ['case', 'ours ms', 'reference ms', 'ours/reference'],
     [

@@ -22,6 +22,7 @@ import { astToJsonText } from '../harness/air/ast/index.js';
 import { parseAir } from '../harness/air/parser/index.js';
 import { loadReferenceAvm } from '../harness/air/test/oracle/avm-oracle.js';
 import { aquaLikeAir } from '../harness/air/test/oracle/generate-air.js';
+import { record } from './report.js';
 
 interface Measurement {
   bytes: number;
@@ -235,6 +236,15 @@ export async function run(): Promise<void> {
           };
     if (ours.note !== undefined) notes.push(`${ours.bytes} bytes, ours: ${ours.note}`);
     if (ref.note !== undefined) notes.push(`${ref.bytes} bytes, reference: ${ref.note}`);
+    record(`${ours.bytes} bytes: cold parse`, 'ms', ours.coldMs, ref.coldMs);
+    record(`${ours.bytes} bytes: warm parse`, 'ms', ours.parseMs, ref.parseMs);
+    record(`${ours.bytes} bytes: parse + AST JSON`, 'ms', ours.jsonMs, ref.jsonMs);
+    record(
+      `${ours.bytes} bytes: peak RSS`,
+      'MiB',
+      ours.maxRssBytes / 1048576,
+      ref.maxRssBytes === 0 ? undefined : ref.maxRssBytes / 1048576,
+    );
     rows.push([
       String(ours.bytes),
       ms(ours.coldMs),

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cases } from './air-vm/cases.js';
+import { record } from './report.js';
 
 interface Measurement {
   readonly medianMs: number;
@@ -31,11 +32,62 @@ function measure(vm: string, caseName: string): Measurement | string {
   }
 }
 
+interface CorpusMeasurement {
+  readonly invokes: number;
+  readonly invokeMs: number;
+  readonly invokeCpuMs: number;
+}
+
+/** One pass of the conformance corpus on one VM, in a fresh process (see corpus-measure.ts). */
+function measureCorpus(vm: string, mode: 'cold' | 'warm'): CorpusMeasurement {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'air-vm', 'corpus-measure.ts'), vm, mode],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as CorpusMeasurement;
+}
+
+/** How many alternating runs the corpus lines take the best of (machines are shared and noisy). */
+const CORPUS_RUNS = Number(process.env['BENCH_CORPUS_RUNS'] ?? 3);
+
+/** The corpus lines: best of CORPUS_RUNS alternating runs, CPU time of the invokes. */
+function corpusRows(): string[][] {
+  const rows: string[][] = [];
+  for (const mode of ['cold', 'warm'] as const) {
+    const best = { ours: Infinity, reference: Infinity };
+    let invokes = 0;
+    for (let i = 0; i < CORPUS_RUNS; i++) {
+      for (const vm of ['reference', 'ours'] as const) {
+        const m = measureCorpus(vm, mode);
+        best[vm] = Math.min(best[vm], m.invokeCpuMs);
+        invokes = m.invokes;
+      }
+    }
+    record(
+      `conformance corpus, ${mode}: CPU ms of ${invokes} invokes`,
+      'ms',
+      best.ours,
+      best.reference,
+    );
+    rows.push([
+      `conformance corpus, ${mode} (${invokes} invokes, ms in all)`,
+      best.ours.toFixed(1),
+      best.reference.toFixed(1),
+      (best.ours / best.reference).toFixed(2),
+      '',
+      '',
+    ]);
+  }
+  return rows;
+}
+
 /** Runs every case on both VMs and prints a table. */
 export async function run(): Promise<void> {
   const rows: string[][] = [
     ['case', 'ours ms', 'reference ms', 'ours/reference', 'ours peak MB', 'reference peak MB'],
   ];
+  rows.push(...corpusRows());
   for (const c of cases) {
     const ref = measure('reference', c.name);
     const ours = measure('ours', c.name);
@@ -47,12 +99,21 @@ export async function run(): Promise<void> {
       typeof ours !== 'string' && typeof ref !== 'string'
         ? (ours.medianMs / ref.medianMs).toFixed(2)
         : '—';
+    record(
+      `${c.name}: median ms per invoke`,
+      'ms',
+      typeof ours === 'string' ? undefined : ours.medianMs,
+      typeof ref === 'string' ? undefined : ref.medianMs,
+    );
     rows.push([c.name, fmt(ours), fmt(ref), ratio, mem(ours), mem(ref)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows)
     process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
   process.stdout.write(
-    '\nA ratio below 1 means our VM is faster. Peak MB is the whole Node process running that VM.\n',
+    '\nA ratio below 1 means our VM is faster. Peak MB is the whole Node process running that VM.\n' +
+      `The corpus lines run fixtures/air/conformance (each scenario once on a local network) in a fresh\n` +
+      `process per VM and add up the CPU time of every invoke: cold is the first pass, warm the third;\n` +
+      `best of ${CORPUS_RUNS} alternating runs (BENCH_CORPUS_RUNS).\n`,
   );
 }

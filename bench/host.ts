@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { buildHostFixtures } from '../fixtures/configs/host/build-fixtures.js';
 import { loadService } from '../marine-host/service/index.js';
 import { createWasi } from '../marine-host/wasi/sandbox.js';
+import { record } from './report.js';
 
 const BUDGET_MS = 1500;
 
@@ -59,6 +60,13 @@ export async function run(): Promise<void> {
         throw new Error('greeting returned something else');
       const host = await rate(() => service.call('greeting', [arg]));
       const jco = await rate(() => direct.greeting(arg));
+      record(
+        `${label} argument (reference: jco binding called directly)`,
+        'calls/s',
+        host,
+        jco,
+        false,
+      );
       rows.push([label, host.toFixed(0), jco.toFixed(0), (jco / host).toFixed(2)]);
     }
   } finally {

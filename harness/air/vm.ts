@@ -13,11 +13,13 @@ import {
 } from './data/interpreter-data.js';
 import {
   callResultText,
+  getCrypto,
   keyPairFromSeed,
   toHex,
   utf8Length,
   type CallRequest,
   type CallResult,
+  type CryptoProvider,
   type Ed25519KeyPair,
   type JsonValue,
   type RunParameters,
@@ -221,14 +223,70 @@ interface LimitFlags {
   callResultSizeLimitExceeded: boolean;
 }
 
+// Deriving a key pair from its seed costs more than a whole small invoke, and a process sees the
+// same few seeds again and again (one per peer it runs, while VM instances come and go: a CLI run
+// or a test network makes one per peer): key pairs are kept per seed for the whole process, at
+// most KEY_CACHE_MAX of them, keyed by the seed's full bytes.
+const KEY_CACHE_MAX = 256;
+// Per crypto provider: after setCrypto, keys come from the provider now in use.
+const keyCaches = new WeakMap<CryptoProvider, Map<string, Ed25519KeyPair>>();
+
+function keyPairOf(seed: Uint8Array): Ed25519KeyPair {
+  const provider = getCrypto();
+  let keyCache = keyCaches.get(provider);
+  if (keyCache === undefined) {
+    keyCache = new Map();
+    keyCaches.set(provider, keyCache);
+  }
+  const hex = toHex(seed);
+  let kp = keyCache.get(hex);
+  if (!kp) {
+    try {
+      kp = keyPairFromSeed(seed);
+    } catch (e) {
+      throw new PreparationError(
+        PreparationErrorCode.MalformedKeyPairData,
+        `malformed key pair: ${(e as Error).message}`,
+      );
+    }
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(hex, kp);
+  }
+  return kp;
+}
+
+// A peer runs the same few scripts on every hop of their particles, and VM instances come and go
+// (one per peer in a CLI run or a test network): parsed scripts are kept for the whole process,
+// keyed by their full text. An AST is never changed by a run, so sharing one is safe. Scripts
+// over AST_CACHE_MAX_TEXT characters are parsed every time, so the cache stays small.
+const AST_CACHE_MAX = 256;
+const AST_CACHE_MAX_TEXT = 1024 * 1024;
+const astCache = new Map<string, Instruction>();
+
+function parseCached(air: string): Instruction {
+  const cached = astCache.get(air);
+  if (cached) return cached;
+  const result = parseAir(air);
+  if (!result.ok)
+    throw new PreparationError(
+      PreparationErrorCode.AirParseError,
+      `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
+    );
+  const { depth } = treeStats(result.ast);
+  if (depth > MAX_AIR_DEPTH) throw new NestingTooDeep(depth);
+  if (air.length <= AST_CACHE_MAX_TEXT) {
+    if (astCache.size >= AST_CACHE_MAX) astCache.clear();
+    astCache.set(air, result.ast);
+  }
+  return result.ast;
+}
+
 /** The AIR virtual machine. */
 export class AquaVM {
   private readonly limits: AquaVMLimits;
   private readonly hardLimits: boolean;
   private readonly maxSteps: number;
   private readonly timeLimitMs: number;
-  private readonly keys = new Map<string, Ed25519KeyPair>();
-  private readonly asts = new Map<string, Instruction>();
   private readonly dataFormat: DataFormat;
 
   constructor(options: AquaVMOptions = {}) {
@@ -283,36 +341,11 @@ export class AquaVM {
   }
 
   private parse(air: string): Instruction {
-    const cached = this.asts.get(air);
-    if (cached) return cached;
-    const result = parseAir(air);
-    if (!result.ok)
-      throw new PreparationError(
-        PreparationErrorCode.AirParseError,
-        `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
-      );
-    const { depth } = treeStats(result.ast);
-    if (depth > MAX_AIR_DEPTH) throw new NestingTooDeep(depth);
-    if (this.asts.size > 64) this.asts.clear();
-    this.asts.set(air, result.ast);
-    return result.ast;
+    return parseCached(air);
   }
 
   private keyPair(seed: Uint8Array): Ed25519KeyPair {
-    const hex = toHex(seed);
-    let kp = this.keys.get(hex);
-    if (!kp) {
-      try {
-        kp = keyPairFromSeed(seed);
-      } catch (e) {
-        throw new PreparationError(
-          PreparationErrorCode.MalformedKeyPairData,
-          `malformed key pair: ${(e as Error).message}`,
-        );
-      }
-      this.keys.set(hex, kp);
-    }
-    return kp;
+    return keyPairOf(seed);
   }
 
   private run(

@@ -28,8 +28,31 @@ export function keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
   return { signer, publicKey: signer.publicKey, peerId: peerIdFromPublicKey(signer.publicKey) };
 }
 
+// Peer ids and keys convert through base58 in pure JS, and a process converts the same few
+// peers' ids on every particle (the AIR data format stores signatures by public key): both
+// directions are remembered, keyed by the exact input, at most PEER_ID_CACHE_MAX of each.
+const PEER_ID_CACHE_MAX = 4096;
+const peerIdOfKey = new Map<string, string>();
+const keyOfPeerId = new Map<string, Uint8Array>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= PEER_ID_CACHE_MAX) cache.clear();
+  cache.set(key, value);
+}
+
 /** The libp2p peer id (base58btc, `12D3KooW…`) of a raw 32-byte Ed25519 public key. */
 export function peerIdFromPublicKey(publicKey: Uint8Array): string {
+  if (publicKey.length > 64) return encodePeerId(publicKey);
+  const key = String.fromCharCode(...publicKey);
+  let peerId = peerIdOfKey.get(key);
+  if (peerId === undefined) {
+    peerId = encodePeerId(publicKey);
+    remember(peerIdOfKey, key, peerId);
+  }
+  return peerId;
+}
+
+function encodePeerId(publicKey: Uint8Array): string {
   const bytes = new Uint8Array(2 + 4 + 32);
   bytes.set(IDENTITY_MULTIHASH_PREFIX, 0);
   bytes.set(PROTOBUF_ED25519_PREFIX, 2);
@@ -39,6 +62,16 @@ export function peerIdFromPublicKey(publicKey: Uint8Array): string {
 
 /** The raw Ed25519 public key inside a peer id; throws KeyFormatError for anything else. */
 export function publicKeyFromPeerId(peerId: string): Uint8Array {
+  let publicKey = keyOfPeerId.get(peerId);
+  if (publicKey === undefined) {
+    publicKey = decodePeerId(peerId);
+    remember(keyOfPeerId, peerId, publicKey);
+  }
+  // A copy: callers own the bytes they get.
+  return publicKey.slice();
+}
+
+function decodePeerId(peerId: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     bytes = base58btc.baseDecode(peerId);

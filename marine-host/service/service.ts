@@ -80,6 +80,12 @@ export interface ServiceOptions {
   readonly modulesDir?: string;
   /** `WASM_LOG` given to modules whose logger is enabled (the SDK logger's filter, e.g. `debug`). */
   readonly wasmLog?: string;
+  /**
+   * Keep a second worker started and instantiated, so a restart after a timeout (or a memory
+   * limit) swaps it in instead of booting a worker while calls wait (default true; false halves
+   * the service's threads and memory, and a restart then takes a worker's start-up time).
+   */
+  readonly spareWorker?: boolean;
 }
 
 /** Options of one call. */
@@ -103,6 +109,13 @@ export type CallArgs =
 
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
+/**
+ * When the spare worker is started, ms: a while after the service's first start (a service loaded
+ * for a few calls and closed never pays for one, and the first calls do not compete with its
+ * start-up), and soon after a restart used the previous spare.
+ */
+const SPARE_DELAY_AFTER_LOAD_MS = 2000;
+const SPARE_DELAY_AFTER_RESTART_MS = 250;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -126,13 +139,17 @@ async function ensureBindings(info: ModuleInfo): Promise<string> {
   );
 }
 
-function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
+function spawnWorker(
+  spec: RuntimeSpec,
+  binaries: BinaryRunner,
+  compiled: [string, object][] | undefined,
+): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
   const link = binaries.link();
   const fdLedger = createFdLedger();
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
-    workerData: { spec, binaries: link, fdLedger },
+    workerData: { spec, binaries: link, fdLedger, ...(compiled ? { compiled } : {}) },
     transferList: [link.port],
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     execArgv: [],
@@ -144,6 +161,15 @@ function spawnWorker(spec: RuntimeSpec, binaries: BinaryRunner): Worker {
 function closeFilesOnExit(worker: Worker, fdLedger: SharedArrayBuffer): Worker {
   worker.once('exit', () => closeMarked(fdLedger));
   return worker;
+}
+
+/** A started worker with its mounted binaries and its instantiation. */
+interface WorkerSlot {
+  readonly worker: Worker;
+  readonly binaries: BinaryRunner;
+  readonly ready: Promise<void>;
+  /** Log records of a spare's instantiation, handed on when it becomes the service's worker. */
+  readonly earlyLogs: LogRecord[];
 }
 
 interface Pending {
@@ -160,6 +186,11 @@ export class Service {
   private ready: Promise<void> | undefined;
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
+  /** Core modules compiled by a worker of this service, given to the workers started after it. */
+  private compiled: [string, object][] | undefined;
+  /** The warm spare worker a restart swaps in (see ServiceOptions.spareWorker). */
+  private spare: WorkerSlot | undefined;
+  private spareTimer: ReturnType<typeof setTimeout> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private closed = false;
@@ -286,13 +317,56 @@ export class Service {
     this.options.onLog?.(record);
   }
 
+  /** Starts the service's worker afresh (first load, or a restart with no usable spare). */
   private start(): Promise<void> {
-    this.starts += 1;
     this.binaries?.killAll();
-    this.binaries = new BinaryRunner();
-    const worker = spawnWorker(this.spec, this.binaries);
-    this.worker = worker;
-    this.ready = new Promise<void>((resolve, reject) => {
+    const slot = this.spawn();
+    this.activate(slot);
+    void slot.ready.then(
+      () => this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS),
+      () => undefined,
+    );
+    return slot.ready;
+  }
+
+  /** Makes `slot` the worker calls go to. */
+  private activate(slot: WorkerSlot): void {
+    this.starts += 1;
+    this.worker = slot.worker;
+    this.binaries = slot.binaries;
+    this.ready = slot.ready;
+    for (const record of slot.earlyLogs.splice(0)) this.record(record);
+  }
+
+  /** Starts a spare worker `delayMs` from now (unless one is due already). */
+  private prepareSpareIn(delayMs: number): void {
+    if (this.spareTimer !== undefined || this.options.spareWorker === false) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = undefined;
+      this.prepareSpare();
+    }, delayMs);
+    // A pending spare never keeps the process alive.
+    this.spareTimer.unref();
+  }
+
+  /** Starts a spare worker in the background, unless there is one or the service is closing. */
+  private prepareSpare(): void {
+    if (this.closed || this.spare || this.options.spareWorker === false) return;
+    const slot = this.spawn();
+    this.spare = slot;
+    // A spare that fails to start is dropped; the next restart starts a worker the slow way.
+    slot.ready.catch(() => {
+      if (this.spare === slot) this.spare = undefined;
+    });
+  }
+
+  /** Starts a worker whose messages count only while it is the service's worker. */
+  private spawn(): WorkerSlot {
+    const binaries = new BinaryRunner();
+    const worker = spawnWorker(this.spec, binaries, this.compiled);
+    const earlyLogs: LogRecord[] = [];
+    const active = (): boolean => this.worker === worker;
+    const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
           case 'ready':
@@ -302,12 +376,16 @@ export class Service {
           case 'init-error':
             reject(new LinkError(`service ${this.name}: instantiation failed: ${message.message}`));
             break;
+          case 'compiled':
+            this.compiled ??= message.modules;
+            break;
           case 'log':
-            this.record(message.record);
+            if (active()) this.record(message.record);
+            else if (earlyLogs.length < LOG_KEEP) earlyLogs.push(message.record);
             break;
           case 'result':
           case 'error':
-            this.settle(message);
+            if (active()) this.settle(message);
             break;
         }
       });
@@ -331,6 +409,7 @@ export class Service {
             `service ${this.name}: worker exited with code ${code} while starting`,
           ),
         );
+        if (this.spare?.worker === worker) this.spare = undefined;
         this.failWorker(
           worker,
           new MarineHostError(`service ${this.name}: worker exited with code ${code}`),
@@ -338,8 +417,8 @@ export class Service {
       });
     });
     // A failed start is reported to the caller that awaits it; keep it from being unhandled.
-    this.ready.catch(() => undefined);
-    return this.ready;
+    ready.catch(() => undefined);
+    return { worker, binaries, ready, earlyLogs };
   }
 
   private failWorker(worker: Worker, error: Error): void {
@@ -395,12 +474,33 @@ export class Service {
   private restart(): Promise<void> {
     const old = this.worker;
     this.worker = undefined;
-    // Calls wait for this, so exactly one new worker is started.
+    // Calls wait for this, so exactly one worker takes over.
     this.restarting = (async () => {
       // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
       this.binaries?.killAll();
-      if (old) await old.terminate();
-      if (!this.closed) await this.start().catch(() => undefined);
+      // The old worker is stopped while the spare takes over: nothing it sends counts any more.
+      const stopped = old?.terminate();
+      const spare = this.spare;
+      this.spare = undefined;
+      let swapped = false;
+      if (spare && !this.closed) {
+        swapped = await spare.ready.then(
+          () => true,
+          () => false,
+        );
+        if (swapped) {
+          this.activate(spare);
+          // The next spare starts a moment later, so its start-up does not compete with the
+          // calls that were waiting for this restart.
+          this.prepareSpareIn(SPARE_DELAY_AFTER_RESTART_MS);
+          // Termination goes on in the background; the old worker's messages no longer count.
+          stopped?.catch(() => undefined);
+        } else await spare.worker.terminate();
+      }
+      if (!swapped) {
+        await stopped;
+        if (!this.closed) await this.start().catch(() => undefined);
+      }
     })().finally(() => {
       this.restarting = undefined;
     });
@@ -613,7 +713,12 @@ export class Service {
     this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
     this.pending = undefined;
     this.binaries?.killAll();
-    if (worker) await worker.terminate();
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    const spare = this.spare;
+    this.spare = undefined;
+    spare?.binaries.killAll();
+    await Promise.all([worker?.terminate(), spare?.worker.terminate()]);
   }
 }
 

@@ -23,6 +23,8 @@ export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'host';
 /** Messages the worker sends. */
 export type WorkerReply =
   | { type: 'ready'; memory: number; modules: Record<string, number> }
+  /** The core modules this worker compiled, by path: the host hands them to later workers. */
+  | { type: 'compiled'; modules: [string, object][] }
   | { type: 'init-error'; message: string }
   | { type: 'log'; record: LogRecord }
   | { type: 'result'; id: number; value: unknown; memory: number; modules: Record<string, number> }
@@ -39,7 +41,10 @@ export type WorkerReply =
 const port = parentPort;
 if (!port) throw new Error('service worker started outside a worker thread');
 const spec = (workerData as { spec: RuntimeSpec }).spec;
-const compiled = new Map<string, object>();
+// Core modules compiled by an earlier worker of this service (the host keeps them): a worker
+// that replaces another, or a spare, instantiates without compiling again.
+const given = (workerData as { compiled?: [string, object][] }).compiled ?? [];
+const compiled = new Map<string, object>(given);
 const post = (message: WorkerReply): void => port.postMessage(message);
 const log = (record: LogRecord): void => post({ type: 'log', record });
 
@@ -54,6 +59,7 @@ function describe(error: unknown): string {
 
 try {
   runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
+  if (compiled.size > given.length) post({ type: 'compiled', modules: [...compiled] });
   post({ type: 'ready', memory: runtime.memoryBytes(), modules: runtime.memoryByModule() });
 } catch (error) {
   post({ type: 'init-error', message: describe(error) });

@@ -1,7 +1,12 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import { verifySignature, type Ed25519Signer } from '../../protocol/index.js';
+import {
+  peerIdFromPublicKey,
+  toHex as hexOf,
+  verifySignature,
+  type Ed25519Signer,
+} from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
@@ -32,13 +37,49 @@ export function sortCids(cids: Iterable<string>): string[] {
   return [...cids].sort();
 }
 
+// A peer signs and checks the same (CIDs, particle id) again on every hop of a particle: a
+// peer's signature covers everything it produced, which rarely changes between two hops. Ed25519
+// signatures are deterministic, so both are cached by content: signatures per signer and message,
+// and verdicts per (peer, signature, message) for the signatures found valid. Keys hold the whole
+// message (particle id and CIDs, unambiguous as JSON), so a hit is exact; each cache is bounded
+// and emptied whole when full.
+const SIGNATURE_CACHE_MAX = 4096;
+const signed = new WeakMap<Ed25519Signer, Map<string, Uint8Array>>();
+const verified = new Set<string>();
+
+function rememberVerified(key: string): void {
+  if (verified.size >= SIGNATURE_CACHE_MAX) verified.clear();
+  verified.add(key);
+}
+
+function messageKey(cids: readonly string[], salt: string): string {
+  return JSON.stringify([salt, cids]);
+}
+
 /** Signs the sorted CIDs a peer produced, salted with the particle id. */
 export function signCids(
   signer: Ed25519Signer,
   cids: Iterable<string>,
   particleId: string,
 ): Uint8Array {
-  return signer.sign(signedBytes(sortCids(cids), particleId));
+  const sorted = sortCids(cids);
+  const key = messageKey(sorted, particleId);
+  let mine = signed.get(signer);
+  if (mine === undefined) {
+    mine = new Map();
+    signed.set(signer, mine);
+  }
+  let signature = mine.get(key);
+  if (signature === undefined) {
+    signature = signer.sign(signedBytes(sorted, particleId));
+    if (mine.size >= SIGNATURE_CACHE_MAX) mine.clear();
+    mine.set(key, signature);
+    // A signature this process just made is valid by construction: a peer of the same process
+    // (a local network, a CLI run) that checks it finds the verdict cached.
+    rememberVerified(`${peerIdFromPublicKey(signer.publicKey)} ${hexOf(signature)} ${key}`);
+  }
+  // A copy: callers own the bytes they get.
+  return Uint8Array.from(signature);
 }
 
 /** Checks a peer's signature over its CIDs; false for a bad signature or a peer id that is no Ed25519 key. */
@@ -48,5 +89,10 @@ export function verifyCids(
   cids: Iterable<string>,
   particleId: string,
 ): boolean {
-  return verifySignature(peerId, signedBytes(sortCids(cids), particleId), signature);
+  const sorted = sortCids(cids);
+  const key = `${peerId} ${hexOf(signature)} ${messageKey(sorted, particleId)}`;
+  if (verified.has(key)) return true;
+  const ok = verifySignature(peerId, signedBytes(sorted, particleId), signature);
+  if (ok) rememberVerified(key);
+  return ok;
 }
