@@ -5,6 +5,7 @@ import { register as registerAqua } from './aqua.js';
 import { register as registerCall } from './call.js';
 import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
+import { register as registerServe } from './serve.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
 
@@ -19,6 +20,7 @@ export const commands: RegisterCommand[] = [
   registerCall,
   registerIt,
   registerRepl,
+  registerServe,
   registerValidate,
   registerTest,
 ];
