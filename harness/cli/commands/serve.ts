@@ -78,6 +78,9 @@ function splitIdentity(cp: Record<string, JsonValue>): {
 } {
   const claimed: Identity = {};
   const rest: Record<string, JsonValue> = { ...cp };
+  // Marine takes no tetraplets as none known; our host checks one list per argument when given.
+  const tetraplets = cp['tetraplets'];
+  if (Array.isArray(tetraplets) && tetraplets.length === 0) delete rest['tetraplets'];
   for (const [field, option] of IDENTITY_FIELDS) {
     const value = cp[field];
     delete rest[field];
