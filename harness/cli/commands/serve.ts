@@ -61,7 +61,9 @@ function parseRequest(line: string): ServeRequest {
     function: fn,
     args: (request['args'] ?? []) as CallArgs,
     ...(typeof module === 'string' ? { module } : {}),
-    ...(cp !== undefined && cp !== null ? { call_parameters: cp as Record<string, JsonValue> } : {}),
+    ...(cp !== undefined && cp !== null
+      ? { call_parameters: cp as Record<string, JsonValue> }
+      : {}),
   };
 }
 
