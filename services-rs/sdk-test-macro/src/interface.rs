@@ -168,14 +168,10 @@ pub fn service_modules(config: &Path) -> Result<Vec<Module>, String> {
     let root = toolkit_root()?;
     let node = std::env::var("MARINE_NODE").unwrap_or_else(|_| "node".to_string());
     let marine = root.join("bin").join("marine.js");
-    let output = Command::new(&node)
-        .arg(&marine)
-        .arg("it")
-        .arg(config)
-        .arg("--json")
-        .arg("--all")
-        .output()
-        .map_err(|e| format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e))?;
+    let output =
+        Command::new(&node).arg(&marine).arg("it").arg(config).arg("--json").arg("--all").output().map_err(|e| {
+            format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e)
+        })?;
     if !output.status.success() {
         return Err(format!(
             "cannot read the interface of the service {} (build its modules first: `marine build`, or run `marine test`): {}",
@@ -186,10 +182,9 @@ pub fn service_modules(config: &Path) -> Result<Vec<Module>, String> {
     let text = String::from_utf8_lossy(&output.stdout);
     let value = Value::parse(&text).map_err(|e| format!("marine it --json printed malformed JSON: {}", e))?;
     let modules = match &value {
-        Value::Object(members) => members
-            .iter()
-            .map(|(name, iface)| parse_module(name, iface))
-            .collect::<Result<Vec<_>, _>>()?,
+        Value::Object(members) => {
+            members.iter().map(|(name, iface)| parse_module(name, iface)).collect::<Result<Vec<_>, _>>()?
+        }
         other => return Err(format!("marine it --json --all: expected an object, found {}", other.kind())),
     };
     if modules.is_empty() {
@@ -287,7 +282,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// in Marine. Stable Rust does not tell a macro its file, so the crate's sources are searched
 /// for a file with `marine_test` that declares the item and from which every config exists.
 pub fn test_file_dir(keyword: &str, item: &str, config_paths: &[&str]) -> Result<PathBuf, String> {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|_| "CARGO_MANIFEST_DIR is not set: build with cargo".to_string())?);
+    let manifest = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .map_err(|_| "CARGO_MANIFEST_DIR is not set: build with cargo".to_string())?,
+    );
     let mut files = Vec::new();
     rust_files(&manifest, &mut files);
     let mut tried = Vec::new();

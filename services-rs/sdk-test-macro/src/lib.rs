@@ -12,10 +12,10 @@
 
 extern crate proc_macro;
 
+mod interface;
 #[path = "../../sdk-test/src/json.rs"]
 #[allow(dead_code)]
 mod json;
-mod interface;
 
 use interface::{Module, Record, Ty};
 use proc_macro2::{Span, TokenStream};
@@ -128,7 +128,11 @@ fn expand(args: AttributeArgs, item: syn::Item) -> Result<TokenStream, syn::Erro
         Attributes::Single(service) => {
             let func = match item {
                 syn::Item::Fn(f) => f,
-                _ => return Err(error("the single-service form applies to a function; name services to use it on a module")),
+                _ => {
+                    return Err(error(
+                        "the single-service form applies to a function; name services to use it on a module",
+                    ))
+                }
             };
             let config = config_file(&service.config_path);
             let modules = interface::service_modules(&config).map_err(error)?;
@@ -278,10 +282,7 @@ fn methods(module: &Module) -> Vec<TokenStream> {
         let (ret, convert) = match &f.output {
             Some(ty) => {
                 let ty = rust_type(ty);
-                (
-                    quote! { -> #ty },
-                    quote! { marine_rs_sdk_test::internal::result::<#ty>(&__result, #qualified) },
-                )
+                (quote! { -> #ty }, quote! { marine_rs_sdk_test::internal::result::<#ty>(&__result, #qualified) })
             }
             None => (quote! {}, quote! { let _ = __result; }),
         };

@@ -172,10 +172,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn nested(
-        &mut self,
-        parse: impl FnOnce(&mut Self) -> Result<Value, JsonError>,
-    ) -> Result<Value, JsonError> {
+    fn nested(&mut self, parse: impl FnOnce(&mut Self) -> Result<Value, JsonError>) -> Result<Value, JsonError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("JSON nested too deep"));
@@ -290,8 +287,7 @@ impl<'a> Parser<'a> {
                         Some(b't') => '\t',
                         Some(b'u') => {
                             let high = self.hex4()?;
-                            let code = if (0xd800..0xdc00).contains(&high)
-                                && self.bytes[self.pos..].starts_with(b"\\u")
+                            let code = if (0xd800..0xdc00).contains(&high) && self.bytes[self.pos..].starts_with(b"\\u")
                             {
                                 self.pos += 2;
                                 let low = self.hex4()?;

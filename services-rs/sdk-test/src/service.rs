@@ -17,7 +17,10 @@ pub fn toolkit_root() -> Result<PathBuf, String> {
         return if root.join("bin").join("marine.js").is_file() {
             Ok(root)
         } else {
-            Err(format!("MARINE_TS_ROOT={}: expected the marine-ts toolkit there (bin/marine.js), found none", root.display()))
+            Err(format!(
+                "MARINE_TS_ROOT={}: expected the marine-ts toolkit there (bin/marine.js), found none",
+                root.display()
+            ))
         };
     }
     // services-rs/sdk-test sits two levels below the toolkit's root.
@@ -60,7 +63,9 @@ impl AppService {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start `{} {} serve` (set MARINE_NODE to Node 20+): {}", node(), marine.display(), e))?;
+            .map_err(|e| {
+                format!("cannot start `{} {} serve` (set MARINE_NODE to Node 20+): {}", node(), marine.display(), e)
+            })?;
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         // The service's log (guest output, logger lines) is collected and printed from the test's

@@ -92,7 +92,10 @@ mod services_on_a_module {
         let mut call_params = marine_test_env::call_params::ServiceInterface::new();
         let mut greeting = marine_test_env::greeting::ServiceInterface::new();
         let cp = marine_rs_sdk_test::CallParameters {
-            particle: marine_rs_sdk_test::ParticleParameters { init_peer_id: "peer-9".to_string(), ..Default::default() },
+            particle: marine_rs_sdk_test::ParticleParameters {
+                init_peer_id: "peer-9".to_string(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let who = call_params.init_peer_id_cp(cp);
