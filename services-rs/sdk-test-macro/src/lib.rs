@@ -219,6 +219,7 @@ fn link_records<'a>(
     modules: impl Iterator<Item = (&'a str, &'a Module)>,
     owners: &mut HashMap<String, String>,
     path: impl Fn(&str, &str) -> TokenStream,
+    declare: impl Fn(&Module, &Record) -> TokenStream,
 ) -> HashMap<String, Vec<TokenStream>> {
     let mut out = HashMap::new();
     for (scope, module) in modules {
@@ -230,7 +231,7 @@ fn link_records<'a>(
                 Some(_) => {}
                 None => {
                     owners.insert(canonical, scope.to_string());
-                    items.push(record_definition(record));
+                    items.push(declare(module, record));
                 }
             }
         }
@@ -318,11 +319,16 @@ fn marine_type() -> TokenStream {
 /// `pub mod <module> { records; ModuleInterface }` for each module of a service.
 fn module_definitions(modules: &[Module]) -> Vec<TokenStream> {
     let mut owners = HashMap::new();
-    let records = link_records(modules.iter().map(|m| (m.name.as_str(), m)), &mut owners, |owner, name| {
-        let owner = ident(owner);
-        let name = ident(name);
-        quote! { pub use super::#owner::#name; }
-    });
+    let records = link_records(
+        modules.iter().map(|m| (m.name.as_str(), m)),
+        &mut owners,
+        |owner, name| {
+            let owner = ident(owner);
+            let name = ident(name);
+            quote! { pub use super::#owner::#name; }
+        },
+        |_, record| record_definition(record),
+    );
     let marine = marine_type();
     modules
         .iter()
@@ -350,14 +356,13 @@ fn module_definitions(modules: &[Module]) -> Vec<TokenStream> {
 }
 
 /// Code that starts the service of `config` as `marine`, panicking like Marine when it cannot.
-fn service_start(config: &Path, modules: &[Module]) -> TokenStream {
+fn service_start(config: &Path) -> TokenStream {
     let config_text = config.display().to_string();
     // Depending on the files makes cargo rebuild the tests when a module is rebuilt.
     let files: Vec<String> = std::iter::once(config.to_path_buf())
         .chain(interface::module_files(config))
         .map(|p| p.display().to_string())
         .collect();
-    let _ = modules;
     quote! {
         #(const _: &[u8] = include_bytes!(#files);)*
         let marine: ::std::rc::Rc<::std::cell::RefCell<marine_rs_sdk_test::internal::AppService>> =
@@ -370,7 +375,7 @@ fn service_start(config: &Path, modules: &[Module]) -> TokenStream {
 
 fn single_service(func: syn::ItemFn, config: &Path, modules: &[Module]) -> Result<TokenStream, syn::Error> {
     let definitions = module_definitions(modules);
-    let start = service_start(config, modules);
+    let start = service_start(config);
     let attrs = test_attributes(&func.attrs);
     let name = &func.sig.ident;
     let output = &func.sig.output;
@@ -426,16 +431,27 @@ fn multiple_services(services: &[(String, PathBuf, Vec<Module>)]) -> Result<Toke
         .iter()
         .map(|(name, _, modules)| (name.as_str(), modules.last().expect("a service has modules")))
         .collect();
-    let facade_records = link_records(facades.iter().copied(), &mut owners, |owner, name| {
-        let owner = ident(owner);
-        let name = ident(name);
-        quote! { pub use super::#owner::#name; }
-    });
+    // A service's own facade records are those of `modules::<facade>`, so a module's result
+    // can be passed to the facade's functions as it is.
+    let facade_records = link_records(
+        facades.iter().copied(),
+        &mut owners,
+        |owner, name| {
+            let owner = ident(owner);
+            let name = ident(name);
+            quote! { pub use super::#owner::#name; }
+        },
+        |facade, record| {
+            let module = ident(&facade.name);
+            let name = ident(&record.name);
+            quote! { pub use self::modules::#module::#name; }
+        },
+    );
     let mut out = Vec::new();
     for (service, config, modules) in services {
         let svc = ident(service);
         let definitions = module_definitions(modules);
-        let start = service_start(config, modules);
+        let start = service_start(config);
         let facade = modules.last().expect("a service has modules");
         let records = facade_records.get(service.as_str()).cloned().unwrap_or_default();
         let facade_methods = methods(facade);
