@@ -1,10 +1,11 @@
-// `marine test` on a user's crate outside this repository whose #[marine_test] tests fail: a
-// failing Rust test is reported as failed with its assertion, and the exit code is cargo's; a
-// config_path that leads nowhere fails the build with what was expected and where.
+// `marine test` on users' crates outside this repository: a failing #[marine_test] is reported
+// as failed with its assertion and cargo's exit code; records named as the author wrote them
+// (`Result`, `field_0`), a service's modules and a test under tests/ work; a config_path that
+// leads nowhere fails the build with what was expected and where.
 import t, { type Test } from 'tap';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 /** Sums cargo's `test result:` lines. */
@@ -24,10 +25,16 @@ const root = resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'marine-test-rust-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A crate in `dir/name` with its own Config.toml (the greeting module of this repository). */
-function crate(name: string, tests: string): string {
+/** The greeting module of this repository as a service. */
+const GREETING = `modules_dir = ${JSON.stringify(join(root, 'services-rs/artifacts'))}\n\n[[module]]\nname = "greeting"\n`;
+
+/**
+ * A crate in `dir/name` with `files` (src/lib.rs at least) and its own Config.toml (`config`,
+ * the greeting service unless said otherwise).
+ */
+function crate(name: string, files: Record<string, string>, config = GREETING): string {
   const path = join(dir, name);
-  mkdirSync(join(path, 'src'), { recursive: true });
+  for (const file of Object.keys(files)) mkdirSync(dirname(join(path, file)), { recursive: true });
   writeFileSync(
     join(path, 'Cargo.toml'),
     [
@@ -43,11 +50,8 @@ function crate(name: string, tests: string): string {
       '',
     ].join('\n'),
   );
-  writeFileSync(
-    join(path, 'Config.toml'),
-    `modules_dir = ${JSON.stringify(join(root, 'services-rs/artifacts'))}\n\n[[module]]\nname = "greeting"\n`,
-  );
-  writeFileSync(join(path, 'src', 'lib.rs'), tests);
+  writeFileSync(join(path, 'Config.toml'), config);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(path, file), text);
   return path;
 }
 
@@ -75,9 +79,8 @@ async function marineTest(t: Test, path: string) {
 }
 
 t.test('a failing #[marine_test] is reported as failed', async (t) => {
-  const path = crate(
-    'failing_demo',
-    `#[cfg(test)]
+  const path = crate('failing_demo', {
+    'src/lib.rs': `#[cfg(test)]
 mod tests {
     use marine_rs_sdk_test::marine_test;
 
@@ -92,7 +95,7 @@ mod tests {
     }
 }
 `,
-  );
+  });
   const { code, out } = await marineTest(t, path);
   if (code !== 101) t.comment(out.slice(-4000));
   t.equal(code, 101, "exit code is cargo's");
@@ -102,10 +105,61 @@ mod tests {
   t.same(cargoCounts(out), { passed: 1, failed: 1, results: 1 });
 });
 
-t.test('a config_path that leads nowhere fails the build saying so', async (t) => {
+t.test('records as the author named them, modules, and tests under tests/', async (t) => {
+  // The SDK 0.14-style service of this repository: a facade over a store, sharing `Result`.
+  const config = [
+    `modules_dir = ${JSON.stringify(join(root, 'services-rs/artifacts'))}`,
+    '',
+    '[[module]]',
+    'name = "styles_store"',
+    '',
+    '[[module]]',
+    'name = "styles_v0_14"',
+    '',
+    '[module.mounted_binaries]',
+    'echo = "/bin/echo"',
+    '',
+  ].join('\n');
   const path = crate(
-    'misconfigured_demo',
-    `#[cfg(test)]
+    'styles_demo',
+    {
+      'src/lib.rs': '',
+      'tests/styles.rs': `use marine_rs_sdk_test::marine_test;
+
+#[marine_test(styles(config_path = "../Config.toml"))]
+fn result_record_and_field_names() {
+    let mut styles = marine_test_env::styles::ServiceInterface::new();
+    let stored: marine_test_env::styles::Result =
+        styles.modules.styles_store.put("k".to_string(), "v".to_string());
+    assert!(stored.success, "{:?}", stored);
+    let got = styles.recall("k".to_string());
+    assert_eq!((got.field_0.as_str(), got.field_1.as_str()), ("k", "v"));
+}
+
+#[marine_test(config_path = "../Config.toml")]
+fn one_record_type_per_service(
+    styles_store: marine_test_env::styles_store::ModuleInterface,
+    styles_v0_14: marine_test_env::styles_v0_14::ModuleInterface,
+) {
+    let put = styles_store.put("a".to_string(), "b".to_string());
+    let recalled: marine_test_env::styles_store::Result = styles_v0_14.recall("a".to_string());
+    assert_eq!(recalled.field_1, "b");
+    assert!(put.success);
+}
+`,
+    },
+    config,
+  );
+  const { code, out } = await marineTest(t, path);
+  if (code !== 0) t.comment(out.slice(-4000));
+  t.equal(code, 0, 'marine test exits 0');
+  t.match(out, /test result_record_and_field_names \.\.\. ok/);
+  t.match(out, /test one_record_type_per_service \.\.\. ok/);
+});
+
+t.test('a config_path that leads nowhere fails the build saying so', async (t) => {
+  const path = crate('misconfigured_demo', {
+    'src/lib.rs': `#[cfg(test)]
 mod tests {
     #[marine_rs_sdk_test::marine_test(config_path = "../Missing.toml")]
     fn nowhere(greeting: marine_test_env::greeting::ModuleInterface) {
@@ -113,7 +167,7 @@ mod tests {
     }
 }
 `,
-  );
+  });
   const { code, out } = await marineTest(t, path);
   if (code !== 101) t.comment(out.slice(-4000));
   t.equal(code, 101, "exit code is cargo's");
