@@ -37,6 +37,7 @@ Rust tests: when the crate (or a crate under PATH) has #[marine_test] tests, it 
 streaming cargo's output (exit code: cargo's). Add marine-rs-sdk-test as a dev-dependency
 (path = "<toolkit>/services-rs/sdk-test"); its calls run in this host, no Wasm runtime in Rust:
 
+  // services-rs/examples/call-params and records test themselves this way
   #[cfg(test)]
   mod tests {
       use marine_rs_sdk_test::marine_test;
@@ -50,7 +51,6 @@ Examples:
   $ cd services-rs/examples/greeting && marine test   # crate in the current directory
   $ marine test services-rs/examples/greeting --release
   $ marine test services-rs/examples/greeting --no-build    # just run the tests
-  $ marine test services-rs/examples/call-params            # #[marine_test] Rust tests
 `;
 
 /** Registers `marine test`. */
