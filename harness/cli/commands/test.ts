@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildServices } from '../../../marine-host/index.js';
 import { findTestFiles, runTestFiles } from '../../../marine-host/test-runner/run.js';
@@ -69,11 +68,9 @@ export function register(program: Command): void {
       if (options.build)
         await buildServices({ path: dir, ...(options.release ? { release: true } : {}) });
       const tests = findTestFiles(dir);
-      // Rust tests: a crate (or crates of a workspace) under PATH using #[marine_test].
-      const rust =
-        existsSync(join(dir, 'Cargo.toml')) || hasMarineTests(dir, true)
-          ? await marineTestPackages(dir)
-          : undefined;
+      // Rust tests: a crate (or crates of a workspace) under PATH using #[marine_test]. Asking
+      // cargo only then keeps TypeScript-only projects free of toolchain look-ups.
+      const rust = hasMarineTests(dir, true) ? await marineTestPackages(dir) : undefined;
       const hasRust = rust !== undefined && rust.packages.length > 0;
       if (tests.length === 0 && !hasRust)
         throw new Error(
