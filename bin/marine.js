@@ -6,8 +6,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const source = join(root, 'harness', 'cli', 'main.ts');
-const built = join(root, 'dist', 'harness', 'cli', 'main.js');
+// `marine serve` (started per service per #[marine_test] test) loads only what it needs.
+const entry = process.argv[2] === 'serve' ? 'serve-main' : 'main';
+const source = join(root, 'harness', 'cli', `${entry}.ts`);
+const built = join(root, 'dist', 'harness', 'cli', `${entry}.js`);
 if (existsSync(source) && !process.env.MARINE_TS_FROM_DIST) {
   const { register } = await import('tsx/esm/api');
   register();

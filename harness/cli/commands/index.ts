@@ -7,6 +7,7 @@ import { register as registerCall } from './call.js';
 import { register as registerDeploy } from './deploy.js';
 import { register as registerIt } from './it.js';
 import { register as registerRepl } from './repl.js';
+import { register as registerServe } from './serve.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerTest } from './test.js';
 import { register as registerKey } from './key.js';
@@ -27,6 +28,7 @@ export const commands: RegisterCommand[] = [
   registerDeploy,
   registerIt,
   registerRepl,
+  registerServe,
   registerValidate,
   registerTest,
   registerKey,

@@ -2,6 +2,11 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildServices } from '../../../marine-host/index.js';
 import { findTestFiles, runTestFiles } from '../../../marine-host/test-runner/run.js';
+import {
+  hasMarineTests,
+  marineTestPackages,
+  runCargoTests,
+} from '../../../marine-host/test-runner/rust.js';
 
 const HELP = `
 Builds the service modules of a crate or workspace (like \`marine build\`), then runs its tap
@@ -26,6 +31,21 @@ functions; values as JSON: 64-bit integers number | bigint, options [] or [x], b
 Each function also has a <name>_cp(callParameters, ...args) variant; records are declared in the
 <Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.
 
+Rust tests: when the crate (or a crate under PATH) has #[marine_test] tests, it also runs
+\`cargo test\` on the host target with the toolchain and crate source of \`marine build\`,
+streaming cargo's output (exit code: cargo's). Add marine-rs-sdk-test as a dev-dependency
+(path = "<toolkit>/services-rs/sdk-test"); its calls run in this host, no Wasm runtime in Rust:
+
+  // services-rs/examples/call-params and records test themselves this way
+  #[cfg(test)]
+  mod tests {
+      use marine_rs_sdk_test::marine_test;
+      #[marine_test(config_path = "../Config.toml", modules_dir = "../artifacts")]
+      fn greets(greeting: marine_test_env::greeting::ModuleInterface) {
+          assert_eq!(greeting.greeting("Marine".to_string()), "Hi, Marine");
+      }
+  }
+
 Examples:
   $ cd services-rs/examples/greeting && marine test   # crate in the current directory
   $ marine test services-rs/examples/greeting --release
@@ -36,7 +56,9 @@ Examples:
 export function register(program: Command): void {
   program
     .command('test')
-    .description('build a service crate, then run its tap tests against the built modules')
+    .description(
+      'build a service crate, then run its tap tests and #[marine_test] Rust tests against the built modules',
+    )
     .argument('[path]', 'crate or workspace directory', '.')
     .option('--no-build', 'skip the build step')
     .option('--release', "build with cargo's release profile")
@@ -46,8 +68,26 @@ export function register(program: Command): void {
       if (options.build)
         await buildServices({ path: dir, ...(options.release ? { release: true } : {}) });
       const tests = findTestFiles(dir);
-      if (tests.length === 0) throw new Error(`no tests (*.test.ts, *.test.js) found under ${dir}`);
-      const results = await runTestFiles(dir, tests, (text) => process.stdout.write(text));
-      if (results.some((r) => !r.ok)) process.exitCode = 1;
+      // Rust tests: a crate (or crates of a workspace) under PATH using #[marine_test]. Asking
+      // cargo only then keeps TypeScript-only projects free of toolchain look-ups.
+      const rust = hasMarineTests(dir, true) ? await marineTestPackages(dir) : undefined;
+      const hasRust = rust !== undefined && rust.packages.length > 0;
+      if (tests.length === 0 && !hasRust)
+        throw new Error(
+          `no tests found under ${dir}: expected *.test.ts / *.test.js files, or Rust sources with #[marine_test]`,
+        );
+      let failed = false;
+      if (tests.length > 0) {
+        const results = await runTestFiles(dir, tests, (text) => process.stdout.write(text));
+        failed = results.some((r) => !r.ok);
+      }
+      if (hasRust) {
+        const code = await runCargoTests(rust, options.release ? { release: true } : {});
+        if (code !== 0) {
+          process.exitCode = code;
+          return;
+        }
+      }
+      if (failed) process.exitCode = 1;
     });
 }
