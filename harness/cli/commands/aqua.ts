@@ -10,7 +10,7 @@ Examples:
   $ marine aqua services-rs/artifacts/greeting.wasm
   $ marine aqua services-rs/examples/greeting/Config.toml --service-id greeting > /tmp/greeting.aqua
   $ marine aqua services-rs/examples/greeting/Config.toml --service-name Greeter
-  $ marine aqua compile app.aqua --ts --out src/generated     # client code for marine-ts/client
+  $ marine aqua compile fixtures/node/relay.aqua --ts --out /tmp/marine-aqua-gen   # client code for marine-ts/client
 `;
 
 const COMPILE_HELP = `
@@ -19,8 +19,8 @@ the import pointed at marine-ts/client: functions to call and register<Service> 
 from the Aqua. Writes <name>.ts, or <name>.js and <name>.d.ts, into --out.
 
 Examples:
-  $ marine aqua compile src/aqua/main.aqua --ts --out src/generated
-  $ marine aqua compile main.aqua --js --out gen --import node_modules
+  $ marine aqua compile fixtures/node/relay.aqua --ts --out /tmp/marine-aqua-gen-ts
+  $ marine aqua compile fixtures/node/relay.aqua --js --out /tmp/marine-aqua-gen-js --import node_modules
 `;
 
 /** Registers `marine aqua`. */

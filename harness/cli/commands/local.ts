@@ -34,9 +34,7 @@ data dir under --dir (node-0, node-1, …) and its log beside it; node i > 0 boo
 Records their pids and multiaddrs in <dir>/state.json; marine local status and down read it.
 
 Examples:
-  $ marine local up --peers 3 --dir /tmp/marine-local-example --json
-  $ marine local status --dir /tmp/marine-local-example
-  $ marine local down --dir /tmp/marine-local-example`;
+  $ marine local up --peers 3 --dir /tmp/marine-local-example --json && marine local status --dir /tmp/marine-local-example; marine local down --dir /tmp/marine-local-example`;
 
 /** Whether a process with this pid is alive. */
 function alive(pid: number): boolean {

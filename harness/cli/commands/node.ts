@@ -73,10 +73,14 @@ node.toml (--config) takes the same settings in snake_case; flags given override
   anomaly_slow_run_ms = 500
   anomaly_memory_bytes = 10000000
 
-Examples:
-  $ marine node --data-dir /tmp/marine-node-a --json
-  $ marine node --data-dir /tmp/marine-node-b --listen /ip4/127.0.0.1/tcp/0/ws --http-port 0
-  $ marine node --data-dir /tmp/marine-node-c --bootstrap /ip4/127.0.0.1/tcp/7770/p2p/12D3KooW...`;
+Examples (a node runs until stopped: these stop it with SIGINT after 20 s, as Ctrl-C would):
+  $ timeout --preserve-status -s INT 20 marine node --data-dir /tmp/marine-node-a --json
+  $ timeout --preserve-status -s INT 20 marine node --data-dir /tmp/marine-node-b --listen /ip4/127.0.0.1/tcp/0/ws --http-port 0
+
+A second node joins the first through --bootstrap with one of the first's multiaddrs (the ready
+line prints them, ending in /p2p/<peer id>):
+  marine node --data-dir /tmp/marine-node-c --bootstrap /ip4/127.0.0.1/tcp/7770/p2p/12D3KooW...
+marine local up starts such a network in one command.`;
 
 const repeat = (value: string, list: string[] = []): string[] => [...list, value];
 

@@ -25,9 +25,7 @@ the reason, at once rather than at the TTL.
 Arguments: a JSON object by argument name, or a JSON array in order; @file reads a file, - stdin.
 
 Examples:
-  $ marine local up --peers 2 --dir /tmp/marine-local-run --json
-  $ marine run fixtures/node/relay.aqua --func identifyRelay --relay "$(marine local status --dir /tmp/marine-local-run --json | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).nodes[0].multiaddrs[0]))')"
-  $ marine local down --dir /tmp/marine-local-run`;
+  $ marine local up --peers 2 --dir /tmp/marine-local-run --json && marine run fixtures/node/relay.aqua --func identifyRelay --relay "$(marine local status --dir /tmp/marine-local-run --json | node -e 'process.stdin.on("data",d=>console.log(JSON.parse(d).nodes[0].multiaddrs[0]))')"; marine local down --dir /tmp/marine-local-run`;
 
 /** Arguments by name: an object as it is, an array matched to the function's argument names. */
 export function namedArgs(
