@@ -28,6 +28,7 @@ const KINDS: Readonly<Record<DropCode, DiagnosticKind>> = {
   'bad-signature': 'signature',
   expired: 'expired',
   undeliverable: 'undeliverable',
+  'vm-error': 'vm-error',
 };
 
 // Node 20 has no global WebSocket, which libp2p's websockets transport dials with; browsers and

@@ -57,7 +57,7 @@ export const libp2pNetwork: NetworkFactory = async (init) => {
         ...(diagnostic.particleId === undefined ? {} : { particleId: diagnostic.particleId }),
         peerId: diagnostic.peerId,
         reason: diagnostic.reason,
-        code: 'undeliverable',
+        code: diagnostic.code === 'vm-error' ? 'vm-error' : 'undeliverable',
       }),
   };
   return network;

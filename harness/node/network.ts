@@ -14,6 +14,7 @@ export interface NetworkDrop {
   readonly particleId?: string;
   readonly peerId: string;
   readonly reason: string;
+  /** Why, as the diagnostics protocol names it (a node's own drops: `vm-error` or `undeliverable`). */
   readonly code?: string;
 }
 

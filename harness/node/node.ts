@@ -94,6 +94,20 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
   // Who started each particle this node holds, to tell a connected client why its particle died.
   const initPeers = new Map<string, string>();
 
+  // No silent timeouts: a connected client learns at once why its particle died here (the
+  // network itself explains the drops it makes: bad frames, expiry, failed sends).
+  const explain = (
+    particleId: string,
+    reason: string,
+    code: 'vm-error' | 'undeliverable',
+  ): void => {
+    const initPeer = initPeers.get(particleId);
+    if (initPeer === undefined || initPeer === keyPair.peerId || !net.isConnected(initPeer)) return;
+    void net
+      .sendDiagnostic?.(initPeer, { particleId, peerId: keyPair.peerId, reason, code })
+      .catch(() => {});
+  };
+
   const reportDrop = (drop: NetworkDrop): void => {
     metrics.drop(drop.reason);
     emit({
@@ -167,27 +181,23 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     },
     onEvent: (event) => {
       onPeerEvent?.(event);
+      if (event.type === 'invoked' && event.retCode !== 0 && event.nextPeerPks.length === 0) {
+        // An AIR error nothing caught ends the particle here: AquaVM sends it nowhere, so the
+        // client would only see its TTL run out. Tell it why.
+        explain(
+          event.particleId,
+          `VM error on ${keyPair.peerId}: ret ${event.retCode}: ${event.errorMessage}`,
+          'vm-error',
+        );
+      }
       if (event.type === 'received') metrics.particlesReceived += 1;
       else if (event.type === 'sent') metrics.particlesSent += 1;
       else if (event.type === 'dropped') {
         const initPeer = initPeers.get(event.particleId);
         reportDrop({ particleId: event.particleId, peerId: initPeer ?? '', reason: event.reason });
-        // No silent timeouts: a connected client learns at once why its particle died here (the
-        // network itself explains the drops it makes: bad frames, expiry, failed sends).
-        const oursToExplain = /^(VM failed|cannot store)/.test(event.reason);
-        if (
-          oursToExplain &&
-          initPeer !== undefined &&
-          initPeer !== keyPair.peerId &&
-          net.isConnected(initPeer)
-        ) {
-          void net
-            .sendDiagnostic?.(initPeer, {
-              particleId: event.particleId,
-              peerId: keyPair.peerId,
-              reason: event.reason,
-            })
-            .catch(() => {});
+        if (/^(VM failed|cannot store)/.test(event.reason)) {
+          const code = event.reason.startsWith('VM failed') ? 'vm-error' : 'undeliverable';
+          explain(event.particleId, event.reason, code);
         }
       }
     },

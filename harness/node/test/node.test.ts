@@ -233,3 +233,40 @@ t.test('a restart picks up a particle whose deadline has not passed', async (t) 
   const left = (await readdir(join(dir, 'particles'))).filter((f) => f.endsWith('.json'));
   t.equal(left.length, 1, 'the expired particle was removed, the live one kept until its deadline');
 });
+
+t.test('an AIR error nothing caught on the node is explained to its client at once', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-node-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const memory = new MemoryNetwork();
+  const known = new Set<string>();
+  const diagnostics: { to: string; particleId?: string; reason: string; code?: string }[] = [];
+  const memoryNet = memoryFactory(memory, known);
+  const node = await startNode({
+    dataDir: dir,
+    // The memory network stands for libp2p; its diagnostics are recorded instead of sent.
+    createNetwork: async (init) => ({
+      ...(await memoryNet(init)),
+      sendDiagnostic: async (to, d) => {
+        diagnostics.push({ to, ...d });
+      },
+    }),
+    anomalySlowRunMs: 60_000,
+  });
+  t.teardown(() => node.stop());
+  const me = client(memory, known);
+  t.teardown(() => me.stop());
+  const script = `(seq (call %init_peer_id% ("getDataSrv" "-relay-") [] relay) (seq (call relay ("op" "noop") []) (fail 77 "deliberate")))`;
+  const run = runScript(me, node.peerId, script, { ttl: 60_000 });
+  const deadline = Date.now() + 25_000;
+  while (diagnostics.length === 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  t.equal(diagnostics.length, 1, 'one diagnostic, well before the TTL');
+  t.match(diagnostics[0], {
+    to: me.peerId,
+    peerId: node.peerId,
+    code: 'vm-error',
+    reason: /^VM error on 12D3\w+: ret \d+: .*deliberate/,
+  });
+  me.stop();
+  await run;
+});

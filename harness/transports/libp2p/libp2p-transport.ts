@@ -45,8 +45,17 @@ export function kadProtocol(network: string): string {
   return `/fluence/kad/${network}/1.0.0`;
 }
 
-/** Why a particle was dropped. */
-export type DropCode = 'decode-error' | 'too-large' | 'bad-signature' | 'expired' | 'undeliverable';
+/**
+ * Why a particle was dropped: the transport's own reasons, and `vm-error` for a node whose VM
+ * failed the particle (the node reports it through the same diagnostics).
+ */
+export type DropCode =
+  | 'decode-error'
+  | 'too-large'
+  | 'bad-signature'
+  | 'expired'
+  | 'undeliverable'
+  | 'vm-error';
 
 /** A dropped particle: which one (when known), the peer involved, why, and a stable code. */
 export interface ParticleDrop {
@@ -758,6 +767,7 @@ const DROP_CODES: readonly string[] = [
   'bad-signature',
   'expired',
   'undeliverable',
+  'vm-error',
 ];
 
 function asDiagnostic(raw: unknown): Diagnostic {
