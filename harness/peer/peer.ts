@@ -210,6 +210,17 @@ export class Peer {
         if (actor.abort.signal.aborted) {
           // The particle ended while its data was being written: nothing of it may stay behind.
           await this.#store.remove(actor.key).catch(() => {});
+          const cutShort =
+            outcome.callRequests.size > 0 || outcome.nextPeerPks.some((p) => p !== this.peerId);
+          if (cutShort && timeLeft(actor.particle) <= 0) {
+            // Its deadline passed during this run: say so, or its caller only sees the TTL.
+            this.#emit({
+              type: 'dropped',
+              peerId: this.peerId,
+              particleId: actor.particle.id,
+              reason: 'Particle is expired: its deadline passed while this peer ran it',
+            });
+          }
           return;
         }
         this.#route(actor, outcome);

@@ -97,6 +97,12 @@ t.before(async () => {
 
 const EXPECTED_EXPORTS: Record<string, string[]> = {
   greeting: ['greeting: func(name: string) -> string'],
+  aquavm_facade: [
+    'parse-air: func(script: string) -> string',
+    'describe-data: func(data: list<u8>) -> string',
+    'run-air: func(air: string, params: run-parameters) -> interpreter-outcome',
+  ],
+  sleeper: ['sleep-ms: func(ms: u64) -> u64'],
   call_params: [
     'call-parameters: func() -> call-parameters',
     'tetraplets: func(a: string, b: u32) -> list<list<security-tetraplet>>',

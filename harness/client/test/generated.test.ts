@@ -95,6 +95,10 @@ async function bundleAndRun(dir: string): Promise<Record<string, unknown>> {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // An ESM bundle for Node: CommonJS dependencies inside it (ws, …) need a require.
+    banner: {
+      js: "import { createRequire as __marineRequire } from 'node:module'; const require = __marineRequire(import.meta.url);",
+    },
     logLevel: 'error',
     alias: {
       'marine-ts/client': join(root, 'harness/client/index.ts'),

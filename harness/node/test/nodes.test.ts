@@ -31,8 +31,15 @@ interface NodeProcess {
 
 const children = new Set<ChildProcess>();
 t.teardown(() => {
-  for (const c of children)
-    if (c.exitCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
+  for (const c of children) {
+    // A child killed by a signal keeps exitCode null (signalCode says how it ended).
+    if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // It ended between the check and the kill.
+    }
+  }
 });
 
 async function startNodeProcess(dataDir: string, ...extra: string[]): Promise<NodeProcess> {

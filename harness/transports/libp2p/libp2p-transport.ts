@@ -50,12 +50,7 @@ export function kadProtocol(network: string): string {
  * failed the particle (the node reports it through the same diagnostics).
  */
 export type DropCode =
-  | 'decode-error'
-  | 'too-large'
-  | 'bad-signature'
-  | 'expired'
-  | 'undeliverable'
-  | 'vm-error';
+  'decode-error' | 'too-large' | 'bad-signature' | 'expired' | 'undeliverable' | 'vm-error';
 
 /** A dropped particle: which one (when known), the peer involved, why, and a stable code. */
 export interface ParticleDrop {
