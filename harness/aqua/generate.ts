@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { compileFromPath } from '@fluencelabs/aqua-api';
+import { aquaImportDirs } from './compile.js';
 
 /** Where generated code imports the client from unless told otherwise. */
 export const DEFAULT_CLIENT_IMPORT = 'marine-ts/client';
@@ -54,7 +55,7 @@ export async function generateClientCode(
   const compiled = await compileFromPath({
     filePath: resolve(file),
     targetType: options.target,
-    ...(options.imports === undefined ? {} : { imports: options.imports.map((i) => resolve(i)) }),
+    imports: aquaImportDirs(file, options.imports),
   });
   if (compiled.errors.length > 0) throw new AquaCompileError(file, compiled.errors);
   const clientImport = options.clientImport ?? DEFAULT_CLIENT_IMPORT;
