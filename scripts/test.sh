@@ -31,6 +31,11 @@ check() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
 }
 
+# Every CLI start in the tests runs dist/, transpiled from these sources just now: from sources
+# each start would spend about a second in tsx's loader, and the tests start the CLI hundreds of
+# times. (Run alone, a test file starts the sources as usual.)
+check "transpile dist/ for the CLI" node scripts/build-dist.mjs --transpile-only
+[ -f dist/harness/cli/main.js ] && export MARINE_TS_FROM_DIST=1
 check "build example services" node bin/marine.js build services-rs/examples
 check "typecheck" npx tsc -p tsconfig.json --noEmit
 check "lint" npx eslint .

@@ -4,7 +4,16 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
-import { compileFromPath } from '@fluencelabs/aqua-api';
+
+/**
+ * The Aqua compiler, loaded on first use: it is a large Scala.js bundle (about 0.8 s to load), and
+ * most CLI commands and library users never compile Aqua.
+ */
+export function loadAquaCompiler(): Promise<typeof import('@fluencelabs/aqua-api')> {
+  aquaCompiler ??= import('@fluencelabs/aqua-api');
+  return aquaCompiler;
+}
+let aquaCompiler: Promise<typeof import('@fluencelabs/aqua-api')> | undefined;
 
 /** A script ready to run: AIR, and for compiled Aqua the function's argument names in order. */
 export interface LoadedScript {
@@ -63,6 +72,7 @@ export async function loadScript(
     );
   });
   if (extname(file) !== '.aqua') return { script: source, argNames: undefined };
+  const { compileFromPath } = await loadAquaCompiler();
   const compiled = await compileFromPath({
     filePath: resolve(file),
     imports: aquaImportDirs(file, options.imports),

@@ -3,8 +3,7 @@
 // against `marine-ts/client`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { compileFromPath } from '@fluencelabs/aqua-api';
-import { aquaImportDirs } from './compile.js';
+import { aquaImportDirs, loadAquaCompiler } from './compile.js';
 
 /** Where generated code imports the client from unless told otherwise. */
 export const DEFAULT_CLIENT_IMPORT = 'marine-ts/client';
@@ -52,6 +51,7 @@ export async function generateClientCode(
   file: string,
   options: GenerateOptions,
 ): Promise<GeneratedFile[]> {
+  const { compileFromPath } = await loadAquaCompiler();
   const compiled = await compileFromPath({
     filePath: resolve(file),
     targetType: options.target,

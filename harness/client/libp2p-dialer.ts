@@ -2,8 +2,6 @@
 // client role: one relay, no listening, particles back over the client's own connection, the
 // relay's diagnostics on /marine-ts/diag/1.0.0). WebSockets by default, as js-client; callers
 // pass other libp2p transports (e.g. TCP on Node).
-import { webSockets } from '@libp2p/websockets';
-import { peerIdFromString } from '@libp2p/peer-id';
 import {
   Libp2pTransport,
   type Diagnostic,
@@ -54,6 +52,11 @@ async function ensureWebSocket(): Promise<void> {
 export function libp2pDialer(options: Libp2pDialerOptions = {}): RelayDialer {
   return async (target, { keyPair, signal, events }) => {
     if (options.transports === undefined) await ensureWebSocket();
+    // libp2p's modules load on the first dial, not when the client (or the CLI) is imported.
+    const [{ webSockets }, { peerIdFromString }] = await Promise.all([
+      import('@libp2p/websockets'),
+      import('@libp2p/peer-id'),
+    ]);
     const transport = new Libp2pTransport({
       keyPair,
       transports: options.transports ?? [webSockets()],

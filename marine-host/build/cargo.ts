@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { loadExeca } from './load-execa.js';
 import { CargoBuildError, ToolchainError } from './errors.js';
 import type { Toolchain } from './toolchain.js';
 
@@ -41,6 +41,7 @@ export async function resolveProject(path: string, toolchain: Toolchain): Promis
   const dir = statSync(absolute).isDirectory() ? absolute : dirname(absolute);
   const ownManifest = statSync(absolute).isDirectory() ? join(absolute, 'Cargo.toml') : absolute;
   const env = { RUSTC: toolchain.rustc };
+  const { execa } = await loadExeca();
   const located = await execa(
     toolchain.cargo,
     ['locate-project', '--workspace', '--message-format', 'plain'],
@@ -98,6 +99,7 @@ export async function cargoBuild(
     ...toolchain.cargoArgs,
     ...(options.extraArgs ?? []),
   ];
+  const { execa } = await loadExeca();
   const child = execa(toolchain.cargo, args, {
     cwd: project.workspaceRoot,
     // cargo colours only a terminal; its stderr is piped here (to explain missing crates).
@@ -163,6 +165,7 @@ function plain(text: string): string {
 
 /** Whether Debian's package index (the local apt cache, no network) knows a package. */
 async function debianHasPackage(name: string): Promise<boolean> {
+  const { execa } = await loadExeca();
   const r = await execa('apt-cache', ['show', '--no-all-versions', name], { reject: false }).catch(
     () => undefined,
   );

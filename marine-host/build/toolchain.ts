@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { loadExeca } from './load-execa.js';
 import { ToolchainError } from './errors.js';
 
 /** The Rust toolchain and crate source `marine build` uses. */
@@ -76,6 +76,7 @@ export async function loadToolchain(
   const recorded = await readDecision(path);
   if (recorded !== undefined) return recorded;
   options.log?.('setting up the Rust toolchain (scripts/setup-toolchain.sh)…');
+  const { execa } = await loadExeca();
   const result = await execa('bash', [join(root, 'scripts', 'setup-toolchain.sh')], {
     cwd: root,
     reject: false,

@@ -3,7 +3,7 @@
 // through this host (marine-rs-sdk-test starts `marine serve`), found through MARINE_TS_ROOT.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
+import { loadExeca } from '../build/load-execa.js';
 import { resolveProject } from '../build/cargo.js';
 import { loadToolchain, packageRoot } from '../build/toolchain.js';
 
@@ -67,6 +67,7 @@ export async function marineTestPackages(
       workspaceRoot: project.workspaceRoot,
     };
   }
+  const { execa } = await loadExeca();
   const metadata = await execa(
     toolchain.cargo,
     [
@@ -114,6 +115,7 @@ export async function runCargoTests(
     ...toolchain.cargoArgs,
     ...(options.cargoArgs ?? []),
   ];
+  const { execa } = await loadExeca();
   const child = execa(toolchain.cargo, args, {
     cwd: target.workspaceRoot,
     env: {

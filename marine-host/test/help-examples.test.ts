@@ -68,14 +68,19 @@ t.test('every --help example runs as printed', { timeout: 1_200_000 }, async (t)
   const unique = all.filter((e) => !seen.has(e.command) && seen.add(e.command));
   t.ok(unique.length >= 25, `found ${unique.length} examples`);
   // A few examples at a time (each starts the CLI), checked in the order the help prints them.
-  const run = (e: Example) =>
-    execa('bash', ['-c', e.command], {
+  const took = new Map<string, number>();
+  const run = async (e: Example) => {
+    const started = performance.now();
+    const r = await execa('bash', ['-c', e.command], {
       cwd: root,
       env,
       input: e.input.length > 0 ? `${e.input.join('\n')}\nquit\n` : '',
       reject: false,
       all: true,
     });
+    took.set(e.command, performance.now() - started);
+    return r;
+  };
   const results: Promise<Awaited<ReturnType<typeof run>>>[] = [];
   const running = new Set<Promise<unknown>>();
   for (const e of unique) {
@@ -92,4 +97,7 @@ t.test('every --help example runs as printed', { timeout: 1_200_000 }, async (t)
     if (e.input.length > 0)
       t.notMatch(r.stdout, /^> error:/m, `${e.from}: repl input of $ ${e.command}`);
   }
+  // The slowest examples, to keep an eye on what this file costs CI.
+  const slowest = [...took].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  t.comment(slowest.map(([c, ms]) => `${(ms / 1000).toFixed(1)} s  $ ${c}`).join('\n'));
 });

@@ -73,9 +73,9 @@ node.toml (--config) takes the same settings in snake_case; flags given override
   anomaly_slow_run_ms = 500
   anomaly_memory_bytes = 10000000
 
-Examples (a node runs until stopped: these stop it with SIGINT after 20 s, as Ctrl-C would):
-  $ timeout --preserve-status -s INT 20 marine node --data-dir /tmp/marine-node-a --json
-  $ timeout --preserve-status -s INT 20 marine node --data-dir /tmp/marine-node-b --listen /ip4/127.0.0.1/tcp/0/ws --http-port 0
+Examples (a node runs until stopped: these stop it with SIGINT after 10 s, as Ctrl-C would):
+  $ timeout --preserve-status -s INT 10 marine node --data-dir /tmp/marine-node-a --json
+  $ timeout --preserve-status -s INT 10 marine node --data-dir /tmp/marine-node-b --listen /ip4/127.0.0.1/tcp/0/ws --http-port 0
 
 A second node joins the first through --bootstrap with one of the first's multiaddrs (the ready
 line prints them, ending in /p2p/<peer id>):
