@@ -97,7 +97,10 @@ export function register(program: Command): void {
     .command('serve', { hidden: true })
     .description('internal: serve one service over JSON lines on stdin/stdout (#[marine_test])')
     .requiredOption('--config <path>', "the service's Config.toml (or blueprint .json)")
-    .option('--modules-dir <dir>', 'module store for blueprints')
+    .option(
+      '--modules-dir <dir>',
+      "module store for blueprints; for a Config.toml, the modules' directory instead of its modules_dir",
+    )
     .option('--service-id <id>', 'service id (default: a random UUID)')
     .action(async (options: { config: string; modulesDir?: string; serviceId?: string }) => {
       const base: ServiceOptions = {
