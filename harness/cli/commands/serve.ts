@@ -106,6 +106,8 @@ export function register(program: Command): void {
       const base: ServiceOptions = {
         ...(options.modulesDir !== undefined ? { modulesDir: options.modulesDir } : {}),
         onLog: (r) => process.stderr.write(`[${r.module} ${r.stream}] ${r.text}\n`),
+        // #[marine_test]'s runtime: tetraplets reach the guest as the test wrote them, as in Marine.
+        tetrapletsAsGiven: true,
       };
       let identity: Identity = options.serviceId ? { serviceId: options.serviceId } : {};
       const load = (id: Identity): Promise<Service> =>
