@@ -2,7 +2,8 @@
 // examples are), outside this repository: its dependency lines keep their version numbers (the
 // crate comes from services-rs/sdk-test-compat), CallParameters and SecurityTetraplet have that
 // release's flat shape (`init_peer_id`, `particle_id`, `json_path`), `fce_test` is the old name of
-// the attribute, the attribute's `modules_dir` is honoured when the Config.toml has none (before
+// the attribute, the types are marine-rs-sdk's own (a tetraplet built with either crate's type
+// fits), tetraplets reach the service even when they do not match its arguments, the attribute's `modules_dir` is honoured when the Config.toml has none (before
 // 0.10), and the build.rs form (`generate_marine_test_env` + `include_test_env!`) works. One crate,
 // one cargo build, in the repository's target dir.
 import t from 'tap';
@@ -14,6 +15,7 @@ import { execa } from 'execa';
 const root = resolve(import.meta.dirname, '../../..');
 const artifacts = join(root, 'services-rs/artifacts');
 const compat = join(root, 'services-rs/sdk-test-compat/v0.11');
+const sdk = join(root, 'services-rs/sdk-compat/v0.10');
 const dir = mkdtempSync(join(tmpdir(), 'marine-test-compat-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,6 +25,9 @@ version = "0.1.0"
 edition = "2018"
 
 [workspace]
+
+[dependencies]
+marine-rs-sdk = { path = ${JSON.stringify(sdk)}, version = "0.10.1" }
 
 [dev-dependencies]
 marine-rs-sdk-test = { path = ${JSON.stringify(compat)}, version = "0.11.0" }
@@ -60,7 +65,8 @@ mod flat {
     use marine_rs_sdk_test::{fce_test, CallParameters, SecurityTetraplet};
 
     fn cp() -> CallParameters {
-        let mut tetraplet = SecurityTetraplet::default();
+        // The SDK's own type, as Marine's older tests build it: the test crate's is the same one.
+        let mut tetraplet = marine_rs_sdk::SecurityTetraplet::default();
         tetraplet.peer_pk = "peer-2".to_string();
         tetraplet.service_id = "src".to_string();
         tetraplet.function_name = "f".to_string();
@@ -71,7 +77,7 @@ mod flat {
             service_creator_peer_id: "owner".to_string(),
             host_id: "host".to_string(),
             particle_id: "particle-1".to_string(),
-            tetraplets: vec![vec![tetraplet]],
+            tetraplets: vec![vec![tetraplet], vec![SecurityTetraplet::default()]],
         }
     }
 

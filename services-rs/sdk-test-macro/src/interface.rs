@@ -176,9 +176,9 @@ pub fn service_modules(config: &Path, modules_dir: Option<&Path>) -> Result<Vec<
     if let Some(dir) = modules_dir {
         command.arg("--modules-dir").arg(dir);
     }
-    let output = command.output().map_err(|e| {
-        format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e)
-    })?;
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e))?;
     if !output.status.success() {
         return Err(format!(
             "cannot read the interface of the service {} (build its modules first: `marine build`, or run `marine test`): {}",

@@ -32,4 +32,3 @@ pub fn marine_test(attrs: proc_macro::TokenStream, input: proc_macro::TokenStrea
         Err(error) => error.to_compile_error().into(),
     }
 }
-

@@ -24,15 +24,15 @@ pub fn generate_marine_test_env(
     let services: Vec<(String, ServiceDescription)> = services.into_iter().collect();
     let configs: Vec<&str> = services.iter().map(|(_, s)| s.config_path.as_str()).collect();
     let base = base_dir(build_rs_file_path, &configs);
-    let located: Vec<_> = services
-        .into_iter()
-        .map(|(name, s)| (name, locate(&base, &s.config_path, s.modules_dir.as_deref())))
-        .collect();
+    let located: Vec<_> =
+        services.into_iter().map(|(name, s)| (name, locate(&base, &s.config_path, s.modules_dir.as_deref()))).collect();
     // Rebuild the tests' environment when a config or a module changes, or the toolkit moves.
     for (_, service) in &located {
         println!("cargo:rerun-if-changed={}", service.config.display());
         let modules: Vec<PathBuf> = match &service.modules_dir {
-            Some(dir) => crate::interface::module_file_names(&service.config).into_iter().map(|n| dir.join(n)).collect(),
+            Some(dir) => {
+                crate::interface::module_file_names(&service.config).into_iter().map(|n| dir.join(n)).collect()
+            }
             None => crate::interface::module_files(&service.config),
         };
         for module in modules {
@@ -41,7 +41,8 @@ pub fn generate_marine_test_env(
     }
     println!("cargo:rerun-if-env-changed=MARINE_TS_ROOT");
     let tokens = environment(located).unwrap_or_else(|e| panic!("marine_test_env generation error: {}", e));
-    let out_dir = std::env::var_os("OUT_DIR").expect("cannot write marine_test_env: OUT_DIR is not set (run from build.rs)");
+    let out_dir =
+        std::env::var_os("OUT_DIR").expect("cannot write marine_test_env: OUT_DIR is not set (run from build.rs)");
     let dest = Path::new(&out_dir).join(filename.trim_start_matches('/'));
     std::fs::write(&dest, tokens.to_string())
         .unwrap_or_else(|e| panic!("cannot write marine_test_env to {}: {}", dest.display(), e));
@@ -59,12 +60,7 @@ fn base_dir(build_rs_file_path: &str, configs: &[&str]) -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
-    let candidates: Vec<PathBuf> = std::iter::once(manifest.clone())
-        .chain(manifest.ancestors().map(|a| a.join(&dir)))
-        .collect();
-    candidates
-        .iter()
-        .find(|c| configs.iter().all(|config| c.join(config).is_file()))
-        .cloned()
-        .unwrap_or(manifest)
+    let candidates: Vec<PathBuf> =
+        std::iter::once(manifest.clone()).chain(manifest.ancestors().map(|a| a.join(&dir))).collect();
+    candidates.iter().find(|c| configs.iter().all(|config| c.join(config).is_file())).cloned().unwrap_or(manifest)
 }

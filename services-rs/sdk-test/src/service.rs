@@ -68,12 +68,8 @@ impl AppService {
         if let Some(dir) = modules_dir {
             command.arg("--modules-dir").arg(dir);
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| {
                 format!("cannot start `{} {} serve` (set MARINE_NODE to Node 20+): {}", node(), marine.display(), e)
             })?;
         let stdin = child.stdin.take();
