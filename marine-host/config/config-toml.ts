@@ -335,7 +335,11 @@ export interface ConfigCheck {
 }
 
 /** Checks the text of a Config.toml (read from `file`) without touching the module files. */
-export function checkConfigToml(text: string, file: string): ConfigCheck {
+export function checkConfigToml(
+  text: string,
+  file: string,
+  options: { readonly modulesDir?: string } = {},
+): ConfigCheck {
   const source = resolve(file);
   const c = new FindingCollector(source);
   let raw: Table;
@@ -372,6 +376,9 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
       c.error('modules_dir', `expected a directory path, found ${showValue(raw.modules_dir)}`);
     } else modulesDir = resolve(configDir, raw.modules_dir);
   }
+  // A modules directory given by the caller (marine-rs-sdk-test's `modules_dir` attribute, the
+  // `--modules-dir` option) replaces the config's, as Marine's test runtime does.
+  if (options.modulesDir !== undefined) modulesDir = resolve(options.modulesDir);
 
   let totalMemoryLimit = Infinity;
   if (raw.total_memory_limit !== undefined) {
@@ -510,7 +517,10 @@ export function checkConfigToml(text: string, file: string): ConfigCheck {
 }
 
 /** Reads and validates a Config.toml; throws a ConfigError naming file, field and value. */
-export function loadConfigToml(file: string): ServiceConfig {
+export function loadConfigToml(
+  file: string,
+  options: { readonly modulesDir?: string } = {},
+): ServiceConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -521,7 +531,7 @@ export function loadConfigToml(file: string): ServiceConfig {
       `cannot read the config: ${(error as Error).message}`,
     );
   }
-  const check = checkConfigToml(text, file);
+  const check = checkConfigToml(text, file, options);
   const collector = new FindingCollector(resolve(file));
   collector.findings.push(...check.findings);
   collector.throwIfErrors();

@@ -21,7 +21,12 @@ export {
 export { moduleCid, blueprintId, blueprintDagJson, isCid, CHUNK_SIZE } from './cid.js';
 export { parseByteSize, formatByteSize } from './byte-size.js';
 
-/** Loads a service config from a Config.toml or a blueprint `.json` (resolved in `modulesDir`). */
+/**
+ * Loads a service config from a Config.toml or a blueprint `.json`, its modules resolved in
+ * `modulesDir` when given (a Config.toml's own `modules_dir` then does not count).
+ */
 export function loadServiceConfig(file: string, modulesDir?: string): ServiceConfig {
-  return resolve(file).endsWith('.json') ? loadBlueprint(file, modulesDir) : loadConfigToml(file);
+  return resolve(file).endsWith('.json')
+    ? loadBlueprint(file, modulesDir)
+    : loadConfigToml(file, modulesDir !== undefined ? { modulesDir } : {});
 }

@@ -98,7 +98,7 @@ export async function validateService(path: string, modulesDir?: string): Promis
       ];
     }
     check = checkBlueprint(text, file, store);
-  } else check = checkConfigToml(text, file);
+  } else check = checkConfigToml(text, file, modulesDir !== undefined ? { modulesDir } : {});
   if (!check.config) return [...check.findings];
   const { findings } = await checkService(check.config);
   return [...check.findings, ...findings];

@@ -74,6 +74,12 @@ export interface ServiceOptions {
   readonly diskQuota?: Partial<DiskQuotaLimits>;
   /** Tetraplet policy checked at ingress. */
   readonly policy?: TetrapletPolicy;
+  /**
+   * Give calls' tetraplets to the guest as the caller wrote them, without checking there is one
+   * list per argument, as Marine's test runtime does (marine-rs-sdk-test's `_cp` calls; Fluence's
+   * published tests pass lists that do not match the arguments). Ignored when a policy is set.
+   */
+  readonly tetrapletsAsGiven?: boolean;
   /** Receives every log line of the service (guest stdout/stderr, logger). */
   readonly onLog?: (record: LogRecord) => void;
   /** `--modules-dir` for blueprints. */
@@ -629,13 +635,14 @@ export class Service {
           `service ${this.name}: function ${name}: the arguments are larger than the value size limit of ${formatByteSize(limit)}`,
         );
       const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
-      checkTetraplets(
-        name,
-        wit.params.map((p) => userName(p)),
-        cp,
-        this.options.policy,
-        this.identity,
-      );
+      if (this.options.policy !== undefined || this.options.tetrapletsAsGiven !== true)
+        checkTetraplets(
+          name,
+          wit.params.map((p) => userName(p)),
+          cp,
+          this.options.policy,
+          this.identity,
+        );
       prepared = { wit, values, cp, name, module: this.module(options.module).config.name };
     } catch (error) {
       return Promise.reject(error as Error);

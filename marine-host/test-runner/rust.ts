@@ -33,8 +33,13 @@ function rustSources(dir: string, out: string[], nested: boolean): void {
   }
 }
 
-/** A `#[marine_test(…)]` attribute (also written `#[marine_rs_sdk_test::marine_test(…)]`). */
-const MARINE_TEST = /#\[\s*(marine_rs_sdk_test\s*::\s*)?marine_test\s*\(/;
+/**
+ * A `#[marine_test(…)]` attribute (also written `#[marine_rs_sdk_test::marine_test(…)]`, or
+ * `fce_test` as in marine-rs-sdk-test before 0.9), or the build.rs form: `include_test_env!` in
+ * the tests, `generate_marine_test_env(…)` in build.rs.
+ */
+const MARINE_TEST =
+  /#\[\s*(marine_rs_sdk_test\s*::\s*)?(marine_test|fce_test)\s*\(|\binclude_test_env\s*!|\bgenerate_marine_test_env\s*\(/;
 
 /**
  * Whether the crate in `crateDir` has `#[marine_test]` tests (a source file that uses it);

@@ -262,3 +262,21 @@ t.test('large modules get a dag-pb CID', async (t) => {
   t.match(moduleCid(big), /^bafybei/);
   t.not(moduleCid(big), moduleCid(big.subarray(0, 299999)));
 });
+
+t.test("a modules dir given by the caller replaces a Config.toml's modules_dir", async (t) => {
+  // marine-rs-sdk-test before 0.10 loaded modules from its attribute's modules_dir: `marine it`
+  // and `marine serve` take it as --modules-dir, for configs with or without their own.
+  const file = join(fixtures, 'full/Config.toml');
+  const other = resolve('/tmp/elsewhere');
+  const config = loadServiceConfig(file, other);
+  t.equal(config.modulesDir, other);
+  const curl = config.modules.find((m) => m.name === 'curl_adapter');
+  t.equal(curl?.path, join(other, 'curl_adapter.wasm'));
+  const without = checkConfigToml('[[module]]\nname = "m"\n', '/x/Config.toml', {
+    modulesDir: '/y',
+  });
+  t.equal(without.config?.modules[0]?.path, '/y/m.wasm', 'a config without modules_dir too');
+  t.match(checkConfigToml('[[module]]\nname = "m"\n', '/x/Config.toml').findings[0], {
+    message: /has no load_from and the config has no modules_dir/,
+  });
+});

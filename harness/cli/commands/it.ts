@@ -21,7 +21,10 @@ export function register(program: Command): void {
     .command('it')
     .description("print a module's or service's interface (functions and records)")
     .argument('<target>', 'a module .wasm, a Config.toml or a blueprint .json')
-    .option('--modules-dir <dir>', 'module store for blueprints')
+    .option(
+      '--modules-dir <dir>',
+      "module store for blueprints; for a Config.toml, the modules' directory instead of its modules_dir",
+    )
     .option('--json', "print the interface as JSON (srv.get_interface's shape)")
     .option('--module <name>', "a service's module (its config name) instead of the facade")
     .option('--all', 'every module of a service, in load order (--json: {module: interface})')

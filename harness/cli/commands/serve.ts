@@ -97,12 +97,17 @@ export function register(program: Command): void {
     .command('serve', { hidden: true })
     .description('internal: serve one service over JSON lines on stdin/stdout (#[marine_test])')
     .requiredOption('--config <path>', "the service's Config.toml (or blueprint .json)")
-    .option('--modules-dir <dir>', 'module store for blueprints')
+    .option(
+      '--modules-dir <dir>',
+      "module store for blueprints; for a Config.toml, the modules' directory instead of its modules_dir",
+    )
     .option('--service-id <id>', 'service id (default: a random UUID)')
     .action(async (options: { config: string; modulesDir?: string; serviceId?: string }) => {
       const base: ServiceOptions = {
         ...(options.modulesDir !== undefined ? { modulesDir: options.modulesDir } : {}),
         onLog: (r) => process.stderr.write(`[${r.module} ${r.stream}] ${r.text}\n`),
+        // #[marine_test]'s runtime: tetraplets reach the guest as the test wrote them, as in Marine.
+        tetrapletsAsGiven: true,
       };
       let identity: Identity = options.serviceId ? { serviceId: options.serviceId } : {};
       const load = (id: Identity): Promise<Service> =>

@@ -31,10 +31,14 @@ functions; values as JSON: 64-bit integers number | bigint, options [] or [x], b
 Each function also has a <name>_cp(callParameters, ...args) variant; records are declared in the
 <Module>Json (results) and <Module>JsonInput (arguments) namespaces of the same file.
 
-Rust tests: when the crate (or a crate under PATH) has #[marine_test] tests, it also runs
+Rust tests: when the crate (or a crate under PATH) has #[marine_test] tests (or the build.rs
+form: generate_marine_test_env in build.rs, include_test_env! in the tests), it also runs
 \`cargo test\` on the host target with the toolchain and crate source of \`marine build\`,
 streaming cargo's output (exit code: cargo's). Add marine-rs-sdk-test as a dev-dependency
-(path = "<toolkit>/services-rs/sdk-test"); its calls run in this host, no Wasm runtime in Rust:
+(path = "<toolkit>/services-rs/sdk-test"); its calls run in this host, no Wasm runtime in Rust.
+A crate written for an older release keeps its version number: point it at
+services-rs/sdk-test-compat/v0.<minor> (0.4–0.15: that release's CallParameters shape):
+marine-rs-sdk-test = { path = "<toolkit>/services-rs/sdk-test-compat/v0.11", version = "0.11.0" }
 
   // services-rs/examples/call-params and records test themselves this way
   #[cfg(test)]
@@ -74,7 +78,7 @@ export function register(program: Command): void {
       const hasRust = rust !== undefined && rust.packages.length > 0;
       if (tests.length === 0 && !hasRust)
         throw new Error(
-          `no tests found under ${dir}: expected *.test.ts / *.test.js files, or Rust sources with #[marine_test]`,
+          `no tests found under ${dir}: expected *.test.ts / *.test.js files, or Rust sources with #[marine_test] (or include_test_env!)`,
         );
       let failed = false;
       if (tests.length > 0) {

@@ -145,11 +145,12 @@ pub fn toolkit_root() -> Result<PathBuf, String> {
     if let Some(root) = std::env::var_os("MARINE_TS_ROOT") {
         return Ok(PathBuf::from(root));
     }
+    // services-rs/sdk-test-macro (or a compat crate one level deeper) is below the toolkit's root.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match here.ancestors().nth(2) {
-        Some(root) if root.join("bin").join("marine.js").is_file() => Ok(root.to_path_buf()),
-        _ => Err(format!(
-            "cannot find the marine-ts toolkit: MARINE_TS_ROOT is not set and {} has no bin/marine.js two levels up; run the tests with `marine test`",
+    match here.ancestors().skip(1).take(3).find(|root| root.join("bin").join("marine.js").is_file()) {
+        Some(root) => Ok(root.to_path_buf()),
+        None => Err(format!(
+            "cannot find the marine-ts toolkit: MARINE_TS_ROOT is not set and no directory up to three levels above {} has bin/marine.js; run the tests with `marine test`",
             here.display()
         )),
     }
@@ -157,21 +158,27 @@ pub fn toolkit_root() -> Result<PathBuf, String> {
 
 thread_local! {
     // One rustc compiles all tests of a crate: each service's interface is asked for once.
-    static CACHE: RefCell<HashMap<PathBuf, Vec<Module>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<(PathBuf, Option<PathBuf>), Vec<Module>>> = RefCell::new(HashMap::new());
 }
 
-/// The modules of the service `config` (a Config.toml), in load order (the facade last).
-pub fn service_modules(config: &Path) -> Result<Vec<Module>, String> {
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(config).cloned()) {
+/// The modules of the service `config` (a Config.toml), in load order (the facade last),
+/// loaded from `modules_dir` instead of the config's own when given.
+pub fn service_modules(config: &Path, modules_dir: Option<&Path>) -> Result<Vec<Module>, String> {
+    let key = (config.to_path_buf(), modules_dir.map(Path::to_path_buf));
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(hit);
     }
     let root = toolkit_root()?;
     let node = std::env::var("MARINE_NODE").unwrap_or_else(|_| "node".to_string());
     let marine = root.join("bin").join("marine.js");
-    let output =
-        Command::new(&node).arg(&marine).arg("it").arg(config).arg("--json").arg("--all").output().map_err(|e| {
-            format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e)
-        })?;
+    let mut command = Command::new(&node);
+    command.arg(&marine).arg("it").arg(config).arg("--json").arg("--all");
+    if let Some(dir) = modules_dir {
+        command.arg("--modules-dir").arg(dir);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run `{} {} it` (set MARINE_NODE to Node 20+): {}", node, marine.display(), e))?;
     if !output.status.success() {
         return Err(format!(
             "cannot read the interface of the service {} (build its modules first: `marine build`, or run `marine test`): {}",
@@ -190,19 +197,19 @@ pub fn service_modules(config: &Path) -> Result<Vec<Module>, String> {
     if modules.is_empty() {
         return Err(format!("the service {} has no modules", config.display()));
     }
-    CACHE.with(|c| c.borrow_mut().insert(config.to_path_buf(), modules.clone()));
+    CACHE.with(|c| c.borrow_mut().insert(key, modules.clone()));
     Ok(modules)
 }
 
-/// The `.wasm` files a Config.toml names (read loosely: top-level `modules_dir`, each
-/// `[[module]]`'s `name`, `load_from` and `file_name`), so the generated code can depend on them
-/// and cargo rebuilds the tests when a module is rebuilt.
-pub fn module_files(config: &Path) -> Vec<PathBuf> {
-    let text = match std::fs::read_to_string(config) {
-        Ok(t) => t,
-        Err(_) => return Vec::new(),
-    };
-    let base = config.parent().unwrap_or_else(|| Path::new("."));
+/// A Config.toml's modules, read loosely: top-level `modules_dir`, and each `[[module]]`'s
+/// `name`, `load_from` and `file_name`.
+struct ConfigModules {
+    modules_dir: Option<String>,
+    entries: Vec<(Option<String>, Option<String>, Option<String>)>,
+}
+
+fn config_modules(config: &Path) -> ConfigModules {
+    let text = std::fs::read_to_string(config).unwrap_or_default();
     let mut modules_dir: Option<String> = None;
     let mut entries: Vec<(Option<String>, Option<String>, Option<String>)> = Vec::new();
     let mut in_module = false;
@@ -232,8 +239,17 @@ pub fn module_files(config: &Path) -> Vec<PathBuf> {
             _ => {}
         }
     }
-    let dir = base.join(modules_dir.unwrap_or_default());
-    entries
+    ConfigModules { modules_dir, entries }
+}
+
+/// The `.wasm` files a Config.toml names that exist, so the generated code can depend on them
+/// and cargo rebuilds the tests when a module is rebuilt.
+pub fn module_files(config: &Path) -> Vec<PathBuf> {
+    let base = config.parent().unwrap_or_else(|| Path::new("."));
+    let parsed = config_modules(config);
+    let dir = base.join(parsed.modules_dir.unwrap_or_default());
+    parsed
+        .entries
         .into_iter()
         .filter_map(|(name, load_from, file_name)| match (load_from, file_name, name) {
             (Some(l), _, _) => Some(base.join(l)),
@@ -242,6 +258,21 @@ pub fn module_files(config: &Path) -> Vec<PathBuf> {
             _ => None,
         })
         .filter(|p| p.is_file())
+        .collect()
+}
+
+/// The file names of the modules a Config.toml loads from its modules directory (those without
+/// `load_from`): `file_name`, else `<name>.wasm`.
+pub fn module_file_names(config: &Path) -> Vec<String> {
+    config_modules(config)
+        .entries
+        .into_iter()
+        .filter_map(|(name, load_from, file_name)| match (load_from, file_name, name) {
+            (Some(_), _, _) => None,
+            (None, Some(f), _) => Some(f),
+            (None, None, Some(n)) => Some(format!("{}.wasm", n)),
+            _ => None,
+        })
         .collect()
 }
 

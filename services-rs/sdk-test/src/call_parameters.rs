@@ -1,10 +1,21 @@
-//! Call parameters a test passes to the `_cp` variants, in marine-rs-sdk 0.14's shape (the one
-//! the host speaks): the particle's fields under `particle`, the service's identity beside it.
+//! Call parameters a test passes to the `_cp` variants: marine-rs-sdk's own types (as in Marine,
+//! where the test runtime re-exports the SDK's, so a test may build tetraplets with either
+//! crate's type), in the shape of the marine-rs-sdk release this crate's release was built on
+//! (see build.rs): flat fields up to 0.13 (`worker_id` from 0.13), the particle's fields under
+//! `particle` from 0.14; the tetraplet's lens is `json_path` up to 0.13, `lambda` in 0.14, `lens`
+//! after. Whatever the shape, the host is sent its own (0.14's), so code written against any
+//! release runs unchanged.
 
-use crate::internal::{field, FromJson, ToJson};
-use crate::json::{JsonError, Value};
+use crate::internal::ToJson;
+use crate::json::Value;
 
-/// The particle a call belongs to.
+pub use marine_rs_sdk::{CallParameters, SecurityTetraplet};
+
+#[cfg(not(marine_test_flat_call_parameters))]
+pub use marine_rs_sdk::ParticleParameters;
+
+/// The particle a call belongs to (the SDK releases with flat call parameters have no such type).
+#[cfg(marine_test_flat_call_parameters)]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParticleParameters {
     pub id: String,
@@ -14,27 +25,6 @@ pub struct ParticleParameters {
     pub script: String,
     pub signature: Vec<u8>,
     pub token: String,
-}
-
-/// Where one argument of a call came from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SecurityTetraplet {
-    pub peer_pk: String,
-    pub service_id: String,
-    pub function_name: String,
-    pub lens: String,
-}
-
-/// The parameters of one call. Empty identity fields (`service_id`, `service_creator_peer_id`,
-/// `host_id`, `worker_id`) leave the service's own; others become the service's identity.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CallParameters {
-    pub particle: ParticleParameters,
-    pub service_id: String,
-    pub service_creator_peer_id: String,
-    pub host_id: String,
-    pub worker_id: String,
-    pub tetraplets: Vec<Vec<SecurityTetraplet>>,
 }
 
 fn object(members: Vec<(&str, Value)>) -> Value {
@@ -55,19 +45,14 @@ impl ToJson for ParticleParameters {
     }
 }
 
-impl FromJson for ParticleParameters {
-    fn from_json(v: &Value) -> Result<Self, JsonError> {
-        let r = "ParticleParameters";
-        Ok(Self {
-            id: field(v, r, "id")?,
-            init_peer_id: field(v, r, "init_peer_id")?,
-            timestamp: field(v, r, "timestamp")?,
-            ttl: field(v, r, "ttl")?,
-            script: field(v, r, "script")?,
-            signature: field(v, r, "signature")?,
-            token: field(v, r, "token")?,
-        })
-    }
+/// The part of the result the argument is, whatever this release calls the field.
+fn lens_text(t: &SecurityTetraplet) -> &str {
+    #[cfg(marine_test_tetraplet_json_path)]
+    return &t.json_path;
+    #[cfg(marine_test_tetraplet_lambda)]
+    return &t.lambda;
+    #[cfg(marine_test_tetraplet_lens)]
+    return &t.lens;
 }
 
 impl ToJson for SecurityTetraplet {
@@ -76,46 +61,47 @@ impl ToJson for SecurityTetraplet {
             ("peer_pk", self.peer_pk.to_json()),
             ("service_id", self.service_id.to_json()),
             ("function_name", self.function_name.to_json()),
-            ("lens", self.lens.to_json()),
+            ("lens", lens_text(self).to_json()),
         ])
     }
 }
 
-impl FromJson for SecurityTetraplet {
-    fn from_json(v: &Value) -> Result<Self, JsonError> {
-        let r = "SecurityTetraplet";
-        Ok(Self {
-            peer_pk: field(v, r, "peer_pk")?,
-            service_id: field(v, r, "service_id")?,
-            function_name: field(v, r, "function_name")?,
-            lens: field(v, r, "lens")?,
-        })
+/// The particle's fields, in the host's shape.
+#[cfg(not(marine_test_flat_call_parameters))]
+fn particle_json(cp: &CallParameters) -> Value {
+    cp.particle.to_json()
+}
+
+/// The particle's fields, in the host's shape (the flat shape has only its id and initiator).
+#[cfg(marine_test_flat_call_parameters)]
+fn particle_json(cp: &CallParameters) -> Value {
+    ParticleParameters {
+        id: cp.particle_id.clone(),
+        init_peer_id: cp.init_peer_id.clone(),
+        ..ParticleParameters::default()
     }
+    .to_json()
+}
+
+fn worker_id_text(cp: &CallParameters) -> &str {
+    #[cfg(any(not(marine_test_flat_call_parameters), marine_test_worker_id))]
+    return &cp.worker_id;
+    #[cfg(all(marine_test_flat_call_parameters, not(marine_test_worker_id)))]
+    return {
+        let _ = cp;
+        ""
+    };
 }
 
 impl ToJson for CallParameters {
     fn to_json(&self) -> Value {
         object(vec![
-            ("particle", self.particle.to_json()),
+            ("particle", particle_json(self)),
             ("service_id", self.service_id.to_json()),
             ("service_creator_peer_id", self.service_creator_peer_id.to_json()),
             ("host_id", self.host_id.to_json()),
-            ("worker_id", self.worker_id.to_json()),
+            ("worker_id", worker_id_text(self).to_json()),
             ("tetraplets", self.tetraplets.to_json()),
         ])
-    }
-}
-
-impl FromJson for CallParameters {
-    fn from_json(v: &Value) -> Result<Self, JsonError> {
-        let r = "CallParameters";
-        Ok(Self {
-            particle: field(v, r, "particle")?,
-            service_id: field(v, r, "service_id")?,
-            service_creator_peer_id: field(v, r, "service_creator_peer_id")?,
-            host_id: field(v, r, "host_id")?,
-            worker_id: field(v, r, "worker_id")?,
-            tetraplets: field(v, r, "tetraplets")?,
-        })
     }
 }

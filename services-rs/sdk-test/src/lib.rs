@@ -12,15 +12,41 @@
 //! one `marine serve` process per service per test, spoken to in JSON lines. No Wasm runs in
 //! Rust. The toolkit is found through `MARINE_TS_ROOT` (`marine test` sets it), else the
 //! checkout or package this crate sits in; Node through `MARINE_NODE`, else `node`.
+//!
+//! The build.rs form of marine-rs-sdk-test 0.4+ works too: `generate_marine_test_env` in
+//! `build.rs` writes the same `marine_test_env` into `OUT_DIR`, and `include_test_env!` includes it.
+//!
+//! This crate's version says which marine-rs-sdk-test release it stands in for (0.16 here,
+//! `sdk-test-compat/v0.x` for older ones): `CallParameters` and `SecurityTetraplet` take that
+//! release's shape (see build.rs).
 
 #![forbid(unsafe_code)]
 
+mod build_env;
 mod call_parameters;
+#[allow(dead_code)]
+#[path = "../../sdk-test-macro/src/codegen.rs"]
+mod codegen;
+#[allow(dead_code)]
+#[path = "../../sdk-test-macro/src/interface.rs"]
+mod interface;
 mod json;
 mod service;
 
+pub use build_env::{generate_marine_test_env, ServiceDescription};
 pub use call_parameters::{CallParameters, ParticleParameters, SecurityTetraplet};
 pub use marine_test_macro::marine_test;
+/// The attribute's name before Fluence's FCE became Marine (marine-rs-sdk-test 0.4–0.8 export it).
+pub use marine_test_macro::marine_test as fce_test;
+
+/// Includes the `marine_test_env` that `generate_marine_test_env` wrote in build.rs:
+/// `include_test_env!("/marine_test_env.rs")` (the file name, after a `/`, in `OUT_DIR`).
+#[macro_export]
+macro_rules! include_test_env {
+    ($filename:expr) => {
+        include!(concat!(env!("OUT_DIR"), $filename));
+    };
+}
 
 /// What the generated code uses. Not for tests to call directly.
 pub mod internal {

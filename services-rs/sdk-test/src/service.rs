@@ -23,12 +23,12 @@ pub fn toolkit_root() -> Result<PathBuf, String> {
             ))
         };
     }
-    // services-rs/sdk-test sits two levels below the toolkit's root.
+    // services-rs/sdk-test (or sdk-test-compat/v0.x, one level deeper) is below the toolkit's root.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match here.ancestors().nth(2) {
-        Some(root) if root.join("bin").join("marine.js").is_file() => Ok(root.to_path_buf()),
-        _ => Err(format!(
-            "cannot find the marine-ts toolkit: MARINE_TS_ROOT is not set and {} has no bin/marine.js two levels up; run the tests with `marine test`",
+    match here.ancestors().skip(1).take(3).find(|root| root.join("bin").join("marine.js").is_file()) {
+        Some(root) => Ok(root.to_path_buf()),
+        None => Err(format!(
+            "cannot find the marine-ts toolkit: MARINE_TS_ROOT is not set and no directory up to three levels above {} has bin/marine.js; run the tests with `marine test`",
             here.display()
         )),
     }
@@ -52,18 +52,24 @@ pub struct AppService {
 impl AppService {
     /// Starts the host on the service `config` (a Config.toml), waiting until it has loaded.
     pub fn new(config: &str) -> Result<AppService, String> {
+        AppService::start(config, None)
+    }
+
+    /// Like `new`, loading the modules from `modules_dir` instead of the config's own.
+    pub fn with_modules_dir(config: &str, modules_dir: &str) -> Result<AppService, String> {
+        AppService::start(config, Some(modules_dir))
+    }
+
+    fn start(config: &str, modules_dir: Option<&str>) -> Result<AppService, String> {
         let root = toolkit_root()?;
         let marine = root.join("bin").join("marine.js");
-        let mut child = Command::new(node())
-            .arg(&marine)
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| {
+        let mut command = Command::new(node());
+        command.arg(&marine).arg("serve").arg("--config").arg(config);
+        if let Some(dir) = modules_dir {
+            command.arg("--modules-dir").arg(dir);
+        }
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| {
                 format!("cannot start `{} {} serve` (set MARINE_NODE to Node 20+): {}", node(), marine.display(), e)
             })?;
         let stdin = child.stdin.take();

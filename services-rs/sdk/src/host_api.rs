@@ -30,7 +30,9 @@ pub unsafe extern "C" fn _initialize() {
 ///
 /// # Safety
 /// Called only by the host, with `old_ptr`/`old_size`/`align` of a live allocation or 0/0.
-#[no_mangle]
+// Exported by name in Wasm only: natively (tests) two SDK releases may be linked into one binary
+// (a service's and marine-rs-sdk-test's), and their symbols must not clash.
+#[cfg_attr(target_arch = "wasm32", no_mangle)]
 pub unsafe extern "C" fn cabi_realloc(old_ptr: *mut u8, old_size: usize, align: usize, new_size: usize) -> *mut u8 {
     alloc_realloc(old_ptr, old_size, align, new_size)
 }

@@ -1,0 +1,29 @@
+//! Chooses the shapes of `CallParameters` and `SecurityTetraplet` from this crate's version, so
+//! one source serves every marine-rs-sdk-test release it stands in for (`sdk-test-compat/v0.x`
+//! build the same sources under older versions). The shapes are those of the marine-rs-sdk each
+//! release was built on:
+//!
+//! - 0.4–0.12 (marine-rs-sdk ≤ 0.10): flat (`init_peer_id`, `particle_id`, …), tetraplet `json_path`;
+//! - 0.13 (marine-rs-sdk 0.12): flat, plus `worker_id`;
+//! - 0.14 (marine-rs-sdk 0.13): `particle: ParticleParameters`, tetraplet `lambda`;
+//! - 0.15, 0.16 (marine-rs-sdk 0.14): `particle`, tetraplet `lens`.
+
+fn main() {
+    let minor: u32 = std::env::var("CARGO_PKG_VERSION_MINOR")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .expect("cargo sets CARGO_PKG_VERSION_MINOR");
+    if minor <= 13 {
+        println!("cargo:rustc-cfg=marine_test_flat_call_parameters");
+    }
+    if minor >= 13 {
+        println!("cargo:rustc-cfg=marine_test_worker_id");
+    }
+    let lens = match minor {
+        0..=13 => "json_path",
+        14 => "lambda",
+        _ => "lens",
+    };
+    println!("cargo:rustc-cfg=marine_test_tetraplet_{}", lens);
+    println!("cargo:rerun-if-changed=build.rs");
+}
