@@ -81,6 +81,9 @@ function remember(key: string, bytes: Uint8Array, loaded: LoadedData): Entry | u
     cachedBytes = 0;
   }
   // A copy: the caller may change its bytes later.
+  // The same bytes again (a run that wrote what it wrote before) replace their entry.
+  const replaced = cache.get(key);
+  if (replaced !== undefined) cachedBytes -= replaced.bytes.length;
   const entry = { key, bytes: Uint8Array.from(bytes), loaded };
   cache.set(key, entry);
   cachedBytes += bytes.length;
