@@ -3,14 +3,8 @@
 // new data with the call requests and next peers.
 import type { Instruction } from './ast/types.js';
 import { parseAir, formatAirErrorsAsAquaVM } from './parser/index.js';
-import {
-  decodeData,
-  emptyData,
-  encodeData,
-  verifyStores,
-  type DataFormat,
-  type InterpreterData,
-} from './data/interpreter-data.js';
+import { encodeData, type DataFormat, type InterpreterData } from './data/interpreter-data.js';
+import { loadData, rememberWritten } from './data/loaded-data.js';
 import {
   callResultText,
   getCrypto,
@@ -27,8 +21,8 @@ import {
 import {
   checkCidsOnlyGrow,
   collectPeerCids,
-  collectSignedPeerCids,
   verifySignatures,
+  withSignedPeers,
 } from './data/peer-cids.js';
 import { signCids } from './data/signatures.js';
 import { emptyStores, type CidStores } from './data/stores.js';
@@ -238,7 +232,8 @@ function keyPairOf(seed: Uint8Array): Ed25519KeyPair {
     keyCache = new Map();
     keyCaches.set(provider, keyCache);
   }
-  const hex = toHex(seed);
+  // The seed's bytes as a string of char codes: an exact key, cheaper to make than hex.
+  const hex = seed.length === 32 ? String.fromCharCode(...seed) : `?${toHex(seed)}`;
   let kp = keyCache.get(hex);
   if (!kp) {
     try {
@@ -371,12 +366,19 @@ export class AquaVM {
       if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
       flags.particleSizeLimitExceeded = true;
     }
-    const prev = prevData.length > 0 ? decodeData(prevData, 'previous') : emptyData();
-    const current = currentData.length > 0 ? decodeData(currentData, 'current') : emptyData();
-    verifyStores(prev.stores, 'previous');
-    verifyStores(current.stores, 'current');
-    const prevCids = collectSignedPeerCids(prev, 'previous');
-    const currentCids = verifySignatures(current, params.particleId, 'current');
+    const prevLoaded = loadData(prevData, 'previous');
+    const currentLoaded = loadData(currentData, 'current');
+    const prev = prevLoaded.data;
+    const current = currentLoaded.data;
+    prevLoaded.checkStores('previous');
+    currentLoaded.checkStores('current');
+    const prevCids = withSignedPeers(prevLoaded.peerCids('previous'), prev);
+    const currentCids = verifySignatures(
+      current,
+      params.particleId,
+      'current',
+      currentLoaded.peerCids('current'),
+    );
     checkCidsOnlyGrow(prevCids, currentCids);
     const ast = this.parse(air);
     for (const r of callResults.values()) {
@@ -463,10 +465,14 @@ export class AquaVM {
     // The current peer always signs, an empty list if it produced nothing, as AquaVM does.
     const mine = finalCids.get(params.currentPeerId) ?? [];
     signatures.set(params.currentPeerId, signCids(keyPair.signer, mine, params.particleId));
-    const data = encodeData(
-      { trace: newTrace, lcid: ctx.lcid, stores: newStores, signatures },
-      this.dataFormat,
-    );
+    const written: InterpreterData = {
+      trace: newTrace,
+      lcid: ctx.lcid,
+      stores: newStores,
+      signatures,
+    };
+    const data = encodeData(written, this.dataFormat);
+    rememberWritten(data, written, finalCids);
     const callRequests = new Map<number, AquaCallRequest>();
     for (const [id, r] of ctx.callRequests) {
       callRequests.set(id, {

@@ -18,7 +18,7 @@ import {
 import type { SecurityTetraplet } from '../../protocol/index.js';
 import {
   decodeRkyvData,
-  encodeRkyvData,
+  encodeRkyvDataAfter,
   RkyvFormatError,
   UnsupportedDataError,
   UnsupportedKeyError,
@@ -528,13 +528,43 @@ export function encodeData(data: InterpreterData, format: DataFormat = 'aquavm')
     format === 'aquavm' &&
     !data.trace.some((s) => s.kind === 'call' && s.call.kind === 'legacy_unused')
   ) {
-    return packr.pack({
-      version: AQUAVM_DATA_VERSION,
-      interpreter_version: AQUAVM_INTERPRETER_VERSION,
-      inner_data: encodeRkyvData(data, sharing.get(data)),
-    });
+    return encodeRkyvDataAfter(data, sharing.get(data), aquaVmEnvelopeHeader);
   }
   return encodeOwnFormat(data);
+}
+
+// The envelope msgpackr writes for AquaVM's format, up to the inner data's bytes: a map of three
+// (version, interpreter_version, inner_data: bin), keys and versions as fixstr. Written by hand so
+// the archive is copied once; a test checks it against msgpackr's bytes at every bin size.
+const AQUAVM_ENVELOPE_PREFIX = (() => {
+  const head = packr.pack({
+    version: AQUAVM_DATA_VERSION,
+    interpreter_version: AQUAVM_INTERPRETER_VERSION,
+    inner_data: new Uint8Array(0),
+  });
+  // Without the empty bin's two bytes (0xc4, length 0).
+  return head.subarray(0, head.length - 2);
+})();
+
+/** The envelope's bytes before an inner data of `length` bytes (msgpack bin 8/16/32 header included). */
+export function aquaVmEnvelopeHeader(length: number): Uint8Array {
+  const p = AQUAVM_ENVELOPE_PREFIX;
+  const bin =
+    length < 0x100
+      ? Uint8Array.of(0xc4, length)
+      : length < 0x10000
+        ? Uint8Array.of(0xc5, length >>> 8, length & 0xff)
+        : Uint8Array.of(
+            0xc6,
+            length >>> 24,
+            (length >>> 16) & 0xff,
+            (length >>> 8) & 0xff,
+            length & 0xff,
+          );
+  const out = new Uint8Array(p.length + bin.length);
+  out.set(p);
+  out.set(bin, p.length);
+  return out;
 }
 
 function encodeOwnFormat(data: InterpreterData): Uint8Array {

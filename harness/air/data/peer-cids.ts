@@ -60,8 +60,11 @@ export function verifySignatures(
   data: InterpreterData,
   particleId: string,
   label: string,
-): Map<string, string[]> {
-  const perPeer = collectPeerCids(data.trace, data.stores, label);
+  collected?: ReadonlyMap<string, readonly string[]>,
+): Map<string, readonly string[]> {
+  // A copy when the CIDs come collected already: they may be shared (see loaded-data.ts).
+  const perPeer: Map<string, readonly string[]> =
+    collected === undefined ? collectPeerCids(data.trace, data.stores, label) : new Map(collected);
   for (const [peer, cids] of perPeer) {
     const sig = data.signatures.get(peer);
     if (!sig) {
@@ -97,8 +100,19 @@ export function verifySignatures(
  * The CIDs each peer produced, with an empty list for every other peer the data has a signature
  * of: AquaVM keeps the signatures of such peers when it merges data, and so do we.
  */
-export function collectSignedPeerCids(data: InterpreterData, label: string): Map<string, string[]> {
-  const perPeer = collectPeerCids(data.trace, data.stores, label);
+export function collectSignedPeerCids(
+  data: InterpreterData,
+  label: string,
+): Map<string, readonly string[]> {
+  return withSignedPeers(collectPeerCids(data.trace, data.stores, label), data);
+}
+
+/** A copy of collected CIDs with an empty list added for every other peer `data` has a signature of. */
+export function withSignedPeers(
+  collected: ReadonlyMap<string, readonly string[]>,
+  data: InterpreterData,
+): Map<string, readonly string[]> {
+  const perPeer = new Map(collected);
   for (const peer of data.signatures.keys()) if (!perPeer.has(peer)) perPeer.set(peer, []);
   return perPeer;
 }
@@ -116,8 +130,8 @@ export function isSubMultiset(small: readonly string[], big: readonly string[]):
 
 /** Checks that for each peer one of prev/current CID sets contains the other; throws preparation error 9. */
 export function checkCidsOnlyGrow(
-  prev: Map<string, string[]>,
-  current: Map<string, string[]>,
+  prev: ReadonlyMap<string, readonly string[]>,
+  current: ReadonlyMap<string, readonly string[]>,
 ): void {
   for (const [peer, cur] of current) {
     const old = prev.get(peer);

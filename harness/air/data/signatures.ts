@@ -46,6 +46,7 @@ export function sortCids(cids: Iterable<string>): string[] {
 const SIGNATURE_CACHE_MAX = 4096;
 const signed = new WeakMap<Ed25519Signer, Map<string, Uint8Array>>();
 const verified = new Set<string>();
+const signerPeerIds = new WeakMap<Ed25519Signer, string>();
 
 function rememberVerified(key: string): void {
   if (verified.size >= SIGNATURE_CACHE_MAX) verified.clear();
@@ -76,7 +77,12 @@ export function signCids(
     mine.set(key, signature);
     // A signature this process just made is valid by construction: a peer of the same process
     // (a local network, a CLI run) that checks it finds the verdict cached.
-    rememberVerified(`${peerIdFromPublicKey(signer.publicKey)} ${hexOf(signature)} ${key}`);
+    let peerId = signerPeerIds.get(signer);
+    if (peerId === undefined) {
+      peerId = peerIdFromPublicKey(signer.publicKey);
+      signerPeerIds.set(signer, peerId);
+    }
+    rememberVerified(`${peerId} ${hexOf(signature)} ${key}`);
   }
   // A copy: callers own the bytes they get.
   return Uint8Array.from(signature);

@@ -15,11 +15,13 @@ export class PreparationError extends Error {
 
 /** An error `xor` can catch; uncaught at top level it still returns the new data. */
 export class CatchableError extends Error {
-  override readonly name = 'CatchableError';
   /** AquaVM's catchable error code (10000..10012). */
   readonly code: number;
   constructor(code: number, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.code = code;
   }
   /** True when the error means "wait for a value not set yet" rather than a failure. */
@@ -30,14 +32,23 @@ export class CatchableError extends Error {
 
 /** An error that aborts execution; the previous data is returned. */
 export class UncatchableError extends Error {
-  override readonly name = 'UncatchableError';
   /** AquaVM's uncatchable error code (20000..20020). */
   readonly code: number;
   constructor(code: number, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.code = code;
   }
 }
+
+// Set on the prototypes rather than as fields, so the constructors may run code before `super`:
+// catchable and uncatchable errors steer execution (a variable not set yet, an xor's left branch)
+// and become ret codes, never shown with a stack, and capturing one costs more than the rest of a
+// small instruction.
+CatchableError.prototype.name = 'CatchableError';
+UncatchableError.prototype.name = 'UncatchableError';
 
 /** Any error the interpreter raises on purpose. */
 export type InterpreterError = PreparationError | CatchableError | UncatchableError;

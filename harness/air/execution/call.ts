@@ -115,7 +115,7 @@ function executeResolvedCall(
 ): void {
   const args = collectArgs(ctx, instr);
   const argumentHash = args ? cidOf(args.values) : undefined;
-  const text = (): string => instructionText(instr);
+  const text = instructionText(instr);
   const met = ctx.trace.meetLeaf('call', text);
   const merged = mergeCallStates(
     met.prev?.state.kind === 'call' ? met.prev.state.call : undefined,
@@ -123,8 +123,6 @@ function executeResolvedCall(
     text,
   );
   const isLocal = tetraplet.peer_pk === ctx.params.currentPeerId;
-  const keep = (state: CallState): void =>
-    ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
 
   if (merged) {
     const state = merged.state;
@@ -133,7 +131,7 @@ function executeResolvedCall(
         const result = ctx.callResults.get(state.sender.callId);
         if (result === undefined || argumentHash === undefined) {
           ctx.makeIncomplete();
-          keep(state);
+          ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
           return;
         }
         ctx.callResults.delete(state.sender.callId);
@@ -142,7 +140,7 @@ function executeResolvedCall(
       }
       if (!isLocal) {
         ctx.makeIncomplete();
-        keep(state);
+        ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
         return;
       }
       // Sent to us by another peer and not executed yet: execute now.
@@ -150,7 +148,7 @@ function executeResolvedCall(
       if (argumentHash === undefined) {
         // Arguments not known here yet; keep the recorded state untouched and wait.
         ctx.makeIncomplete();
-        keep(state);
+        ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
         return;
       }
       useRecordedResult(ctx, instr, tetraplet, argumentHash, state, merged.source, met);
@@ -161,12 +159,17 @@ function executeResolvedCall(
   if (!isLocal) {
     ctx.addNextPeer(tetraplet.peer_pk);
     ctx.makeIncomplete();
-    keep({ kind: 'sent', sender: { peer: ctx.params.currentPeerId } });
+    ctx.trace.write(
+      newLeaf(
+        { kind: 'call', call: { kind: 'sent', sender: { peer: ctx.params.currentPeerId } } },
+        met,
+      ),
+    );
     return;
   }
   if (!args) {
     ctx.makeIncomplete();
-    if (merged) keep(merged.state);
+    if (merged) ctx.trace.write(newLeaf({ kind: 'call', call: merged.state }, met));
     return;
   }
   const callId = ++ctx.lcid;
@@ -179,7 +182,12 @@ function executeResolvedCall(
     tetraplets: args.tetraplets,
   });
   ctx.makeIncomplete();
-  keep({ kind: 'sent', sender: { peer: ctx.params.currentPeerId, callId } });
+  ctx.trace.write(
+    newLeaf(
+      { kind: 'call', call: { kind: 'sent', sender: { peer: ctx.params.currentPeerId, callId } } },
+      met,
+    ),
+  );
 }
 
 function verifyRecorded(

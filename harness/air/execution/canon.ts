@@ -45,7 +45,7 @@ function mergeCanon(
 
 /** Executes canon (all three forms). */
 export function executeCanon(ctx: ExecutionContext, instr: CanonInstruction): void {
-  const text = (): string => instructionText(instr);
+  const text = instructionText(instr);
   // AquaVM meets the canon state before it resolves the peer: a peer that fails to resolve has
   // consumed that state all the same. Only a canon met for the first time waits for its peer.
   const met = ctx.trace.meetLeaf('canon', text);

@@ -72,7 +72,8 @@ function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
     ctx.pushIterator({
       name: instr.iterator.name,
       item,
-      next: () => iterate(k + 1),
+      // Bound rather than an arrow: one is made per iteration (see par.ts on closures).
+      next: iterate.bind(undefined, k + 1),
       fromCanon: items.fromCanon === true,
     });
     try {
@@ -123,7 +124,7 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
           ctx.pushIterator({
             name: instr.iterator.name,
             item: v.aggregate,
-            next: () => iterate(k + 1),
+            next: iterate.bind(undefined, k + 1),
           });
           try {
             execute(ctx, instr.body);

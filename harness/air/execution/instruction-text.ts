@@ -39,6 +39,19 @@ export function valueText(v: Value): string {
 
 /** An instruction as AquaVM prints it (the head only; sub-instructions are not printed). */
 export function instructionText(i: Instruction): string {
+  let text = instructionTexts.get(i);
+  if (text === undefined) {
+    text = writeInstructionText(i);
+    instructionTexts.set(i, text);
+  }
+  return text;
+}
+
+// ASTs are never changed and are shared between runs (see vm.ts), and a call's text is wanted on
+// every execution of the call (for its error, should it fail): written once per instruction.
+const instructionTexts = new WeakMap<Instruction, string>();
+
+function writeInstructionText(i: Instruction): string {
   switch (i.kind) {
     case 'call':
       return `call ${valueText(i.peer)} (${valueText(i.service)} ${valueText(i.function)}) [${i.args.map(valueText).join(' ')}] ${i.output ? valueText(i.output) : ''}`;

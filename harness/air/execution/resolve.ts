@@ -221,32 +221,32 @@ function canonByName(ctx: ExecutionContext, v: CanonStreamValue | CanonMapValue)
   return e.value;
 }
 
+// A module function, not a closure made on every resolve (see par.ts on closures in hot paths).
+function literalIn(ctx: ExecutionContext, value: JsonValue): Resolved {
+  return { value, tetraplets: [ctx.literalTetraplet()], provenance: { kind: 'literal' } };
+}
+
 /** Resolves any value that can appear as an argument, match operand, ap source or fail operand. */
 export function resolveValue(ctx: ExecutionContext, v: Value): Resolved {
-  const literal = (value: JsonValue): Resolved => ({
-    value,
-    tetraplets: [ctx.literalTetraplet()],
-    provenance: { kind: 'literal' },
-  });
   switch (v.kind) {
     case 'string':
-      return literal(v.value);
+      return literalIn(ctx, v.value);
     case 'int':
-      return literal(jsonInteger(v.value));
+      return literalIn(ctx, jsonInteger(v.value));
     case 'float':
       // `7.0` stays an f64 (unequal to 7, written 7.0), as AquaVM's parser makes it.
-      return literal(jsonFloat(v.value));
+      return literalIn(ctx, jsonFloat(v.value));
     case 'bool':
-      return literal(v.value);
+      return literalIn(ctx, v.value);
     case 'empty_array':
-      return literal([]);
+      return literalIn(ctx, []);
     case 'init_peer_id':
-      return literal(ctx.params.initPeerId);
+      return literalIn(ctx, ctx.params.initPeerId);
     case 'timestamp':
       // u64 milliseconds: exact even past 2^53 (a bigint then).
-      return literal(toJsonValue(ctx.params.timestamp));
+      return literalIn(ctx, toJsonValue(ctx.params.timestamp));
     case 'ttl':
-      return literal(ctx.params.ttl);
+      return literalIn(ctx, ctx.params.ttl);
     case 'last_error':
       return errorValue(ctx.lastError, v.lens, ctx);
     case 'error':

@@ -43,6 +43,11 @@ export class Stream {
    * included); values produced in this run go to the last one.
    */
   newSlots = 0;
+  // Kept as values arrive, so that a fold's rounds over a long recursive stream cost what they
+  // return, not the whole stream each time (scanning it made such folds quadratic): values and
+  // non-empty generations per source, indexed by SOURCE_RANK.
+  private readonly counts = [0, 0, 0];
+  private readonly groups = [0, 0, 0];
   constructor(readonly name: string) {}
 
   /** Generation that values produced in this run go to. */
@@ -59,7 +64,13 @@ export class Stream {
   dropEmptyLastNewGeneration(): void {
     if (this.newSlots === 0) return;
     const last = this.newSlots - 1;
-    if (!this.values.some((v) => v.source === 'new' && v.generation === last)) this.newSlots--;
+    // This run's values are last in the array, in generation order: look from the end.
+    for (let i = this.values.length - 1; i >= 0; i--) {
+      const v = this.values[i]!;
+      if (v.source !== 'new' || v.generation < last) break;
+      if (v.generation === last) return;
+    }
+    this.newSlots--;
   }
 
   /**
@@ -67,9 +78,15 @@ export class Stream {
    * counts them: a recursive fold later skips that many *non-empty* generations per source.
    */
   cursor(): StreamCursor {
-    const slots = (source: ValueSource): number =>
-      this.values.reduce((n, v) => (v.source === source ? Math.max(n, v.generation + 1) : n), 0);
-    return { prev: slots('prev'), current: slots('current'), new: this.newSlots };
+    return { prev: this.slotsOf(0), current: this.slotsOf(1), new: this.newSlots };
+  }
+
+  /** One past the highest generation of a source's values (they are in generation order). */
+  private slotsOf(rank: number): number {
+    if (this.counts[rank] === 0) return 0;
+    let end = 0;
+    for (let r = 0; r <= rank; r++) end += this.counts[r]!;
+    return this.values[end - 1]!.generation + 1;
   }
 
   /**
@@ -78,19 +95,28 @@ export class Stream {
    * source has gaps this skips generations a fold has not seen (observable, so kept).
    */
   generationsAfter(cursor: StreamCursor): StreamValue[][] {
-    const groups: StreamValue[][] = [];
-    const seen: Record<ValueSource, number> = { prev: 0, current: 0, new: 0 };
-    let last: StreamValue | undefined;
-    for (const v of this.values) {
-      const sameGroup =
-        last !== undefined && last.source === v.source && last.generation === v.generation;
-      if (!sameGroup) seen[v.source]++;
-      last = v;
-      if (seen[v.source] <= cursor[v.source]) continue;
-      if (sameGroup && groups.length > 0) groups[groups.length - 1]!.push(v);
-      else groups.push([v]);
+    const out: StreamValue[][] = [];
+    let start = 0;
+    for (let rank = 0; rank < 3; rank++) {
+      const count = this.counts[rank]!;
+      const end = start + count;
+      const wanted = this.groups[rank]! - cursor[SOURCES[rank]!];
+      if (wanted > 0) {
+        // Walk back from the source's end over the `wanted` last generations.
+        const groups: StreamValue[][] = [];
+        let i = end - 1;
+        while (groups.length < wanted && i >= start) {
+          const generation = this.values[i]!.generation;
+          let j = i;
+          while (j > start && this.values[j - 1]!.generation === generation) j--;
+          groups.push(this.values.slice(j, i + 1));
+          i = j - 1;
+        }
+        for (let g = groups.length - 1; g >= 0; g--) out.push(groups[g]!);
+      }
+      start = end;
     }
-    return groups;
+    return out;
   }
 
   /** Adds a value in generation order; throws 20013 past the size cap. */
@@ -117,24 +143,30 @@ export class Stream {
       if (r < rank || (r === rank && before.generation <= generation)) break;
       i--;
     }
-    this.values.splice(i, 0, v);
+    // A value joins a generation only right after that generation's last value.
+    const before = i > 0 ? this.values[i - 1] : undefined;
+    if (before === undefined || before.source !== source || before.generation !== generation)
+      this.groups[rank]!++;
+    this.counts[rank]!++;
+    if (i === this.values.length) this.values.push(v);
+    else this.values.splice(i, 0, v);
     return v;
   }
 
   /** Numbers generations densely: previous-data generations, then current-data ones, then this run's. */
   compact(): void {
-    let next = 0;
-    let lastKey = '';
+    let next = -1;
+    let last: StreamValue | undefined;
     for (const v of this.values) {
-      const key = `${v.source}:${v.generation}`;
-      if (key !== lastKey) {
-        if (lastKey !== '') next++;
-        lastKey = key;
-      }
+      if (last === undefined || last.source !== v.source || last.generation !== v.generation)
+        next++;
+      last = v;
       v.finalGeneration = next;
     }
   }
 }
+
+const SOURCES: readonly ValueSource[] = ['prev', 'current', 'new'];
 
 /** Generation slots per source of a stream at one moment (AquaVM's stream cursor). */
 export type StreamCursor = Record<ValueSource, number>;

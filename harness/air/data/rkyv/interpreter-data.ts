@@ -320,30 +320,44 @@ export function foldAfterPositions(
 
 /** Writes the shared values: once per position, as the memo or (without one) equality decides. */
 class Sharer {
-  private readonly byKey = new Map<string, number>();
+  // Per pointer type, then by key: no key strings are built per occurrence.
+  private readonly byType = new Map<string, Map<string, number>>();
   private occurrence = 0;
+  private readonly occurrenceTypes: string[] = [];
   private readonly occurrenceKeys: string[] = [];
   private readonly occurrencePos: number[] = [];
 
   constructor(private readonly memo: SharingMemo | undefined) {}
 
   share(type: string, key: string, write: () => number): number {
-    const full = `${type}\u0000${key}`;
     const i = this.occurrence++;
+    let byKey = this.byType.get(type);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.byType.set(type, byKey);
+    }
     let pos: number | undefined;
     const m = this.memo;
     if (m !== undefined && i < m.length) {
       const earlier = m[i]!;
-      if (earlier >= 0 && this.occurrenceKeys[earlier] === full) pos = this.occurrencePos[earlier];
+      if (
+        earlier >= 0 &&
+        this.occurrenceKeys[earlier] === key &&
+        this.occurrenceTypes[earlier] === type
+      )
+        pos = this.occurrencePos[earlier];
       else if (earlier < 0) pos = write();
     }
     if (pos === undefined) {
-      pos = this.byKey.get(full);
-      if (pos === undefined) pos = write();
-    }
-    if (!this.byKey.has(full)) this.byKey.set(full, pos);
+      const known = byKey.get(key);
+      if (known === undefined) {
+        pos = write();
+        byKey.set(key, pos);
+      } else pos = known;
+    } else if (!byKey.has(key)) byKey.set(key, pos);
     if (m !== undefined) {
-      this.occurrenceKeys.push(full);
+      this.occurrenceTypes.push(type);
+      this.occurrenceKeys.push(key);
       this.occurrencePos.push(pos);
     }
     return pos;
@@ -363,6 +377,22 @@ const encoder = new TextEncoder();
  * comes out byte for byte as it was read.
  */
 export function encodeRkyvData(data: RkyvInterpreterData, memo?: SharingMemo): Uint8Array {
+  return writeRkyvData(data, memo).finish();
+}
+
+/**
+ * Encodes like encodeRkyvData, behind a header made for the archive's length (an envelope's), so
+ * the archive is copied once rather than sliced and then copied into the envelope.
+ */
+export function encodeRkyvDataAfter(
+  data: RkyvInterpreterData,
+  memo: SharingMemo | undefined,
+  header: (archiveLength: number) => Uint8Array,
+): Uint8Array {
+  return writeRkyvData(data, memo).finishAfter(header);
+}
+
+function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined): RkyvWriter {
   const w = new RkyvWriter(1024);
   const sharer = new Sharer(memo);
   const strLen = new Map<number, number>();
@@ -498,7 +528,7 @@ export function encodeRkyvData(data: RkyvInterpreterData, memo?: SharingMemo): U
   ];
   stores.forEach((s, i) => w.slicePtr(root + 12 + i * 8, s.pos, s.len));
   w.slicePtr(root + 52, sigAt, sigs.length);
-  return w.finish();
+  return w;
 }
 
 /** Writes what one state owns; returns what its slot needs (a CID, an Rc position, a vec). */

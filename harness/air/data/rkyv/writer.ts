@@ -121,4 +121,13 @@ export class RkyvWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /** The archive behind a header that knows its length (an envelope's), in one new buffer. */
+  finishAfter(header: (archiveLength: number) => Uint8Array): Uint8Array {
+    const head = header(this.pos);
+    const out = new Uint8Array(head.length + this.pos);
+    out.set(head);
+    out.set(this.buf.subarray(0, this.pos), head.length);
+    return out;
+  }
 }
