@@ -420,7 +420,13 @@ export class HostChannel {
 
   /** Waits for the reply to the last request, at most `timeoutMs`, without blocking the thread. */
   async wait(timeoutMs: number): Promise<WaitOutcome> {
-    const deadline = performance.now() + timeoutMs;
+    // Neither side polls the buffer before sleeping: measured at load 15-20 on 2 cores, a 40 µs
+    // poll on the host or a 60 µs one in the worker made a 10-byte call slower (55 → 73 µs and
+    // → 190 µs), the poller taking the core the other side needed.
+    return this.waitLong(performance.now() + timeoutMs);
+  }
+
+  private async waitLong(deadline: number): Promise<WaitOutcome> {
     for (;;) {
       const ready = this.take();
       if (ready) return ready;
@@ -462,7 +468,9 @@ export class WorkerChannel {
 
   /** Blocks until the host sends a request, and returns it. */
   next(): unknown {
-    Atomics.wait(this.header, REQUEST_SEQ, this.seen);
+    // A wait can end without a new request (seen under load): only a new sequence number counts.
+    while (Atomics.load(this.header, REQUEST_SEQ) === this.seen)
+      Atomics.wait(this.header, REQUEST_SEQ, this.seen);
     this.seen = Atomics.load(this.header, REQUEST_SEQ);
     if (this.header[REQUEST_LENGTH] !== BY_MESSAGE) {
       this.reader.pos = 0;
