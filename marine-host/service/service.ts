@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { loadServiceConfig } from '../config/index.js';
 import type { ServiceConfig } from '../config/types.js';
 import { formatByteSize } from '../config/byte-size.js';
@@ -42,7 +42,8 @@ import type { LogRecord, RuntimeSpec } from './runtime.js';
 import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
-import type { WorkerReply, WorkerRequest } from './worker.js';
+import type { CallReply, WorkerReply, WorkerRequest } from './worker.js';
+import { createChannelBuffer, HostChannel } from './channel.js';
 import { startWorker } from './start-worker.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
@@ -149,14 +150,23 @@ function spawnWorker(
   spec: RuntimeSpec,
   binaries: BinaryRunner,
   compiled: [string, object][] | undefined,
+  channel: SharedArrayBuffer,
+  callPort: MessagePort,
 ): Worker {
   const here = dirname(fileURLToPath(import.meta.url));
   const link = binaries.link();
   const fdLedger = createFdLedger();
   // No inherited execArgv: test runners' loaders in a worker that may be killed mid-call leak handles.
   const options = {
-    workerData: { spec, binaries: link, fdLedger, ...(compiled ? { compiled } : {}) },
-    transferList: [link.port],
+    workerData: {
+      spec,
+      binaries: link,
+      fdLedger,
+      channel,
+      callPort,
+      ...(compiled ? { compiled } : {}),
+    },
+    transferList: [link.port, callPort],
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     execArgv: [],
   };
@@ -172,6 +182,8 @@ function closeFilesOnExit(worker: Worker, fdLedger: SharedArrayBuffer): Worker {
 /** A started worker with its mounted binaries and its instantiation. */
 interface WorkerSlot {
   readonly worker: Worker;
+  /** Where its calls go (channel.ts). */
+  readonly channel: HostChannel;
   readonly binaries: BinaryRunner;
   readonly ready: Promise<void>;
   /** Log records of a spare's instantiation, handed on when it becomes the service's worker. */
@@ -180,13 +192,15 @@ interface WorkerSlot {
 
 interface Pending {
   readonly id: number;
-  readonly resolve: (value: unknown) => void;
+  /** Ends the call with `error` (the worker failed or the service closed). */
   readonly reject: (error: Error) => void;
 }
 
 /** A loaded service: call its facade functions, read its interface and log. */
 export class Service {
   private worker: Worker | undefined;
+  /** The current worker's call channel. */
+  private channel: HostChannel | undefined;
   /** Runs the current worker's mounted binaries (killed with the worker). */
   private binaries: BinaryRunner | undefined;
   private ready: Promise<void> | undefined;
@@ -339,6 +353,7 @@ export class Service {
   private activate(slot: WorkerSlot): void {
     this.starts += 1;
     this.worker = slot.worker;
+    this.channel = slot.channel;
     this.binaries = slot.binaries;
     this.ready = slot.ready;
     for (const record of slot.earlyLogs.splice(0)) this.record(record);
@@ -369,34 +384,42 @@ export class Service {
   /** Starts a worker whose messages count only while it is the service's worker. */
   private spawn(): WorkerSlot {
     const binaries = new BinaryRunner();
-    const worker = spawnWorker(this.spec, binaries, this.compiled);
+    const buffer = createChannelBuffer();
+    const ports = new MessageChannel();
+    const worker = spawnWorker(this.spec, binaries, this.compiled, buffer, ports.port2);
     const earlyLogs: LogRecord[] = [];
     const active = (): boolean => this.worker === worker;
+    const log = (record: LogRecord): void => {
+      if (active()) this.record(record);
+      else if (earlyLogs.length < LOG_KEEP) earlyLogs.push(record);
+    };
+    const channel = new HostChannel(buffer, ports.port1, (message) => {
+      if ((message as WorkerReply).type === 'log') log((message as { record: LogRecord }).record);
+    });
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
           case 'ready':
+            // Log records of the instantiation come first.
+            channel.drain();
             this.memoryByModule = message.modules;
             resolve();
             break;
           case 'init-error':
+            channel.drain();
             reject(new LinkError(`service ${this.name}: instantiation failed: ${message.message}`));
             break;
           case 'compiled':
             this.compiled ??= message.modules;
             break;
           case 'log':
-            if (active()) this.record(message.record);
-            else if (earlyLogs.length < LOG_KEEP) earlyLogs.push(message.record);
-            break;
-          case 'result':
-          case 'error':
-            if (active()) this.settle(message);
+            log(message.record);
             break;
         }
       });
       worker.on('error', (error) => {
         reject(error);
+        channel.stop();
         // The worker's heap is capped (resourceLimits): a guest value too big for it ends the
         // worker, not the host; the next call starts a new one.
         const oom = (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -410,6 +433,7 @@ export class Service {
         );
       });
       worker.on('exit', (code) => {
+        channel.stop();
         reject(
           new MarineHostError(
             `service ${this.name}: worker exited with code ${code} while starting`,
@@ -424,62 +448,55 @@ export class Service {
     });
     // A failed start is reported to the caller that awaits it; keep it from being unhandled.
     ready.catch(() => undefined);
-    return { worker, binaries, ready, earlyLogs };
+    return { worker, channel, binaries, ready, earlyLogs };
   }
 
   private failWorker(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    this.channel = undefined;
     const pending = this.pending;
     this.pending = undefined;
     pending?.reject(error);
   }
 
-  private settle(message: WorkerReply & { type: 'result' | 'error' }): void {
-    const pending = this.pending;
-    if (!pending || pending.id !== message.id) return;
-    this.pending = undefined;
+  /** The call's result, or its error, from the worker's reply. */
+  private settle(message: CallReply): unknown {
     if (message.type === 'result') {
       this.memoryByModule = message.modules;
       if (message.memory > this.spec.memoryLimit) {
-        pending.reject(
-          new MemoryLimitError(
-            `service ${this.name}: modules hold ${formatByteSize(message.memory)} of memory, over total_memory_limit ${formatByteSize(this.spec.memoryLimit)}; the service was restarted`,
-          ),
-        );
         void this.restart();
-        return;
+        throw new MemoryLimitError(
+          `service ${this.name}: modules hold ${formatByteSize(message.memory)} of memory, over total_memory_limit ${formatByteSize(this.spec.memoryLimit)}; the service was restarted`,
+        );
       }
-      pending.resolve(message.value);
-      return;
+      return message.value;
     }
     const stderr =
       message.stderr.length > 0 ? `\nguest stderr:\n  ${message.stderr.join('\n  ')}` : '';
     if (message.kind === 'oom') {
-      pending.reject(
-        new MemoryLimitError(
-          `service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`,
-        ),
+      throw new MemoryLimitError(
+        `service ${this.name}: out of memory (total_memory_limit ${formatByteSize(this.spec.memoryLimit)}): ${message.message}${stderr}`,
       );
     } else if (message.kind === 'exit') {
       // Not a trap: the guest chose to end (Rust's std::process::exit), but the call has no result.
-      pending.reject(
-        new ModuleExitError(
-          `service ${this.name}: the module called ${message.exitOk === false ? 'exit with a non-zero status' : 'exit(0)'} during the call, so it returned no result; the service was restarted${stderr}`,
-        ),
+      throw new ModuleExitError(
+        `service ${this.name}: the module called ${message.exitOk === false ? 'exit with a non-zero status' : 'exit(0)'} during the call, so it returned no result; the service was restarted${stderr}`,
       );
     } else if (message.kind === 'too-big') {
-      pending.reject(new ValueSizeLimitError(`service ${this.name}: ${message.message}`));
+      throw new ValueSizeLimitError(`service ${this.name}: ${message.message}`);
     } else if (message.kind === 'trap') {
-      pending.reject(
-        new GuestTrapError(`service ${this.name}: the guest trapped: ${message.message}${stderr}`),
+      throw new GuestTrapError(
+        `service ${this.name}: the guest trapped: ${message.message}${stderr}`,
       );
-    } else pending.reject(new MarineHostError(`service ${this.name}: ${message.message}${stderr}`));
+    }
+    throw new MarineHostError(`service ${this.name}: ${message.message}${stderr}`);
   }
 
   private restart(): Promise<void> {
     const old = this.worker;
     this.worker = undefined;
+    this.channel = undefined;
     // Calls wait for this, so exactly one worker takes over.
     this.restarting = (async () => {
       // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
@@ -673,41 +690,37 @@ export class Service {
     if (this.restarting) await this.restarting;
     if (!this.worker) await this.start();
     await this.ready;
-    const worker = this.worker;
-    if (!worker) throw new MarineHostError(`service ${this.name}: worker is not running`);
+    const channel = this.channel;
+    if (!channel) throw new MarineHostError(`service ${this.name}: worker is not running`);
     const id = this.nextId++;
-    const result = await new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.pending?.id !== id) return;
-        this.pending = undefined;
-        reject(
-          new CallTimeoutError(
-            `service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
-          ),
-        );
-        void this.restart();
-      }, timeoutMs);
-      this.pending = {
-        id,
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      const request: WorkerRequest = {
-        type: 'call',
-        id,
-        fn: wit.name,
-        args: values,
-        callParameters: cp,
-        module,
-      };
-      worker.postMessage(request);
-    });
+    let failure: Error | undefined;
+    this.pending = {
+      id,
+      reject: (error) => {
+        failure = error;
+        channel.stop();
+      },
+    };
+    const request: WorkerRequest = {
+      type: 'call',
+      fn: wit.name,
+      args: values,
+      callParameters: cp,
+      module,
+    };
+    channel.send(request);
+    const outcome = await channel.wait(timeoutMs);
+    if (this.pending?.id === id) this.pending = undefined;
+    if (failure) throw failure;
+    if (outcome.kind === 'timeout') {
+      void this.restart();
+      throw new CallTimeoutError(
+        `service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
+      );
+    }
+    if (outcome.kind === 'woken')
+      throw new MarineHostError(`service ${this.name}: the worker stopped during call ${name}`);
+    const result = this.settle(outcome.value as CallReply);
     return wit.result ? toJson(result, wit.result) : null;
   }
 
@@ -717,6 +730,7 @@ export class Service {
     if (this.restarting) await this.restarting;
     const worker = this.worker;
     this.worker = undefined;
+    this.channel = undefined;
     this.pending?.reject(new ServiceClosedError(`service ${this.name} was closed during the call`));
     this.pending = undefined;
     this.binaries?.killAll();

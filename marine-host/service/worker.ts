@@ -1,15 +1,15 @@
 // Entry of a service's worker thread: instantiates the service and answers calls one at a time.
 // A trap poisons a component instance, so after any guest failure the modules are instantiated
 // again before the next call (compiled core modules are kept, so this is cheap).
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { WorkerChannel } from './channel.js';
 import { formatByteSize } from '../config/byte-size.js';
 import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
 import { valueSize } from './value-size.js';
 
-/** Messages the worker receives. */
+/** A call request, sent through the call channel (channel.ts). */
 export type WorkerRequest = {
   type: 'call';
-  id: number;
   fn: string;
   args: unknown[];
   callParameters: unknown;
@@ -20,17 +20,11 @@ export type WorkerRequest = {
 /** How a guest failure is classified for the host's error. */
 export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'host';
 
-/** Messages the worker sends. */
-export type WorkerReply =
-  | { type: 'ready'; memory: number; modules: Record<string, number> }
-  /** The core modules this worker compiled, by path: the host hands them to later workers. */
-  | { type: 'compiled'; modules: [string, object][] }
-  | { type: 'init-error'; message: string }
-  | { type: 'log'; record: LogRecord }
-  | { type: 'result'; id: number; value: unknown; memory: number; modules: Record<string, number> }
+/** A call's reply, sent through the call channel. */
+export type CallReply =
+  | { type: 'result'; value: unknown; memory: number; modules: Record<string, number> }
   | {
       type: 'error';
-      id: number;
       kind: FailureKind;
       message: string;
       stderr: string[];
@@ -38,15 +32,36 @@ export type WorkerReply =
       exitOk?: boolean;
     };
 
+/** Messages the worker sends on its parent port (log records go on the call channel's port). */
+export type WorkerReply =
+  | { type: 'ready'; memory: number; modules: Record<string, number> }
+  /** The core modules this worker compiled, by path: the host hands them to later workers. */
+  | { type: 'compiled'; modules: [string, object][] }
+  | { type: 'init-error'; message: string }
+  | { type: 'log'; record: LogRecord };
+
+/** What the host gives a service worker in workerData. */
+export interface WorkerData {
+  readonly spec: RuntimeSpec;
+  /** Core modules compiled by an earlier worker of the service. */
+  readonly compiled?: [string, object][];
+  /** The call channel's shared buffer and the worker's end of its port (channel.ts). */
+  readonly channel: SharedArrayBuffer;
+  readonly callPort: MessagePort;
+}
+
 const port = parentPort;
 if (!port) throw new Error('service worker started outside a worker thread');
-const spec = (workerData as { spec: RuntimeSpec }).spec;
+const data = workerData as WorkerData;
+const spec = data.spec;
 // Core modules compiled by an earlier worker of this service (the host keeps them): a worker
 // that replaces another, or a spare, instantiates without compiling again.
-const given = (workerData as { compiled?: [string, object][] }).compiled ?? [];
+const given = data.compiled ?? [];
 const compiled = new Map<string, object>(given);
+const channel = new WorkerChannel(data.channel, data.callPort);
 const post = (message: WorkerReply): void => port.postMessage(message);
-const log = (record: LogRecord): void => post({ type: 'log', record });
+// On the channel's port, so the host reads a call's log records before its reply.
+const log = (record: LogRecord): void => channel.post({ type: 'log', record });
 
 let runtime: ServiceRuntime | undefined;
 
@@ -57,6 +72,65 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** Runs one call; a failed call re-instantiates the modules before its reply. */
+function handle(request: WorkerRequest): CallReply | Promise<CallReply> {
+  const current = runtime;
+  if (!current)
+    return { type: 'error', kind: 'host', message: 'the service failed to start', stderr: [] };
+  try {
+    const value = current.call(request.fn, request.args, request.callParameters, request.module);
+    // Measured here, so a result over the limit is never copied to the host's thread.
+    const size = valueSize(value, spec.valueSizeLimit);
+    if (size > spec.valueSizeLimit) {
+      return {
+        type: 'error',
+        kind: 'too-big',
+        message: `the result of ${request.fn} is larger than the value size limit of ${formatByteSize(spec.valueSizeLimit)} (more than ${formatByteSize(size)} counted before stopping); it was dropped in the service's worker`,
+        stderr: [],
+      };
+    }
+    return {
+      type: 'result',
+      value,
+      memory: current.memoryBytes(),
+      modules: current.memoryByModule(),
+    };
+  } catch (error) {
+    return failed(current, error);
+  }
+}
+
+async function failed(current: ServiceRuntime, error: unknown): Promise<CallReply> {
+  const stderr = current.callStderr.slice(-8);
+  const message = describe(error);
+  let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
+  const exited = error instanceof Error && error.name === 'GuestExitError';
+  if (exited) kind = 'exit';
+  if (
+    stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
+    /out of memory|Maximum call stack/i.test(message)
+  )
+    kind = kind === 'trap' ? 'oom' : kind;
+  if (/out of memory/i.test(message)) kind = 'oom';
+  try {
+    runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
+  } catch (restartError) {
+    runtime = undefined;
+    log({
+      module: spec.facade,
+      stream: 'host',
+      text: `restart after a failed call failed: ${describe(restartError)}`,
+    });
+  }
+  return {
+    type: 'error',
+    kind,
+    message,
+    stderr,
+    ...(exited ? { exitOk: (error as { ok?: unknown }).ok === true } : {}),
+  };
+}
+
 try {
   runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
   if (compiled.size > given.length) post({ type: 'compiled', modules: [...compiled] });
@@ -65,70 +139,9 @@ try {
   post({ type: 'init-error', message: describe(error) });
 }
 
-port.on('message', (request: WorkerRequest) => {
-  void (async () => {
-    const current = runtime;
-    if (!current) {
-      post({
-        type: 'error',
-        id: request.id,
-        kind: 'host',
-        message: 'the service failed to start',
-        stderr: [],
-      });
-      return;
-    }
-    try {
-      const value = current.call(request.fn, request.args, request.callParameters, request.module);
-      // Measured here, so a result over the limit is never copied to the host's thread.
-      const size = valueSize(value, spec.valueSizeLimit);
-      if (size > spec.valueSizeLimit) {
-        post({
-          type: 'error',
-          id: request.id,
-          kind: 'too-big',
-          message: `the result of ${request.fn} is larger than the value size limit of ${formatByteSize(spec.valueSizeLimit)} (more than ${formatByteSize(size)} counted before stopping); it was dropped in the service's worker`,
-          stderr: [],
-        });
-        return;
-      }
-      post({
-        type: 'result',
-        id: request.id,
-        value,
-        memory: current.memoryBytes(),
-        modules: current.memoryByModule(),
-      });
-    } catch (error) {
-      const stderr = current.callStderr.slice(-8);
-      const message = describe(error);
-      let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
-      const exited = error instanceof Error && error.name === 'GuestExitError';
-      if (exited) kind = 'exit';
-      if (
-        stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
-        /out of memory|Maximum call stack/i.test(message)
-      )
-        kind = kind === 'trap' ? 'oom' : kind;
-      if (/out of memory/i.test(message)) kind = 'oom';
-      try {
-        runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
-      } catch (restartError) {
-        runtime = undefined;
-        log({
-          module: spec.facade,
-          stream: 'host',
-          text: `restart after a failed call failed: ${describe(restartError)}`,
-        });
-      }
-      post({
-        type: 'error',
-        id: request.id,
-        kind,
-        message,
-        stderr,
-        ...(exited ? { exitOk: (error as { ok?: unknown }).ok === true } : {}),
-      });
-    }
-  })();
-});
+// Calls, one at a time. Between calls the thread sleeps in Atomics.wait (channel.next), which
+// worker.terminate() interrupts, as it interrupts a runaway guest.
+for (;;) {
+  const reply = handle(channel.next() as WorkerRequest);
+  channel.reply(reply instanceof Promise ? await reply : reply);
+}
