@@ -7,7 +7,7 @@ import { jsName, snakeName, userName, userRecordName } from '../module/module-in
 import { witTypeText, type WitType } from '../module/wit.js';
 import { JsonFloat, jsonFloat } from '../../harness/protocol/index.js';
 import { stringifyJson, type JsonValue } from './json.js';
-import { integerRefusalText, toInteger } from '../module/integers.js';
+import { INTEGER_RANGES, integerRefusalText, toInteger } from '../module/integers.js';
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -65,7 +65,17 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
     case 's64': {
       // JSON text `7.0` (a JsonFloat) names the integer 7 here, as it always has.
       if (value instanceof JsonFloat && Number.isInteger(value.value)) value = value.value;
-      // One conversion for components and IT modules alike (module/integers.ts).
+      // One conversion for components and IT modules alike (module/integers.ts); a small
+      // integer in range skips the bigint.
+      if (
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        type.kind !== 'u64' &&
+        type.kind !== 's64'
+      ) {
+        const [min, max] = INTEGER_RANGES[type.kind];
+        if (value >= Number(min) && value <= Number(max)) return value;
+      }
       const big = toInteger(value, type.kind, aquaTypeName(type));
       if (typeof big !== 'bigint') throw new ArgumentError(integerRefusalText(path, big, value));
       return type.kind === 'u64' || type.kind === 's64' ? big : Number(big);
@@ -89,6 +99,11 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
         if (!Array.isArray(value)) return mismatch(path, type, value);
         const bytes = new Uint8Array(value.length);
         value.forEach((b: unknown, i) => {
+          // The common case without a bigint per byte (data blobs are megabytes of these).
+          if (typeof b === 'number' && b >= 0 && b <= 255 && Number.isInteger(b)) {
+            bytes[i] = b;
+            return;
+          }
           const byte = toInteger(b, 'u8');
           if (typeof byte !== 'bigint')
             throw new ArgumentError(integerRefusalText(`${path}[${i}]`, byte, b));

@@ -4,7 +4,13 @@
 // it like a component: other modules call its exports, it calls theirs, with copies in between.
 import { ArgumentError, MarineHostError } from '../../errors.js';
 import { jsName, witName } from '../module-info.js';
-import { convertItInteger, integerRefusalText, isIntegerKind, toInteger } from '../integers.js';
+import {
+  convertItInteger,
+  INTEGER_RANGES,
+  integerRefusalText,
+  isIntegerKind,
+  toInteger,
+} from '../integers.js';
 import type { INamed, IRecord, IType, Instruction } from './section.js';
 import type { ItModel } from './model.js';
 
@@ -78,6 +84,14 @@ const encoder = new TextEncoder();
  * else Marine's instruction error (shared with every other integer conversion, ../integers.ts).
  */
 function convertNumber(value: IValue, from: string, to: IType['kind'], where: string): IValue {
+  // Most conversions are of small numbers that fit: no bigint for them.
+  if (typeof value.v === 'number' && Number.isInteger(value.v) && isIntegerKind(to)) {
+    const [min, max] = INTEGER_RANGES[to];
+    if (value.v >= Number(min) && value.v <= Number(max))
+      return to === 's64' || to === 'u64' || to === 'i64'
+        ? { t: to, v: BigInt(value.v) }
+        : { t: to, v: value.v };
+  }
   let big: bigint;
   if (typeof value.v === 'bigint') big = value.v;
   else if (typeof value.v === 'number' && Number.isInteger(value.v)) big = BigInt(value.v);
@@ -630,6 +644,10 @@ export function fromJco(
       };
     }
     default:
+      if (typeof value === 'number' && isIntegerKind(type.kind) && Number.isInteger(value)) {
+        const [min, max] = INTEGER_RANGES[type.kind];
+        if (value >= Number(min) && value <= Number(max)) return { t: type.kind as Num, v: value };
+      }
       if (isIntegerKind(type.kind))
         return { t: type.kind as Num, v: Number(checkedInteger(value, type.kind, where)) };
       return typeof value === 'number' ? { t: type.kind as Num, v: value } : bad();

@@ -1,0 +1,20 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { avmWasmPath } from '../../harness/testing/reference-aquavm.js';
+import { loadServiceConfig } from '../config/index.js';
+import { checkService } from '../service/plan.js';
+const dir = mkdtempSync(join(tmpdir(), 'p-'));
+const config = join(dir, 'Config.toml');
+writeFileSync(config, `modules_dir = ${JSON.stringify(dirname(avmWasmPath()))}\n\n[[module]]\nname = "avm"\nlogging_mask = 0\n\n[module.wasi]\nenvs = { WASM_LOG = "off" }\n`);
+const c = loadServiceConfig(config);
+await checkService(c);
+const { Session } = await import('node:inspector/promises');
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.start');
+for (let i = 0; i < 3; i++) await checkService(c);
+const { profile } = await session.post('Profiler.stop') as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount: number; children?: number[] }[]; samples: number[] } };
+const self = new Map<string, number>();
+for (const n of profile.nodes) { const k = `${n.callFrame.functionName} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + n.hitCount); }
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${(100 * v / total).toFixed(1)}% ${k}`).join('\n'));
