@@ -21,6 +21,18 @@ const ERRNO = { BADF: 8, NOENT: 44, NOSPC: 51, PERM: 63 };
 
 const wasm = await buildFilesFixture();
 
+/** Names in preview 1 dirents (24-byte header, name length at 16, the name after it), sorted. */
+function dirents(raw: Uint8Array): string[] {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const names: string[] = [];
+  for (let at = 0; at + 24 <= raw.length;) {
+    const len = view.getUint32(at + 16, true);
+    names.push(new TextDecoder().decode(raw.subarray(at + 24, at + 24 + len)));
+    at += 24 + len;
+  }
+  return names.sort();
+}
+
 /** A service dir with the fixture and a Config.toml (`extra` appended); removed at the end. */
 function service(t: { teardown(fn: () => void): void }, extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'marine-ts-it-files-'));
@@ -44,6 +56,14 @@ t.test('an IT module writes and reads a file in its mapped directory', async (t)
   t.equal(await svc.call('put', ['note.txt', 'short']), 0, 'truncated and rewritten');
   t.equal(await svc.call('get', ['./note.txt']), 'short');
   t.equal(await svc.call('put', ['missing/x.txt', 'x']), ERRNO.NOENT, 'no such directory');
+  t.equal(await svc.call('mkdir', ['sub']), 0, 'a directory made');
+  t.equal(await svc.call('put', ['sub/inner.txt', 'deep']), 0, 'a file in it');
+  t.equal(readFileSync(join(dir, 'data', 'sub', 'inner.txt'), 'utf8'), 'deep');
+  t.same(
+    dirents(Uint8Array.from((await svc.call('list', [])) as number[])),
+    ['note.txt', 'sub'],
+    'fd_readdir',
+  );
   t.equal(await svc.call('remove', ['note.txt']), 0);
   t.notOk(existsSync(join(dir, 'data', 'note.txt')), 'removed on the host');
   t.equal(await svc.call('get', ['note.txt']), '');
@@ -71,6 +91,8 @@ t.test('no escape from the mapped directory by .., an absolute path or a symlink
     t.equal(await svc.call('err', []), ERRNO.PERM, `${path}: refused with EPERM`);
   }
   t.equal(await svc.call('put', ['../planted.txt', 'x']), ERRNO.PERM);
+  t.equal(await svc.call('mkdir', ['../made-above']), ERRNO.PERM, 'no directory made above');
+  t.notOk(existsSync(join(dir, 'made-above')));
   t.equal(await svc.call('put', ['rel-link', 'overwritten']), ERRNO.PERM);
   t.notOk(existsSync(join(dir, 'planted.txt')), 'nothing written above the mapped dir');
   t.equal(readFileSync(join(dir, 'secret.txt'), 'utf8'), 'host secret', 'the target is intact');

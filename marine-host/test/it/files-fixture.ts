@@ -1,7 +1,8 @@
 // A Marine IT module that uses its mapped directory through WASI preview 1, the way a module built
 // by Fluence's `marine` for wasm32-wasi does underneath Rust's std::fs: `put(path, text)` creates
 // or truncates a file in the first preopened directory (fd 3) and writes the text, `get(path)`
-// reads it back, `remove(path)` unlinks it, `dir()` names that preopen. Every call leaves the last
+// reads it back, `remove(path)` unlinks it, `mkdir(path)` makes a directory, `list()` returns the
+// raw dirents of fd_readdir, `dir()` names that preopen. Every call leaves the last
 // WASI errno for `err()`, so a test sees exactly what the sandbox refused. Hand-written WAT with the
 // IT section from fixture.ts's encoder: nothing third-party.
 import { appendCustomSection } from '../../module/names-section.js';
@@ -16,6 +17,8 @@ const WAT = `
   (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $prestat_name (param i32 i32 i32) (result i32)))
   (memory (export "memory") 2)
   (global $heap (mut i32) (i32.const 4096))
@@ -68,6 +71,14 @@ const WAT = `
         (global.set $err (call $prestat_name (i32.const 3) (i32.const 1024) (i32.load (i32.const 20))))
         (global.set $rs (i32.load (i32.const 20))))))
   (func (export "err") (result i32) (global.get $err))
+  (func (export "mkdir") (param $p i32) (param $n i32) (result i32)
+    (global.set $err (call $mkdir (i32.const 3) (local.get $p) (local.get $n)))
+    (global.get $err))
+  ;; The raw dirents of the mapped directory's listing (preview 1's layout), up to 3000 bytes.
+  (func (export "list")
+    (global.set $rp (i32.const 1024))
+    (global.set $err (call $readdir (i32.const 3) (i32.const 1024) (i32.const 3000) (i64.const 0) (i32.const 24)))
+    (global.set $rs (i32.load (i32.const 24))))
 )`;
 
 const lowerString = (arg: number): Ins[] => [
@@ -123,6 +134,29 @@ function functions(): ItFn[] {
     },
     { name: 'dir', args: [], out: 'string', adapter: [['call-core', at + 3], ...liftString] },
     { name: 'err', args: [], out: 'u32', adapter: [['call-core', at + 4], 'u32.from_i32'] },
+    {
+      name: 'mkdir',
+      args: [['path', 'string']],
+      out: 'u32',
+      adapter: [
+        ...lowerString(0),
+        ['call-core', at + 5],
+        'u32.from_i32',
+        ['call-core', API.release_objects],
+      ],
+    },
+    {
+      name: 'list',
+      args: [],
+      out: 'bytes',
+      adapter: [
+        ['call-core', at + 6],
+        ['call-core', API.get_result_ptr],
+        ['call-core', API.get_result_size],
+        'byte_array.lift_memory',
+        ['call-core', API.release_objects],
+      ],
+    },
   ];
 }
 
