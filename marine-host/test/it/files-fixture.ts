@@ -6,7 +6,7 @@
 // WASI errno for `err()`, so a test sees exactly what the sandbox refused. Hand-written WAT with the
 // IT section from fixture.ts's encoder: nothing third-party.
 import { appendCustomSection } from '../../module/names-section.js';
-import { API, encodeIt, type Ins, type ItFn } from './fixture.js';
+import { API, encodeIt, liftStringResult, lowerString, type ItFn } from './fixture.js';
 
 const WAT = `
 (module
@@ -81,21 +81,6 @@ const WAT = `
     (global.set $rs (i32.load (i32.const 24))))
 )`;
 
-const lowerString = (arg: number): Ins[] => [
-  ['arg.get', arg],
-  'string.size',
-  ['push.i32', 1],
-  ['call-core', API.allocate],
-  ['arg.get', arg],
-  'string.lower_memory',
-];
-const liftString: Ins[] = [
-  ['call-core', API.get_result_ptr],
-  ['call-core', API.get_result_size],
-  'string.lift_memory',
-  ['call-core', API.release_objects],
-];
-
 /** The exports of the files fixture, in call-core order after the runtime API. */
 function functions(): ItFn[] {
   const at = 6;
@@ -119,7 +104,7 @@ function functions(): ItFn[] {
       name: 'get',
       args: [['path', 'string']],
       out: 'string',
-      adapter: [...lowerString(0), ['call-core', at + 1], ...liftString],
+      adapter: [...lowerString(0), ['call-core', at + 1], ...liftStringResult],
     },
     {
       name: 'remove',
@@ -132,7 +117,7 @@ function functions(): ItFn[] {
         ['call-core', API.release_objects],
       ],
     },
-    { name: 'dir', args: [], out: 'string', adapter: [['call-core', at + 3], ...liftString] },
+    { name: 'dir', args: [], out: 'string', adapter: [['call-core', at + 3], ...liftStringResult] },
     { name: 'err', args: [], out: 'u32', adapter: [['call-core', at + 4], 'u32.from_i32'] },
     {
       name: 'mkdir',
