@@ -1,72 +1,22 @@
 // AquaVM's own Wasm (@fluencelabs/avm's avm.wasm, a Marine IT module) run as a Marine service by
 // our host, behind the same invoke contract as the reference (which runs it with marine-js): the
-// differential check of our IT support, and a benchmark of our host against marine-js.
+// differential check of our IT support, and a benchmark of our host against marine-js. Arguments
+// and outcomes are made and read by the reference's own functions, so both run the same bytes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { serializeAvmArgs } from '@fluencelabs/avm';
-import { callResultText } from '../protocol/index.js';
 import { loadService, type Service } from '../../marine-host/index.js';
+import type { AquaVM, AquaVMOptions } from '../air/index.js';
 import {
-  DEFAULT_LIMITS,
-  type AquaCallResult,
-  type AquaVM,
-  type AquaVMOptions,
-} from '../air/index.js';
-import { decodeCallRequests } from './reference-aquavm.js';
+  aquaOutcome,
+  avmInvokeArgs,
+  avmWasmPath,
+  createMarineJsAvm,
+  type MarineJsAvm,
+  type RawAvmOutcome,
+} from './reference-aquavm.js';
 
-const require = createRequire(import.meta.url);
-
-/** Path of avm.wasm in node_modules. */
-export function avmWasmPath(): string {
-  return require.resolve('@fluencelabs/avm/dist/avm.wasm');
-}
-
-/** The arguments of avm.wasm's `invoke`, exactly as the reference passes them to marine-js. */
-export function avmInvokeArgs(
-  options: AquaVMOptions,
-  ...[air, prevData, currentData, params, callResults]: Parameters<AquaVM['invoke']>
-): unknown[] {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const args = serializeAvmArgs(
-    {
-      initPeerId: params.initPeerId,
-      currentPeerId: params.currentPeerId,
-      keyFormat: 0,
-      secretKeyBytes: params.secretKey,
-      timestamp: params.timestamp,
-      ttl: params.ttl,
-      particleId: params.particleId,
-    },
-    air,
-    prevData,
-    currentData,
-    [...callResults].map(([id, r]: [number, AquaCallResult]) => [
-      id,
-      { retCode: r.retCode, result: callResultText(r.result) },
-    ]),
-  );
-  Object.assign(args[3] as object, {
-    hard_limit_enabled: options.hardLimits ?? false,
-    air_size_limit: limits.airSize,
-    particle_size_limit: limits.particleSize,
-    call_result_size_limit: limits.callResultSize,
-  });
-  return args;
-}
-
-/** The raw outcome record of avm.wasm's invoke, as JSON. */
-export interface RawAvmOutcome {
-  readonly ret_code: number;
-  readonly error_message: string;
-  readonly data: readonly number[];
-  readonly next_peer_pks: readonly string[];
-  readonly call_requests: readonly number[];
-  readonly air_size_limit_exceeded: boolean;
-  readonly particle_size_limit_exceeded: boolean;
-  readonly call_result_size_limit_exceeded: boolean;
-}
+export { avmInvokeArgs, avmWasmPath, type RawAvmOutcome };
 
 /** avm.wasm on our host: raw calls, and an AirRunner-shaped invoke. */
 export interface HostAquaVM {
@@ -104,17 +54,7 @@ export async function createHostAquaVM(options: AquaVMOptions = {}): Promise<Hos
     service,
     invokeRaw,
     async invoke(...a) {
-      const r = await invokeRaw(avmInvokeArgs(options, ...a));
-      return {
-        retCode: r.ret_code,
-        errorMessage: r.error_message,
-        data: Uint8Array.from(r.data),
-        nextPeerPks: [...r.next_peer_pks],
-        callRequests: decodeCallRequests(r.call_requests),
-        airSizeLimitExceeded: r.air_size_limit_exceeded,
-        particleSizeLimitExceeded: r.particle_size_limit_exceeded,
-        callResultSizeLimitExceeded: r.call_result_size_limit_exceeded,
-      };
+      return aquaOutcome(await invokeRaw(avmInvokeArgs(options, ...a)));
     },
     async ast(air) {
       return (await service.call('ast', [air])) as string;
@@ -123,5 +63,42 @@ export async function createHostAquaVM(options: AquaVMOptions = {}): Promise<Hos
       return (await service.call('to_human_readable_data', [Array.from(data)])) as string;
     },
     close: () => service.close(),
+  };
+}
+
+/** avm.wasm loaded on both hosts, with how long each load took. */
+export interface AvmPair {
+  /** Ours. */
+  readonly host: HostAquaVM;
+  /** marine-js, in this thread. */
+  readonly reference: MarineJsAvm;
+  /** Milliseconds our host took to load it (compile, IT section, instantiate, worker start). */
+  readonly hostLoadMs: number;
+  /** Milliseconds marine-js took (control module compile included on first use). */
+  readonly referenceLoadMs: number;
+  /** Calls one export on both with the same arguments: [ours, marine-js's]. */
+  callBoth(fn: string, args: unknown[]): Promise<[unknown, unknown]>;
+}
+
+/**
+ * Loads avm.wasm on marine-js and then on our host (the it-avm bench times these loads; the IT
+ * conformance test compares every call): the one set-up both use.
+ */
+export async function loadAvmPair(options: AquaVMOptions = {}): Promise<AvmPair> {
+  let start = performance.now();
+  const reference = await createMarineJsAvm();
+  const referenceLoadMs = performance.now() - start;
+  start = performance.now();
+  const host = await createHostAquaVM(options);
+  const hostLoadMs = performance.now() - start;
+  return {
+    host,
+    reference,
+    hostLoadMs,
+    referenceLoadMs,
+    async callBoth(fn, args) {
+      const theirs = reference.call(fn, args);
+      return [await host.service.call(fn, args), theirs];
+    },
   };
 }

@@ -50,25 +50,100 @@ const require = createRequire(import.meta.url);
 
 type ControlModule = ConstructorParameters<typeof MarineService>[0];
 
-let compiled: Promise<{ control: ControlModule; avm: Uint8Array }> | undefined;
+let compiled: Promise<ControlModule> | undefined;
+let avmBytes: Promise<Uint8Array> | undefined;
 
-function loadWasm(): Promise<{ control: ControlModule; avm: Uint8Array }> {
-  compiled ??= (async () => {
-    const control: ControlModule = await (
-      globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<ControlModule> } }
-    ).WebAssembly.compile(await readFile(require.resolve('@fluencelabs/marine-js/marine-js.wasm')));
-    const avm = new Uint8Array(await readFile(require.resolve('@fluencelabs/avm/dist/avm.wasm')));
-    return { control, avm };
-  })();
-  return compiled;
+/** Path of avm.wasm in node_modules (@fluencelabs/avm). */
+export function avmWasmPath(): string {
+  return require.resolve('@fluencelabs/avm/dist/avm.wasm');
 }
 
-/** The outcome record avm.wasm returns through marine-js. */
-interface RawOutcome {
+/** avm.wasm as marine-js runs it: one `call` of an export with JSON arguments. */
+export interface MarineJsAvm {
+  /** Calls an export of avm.wasm with empty call parameters (what the host passes itself). */
+  call(fn: string, args: unknown[]): unknown;
+}
+
+/**
+ * avm.wasm loaded by marine-js in this thread, with the configuration every oracle here uses
+ * (logger on, mask 0, `WASM_LOG=off`, no files): the reference VM, the IT conformance test, the
+ * mixed-service test and the it-avm bench all compare against this one instance kind. The
+ * control module and the bytes are read once per process.
+ */
+export async function createMarineJsAvm(): Promise<MarineJsAvm> {
+  compiled ??= (async () =>
+    (
+      globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<ControlModule> } }
+    ).WebAssembly.compile(
+      await readFile(require.resolve('@fluencelabs/marine-js/marine-js.wasm')),
+    ))();
+  avmBytes ??= readFile(avmWasmPath()).then((b) => new Uint8Array(b));
+  const service = new MarineService(
+    await compiled,
+    'avm',
+    () => {},
+    {
+      modules_config: [
+        {
+          import_name: 'avm',
+          config: {
+            logger_enabled: true,
+            logging_mask: 0,
+            wasi: { envs: { WASM_LOG: 'off' }, preopened_files: new Set(), mapped_dirs: new Map() },
+          },
+        },
+      ],
+    },
+    { avm: await avmBytes },
+  );
+  await service.init();
+  return {
+    call: (fn, args) => service.call(fn, args as never, EMPTY_CALL_PARAMETERS as never),
+  };
+}
+
+/** The arguments of avm.wasm's `invoke` for one of our VM's invokes, with the same limits. */
+export function avmInvokeArgs(
+  options: AquaVMOptions,
+  ...[air, prevData, currentData, params, callResults]: Parameters<AquaVM['invoke']>
+): unknown[] {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const args = serializeAvmArgs(
+    {
+      initPeerId: params.initPeerId,
+      currentPeerId: params.currentPeerId,
+      keyFormat: 0,
+      secretKeyBytes: params.secretKey,
+      timestamp: params.timestamp,
+      ttl: params.ttl,
+      particleId: params.particleId,
+    },
+    air,
+    prevData,
+    currentData,
+    [...callResults].map(([id, r]: [number, AquaCallResult]) => [
+      id,
+      // The same text our VM measures and reads, with big integers in full.
+      { retCode: r.retCode, result: callResultText(r.result) },
+    ]),
+  );
+  // The helper shipped with avm 0.62 passes a number where its Wasm expects a boolean, and
+  // 4 GiB for every limit.
+  Object.assign(args[3] as object, {
+    hard_limit_enabled: options.hardLimits ?? false,
+    air_size_limit: limits.airSize,
+    particle_size_limit: limits.particleSize,
+    call_result_size_limit: limits.callResultSize,
+  });
+  return args;
+}
+
+/** The outcome record avm.wasm's `invoke` returns (through marine-js or our host), as JSON. */
+export interface RawAvmOutcome {
   readonly ret_code: number;
   readonly error_message: string;
   readonly data: ArrayLike<number>;
-  readonly next_peer_pks: string[];
+  readonly next_peer_pks: readonly string[];
   readonly call_requests: ArrayLike<number>;
   readonly air_size_limit_exceeded: boolean;
   readonly particle_size_limit_exceeded: boolean;
@@ -141,75 +216,27 @@ export function decodeCallRequests(raw: ArrayLike<number>): Map<number, AquaCall
  * limit mode as `new AquaVM(options)`.
  */
 export async function createReferenceAquaVM(options: AquaVMOptions = {}): Promise<ReferenceAquaVM> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const { control, avm } = await loadWasm();
-  const service = new MarineService(
-    control,
-    'avm',
-    () => {},
-    {
-      modules_config: [
-        {
-          import_name: 'avm',
-          config: {
-            logger_enabled: true,
-            logging_mask: 0,
-            wasi: { envs: { WASM_LOG: 'off' }, preopened_files: new Set(), mapped_dirs: new Map() },
-          },
-        },
-      ],
-    },
-    { avm },
-  );
-  await service.init();
+  const avm = await createMarineJsAvm();
   return {
     toHumanReadableData(data) {
-      return service.call(
-        'to_human_readable_data',
-        [Array.from(data)],
-        EMPTY_CALL_PARAMETERS as never,
-      ) as unknown as string;
+      return avm.call('to_human_readable_data', [Array.from(data)]) as string;
     },
-    invoke(air, prevData, currentData, params, callResults) {
-      const args = serializeAvmArgs(
-        {
-          initPeerId: params.initPeerId,
-          currentPeerId: params.currentPeerId,
-          keyFormat: 0,
-          secretKeyBytes: params.secretKey,
-          timestamp: params.timestamp,
-          ttl: params.ttl,
-          particleId: params.particleId,
-        },
-        air,
-        prevData,
-        currentData,
-        [...callResults].map(([id, r]: [number, AquaCallResult]) => [
-          id,
-          // The same text our VM measures and reads, with big integers in full.
-          { retCode: r.retCode, result: callResultText(r.result) },
-        ]),
-      );
-      // The helper shipped with avm 0.62 passes a number where its Wasm expects a boolean, and
-      // 4 GiB for every limit.
-      Object.assign(args[3] as object, {
-        hard_limit_enabled: options.hardLimits ?? false,
-        air_size_limit: limits.airSize,
-        particle_size_limit: limits.particleSize,
-        call_result_size_limit: limits.callResultSize,
-      });
-      const raw = service.call('invoke', args, EMPTY_CALL_PARAMETERS as never);
-      const result = raw as unknown as RawOutcome;
-      return {
-        retCode: result.ret_code,
-        errorMessage: result.error_message,
-        data: Uint8Array.from(result.data),
-        nextPeerPks: [...result.next_peer_pks],
-        callRequests: decodeCallRequests(result.call_requests),
-        airSizeLimitExceeded: result.air_size_limit_exceeded,
-        particleSizeLimitExceeded: result.particle_size_limit_exceeded,
-        callResultSizeLimitExceeded: result.call_result_size_limit_exceeded,
-      };
+    invoke(...a) {
+      return aquaOutcome(avm.call('invoke', avmInvokeArgs(options, ...a)) as RawAvmOutcome);
     },
+  };
+}
+
+/** Our VM's outcome shape for a raw avm.wasm outcome. */
+export function aquaOutcome(raw: RawAvmOutcome): ReturnType<AquaVM['invoke']> {
+  return {
+    retCode: raw.ret_code,
+    errorMessage: raw.error_message,
+    data: Uint8Array.from(raw.data),
+    nextPeerPks: [...raw.next_peer_pks],
+    callRequests: decodeCallRequests(raw.call_requests),
+    airSizeLimitExceeded: raw.air_size_limit_exceeded,
+    particleSizeLimitExceeded: raw.particle_size_limit_exceeded,
+    callResultSizeLimitExceeded: raw.call_result_size_limit_exceeded,
   };
 }

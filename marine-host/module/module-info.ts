@@ -92,6 +92,15 @@ export interface ModuleInfo {
   readonly it?: ItModel;
 }
 
+/**
+ * A file's bytes as a view of the buffer read, not a copy: `new Uint8Array(buffer)` copies
+ * element by element (260 ms for avm.wasm's 5.9 MB on a loaded machine, most of its inspection).
+ */
+function readBytes(path: string): Uint8Array {
+  const buffer = readFileSync(path);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+}
+
 /** Reads the module's component: its bytes, WIT text and Rust names, all from the `.wasm` itself. */
 export async function readModuleWit(
   config: ModuleConfig,
@@ -101,7 +110,7 @@ export async function readModuleWit(
       `module ${JSON.stringify(config.name)}: file ${config.path} does not exist (run \`marine build\` first?)`,
     );
   }
-  const bytes = new Uint8Array(readFileSync(config.path));
+  const bytes = readBytes(config.path);
   const where = `module ${JSON.stringify(config.name)} (${config.path})`;
   const { componentWit } = await import('@bytecodealliance/jco-transpile/wasm-tools');
   let text: string;
@@ -200,7 +209,7 @@ export function classifyImports(world: WitWorld): ModuleImports {
 export async function inspectModule(config: ModuleConfig): Promise<ModuleInfo> {
   // A core module is a Marine IT module or a plain wasm32-wasi build; components go on below.
   if (existsSync(config.path)) {
-    const bytes = new Uint8Array(readFileSync(config.path));
+    const bytes = readBytes(config.path);
     if (isCoreModule(bytes)) return itModuleInfo(config, bytes);
   }
   const { text, source, names } = await readModuleWit(config);

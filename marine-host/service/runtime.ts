@@ -15,7 +15,7 @@ import { withLegacyCallParameterFields } from '../module/sdk-shapes.js';
 import type { WitFunction } from '../module/wit.js';
 import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
 import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
-import { createWasi } from '../wasi/sandbox.js';
+import { createWasi, mappedPreopens } from '../wasi/sandbox.js';
 import { runBinarySync, type BinaryLink, type BinaryOutcome } from './binaries.js';
 import type { ItModel } from '../module/it/model.js';
 import { instantiateItModule } from '../module/it/runtime-it.js';
@@ -232,10 +232,18 @@ export class ServiceRuntime {
     module: WasmModule,
     instantiateCore: (module: WasmModule, imports: object) => WasmInstance,
   ): Record<string, (...args: unknown[]) => unknown> {
+    const log = (stream: string, text: string): void => {
+      if (stream === 'stderr') this.callStderr.push(text);
+      this.log({ module: m.name, stream, text });
+    };
     const { exports, drain } = instantiateItModule(
       {
         name: m.name,
         envs: m.envs,
+        preopens: mappedPreopens(
+          { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.serviceQuota() },
+          log,
+        ),
         loggerEnabled: m.loggerEnabled,
         loggingMask: m.loggingMask,
         binaries: Object.fromEntries(m.mountedBinaries.map((b) => [b.fn.name, b.path])),
@@ -248,10 +256,7 @@ export class ServiceRuntime {
           return f(...args);
         },
         callParameters: () => this.callParameters,
-        log: (stream, text) => {
-          if (stream === 'stderr') this.callStderr.push(text);
-          this.log({ module: m.name, stream, text });
-        },
+        log,
         runBinary: (path, args) => this.runBinary(path, args),
         instantiate: (imports) => instantiateCore(module, imports),
       },
@@ -260,13 +265,18 @@ export class ServiceRuntime {
     return exports;
   }
 
-  private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {
+  /** The quota every mapped dir of the service shares (both module formats). */
+  private serviceQuota(): DiskQuota {
     this.quota ??= new DiskQuota(
       this.spec.diskQuota,
       this.spec.modules.flatMap((x) => Object.values(x.mappedDirs)),
     );
+    return this.quota;
+  }
+
+  private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {
     const wasi = createWasi(
-      { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.quota },
+      { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.serviceQuota() },
       (stream, text) => {
         if (stream === 'stderr') this.callStderr.push(text);
         this.log({ module: m.name, stream, text });

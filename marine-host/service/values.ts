@@ -7,17 +7,7 @@ import { jsName, snakeName, userName, userRecordName } from '../module/module-in
 import { witTypeText, type WitType } from '../module/wit.js';
 import { JsonFloat, jsonFloat } from '../../harness/protocol/index.js';
 import { stringifyJson, type JsonValue } from './json.js';
-
-const RANGES: Record<string, [bigint, bigint]> = {
-  u8: [0n, 255n],
-  u16: [0n, 65535n],
-  u32: [0n, 4294967295n],
-  u64: [0n, 18446744073709551615n],
-  s8: [-128n, 127n],
-  s16: [-32768n, 32767n],
-  s32: [-2147483648n, 2147483647n],
-  s64: [-9223372036854775808n, 9223372036854775807n],
-};
+import { INTEGER_RANGES, integerRefusalText, toInteger } from '../module/integers.js';
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -73,28 +63,21 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
     case 's32':
     case 'u64':
     case 's64': {
-      let big: bigint;
       // JSON text `7.0` (a JsonFloat) names the integer 7 here, as it always has.
       if (value instanceof JsonFloat && Number.isInteger(value.value)) value = value.value;
-      if (typeof value === 'bigint') big = value;
-      else if (typeof value === 'number' && Number.isInteger(value)) {
-        if (!Number.isSafeInteger(value))
-          mismatch(
-            path,
-            type,
-            value,
-            ' (this number is beyond 2^53 and not exact: pass it as a string or bigint)',
-          );
-        big = BigInt(value);
-      } else if (
-        typeof value === 'string' &&
-        /^-?\d+$/.test(value) &&
-        (type.kind === 'u64' || type.kind === 's64')
-      )
-        big = BigInt(value);
-      else return mismatch(path, type, value);
-      const [min, max] = RANGES[type.kind] as [bigint, bigint];
-      if (big < min || big > max) mismatch(path, type, value, ` in ${min}..${max}`);
+      // One conversion for components and IT modules alike (module/integers.ts); a small
+      // integer in range skips the bigint.
+      if (
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        type.kind !== 'u64' &&
+        type.kind !== 's64'
+      ) {
+        const [min, max] = INTEGER_RANGES[type.kind];
+        if (value >= Number(min) && value <= Number(max)) return value;
+      }
+      const big = toInteger(value, type.kind, aquaTypeName(type));
+      if (typeof big !== 'bigint') throw new ArgumentError(integerRefusalText(path, big, value));
       return type.kind === 'u64' || type.kind === 's64' ? big : Number(big);
     }
     case 'f32':
@@ -115,10 +98,16 @@ export function fromJson(value: unknown, type: WitType, path: string, lenient = 
         if (value instanceof Uint8Array) return value;
         if (!Array.isArray(value)) return mismatch(path, type, value);
         const bytes = new Uint8Array(value.length);
-        value.forEach((b, i) => {
-          if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255)
-            mismatch(`${path}[${i}]`, { kind: 'u8' }, b);
-          bytes[i] = b;
+        value.forEach((b: unknown, i) => {
+          // The common case without a bigint per byte (data blobs are megabytes of these).
+          if (typeof b === 'number' && b >= 0 && b <= 255 && Number.isInteger(b)) {
+            bytes[i] = b;
+            return;
+          }
+          const byte = toInteger(b, 'u8');
+          if (typeof byte !== 'bigint')
+            throw new ArgumentError(integerRefusalText(`${path}[${i}]`, byte, b));
+          bytes[i] = Number(byte);
         });
         return bytes;
       }

@@ -297,7 +297,7 @@ function withQuota<T>(mount: Mount, fn: () => T): T {
  * directory is its component names from the root plus its identity, re-walked and re-checked on
  * every use (confine.ts); a file is the fd that was opened (and checked) inside the root.
  */
-class Descriptor {
+export class Descriptor {
   constructor(
     private readonly mount: Mount,
     /** Components from the root (for a file: where it was opened). */
@@ -602,7 +602,7 @@ class Descriptor {
 }
 
 /** `wasi:filesystem/types` directory listing. */
-class DirectoryEntryStream {
+export class DirectoryEntryStream {
   private at = 0;
   constructor(private readonly entries: { name: string; type: string }[]) {}
   readDirectoryEntry(): { name: string; type: string } | undefined {
@@ -631,9 +631,13 @@ export interface WasiInstance {
   readonly drain: () => void;
 }
 
-/** Builds the WASI imports for one module from its grants; host paths of mapped dirs are created. */
-export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
-  const preopens: [Descriptor, string][] = [];
+/**
+ * The preopened directories of a module's mapped dirs, as (directory descriptor, guest alias):
+ * host paths are created, every operation under them is confined (confine.ts) and charged to the
+ * service's disk quota. Components get them through `wasi:filesystem/preopens`, Marine IT modules
+ * through preview 1 (module/it/wasi-p1-fs.ts).
+ */
+export function mappedPreopens(grants: WasiGrants, log: LogSink): [Descriptor, string][] {
   const roots = Object.entries(grants.mappedDirs).map(
     ([alias, hostDir]) => [alias, new MappedRoot(hostDir)] as const,
   );
@@ -644,16 +648,19 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
       roots.map(([, root]) => root.real),
     );
   const note = (text: string): void => log('host', text);
-  for (const [alias, root] of roots) {
-    preopens.push([
-      new Descriptor({ root, quota, note }, [], root.id, undefined, {
-        read: true,
-        write: true,
-        mutateDirectory: true,
-      }),
-      alias,
-    ]);
-  }
+  return roots.map(([alias, root]) => [
+    new Descriptor({ root, quota, note }, [], root.id, undefined, {
+      read: true,
+      write: true,
+      mutateDirectory: true,
+    }),
+    alias,
+  ]);
+}
+
+/** Builds the WASI imports for one module from its grants; host paths of mapped dirs are created. */
+export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
+  const preopens = mappedPreopens(grants, log);
   const env = Object.entries(grants.envs).map(([k, v]) => [k, v] as [string, string]);
   // Marine exports each mapped alias as an env var naming its (guest) path.
   for (const [alias] of Object.entries(grants.mappedDirs))

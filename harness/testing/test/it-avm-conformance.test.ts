@@ -6,48 +6,18 @@
 // scenario and parser case, `to_human_readable_data` over every data blob the runs produced.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { MarineService } from '@fluencelabs/marine-js/MarineService';
 import type { AirRunner } from '../../peer/index.js';
-import { EMPTY_CALL_PARAMETERS, decodeCallRequests } from '../reference-aquavm.js';
-import { avmInvokeArgs, createHostAquaVM, type RawAvmOutcome } from '../host-aquavm.js';
+import { decodeCallRequests } from '../reference-aquavm.js';
+import { avmInvokeArgs, loadAvmPair, type RawAvmOutcome } from '../host-aquavm.js';
 import { loadAirScenarios, permutations, runAirScenario } from './conformance/air-scenarios.js';
 
-const require = createRequire(import.meta.url);
 const only = process.env['AIR_CONFORMANCE_ONLY'];
 
-type ControlModule = ConstructorParameters<typeof MarineService>[0];
-const control = (await (
-  globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<ControlModule> } }
-).WebAssembly.compile(
-  readFileSync(require.resolve('@fluencelabs/marine-js/marine-js.wasm')),
-)) as ControlModule;
-const avmBytes = new Uint8Array(readFileSync(require.resolve('@fluencelabs/avm/dist/avm.wasm')));
-const marineJs = new MarineService(
-  control,
-  'avm',
-  () => {},
-  {
-    modules_config: [
-      {
-        import_name: 'avm',
-        config: {
-          logger_enabled: true,
-          logging_mask: 0,
-          wasi: { envs: { WASM_LOG: 'off' }, preopened_files: new Set(), mapped_dirs: new Map() },
-        },
-      },
-    ],
-  },
-  { avm: avmBytes },
-);
-await marineJs.init();
-const refCall = (fn: string, args: unknown[]): unknown =>
-  marineJs.call(fn, args as never, EMPTY_CALL_PARAMETERS as never);
-
-const host = await createHostAquaVM();
+const pair = await loadAvmPair();
+const { host } = pair;
 t.teardown(() => host.close());
+const refCall = (fn: string, args: unknown[]): unknown => pair.reference.call(fn, args);
 
 /**
  * A raw outcome in a form two runs can be compared by. AquaVM serialises some maps in hash order
@@ -87,9 +57,9 @@ let sameBytes = 0;
 function dualRunner(differences: string[]): AirRunner {
   return {
     async invoke(...a) {
-      const args = avmInvokeArgs({}, ...a);
-      const expectedRaw = refCall('invoke', args) as RawAvmOutcome;
-      const actualRaw = (await host.service.call('invoke', args)) as unknown as RawAvmOutcome;
+      const [ourRaw, theirRaw] = await pair.callBoth('invoke', avmInvokeArgs({}, ...a));
+      const expectedRaw = theirRaw as RawAvmOutcome;
+      const actualRaw = ourRaw as RawAvmOutcome;
       const expected = normal(expectedRaw);
       const actual = normal(actualRaw);
       if (JSON.stringify(Array.from(expectedRaw.data)) === JSON.stringify(actualRaw.data))

@@ -4,15 +4,11 @@
 // avm.wasm, through the CLI.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MarineService } from '@fluencelabs/marine-js/MarineService';
 import { loadService } from '../../../marine-host/index.js';
-import { EMPTY_CALL_PARAMETERS } from '../reference-aquavm.js';
-import { avmWasmPath } from '../host-aquavm.js';
+import { avmWasmPath, createMarineJsAvm } from '../reference-aquavm.js';
 
-const require = createRequire(import.meta.url);
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const config = join(root, 'services-rs/examples/aquavm-facade/Config.toml');
 const built = existsSync(join(root, 'services-rs/artifacts/aquavm_facade.wasm'));
@@ -21,37 +17,8 @@ t.test(
   'a component facade over avm.wasm answers as marine-js does',
   { skip: built ? false : 'aquavm_facade missing: run `marine build services-rs/examples`' },
   async (t) => {
-    type ControlModule = ConstructorParameters<typeof MarineService>[0];
-    const control = (await (
-      globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<ControlModule> } }
-    ).WebAssembly.compile(
-      readFileSync(require.resolve('@fluencelabs/marine-js/marine-js.wasm')),
-    )) as ControlModule;
-    const marineJs = new MarineService(
-      control,
-      'avm',
-      () => {},
-      {
-        modules_config: [
-          {
-            import_name: 'avm',
-            config: {
-              logger_enabled: true,
-              logging_mask: 0,
-              wasi: {
-                envs: { WASM_LOG: 'off' },
-                preopened_files: new Set(),
-                mapped_dirs: new Map(),
-              },
-            },
-          },
-        ],
-      },
-      { avm: new Uint8Array(readFileSync(avmWasmPath())) },
-    );
-    await marineJs.init();
-    const ref = (fn: string, args: unknown[]): unknown =>
-      marineJs.call(fn, args as never, EMPTY_CALL_PARAMETERS as never);
+    const marineJs = await createMarineJsAvm();
+    const ref = (fn: string, args: unknown[]): unknown => marineJs.call(fn, args);
 
     const svc = await loadService(config, { callTimeoutMs: 60000 });
     t.teardown(() => svc.close());

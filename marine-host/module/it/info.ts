@@ -38,11 +38,7 @@ export function itModuleInfo(config: ModuleConfig, bytes: Uint8Array): ModuleInf
     throw new ModuleLoadError(
       `${where}: a core Wasm module with neither an ${IT_SECTION} section nor a component wrapper: built for wasm32-wasi but not by \`marine build\`: rebuild it with \`marine build\``,
     );
-  if (Object.keys(config.mappedDirs).length > 0)
-    throw new ModuleLoadError(
-      `${where}: mapped_dirs are not supported for Marine IT modules yet (it has no filesystem); rebuild it with \`marine build\` to use them`,
-    );
-  const model = readItModel(bytes, where);
+  const model = readItModel(bytes, where, core);
   const exports = new Map<string, WitFunction>();
   for (const e of model.exports) {
     const fn = itFunctionToWit(e.name, e.args, e.outputs, model.records);

@@ -2,8 +2,15 @@
 // `allocate`, `release_objects`, `get_result_*`/`set_result_*`, records as packed little-endian
 // memory), values converted to and from the ones jco bindings use, so the rest of the host treats
 // it like a component: other modules call its exports, it calls theirs, with copies in between.
-import { MarineHostError } from '../../errors.js';
+import { ArgumentError, MarineHostError } from '../../errors.js';
 import { jsName, witName } from '../module-info.js';
+import {
+  convertItInteger,
+  INTEGER_RANGES,
+  integerRefusalText,
+  isIntegerKind,
+  toInteger,
+} from '../integers.js';
 import type { INamed, IRecord, IType, Instruction } from './section.js';
 import type { ItModel } from './model.js';
 
@@ -72,34 +79,29 @@ const SIZE: Record<string, number> = {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
-/** Re-tags a number as another integer type, keeping its low bits (what a cast does in Rust). */
-function convertNumber(value: IValue, to: IType['kind'], where: string): IValue {
+/**
+ * A numeric adapter instruction (`<to>.from_<from>`): the value re-tagged as `to` when it fits,
+ * else Marine's instruction error (shared with every other integer conversion, ../integers.ts).
+ */
+function convertNumber(value: IValue, from: string, to: IType['kind'], where: string): IValue {
+  // Most conversions are of small numbers that fit: no bigint for them.
+  if (typeof value.v === 'number' && Number.isInteger(value.v) && isIntegerKind(to)) {
+    const [min, max] = INTEGER_RANGES[to];
+    if (value.v >= Number(min) && value.v <= Number(max))
+      return to === 's64' || to === 'u64' || to === 'i64'
+        ? { t: to, v: BigInt(value.v) }
+        : { t: to, v: value.v };
+  }
   let big: bigint;
   if (typeof value.v === 'bigint') big = value.v;
-  else if (typeof value.v === 'number') big = BigInt(Math.trunc(value.v));
-  else throw new ItInstructionError(`${where}: expected a number on the stack, found ${value.t}`);
-  switch (to) {
-    case 's8':
-      return { t: 's8', v: Number(BigInt.asIntN(8, big)) };
-    case 's16':
-      return { t: 's16', v: Number(BigInt.asIntN(16, big)) };
-    case 's32':
-    case 'i32':
-      return { t: to, v: Number(BigInt.asIntN(32, big)) };
-    case 'u8':
-      return { t: 'u8', v: Number(BigInt.asUintN(8, big)) };
-    case 'u16':
-      return { t: 'u16', v: Number(BigInt.asUintN(16, big)) };
-    case 'u32':
-      return { t: 'u32', v: Number(BigInt.asUintN(32, big)) };
-    case 's64':
-    case 'i64':
-      return { t: to, v: BigInt.asIntN(64, big) };
-    case 'u64':
-      return { t: 'u64', v: BigInt.asUintN(64, big) };
-    default:
-      throw new ItInstructionError(`${where}: cannot convert a number to ${to}`);
-  }
+  else if (typeof value.v === 'number' && Number.isInteger(value.v)) big = BigInt(value.v);
+  else throw new ItInstructionError(`${where}: expected an integer on the stack, found ${value.t}`);
+  if (!isIntegerKind(to))
+    throw new ItInstructionError(`${where}: cannot convert a number to ${to}`);
+  const r = convertItInteger(big, from, to);
+  if (!r.ok) throw new ItInstructionError(`${where}: ${r.message}`);
+  if (to === 's64' || to === 'u64' || to === 'i64') return { t: to, v: r.value };
+  return { t: to, v: Number(r.value) };
 }
 
 /** What an IT instance needs from the host. */
@@ -437,7 +439,7 @@ export class ItInstance {
           break;
         }
         case 'convert':
-          stack.push(convertNumber(pop(ins.op), ins.to, where));
+          stack.push(convertNumber(pop(ins.op), ins.from, ins.to, where));
           break;
         case 'bool.from_i32':
           stack.push({ t: 'bool', v: popNumber(ins.op) !== 0 });
@@ -611,8 +613,7 @@ export function fromJco(
     case 's64':
     case 'u64':
     case 'i64':
-      if (typeof value === 'bigint') return { t: type.kind as Big, v: value };
-      return typeof value === 'number' ? { t: type.kind as Big, v: BigInt(value) } : bad();
+      return { t: type.kind as Big, v: checkedInteger(value, type.kind, where) };
     case 'string':
       return typeof value === 'string' ? { t: 'string', v: value } : bad();
     case 'byte_array':
@@ -643,8 +644,23 @@ export function fromJco(
       };
     }
     default:
+      if (typeof value === 'number' && isIntegerKind(type.kind) && Number.isInteger(value)) {
+        const [min, max] = INTEGER_RANGES[type.kind];
+        if (value >= Number(min) && value <= Number(max)) return { t: type.kind as Num, v: value };
+      }
+      if (isIntegerKind(type.kind))
+        return { t: type.kind as Num, v: Number(checkedInteger(value, type.kind, where)) };
       return typeof value === 'number' ? { t: type.kind as Num, v: value } : bad();
   }
+}
+
+/** An integer argument of an IT function, refused as Marine refuses it when it does not fit. */
+function checkedInteger(value: unknown, kind: IType['kind'], where: string): bigint {
+  if (!isIntegerKind(kind))
+    throw new ItInstructionError(`${where}: ${kind} is not an integer type`);
+  const r = toInteger(value, kind);
+  if (typeof r === 'bigint') return r;
+  throw new ArgumentError(integerRefusalText(where, r, value));
 }
 
 /** Converts an interface value to the jco value of `type`. */

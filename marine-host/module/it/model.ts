@@ -99,9 +99,12 @@ export function hasInterfaceTypes(module: CoreModule): boolean {
   return customSections(module, IT_SECTION).length > 0;
 }
 
-/** Reads the IT model of a core module; `where` names it in errors. */
-export function readItModel(bytes: Uint8Array, where: string): ItModel {
-  const core = parseModule(bytes, where);
+/**
+ * Reads the IT model of a core module; `where` names it in errors. A caller that parsed the module
+ * already passes it as `parsed` (a parse of avm.wasm is a third of its inspection).
+ */
+export function readItModel(bytes: Uint8Array, where: string, parsed?: CoreModule): ItModel {
+  const core = parsed ?? parseModule(bytes, where);
   const sections = customSections(core, IT_SECTION);
   if (sections.length === 0)
     throw new ModuleLoadError(`${where}: expected an ${IT_SECTION} custom section, found none`);

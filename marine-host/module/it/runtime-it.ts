@@ -4,6 +4,7 @@
 import { HOST_API_NAMESPACES, WASI_P1, type ItModel } from './model.js';
 import { ItInstance, type IValue } from './instance.js';
 import { createWasiP1 } from './wasi-p1.js';
+import type { Descriptor } from '../../wasi/sandbox.js';
 
 /** What the worker passes for one IT module. */
 export interface ItModuleSpec {
@@ -11,6 +12,8 @@ export interface ItModuleSpec {
   readonly name: string;
   /** Granted env vars (service_id included). */
   readonly envs: Readonly<Record<string, string>>;
+  /** Mapped directories, preopened in order: (confined directory, guest alias). */
+  readonly preopens?: readonly (readonly [Descriptor, string])[];
   /** `logger_enabled`. */
   readonly loggerEnabled: boolean;
   /** `logging_mask`. */
@@ -116,7 +119,12 @@ export function instantiateItModule(
     callParameters: () => hooks.callParameters(),
     log: (level, text) => hooks.log(LEVELS[level] ?? `level ${level}`, text),
   });
-  const wasi = createWasiP1(spec.envs, (stream, text) => hooks.log(stream, text), model.wasi);
+  const wasi = createWasiP1(
+    spec.envs,
+    (stream, text) => hooks.log(stream, text),
+    model.wasi,
+    spec.preopens,
+  );
   const imports: Record<string, Record<string, unknown>> = { [WASI_P1]: wasi.imports };
   const ns = (name: string): Record<string, unknown> => (imports[name] ??= {});
   const version = model.hostApiVersion ?? 3;

@@ -1,10 +1,11 @@
 // WASI preview 1 for Marine IT modules (core modules built for wasm32-wasi), deny by default like
 // the components' sandbox: the module sees only its granted env vars, no arguments, an empty
-// stdin, a clock and randomness; stdout and stderr go to the service log, line by line. It has no
-// filesystem: every path and descriptor call other than stdio fails with EBADF or ENOSYS (mapped
-// dirs of IT modules are refused at load, see runtime-it.ts).
+// stdin, a clock and randomness; stdout and stderr go to the service log, line by line. Its only
+// files are its mapped directories, preopened as fds 3, 4, … (wasi-p1-fs.ts, over the components'
+// confined descriptors); every other path and descriptor call fails with EBADF or ENOSYS.
 import { randomFillSync } from 'node:crypto';
-import { GuestExitError } from '../../wasi/sandbox.js';
+import { GuestExitError, type Descriptor } from '../../wasi/sandbox.js';
+import { createP1Filesystem } from './wasi-p1-fs.js';
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
@@ -21,13 +22,19 @@ export interface WasiP1 {
   readonly drain: () => void;
   /** Points the functions at the instance's memory (set after instantiation). */
   setMemory(memory: { readonly buffer: ArrayBuffer }): void;
+  /** Closes the files the module still holds open. */
+  closeFiles(): void;
 }
 
-/** Builds preview 1 for one module: `envs` are all the env vars it sees; `log` gets its output lines. */
+/**
+ * Builds preview 1 for one module: `envs` are all the env vars it sees; `log` gets its output
+ * lines; `names` are the functions it imports; `preopens` its mapped directories (guest alias).
+ */
 export function createWasiP1(
   envs: Readonly<Record<string, string>>,
   log: (stream: 'stdout' | 'stderr', text: string) => void,
   names: readonly string[],
+  preopens: readonly (readonly [Descriptor, string])[] = [],
 ): WasiP1 {
   let memory: { readonly buffer: ArrayBuffer } | undefined;
   const view = (): DataView => {
@@ -36,7 +43,11 @@ export function createWasiP1(
   };
   const bytes = (): Uint8Array => new Uint8Array(view().buffer);
   const encoder = new TextEncoder();
-  const env = Object.entries(envs).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
+  // As for components, each mapped alias is also an env var naming its guest path.
+  const allEnvs: Record<string, string> = { ...envs };
+  for (const [, alias] of preopens) if (!(alias in allEnvs)) allEnvs[alias] = alias;
+  const env = Object.entries(allEnvs).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
+  const files = createP1Filesystem(preopens, { view, bytes: () => bytes() });
   const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   const decoders = {
     stdout: new TextDecoder('utf-8'),
@@ -126,22 +137,28 @@ export function createWasiP1(
       v.setBigUint64(ptr + 16, 0n, true);
       return ERRNO_SUCCESS;
     },
-    // No preopened directories: the guest's libc finds none.
-    fd_prestat_get: () => ERRNO_BADF,
-    fd_prestat_dir_name: () => ERRNO_BADF,
     sched_yield: () => ERRNO_SUCCESS,
     proc_exit: (code: number) => {
       throw new GuestExitError(code === 0);
     },
   };
   const imports: Record<string, (...args: never[]) => unknown> = {};
-  // Every function the module imports is provided: the ones above, the rest fail with ENOSYS.
-  for (const name of names) imports[name] = impl[name] ?? (() => ERRNO_NOSYS);
+  // Every function the module imports is provided: stdio and the rest above, descriptors past
+  // stdio and paths by the mapped directories' filesystem, anything else fails with ENOSYS.
+  for (const name of names) {
+    const own = impl[name];
+    const file = files.imports[name];
+    if (name.startsWith('fd_') && file)
+      imports[name] = (fd: number, ...rest: never[]) =>
+        fd > 2 || !own ? file(...([fd, ...rest] as never[])) : own(...([fd, ...rest] as never[]));
+    else imports[name] = own ?? file ?? (() => ERRNO_NOSYS);
+  }
   return {
     imports,
     drain,
     setMemory(m) {
       memory = m;
     },
+    closeFiles: () => files.closeAll(),
   };
 }

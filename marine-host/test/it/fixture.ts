@@ -267,7 +267,8 @@ export const FIXTURE_WAT = (withImport: boolean, withBinary = false): string => 
   ${withImport ? '(func (export "hello") (param $p i32) (param $n i32) (call $greet (local.get $p) (local.get $n)))' : ''}
 )`;
 
-const lowerString = (arg: number): Ins[] => [
+/** Adapter code lowering the string argument `arg` into fresh memory: pushes (pointer, length). */
+export const lowerString = (arg: number): Ins[] => [
   ['arg.get', arg],
   'string.size',
   ['push.i32', 1],
@@ -275,7 +276,8 @@ const lowerString = (arg: number): Ins[] => [
   ['arg.get', arg],
   'string.lower_memory',
 ];
-const liftStringResult: Ins[] = [
+/** Adapter code lifting the string result (get_result_ptr/size), then release_objects. */
+export const liftStringResult: Ins[] = [
   ['call-core', API.get_result_ptr],
   ['call-core', API.get_result_size],
   'string.lift_memory',
