@@ -172,11 +172,11 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
       listen: (receive) =>
         net.listen((particle, from) => {
           initPeers.set(particle.id, particle.initPeerId);
-          // Saved before it runs: a crash from here on loses nothing the next start can redo.
-          void store.remember(particle).then(
-            () => receive(particle, from),
-            () => receive(particle, from),
-          );
+          // Saved while it runs, not before: the write took longer than the whole hop otherwise
+          // (15 ms of a 28 ms round trip on a loaded machine). A crash within that write loses
+          // the particle here, as it would be lost on Nox, which keeps none on disk.
+          void store.remember(particle).catch(() => {});
+          receive(particle, from);
         }),
     },
     onEvent: (event) => {
@@ -259,6 +259,8 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
         store.freeze();
         const saved = peer.activeParticles;
         await peer.stop();
+        // Writes behind the runs reach the disk before the process may exit.
+        await store.flush();
         await nodeServices.close();
         await net.stop();
         await pool.close();

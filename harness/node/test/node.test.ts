@@ -230,7 +230,7 @@ t.test('a restart picks up a particle whose deadline has not passed', async (t) 
     { event: 'recovered', particles: 1 },
   );
   t.equal(await result, 'picked up', 'the particle ran after the restart and came back');
-  const left = (await readdir(join(dir, 'particles'))).filter((f) => f.endsWith('.json'));
+  const left = (await readdir(join(dir, 'particles'))).filter((f) => f.endsWith('.particle'));
   t.equal(left.length, 1, 'the expired particle was removed, the live one kept until its deadline');
 });
 
