@@ -39,6 +39,8 @@ export type NodeEvent =
       readonly file: string;
     }
   | { readonly event: 'recovered'; readonly particles: number }
+  /** Files of expired particles removed by the periodic sweep (only when there were some). */
+  | { readonly event: 'swept'; readonly particles: number }
   | {
       readonly event: 'services';
       readonly restored: number;
@@ -207,6 +209,23 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     if (initPeers.size > 10_000) initPeers.clear();
   }, 60_000);
   forget.unref();
+  // Files of particles whose actor never closed here (a crash or a stop before their deadline,
+  // a copy that arrived as the actor ended) are removed once expired, not only at the next start.
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void store
+      .sweep()
+      .then(
+        (particles) => {
+          if (particles > 0) emit({ event: 'swept', particles });
+        },
+        () => {},
+      )
+      .finally(() => (sweeping = false));
+  }, config.particleSweepIntervalMs);
+  sweep.unref();
 
   // Services first: particles picked up below may call them.
   const restored = await nodeServices.restore();
@@ -255,6 +274,7 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(forget);
+        clearInterval(sweep);
         // What is in flight stays on disk: the peer's stop ends actors without removing their data.
         store.freeze();
         const saved = peer.activeParticles;

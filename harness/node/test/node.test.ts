@@ -1,18 +1,20 @@
 // startNode in process, over an in-memory network that stands for libp2p: identity kept in the
 // data dir, relay builtins answering a client's particles, the protected peer.connect, anomaly
 // records that replay, metrics over HTTP, and particles picked up after a restart.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { AquaVM } from '../../air/index.js';
 import { callAquaFunction, runScript } from '../../client/index.js';
 import { Peer, ServiceRegistry } from '../../peer/index.js';
-import { KeyPair } from '../../protocol/index.js';
+import { KeyPair, createParticle } from '../../protocol/index.js';
 import { MemoryNetwork } from '../../transports/index.js';
 import {
   NodeParticleStore,
   PROTECTED_ERROR,
+  nodeConfigFromTable,
+  particleKey,
   readAnomaly,
   replayAnomaly,
   startNode,
@@ -269,4 +271,50 @@ t.test('an AIR error nothing caught on the node is explained to its client at on
   });
   me.stop();
   await run;
+});
+
+t.test('a running node sweeps the files of expired particles now and then', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-node-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.same(nodeConfigFromTable({ particle_sweep_interval_ms: 250 }, 'node.toml'), {
+    particleSweepIntervalMs: 250,
+  });
+  const memory = new MemoryNetwork();
+  const known = new Set<string>();
+  const events: NodeEvent[] = [];
+  const node = await startNode({
+    dataDir: dir,
+    createNetwork: memoryFactory(memory, known),
+    particleSweepIntervalMs: 250,
+    onEvent: (e) => events.push(e),
+  });
+  t.teardown(() => node.stop());
+  // Left behind as a crash or an actor that ended elsewhere would leave them, after the start's
+  // own clean-up: one that expires soon, one that lives on, and a stray temporary file.
+  const particles = join(dir, 'particles');
+  const me = KeyPair.random();
+  const store = new NodeParticleStore(particles);
+  const soon = createParticle(me, '(null)', { ttl: 400 });
+  const later = createParticle(me, '(null)', { ttl: 60_000 });
+  await store.remember(soon);
+  await store.remember(later);
+  await store.write(particleKey(soon), new Uint8Array([1, 2, 3]));
+  await store.flush();
+  await writeFile(join(particles, 'particle_0123.particle.1-0.tmp'), 'cut short');
+  const swept = (): number =>
+    events.reduce((n, e) => n + (e.event === 'swept' ? e.particles : 0), 0);
+  const deadline = Date.now() + 10_000;
+  while (swept() < 2) {
+    if (Date.now() > deadline) throw new Error(`swept ${swept()} of 2 within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.equal(swept(), 2, 'the expired particle and the stray file');
+  const left = await readdir(particles);
+  t.same(
+    left,
+    [left.find((f) => f.endsWith('.particle'))],
+    `only a record is left: ${left.join(', ')}`,
+  );
+  const [live] = await store.recover();
+  t.equal(live?.id, later.id);
 });
