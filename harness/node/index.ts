@@ -51,6 +51,8 @@ export {
   nodePeerService,
   kadService,
   byDistance,
+  kadLookupKey,
+  KAD_KEY_CODE,
   KAD_K,
   PROTECTED_ERROR,
   type RelayContext,

@@ -5,14 +5,17 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { base58btc } from 'multiformats/bases/base58';
 import { AquaVM } from '../../air/index.js';
 import { callAquaFunction, runScript } from '../../client/index.js';
 import { Peer, ServiceRegistry } from '../../peer/index.js';
 import { KeyPair, createParticle } from '../../protocol/index.js';
 import { MemoryNetwork } from '../../transports/index.js';
 import {
+  KAD_KEY_CODE,
   NodeParticleStore,
   PROTECTED_ERROR,
+  kadLookupKey,
   nodeConfigFromTable,
   particleKey,
   readAnomaly,
@@ -317,4 +320,76 @@ t.test('a running node sweeps the files of expired particles now and then', asyn
   );
   const [live] = await store.recover();
   t.equal(live?.id, later.id);
+});
+
+t.test('kad.neighborhood builds its DHT key as Nox does, already_hashed or not', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-node-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const memory = new MemoryNetwork();
+  const known = new Set<string>();
+  const memoryNet = memoryFactory(memory, known);
+  const looked: Uint8Array[] = [];
+  const node = await startNode({
+    dataDir: dir,
+    // The memory network records the keys the node looks up.
+    createNetwork: async (init) => {
+      const net = await memoryNet(init);
+      return {
+        ...net,
+        closestPeers: (key, count) => {
+          looked.push(typeof key === 'string' ? new Uint8Array() : key);
+          return net.closestPeers(key, count);
+        },
+      };
+    },
+  });
+  t.teardown(() => node.stop());
+  const me = client(memory, known);
+  t.teardown(() => me.stop());
+  // already_hashed and count as Aqua passes optionals: arrays of zero or one value.
+  const call = (key: string, hashed = '', count = ''): Promise<unknown> =>
+    callAquaFunction(
+      me,
+      node.peerId,
+      `
+      (xor
+       (seq
+        (seq (call %init_peer_id% ("getDataSrv" "-relay-") [] relay)
+             (seq (seq (call relay ("op" "array") [${hashed}] h) (call relay ("op" "array") [${count}] c))
+                  (call relay ("kad" "neighborhood") ["${key}" h c] r)))
+        (call %init_peer_id% ("callbackSrv" "response") [r]))
+       (call %init_peer_id% ("errorHandlingSrv" "error") [%last_error% 1]))`,
+      {},
+    );
+  const raw = base58btc.baseDecode(me.peerId);
+
+  // Not hashed (absent or false): the key's own bytes wrapped as a multihash of code 0x12.
+  t.same(await call(me.peerId), [me.peerId]);
+  t.same(await call(me.peerId, 'false', '1'), [me.peerId]);
+  const wrapped = Uint8Array.from([0x12, raw.length, ...raw]);
+  t.same(looked.splice(0), [wrapped, wrapped]);
+  t.same(kadLookupKey(me.peerId, false), wrapped);
+  t.equal(KAD_KEY_CODE, 0x12);
+
+  // Already hashed: the bytes are a multihash and are looked up as they are (here the sha2-256
+  // multihash op.sha256_string makes, and a peer id, whose bytes are an identity multihash).
+  const digest = (await callAquaFunction(
+    me,
+    node.peerId,
+    onRelay(`("op" "sha256_string") ["marine"]`),
+    {},
+  )) as string;
+  t.same(await call(digest, 'true'), [me.peerId]);
+  t.same(await call(me.peerId, 'true'), [me.peerId]);
+  t.same(looked.splice(0), [base58btc.baseDecode(digest), raw]);
+
+  // Already hashed but not a multihash, or too long to wrap: an error the Aqua can catch.
+  const notMultihash = base58btc.baseEncode(Uint8Array.from([0x12, 32, 1, 2, 3]));
+  await t.rejects(call(notMultihash, 'true'), {
+    message:
+      /already_hashed is true, so the key must be a multihash in base58: the digest length says 32 bytes, 3 follow/,
+  });
+  const long = base58btc.baseEncode(new Uint8Array(65).fill(9));
+  await t.rejects(call(long), { message: /at most 64 bytes to wrap.*found 65 bytes/ });
+  t.same(looked, [], 'nothing was looked up for the refused keys');
 });

@@ -338,19 +338,25 @@ export class Libp2pTransport implements Transport {
     return { peerId, addresses: [...(addresses ?? [])] };
   }
 
-  /** Up to `count` peers closest to a peer id (or other key) by kad distance (nodes only). */
+  /**
+   * Up to `count` peers closest by kad distance (nodes only) to a DHT key's bytes, or to a peer id
+   * (its multihash; other text as UTF-8 bytes).
+   */
   async closestPeers(
-    keyOrPeerId: string,
+    keyOrPeerId: string | Uint8Array,
     count: number,
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<string[]> {
     const dht = this.libp2p.services.dht;
     if (!dht) throw new Error(`peer ${this.peerId} is a client: it has no kad`);
     let key: Uint8Array;
-    try {
-      key = this.#libs().peerIdFromString(keyOrPeerId).toMultihash().bytes;
-    } catch {
-      key = utf8Bytes(keyOrPeerId);
+    if (typeof keyOrPeerId !== 'string') key = keyOrPeerId;
+    else {
+      try {
+        key = this.#libs().peerIdFromString(keyOrPeerId).toMultihash().bytes;
+      } catch {
+        key = utf8Bytes(keyOrPeerId);
+      }
     }
     const found: string[] = [];
     const signal = options.signal ?? AbortSignal.timeout(this.#dialTimeoutMs);
