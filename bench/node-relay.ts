@@ -6,7 +6,6 @@
 //   flight;
 // - the real js-client 0.9.0's round trip of the same Aqua through the same node.
 // Each figure is the best of 3 repetitions (medians for round trips).
-import { register } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import {
   type RelayClient,
 } from '../harness/node/index.js';
 import { loadScript } from '../harness/aqua/index.js';
+import { patchJsClientWebSocketFilter } from '../harness/transports/test/js-client-compat.js';
 import { record } from './report.js';
 
 const ROUNDS = 30;
@@ -156,8 +156,8 @@ export async function run(): Promise<void> {
     );
     for (const c of clients.splice(0)) await c.close();
 
-    // The real js-client (see harness/node/test/fixtures/mafmt-hook.mjs for why the hook).
-    register('../harness/node/test/fixtures/mafmt-hook.mjs', import.meta.url);
+    // The real js-client, with its WebSocket address filter mended for this npm tree.
+    patchJsClientWebSocketFilter();
     const { createClient, v5_callFunction } = await import('@fluencelabs/js-client');
     const { compileFromPath } = await import('@fluencelabs/aqua-api');
     const compiled = await compileFromPath({
