@@ -1,6 +1,7 @@
 // startNode in process, over an in-memory network that stands for libp2p: identity kept in the
 // data dir, relay builtins answering a client's particles, the protected peer.connect, anomaly
-// records that replay, metrics over HTTP, and particles picked up after a restart.
+// records that replay, metrics over HTTP, particles picked up after a restart, the periodic sweep
+// of expired particle files, and kad.neighborhood's DHT key with and without already_hashed.
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // marine node as separate processes on 127.0.0.1 (port 0): the ready line, a client's particle
 // routed through node A to node C found through the DHT, marine key new and marine run, /metrics
-// moving, a node killed mid-particle that picks the particle up after a restart with the same
+// moving, duplicated and reordered copies of a particle merged on A, a node killed mid-particle that picks the particle up after a restart with the same
 // identity, and a graceful stop. Every process is killed by pid in a teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
