@@ -25,6 +25,11 @@ export interface NodeConfig {
   readonly anomalySlowRunMs: number;
   /** A run whose VM heap grows more than this (bytes) is an anomaly (Nox: 10 MB). */
   readonly anomalyMemoryBytes: number;
+  /**
+   * How often (ms) the node removes the files of expired particles from its data dir, besides
+   * at start (default 60 000).
+   */
+  readonly particleSweepIntervalMs: number;
 }
 
 /** The default listen addresses: TCP and WebSocket on loopback, ports chosen by the OS. */
@@ -43,6 +48,7 @@ export const NODE_DEFAULTS: Omit<NodeConfig, 'dataDir'> = {
   runTimeoutMs: 20_000,
   anomalySlowRunMs: 500,
   anomalyMemoryBytes: 10_000_000,
+  particleSweepIntervalMs: 60_000,
 };
 
 /** A node.toml that cannot be used: says which key, what was expected and what was found. */
@@ -62,6 +68,7 @@ const TOML_KEYS = {
   http_port: ['httpPort', 'port'],
   anomaly_slow_run_ms: ['anomalySlowRunMs', 'count'],
   anomaly_memory_bytes: ['anomalyMemoryBytes', 'count'],
+  particle_sweep_interval_ms: ['particleSweepIntervalMs', 'count'],
 } as const;
 
 /** The settings a node.toml gives (only those it names), paths relative to the file's folder kept as written. */

@@ -51,6 +51,8 @@ export {
   nodePeerService,
   kadService,
   byDistance,
+  kadLookupKey,
+  KAD_KEY_CODE,
   KAD_K,
   PROTECTED_ERROR,
   type RelayContext,
@@ -62,7 +64,7 @@ export type {
   NetworkInit,
   NetworkFactory,
 } from './network.js';
-export { libp2pNetwork, nodeLibp2pTransports } from './libp2p-network.js';
+export { libp2pNetwork, libp2pTransportOf, nodeLibp2pTransports } from './libp2p-network.js';
 export { connectRelayClient, type RelayClient } from './relay-client.js';
 export {
   registerServiceBuiltins,

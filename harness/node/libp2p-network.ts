@@ -15,6 +15,14 @@ export function nodeLibp2pTransports(): [ReturnType<typeof tcp>, ReturnType<type
   return [tcp(), webSockets()];
 }
 
+// The transport under each network this module built (benchmarks and tests reach libp2p there).
+const transports = new WeakMap<NodeNetwork, Libp2pTransport>();
+
+/** The libp2p transport under a network `libp2pNetwork` built, else undefined. */
+export function libp2pTransportOf(network: NodeNetwork): Libp2pTransport | undefined {
+  return transports.get(network);
+}
+
 /** Builds and starts a libp2p transport (role node) as a node's network. */
 export const libp2pNetwork: NetworkFactory = async (init) => {
   const transport = new Libp2pTransport({
@@ -60,5 +68,6 @@ export const libp2pNetwork: NetworkFactory = async (init) => {
         code: diagnostic.code === 'vm-error' ? 'vm-error' : 'undeliverable',
       }),
   };
+  transports.set(network, transport);
   return network;
 };

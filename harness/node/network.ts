@@ -28,8 +28,11 @@ export interface NodeNetwork extends Transport {
   connect(target: string, options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** What this node knows of how to reach `peerId`, or undefined. */
   getContact(peerId: string): NodeContact | undefined;
-  /** The peers closest (Kademlia distance) to a key given in base58 (a peer id or other), at most `count`. */
-  closestPeers(key: string, count: number): Promise<string[]>;
+  /**
+   * The peers closest (Kademlia distance) to a DHT key, at most `count`: the key's bytes as
+   * `kad.neighborhood` builds them (`kadLookupKey`), or a peer id in base58.
+   */
+  closestPeers(key: Uint8Array | string, count: number): Promise<string[]>;
   /** Peers with an open connection. */
   connectedPeers(): string[];
   /** Stops the network: closes listeners and connections. */

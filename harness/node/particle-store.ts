@@ -1,14 +1,19 @@
-// Particle state on disk, so a node that stops (or crashes) picks up where it was: the data each
-// particle had after its last VM run (prevData, the Peer's ParticleDataStore), and the particle
-// itself with the last data that arrived for it, to run it again after a restart. Everything of
-// a particle is removed at its deadline.
+// Particle state on disk, so a node that stops (or crashes) picks up where it was: the particle
+// itself with the last data that arrived for it (`.particle`, to run it again after a restart),
+// and the data it had after its last VM run (`.data`, the Peer's ParticleDataStore). Everything
+// of a particle is removed at its deadline.
+//
+// Disk work stays off a particle's path through the node: the Peer's prevData is served from
+// memory and its `.data` file written behind (a restart never reads `.data`: see `recover`);
+// `remember` runs beside the VM run. Writes of one particle are queued so the last one given wins
+// and a removal comes after them.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toBase64, type Particle } from '../protocol/index.js';
 import type { ParticleDataStore } from '../peer/index.js';
 
-// What `<hash>.json` holds: the particle without its data.
+// The JSON head of a `.particle` file: the particle without its data.
 interface ParticleMeta {
   readonly id: string;
   readonly initPeerId: string;
@@ -18,19 +23,77 @@ interface ParticleMeta {
   readonly signature: string;
 }
 
+// The file extensions of a particle: `.json` and `.in` are the layout before `.particle` (one file
+// instead of two writes), still read at start and swept.
+const EXTENSIONS = ['particle', 'data', 'json', 'in'] as const;
+type Extension = (typeof EXTENSIONS)[number];
+
 /** The key a Peer gives a particle's actor (id and signature, as Nox keys actors). */
 export function particleKey(particle: Particle): string {
   return `${particle.id}/${toBase64(particle.signature)}`;
 }
 
+/** A `.particle` file's bytes: a 4-byte big-endian length, the JSON head, then the data. */
+export function encodeParticleRecord(particle: Particle): Uint8Array {
+  const meta: ParticleMeta = {
+    id: particle.id,
+    initPeerId: particle.initPeerId,
+    timestamp: particle.timestamp,
+    ttl: particle.ttl,
+    script: particle.script,
+    signature: toBase64(particle.signature),
+  };
+  const head = new TextEncoder().encode(JSON.stringify(meta));
+  const out = new Uint8Array(4 + head.length + particle.data.length);
+  new DataView(out.buffer).setUint32(0, head.length);
+  out.set(head, 4);
+  out.set(particle.data, 4 + head.length);
+  return out;
+}
+
+/** The particle in a `.particle` file's bytes; throws on a record cut short or malformed. */
+export function decodeParticleRecord(bytes: Uint8Array, where: string): Particle {
+  if (bytes.length < 4)
+    throw new Error(`${where}: expected a 4-byte head length, found ${bytes.length} bytes`);
+  const headLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0);
+  if (4 + headLength > bytes.length) {
+    throw new Error(
+      `${where}: the head says ${headLength} bytes, the file has ${bytes.length - 4}`,
+    );
+  }
+  const meta = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(4, 4 + headLength)),
+  ) as ParticleMeta;
+  return particleOf(meta, bytes.slice(4 + headLength));
+}
+
+function particleOf(meta: ParticleMeta, data: Uint8Array): Particle {
+  return {
+    id: meta.id,
+    initPeerId: meta.initPeerId,
+    timestamp: meta.timestamp,
+    ttl: meta.ttl,
+    script: meta.script,
+    signature: new Uint8Array(Buffer.from(meta.signature, 'base64')),
+    data,
+  };
+}
+
 /**
- * Particle data in files under one folder (written atomically: a temporary file, then rename).
- * After `freeze()` (a graceful stop) removals are ignored: the Peer ends its particles when it
- * stops, but their state must stay for the next start.
+ * Particle data in files under one folder (written atomically: a temporary file, then rename),
+ * prevData served from memory. After `freeze()` (a graceful stop) removals are ignored: the Peer
+ * ends its particles when it stops, but their state must stay for the next start.
  */
 export class NodeParticleStore implements ParticleDataStore {
   #frozen = false;
   #ready: Promise<unknown> | undefined;
+  // prevData by key: what the last `write` gave, until `remove`.
+  readonly #data = new Map<string, Uint8Array>();
+  // Disk work in flight by file stem, in order.
+  readonly #queues = new Map<string, Promise<void>>();
+  // A `.data` write that failed: the next write of that key reports it.
+  readonly #failed = new Map<string, Error>();
+  #temporaries = 0;
 
   constructor(readonly directory: string) {}
 
@@ -39,34 +102,43 @@ export class NodeParticleStore implements ParticleDataStore {
     this.#frozen = true;
   }
 
-  read(key: string): Promise<Uint8Array | undefined> {
-    return this.#read(this.#path(key, 'data'));
+  /** Resolves when every disk write and removal asked for so far has ended. */
+  async flush(): Promise<void> {
+    while (this.#queues.size > 0) await Promise.all([...this.#queues.values()]);
+  }
+
+  async read(key: string): Promise<Uint8Array | undefined> {
+    return this.#data.get(key) ?? (await this.#readFile(this.#path(key, 'data')));
   }
 
   write(key: string, data: Uint8Array): Promise<void> {
-    return this.#write(this.#path(key, 'data'), data);
+    const failed = this.#failed.get(key);
+    if (failed) {
+      this.#failed.delete(key);
+      return Promise.reject(failed);
+    }
+    this.#data.set(key, data);
+    // Behind the run: the Peer routes the particle without waiting for the disk.
+    void this.#enqueue(key, () => this.#writeFile(this.#path(key, 'data'), data)).catch(
+      (error: unknown) => {
+        if (this.#data.has(key)) this.#failed.set(key, error as Error);
+      },
+    );
+    return Promise.resolve();
   }
 
   async remove(key: string): Promise<void> {
     if (this.#frozen) return;
-    await Promise.all(
-      (['data', 'json', 'in'] as const).map((ext) => rm(this.#path(key, ext), { force: true })),
-    );
+    this.#data.delete(key);
+    this.#failed.delete(key);
+    await this.#enqueue(key, () => this.#removeFiles(this.#stem(key)));
   }
 
   /** Records a particle that arrived (with its data) so a restart can run it again. */
-  async remember(particle: Particle): Promise<void> {
+  remember(particle: Particle): Promise<void> {
     const key = particleKey(particle);
-    const meta: ParticleMeta = {
-      id: particle.id,
-      initPeerId: particle.initPeerId,
-      timestamp: particle.timestamp,
-      ttl: particle.ttl,
-      script: particle.script,
-      signature: toBase64(particle.signature),
-    };
-    await this.#write(this.#path(key, 'in'), particle.data);
-    await this.#write(this.#path(key, 'json'), new TextEncoder().encode(JSON.stringify(meta)));
+    const record = encodeParticleRecord(particle);
+    return this.#enqueue(key, () => this.#writeFile(this.#path(key, 'particle'), record));
   }
 
   /**
@@ -75,42 +147,95 @@ export class NodeParticleStore implements ParticleDataStore {
    * expired ones.
    */
   async recover(now: number = Date.now()): Promise<Particle[]> {
-    const names = await readdir(this.directory).catch(() => [] as string[]);
     const particles: Particle[] = [];
-    for (const name of names.filter((n) => n.endsWith('.json'))) {
-      const stem = name.slice(0, -'.json'.length);
-      let meta: ParticleMeta;
-      try {
-        meta = JSON.parse(await readFile(join(this.directory, name), 'utf8')) as ParticleMeta;
-      } catch {
-        continue; // A record cut short by a crash: nothing to pick up.
-      }
-      if (now > meta.timestamp + meta.ttl) {
-        await Promise.all(
-          ['data', 'json', 'in'].map((ext) =>
-            rm(join(this.directory, `${stem}.${ext}`), { force: true }),
-          ),
-        );
+    for (const [stem, found] of await this.#stored()) {
+      if (found === undefined) continue; // A record cut short by a crash: nothing to pick up.
+      if (now > found.timestamp + found.ttl) {
+        await this.#removeFiles(stem);
         continue;
       }
-      const data = (await this.#read(join(this.directory, `${stem}.in`))) ?? new Uint8Array();
       // The VM does not issue again a call it asked for before the stop, so a run that may have
       // been cut short starts over from the data that arrived (the network's copies merge).
       await rm(join(this.directory, `${stem}.data`), { force: true });
-      particles.push({
-        id: meta.id,
-        initPeerId: meta.initPeerId,
-        timestamp: meta.timestamp,
-        ttl: meta.ttl,
-        script: meta.script,
-        signature: new Uint8Array(Buffer.from(meta.signature, 'base64')),
-        data,
-      });
+      particles.push(found);
     }
     return particles;
   }
 
-  async #read(path: string): Promise<Uint8Array | undefined> {
+  /**
+   * Removes the files of every particle whose deadline passed (and of records that cannot be
+   * read), as a running node does now and then: a particle whose actor never closed here (a crash
+   * before its deadline, a stop) leaves files no removal would reach. Resolves to how many
+   * particles were swept.
+   */
+  async sweep(now: number = Date.now()): Promise<number> {
+    let swept = 0;
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    for (const [stem, found] of await this.#stored(names)) {
+      if (found !== undefined && now <= found.timestamp + found.ttl) continue;
+      if (found === undefined && this.#queues.has(stem)) continue; // Being written right now.
+      swept += 1;
+      const temporaries = names.filter((n) => n.startsWith(`${stem}.`) && n.endsWith('.tmp'));
+      await this.#enqueueStem(stem, () => this.#removeFiles(stem, temporaries));
+    }
+    return swept;
+  }
+
+  // Every particle record on disk by file stem, undefined where it cannot be read.
+  async #stored(names?: readonly string[]): Promise<Map<string, Particle | undefined>> {
+    names ??= await readdir(this.directory).catch(() => [] as string[]);
+    const all = new Set(names);
+    const out = new Map<string, Particle | undefined>();
+    for (const name of names) {
+      const dot = name.indexOf('.');
+      const [stem, ext] = [name.slice(0, dot), name.slice(dot + 1)];
+      if (ext === 'particle') {
+        const bytes = await this.#readFile(join(this.directory, name));
+        try {
+          out.set(stem, bytes && decodeParticleRecord(bytes, name));
+        } catch {
+          out.set(stem, undefined);
+        }
+      } else if (ext === 'json' && !out.has(stem)) {
+        try {
+          const meta = JSON.parse(
+            await readFile(join(this.directory, name), 'utf8'),
+          ) as ParticleMeta;
+          const data =
+            (await this.#readFile(join(this.directory, `${stem}.in`))) ?? new Uint8Array();
+          out.set(stem, particleOf(meta, data));
+        } catch {
+          out.set(stem, undefined);
+        }
+      } else if (!out.has(stem) && !all.has(`${stem}.particle`) && !all.has(`${stem}.json`)) {
+        // A `.data` or `.in` alone (its record lost to a crash), or a temporary file.
+        out.set(stem, undefined);
+      }
+    }
+    return out;
+  }
+
+  #enqueue(key: string, work: () => Promise<void>): Promise<void> {
+    return this.#enqueueStem(this.#stem(key), work);
+  }
+
+  #enqueueStem(stem: string, work: () => Promise<void>): Promise<void> {
+    const before = this.#queues.get(stem) ?? Promise.resolve();
+    const next = before.catch(() => undefined).then(work);
+    const tail = next.catch(() => undefined);
+    this.#queues.set(stem, tail);
+    void tail.then(() => {
+      if (this.#queues.get(stem) === tail) this.#queues.delete(stem);
+    });
+    return next;
+  }
+
+  async #removeFiles(stem: string, others: readonly string[] = []): Promise<void> {
+    const names = [...EXTENSIONS.map((ext) => `${stem}.${ext}`), ...others];
+    await Promise.all(names.map((n) => rm(join(this.directory, n), { force: true })));
+  }
+
+  async #readFile(path: string): Promise<Uint8Array | undefined> {
     try {
       return new Uint8Array(await readFile(path));
     } catch (error) {
@@ -119,17 +244,20 @@ export class NodeParticleStore implements ParticleDataStore {
     }
   }
 
-  async #write(path: string, data: Uint8Array): Promise<void> {
+  async #writeFile(path: string, data: Uint8Array): Promise<void> {
     this.#ready ??= mkdir(this.directory, { recursive: true });
     await this.#ready;
-    const temporary = `${path}.${process.pid}.tmp`;
+    const temporary = `${path}.${process.pid}-${this.#temporaries++}.tmp`;
     await writeFile(temporary, data);
     await rename(temporary, path);
   }
 
   // Keys hold base64 signatures: a hash makes a safe, bounded file name.
-  #path(key: string, ext: 'data' | 'json' | 'in'): string {
-    const stem = createHash('sha256').update(key).digest('hex').slice(0, 40);
-    return join(this.directory, `particle_${stem}.${ext}`);
+  #stem(key: string): string {
+    return `particle_${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+  }
+
+  #path(key: string, ext: Extension): string {
+    return join(this.directory, `${this.#stem(key)}.${ext}`);
   }
 }

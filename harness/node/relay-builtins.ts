@@ -55,22 +55,80 @@ function decodeB58(text: string, what: string): Uint8Array {
   }
 }
 
-// The key in base58, checked. The DHT looks up a peer id as libp2p keys peers (its multihash);
-// Nox wraps other keys' raw bytes as a sha2-256 multihash, which a libp2p DHT has no use for, so
-// `already_hashed` changes nothing here.
-function neighborhoodKey(args: readonly unknown[], what: string): string {
-  const key = stringArg(args[0], what);
-  decodeB58(key, what);
-  return key;
+/** The multihash code Nox wraps a neighbourhood key with (sha2-256), though it does not hash it. */
+export const KAD_KEY_CODE = 0x12;
+
+/**
+ * The DHT key `kad.neighborhood` looks up for a base58 key, as Nox builds it: unless
+ * `alreadyHashed`, the key's raw bytes wrapped (not hashed) as a multihash of code 0x12 (at most
+ * 64 bytes fit); with `alreadyHashed`, the bytes must already be a multihash and are used as they
+ * are. The DHT then measures distance on SHA-256 of these bytes, as libp2p's Kademlia does.
+ */
+export function kadLookupKey(
+  keyB58: string,
+  alreadyHashed: boolean,
+  what = 'kad.neighborhood',
+): Uint8Array {
+  const raw = decodeB58(keyB58, what);
+  if (alreadyHashed) {
+    checkMultihash(raw, what);
+    return raw;
+  }
+  if (raw.length > 64) {
+    throw new Error(
+      `${what}: expected a key of at most 64 bytes to wrap as a multihash, found ${raw.length} bytes (pass already_hashed for a multihash)`,
+    );
+  }
+  return Uint8Array.from([KAD_KEY_CODE, raw.length, ...raw]);
+}
+
+// A multihash: varint code, varint digest length, then exactly that many bytes.
+function checkMultihash(bytes: Uint8Array, what: string): void {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; shift < 63; shift += 7) {
+      const byte = bytes[at++];
+      if (byte === undefined) throw new Error('cut short');
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new Error('a varint too long');
+  };
+  try {
+    varint();
+    const length = varint();
+    if (bytes.length - at !== length) {
+      throw new Error(`the digest length says ${length} bytes, ${bytes.length - at} follow`);
+    }
+  } catch (error) {
+    throw new Error(
+      `${what}: already_hashed is true, so the key must be a multihash in base58: ${(error as Error).message}`,
+    );
+  }
+}
+
+// kad.neighborhood's arguments: the key, already_hashed (an Aqua optional bool), the count.
+function neighborhoodKey(args: readonly unknown[], what: string): Uint8Array {
+  const already = optional(args[1]);
+  if (already !== undefined && already !== null && typeof already !== 'boolean') {
+    throw new Error(
+      `${what}: expected already_hashed to be a bool, found ${JSON.stringify(already)}`,
+    );
+  }
+  return kadLookupKey(stringArg(args[0], what), already === true, what);
 }
 
 function xorKey(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-/** Sorts peer ids by Kademlia (XOR of SHA-256) distance to `target`, without duplicates. */
-export function byDistance(target: string, peers: readonly string[]): string[] {
-  const t = xorKey(decodeB58(target, 'kad.merge'));
+/**
+ * Sorts peer ids by Kademlia (XOR of SHA-256) distance to `target` (a base58 key or a DHT key's
+ * bytes), without duplicates.
+ */
+export function byDistance(target: string | Uint8Array, peers: readonly string[]): string[] {
+  const t = xorKey(typeof target === 'string' ? decodeB58(target, 'kad.merge') : target);
   const unique = [...new Set(peers)];
   const dist = new Map(
     unique.map((p) => {

@@ -32,6 +32,12 @@ export function particleSignedBytes(
   return out;
 }
 
+// Particles whose signature was found valid, with what was verified: a transport checks at ingest
+// and the peer it hands the same object to checks again (an Ed25519 verify costs 0.3–0.9 ms). The
+// fields are compared again on a hit, signature bytes included, so a particle changed in place
+// since is verified anew.
+const verified = new WeakMap<Particle, Omit<Particle, 'data'>>();
+
 /** Creates and signs a new particle initiated by `keyPair`. */
 export function createParticle(
   keyPair: KeyPair,
@@ -47,21 +53,52 @@ export function createParticle(
   if (!Number.isInteger(fields.ttl) || fields.ttl < 0 || fields.ttl > 0xffffffff) {
     throw new RangeError(`expected a particle ttl in ms between 0 and 2^32-1, found ${fields.ttl}`);
   }
-  return {
+  const particle: Particle = {
     ...fields,
     initPeerId: keyPair.peerId,
     signature: keyPair.sign(particleSignedBytes(fields)),
     data: new Uint8Array(0),
   };
+  // Signed here a moment ago: the peer that starts it need not verify it again.
+  verified.set(particle, {
+    ...fields,
+    initPeerId: particle.initPeerId,
+    signature: particle.signature.slice(),
+  });
+  return particle;
 }
 
 /** Whether the init peer's signature over the particle is valid. */
 export function hasValidSignature(particle: Particle): boolean {
+  const seen = verified.get(particle);
+  if (
+    seen !== undefined &&
+    seen.id === particle.id &&
+    seen.initPeerId === particle.initPeerId &&
+    seen.timestamp === particle.timestamp &&
+    seen.ttl === particle.ttl &&
+    seen.script === particle.script &&
+    sameBytes(seen.signature, particle.signature)
+  ) {
+    return true;
+  }
+  let valid: boolean;
   try {
-    return verifySignature(particle.initPeerId, particleSignedBytes(particle), particle.signature);
+    valid = verifySignature(particle.initPeerId, particleSignedBytes(particle), particle.signature);
   } catch {
     return false;
   }
+  if (valid) {
+    const { data: _data, ...fields } = particle;
+    verified.set(particle, { ...fields, signature: particle.signature.slice() });
+  }
+  return valid;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Milliseconds until the particle expires (≤ 0 once expired). */

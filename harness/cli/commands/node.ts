@@ -99,6 +99,8 @@ export function describeNodeEvent(event: NodeEvent): string {
       return `anomaly (${event.reasons.join(', ')}) in particle ${event.particleId}: ${event.file}`;
     case 'recovered':
       return `picked up ${event.particles} particle(s) left from the last run`;
+    case 'swept':
+      return `removed the files of ${event.particles} expired particle(s)`;
     case 'services':
       return [
         `${event.restored} service(s) restored from the data dir`,

@@ -1,18 +1,24 @@
 // startNode in process, over an in-memory network that stands for libp2p: identity kept in the
 // data dir, relay builtins answering a client's particles, the protected peer.connect, anomaly
-// records that replay, metrics over HTTP, and particles picked up after a restart.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+// records that replay, metrics over HTTP, particles picked up after a restart, the periodic sweep
+// of expired particle files, and kad.neighborhood's DHT key with and without already_hashed.
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { base58btc } from 'multiformats/bases/base58';
 import { AquaVM } from '../../air/index.js';
 import { callAquaFunction, runScript } from '../../client/index.js';
 import { Peer, ServiceRegistry } from '../../peer/index.js';
-import { KeyPair } from '../../protocol/index.js';
+import { KeyPair, createParticle } from '../../protocol/index.js';
 import { MemoryNetwork } from '../../transports/index.js';
 import {
+  KAD_KEY_CODE,
   NodeParticleStore,
   PROTECTED_ERROR,
+  kadLookupKey,
+  nodeConfigFromTable,
+  particleKey,
   readAnomaly,
   replayAnomaly,
   startNode,
@@ -230,7 +236,7 @@ t.test('a restart picks up a particle whose deadline has not passed', async (t) 
     { event: 'recovered', particles: 1 },
   );
   t.equal(await result, 'picked up', 'the particle ran after the restart and came back');
-  const left = (await readdir(join(dir, 'particles'))).filter((f) => f.endsWith('.json'));
+  const left = (await readdir(join(dir, 'particles'))).filter((f) => f.endsWith('.particle'));
   t.equal(left.length, 1, 'the expired particle was removed, the live one kept until its deadline');
 });
 
@@ -269,4 +275,122 @@ t.test('an AIR error nothing caught on the node is explained to its client at on
   });
   me.stop();
   await run;
+});
+
+t.test('a running node sweeps the files of expired particles now and then', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-node-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  t.same(nodeConfigFromTable({ particle_sweep_interval_ms: 250 }, 'node.toml'), {
+    particleSweepIntervalMs: 250,
+  });
+  const memory = new MemoryNetwork();
+  const known = new Set<string>();
+  const events: NodeEvent[] = [];
+  const node = await startNode({
+    dataDir: dir,
+    createNetwork: memoryFactory(memory, known),
+    particleSweepIntervalMs: 250,
+    onEvent: (e) => events.push(e),
+  });
+  t.teardown(() => node.stop());
+  // Left behind as a crash or an actor that ended elsewhere would leave them, after the start's
+  // own clean-up: one that expires soon, one that lives on, and a stray temporary file.
+  const particles = join(dir, 'particles');
+  const me = KeyPair.random();
+  const store = new NodeParticleStore(particles);
+  const soon = createParticle(me, '(null)', { ttl: 400 });
+  const later = createParticle(me, '(null)', { ttl: 60_000 });
+  await store.remember(soon);
+  await store.remember(later);
+  await store.write(particleKey(soon), new Uint8Array([1, 2, 3]));
+  await store.flush();
+  await writeFile(join(particles, 'particle_0123.particle.1-0.tmp'), 'cut short');
+  const swept = (): number =>
+    events.reduce((n, e) => n + (e.event === 'swept' ? e.particles : 0), 0);
+  const deadline = Date.now() + 10_000;
+  while (swept() < 2) {
+    if (Date.now() > deadline) throw new Error(`swept ${swept()} of 2 within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.equal(swept(), 2, 'the expired particle and the stray file');
+  const left = await readdir(particles);
+  t.same(
+    left,
+    [left.find((f) => f.endsWith('.particle'))],
+    `only a record is left: ${left.join(', ')}`,
+  );
+  const [live] = await store.recover();
+  t.equal(live?.id, later.id);
+});
+
+t.test('kad.neighborhood builds its DHT key as Nox does, already_hashed or not', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'marine-node-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const memory = new MemoryNetwork();
+  const known = new Set<string>();
+  const memoryNet = memoryFactory(memory, known);
+  const looked: Uint8Array[] = [];
+  const node = await startNode({
+    dataDir: dir,
+    // The memory network records the keys the node looks up.
+    createNetwork: async (init) => {
+      const net = await memoryNet(init);
+      return {
+        ...net,
+        closestPeers: (key, count) => {
+          looked.push(typeof key === 'string' ? new Uint8Array() : key);
+          return net.closestPeers(key, count);
+        },
+      };
+    },
+  });
+  t.teardown(() => node.stop());
+  const me = client(memory, known);
+  t.teardown(() => me.stop());
+  // already_hashed and count as Aqua passes optionals: arrays of zero or one value.
+  const call = (key: string, hashed = '', count = ''): Promise<unknown> =>
+    callAquaFunction(
+      me,
+      node.peerId,
+      `
+      (xor
+       (seq
+        (seq (call %init_peer_id% ("getDataSrv" "-relay-") [] relay)
+             (seq (seq (call relay ("op" "array") [${hashed}] h) (call relay ("op" "array") [${count}] c))
+                  (call relay ("kad" "neighborhood") ["${key}" h c] r)))
+        (call %init_peer_id% ("callbackSrv" "response") [r]))
+       (call %init_peer_id% ("errorHandlingSrv" "error") [%last_error% 1]))`,
+      {},
+    );
+  const raw = base58btc.baseDecode(me.peerId);
+
+  // Not hashed (absent or false): the key's own bytes wrapped as a multihash of code 0x12.
+  t.same(await call(me.peerId), [me.peerId]);
+  t.same(await call(me.peerId, 'false', '1'), [me.peerId]);
+  const wrapped = Uint8Array.from([0x12, raw.length, ...raw]);
+  t.same(looked.splice(0), [wrapped, wrapped]);
+  t.same(kadLookupKey(me.peerId, false), wrapped);
+  t.equal(KAD_KEY_CODE, 0x12);
+
+  // Already hashed: the bytes are a multihash and are looked up as they are (here the sha2-256
+  // multihash op.sha256_string makes, and a peer id, whose bytes are an identity multihash).
+  const digest = (await callAquaFunction(
+    me,
+    node.peerId,
+    onRelay(`("op" "sha256_string") ["marine"]`),
+    {},
+  )) as string;
+  t.same(await call(digest, 'true'), [me.peerId]);
+  t.same(await call(me.peerId, 'true'), [me.peerId]);
+  t.same(looked.splice(0), [base58btc.baseDecode(digest), raw]);
+
+  // Already hashed but not a multihash, or too long to wrap: an error the Aqua can catch.
+  const notMultihash = base58btc.baseEncode(Uint8Array.from([0x12, 32, 1, 2, 3]));
+  await t.rejects(call(notMultihash, 'true'), {
+    message:
+      /already_hashed is true, so the key must be a multihash in base58: the digest length says 32 bytes, 3 follow/,
+  });
+  const long = base58btc.baseEncode(new Uint8Array(65).fill(9));
+  await t.rejects(call(long), { message: /at most 64 bytes to wrap.*found 65 bytes/ });
+  t.same(looked, [], 'nothing was looked up for the refused keys');
 });

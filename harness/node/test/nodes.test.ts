@@ -1,6 +1,6 @@
 // marine node as separate processes on 127.0.0.1 (port 0): the ready line, a client's particle
 // routed through node A to node C found through the DHT, marine key new and marine run, /metrics
-// moving, a node killed mid-particle that picks the particle up after a restart with the same
+// moving, duplicated and reordered copies of a particle merged on A, a node killed mid-particle that picks the particle up after a restart with the same
 // identity, and a graceful stop. Every process is killed by pid in a teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { loadScript } from '../../aqua/index.js';
-import { connectRelayClient } from '../index.js';
+import { AquaVM } from '../../air/index.js';
+import { runScript } from '../../client/index.js';
+import { Peer } from '../../peer/index.js';
+import { KeyPair, toBase64, type Particle } from '../../protocol/index.js';
+import { Libp2pTransport } from '../../transports/index.js';
+import { connectRelayClient, nodeLibp2pTransports } from '../index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const marine = join(root, 'bin', 'marine.js');
@@ -90,6 +95,9 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
+// A copy's identity by content, to tell copies of one particle apart.
+const dataKey = (p: Particle): string => toBase64(p.data);
+
 const tcpOf = (ready: Ready): string => ready.multiaddrs.find((a) => !a.includes('/ws'))!;
 
 t.test('nodes as processes', async (t) => {
@@ -169,6 +177,102 @@ t.test('nodes as processes', async (t) => {
     t.match(metrics, /marine_particles_sent_total [1-9]/);
     t.match(metrics, /marine_vm_run_seconds_count [1-9]/);
     t.match(metrics, /marine_connections [1-9]/);
+  });
+
+  t.test('duplicated and reordered copies of a particle merge on the node', async (t) => {
+    // A client whose sends the test holds and replays: its Peer hands over each copy it sends to
+    // A (its data after each of its runs), and the test delivers them duplicated and out of order.
+    const keyPair = KeyPair.random();
+    const transport = new Libp2pTransport({
+      keyPair,
+      role: 'client',
+      relay: tcpOf(a.ready),
+      transports: nodeLibp2pTransports(),
+    });
+    await transport.start();
+    t.teardown(() => transport.stop());
+    const held: Particle[] = [];
+    const arrived: string[] = [];
+    transport.listen((particle) => arrived.push(particle.id));
+    const peer = new Peer({
+      keyPair,
+      vm: new AquaVM(),
+      relayPeerId: a.ready.peerId,
+      transport: {
+        listen: (receive) => transport.listen(receive),
+        send: async (_to, particle) => void held.push(particle),
+      },
+    });
+    peer.start();
+    t.teardown(() => peer.stop());
+    const deliver = (particle: Particle): Promise<void> => transport.send(a.ready.peerId, particle);
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    // Two branches on the client, each followed by a timestamp on A; A joins them.
+    const script = `
+    (seq
+     (seq (call %init_peer_id% ("getDataSrv" "-relay-") [] relay)
+          (par (seq (call %init_peer_id% ("callbackSrv" "one") [] one)
+                    (call relay ("peer" "timestamp_ms") [] t1))
+               (seq (call %init_peer_id% ("callbackSrv" "two") [] two)
+                    (call relay ("peer" "timestamp_ms") [] t2))))
+     (seq (call relay ("op" "array") [one t1 two t2] all)
+          (call %init_peer_id% ("callbackSrv" "response") [all])))`;
+    const start = (): { result: Promise<unknown>; releaseTwo: () => void; id: () => string } => {
+      let releaseTwo = (): void => {};
+      const two = new Promise<string>((resolve) => (releaseTwo = () => resolve('two')));
+      let id = '';
+      const result = runScript(peer, a.ready.peerId, script, {
+        ttl: 60_000,
+        callbacks: { one: () => 'one', two: () => two },
+        interrupt: (_fail, particleId) => (id = particleId),
+      }).then((o) => (o.status === 'result' ? o.value : o));
+      return { result, releaseTwo, id: () => id };
+    };
+    const copies = async (n: number): Promise<Particle[]> => {
+      const deadline = Date.now() + 10_000;
+      while (held.length < n) {
+        if (Date.now() > deadline)
+          throw new Error(`expected ${n} copies sent, found ${held.length}`);
+        await sleep(10);
+      }
+      return held.splice(0, n);
+    };
+
+    // In order, the first copy twice: A runs t1 once, keeps it, and merges the second copy's
+    // data (two) into it; one answer comes back.
+    const first = start();
+    const [d1] = await copies(1);
+    const sentFirst = Date.now();
+    await deliver(d1!);
+    await sleep(300);
+    await deliver(d1!);
+    await sleep(300);
+    first.releaseTwo();
+    const [d2] = await copies(1);
+    t.not(dataKey(d2!), dataKey(d1!), 'the second copy carries other data');
+    t.equal(d2!.id, d1!.id);
+    const sentSecond = Date.now();
+    await deliver(d2!);
+    const [one, t1, two, t2] = (await first.result) as [string, number, string, number];
+    t.same([one, two], ['one', 'two'], "both branches' data reached the join on A");
+    // Taken on the first copy or its duplicate, not again when the second copy came.
+    t.ok(t1 >= sentFirst - 1000 && t1 < sentSecond, `t1 (${t1}) was kept from the first copy`);
+    t.ok(t2 >= sentSecond - 1000, `t2 (${t2}) was taken on the second copy`);
+
+    // Out of order: the later copy first. A has all it needs at once; the older copy that
+    // arrives after it adds nothing and sends nothing.
+    const second = start();
+    const [older] = await copies(1);
+    second.releaseTwo();
+    const [newer] = await copies(1);
+    await deliver(newer!);
+    const [, u1, , u2] = (await second.result) as [string, number, string, number];
+    t.ok(u1 > t2 && u2 > t2, 'both timestamps taken on the later copy');
+    await deliver(older!);
+    await sleep(1000);
+    for (const id of [first.id(), second.id()]) {
+      t.equal(arrived.filter((a) => a === id).length, 1, `one answer for particle ${id}`);
+    }
   });
 
   t.test('a node killed mid-particle picks it up after a restart, same identity', async (t) => {

@@ -89,6 +89,11 @@ export interface Libp2pTransportOptions {
   readonly maxFrameBytes?: number;
   /** Inbound connections per second per host before libp2p refuses (default 1000). */
   readonly inboundConnectionThreshold?: number;
+  /**
+   * Whether a particle's stream skips the round trip of protocol negotiation (writing the
+   * protocol and the frame at once, checking the answer after); default true.
+   */
+  readonly lazyNegotiation?: boolean;
   /** Whether drops are reported to the sender or init peer over the diag protocol (default true). */
   readonly diagnostics?: boolean;
   /** Told of every dropped particle. */
@@ -333,19 +338,25 @@ export class Libp2pTransport implements Transport {
     return { peerId, addresses: [...(addresses ?? [])] };
   }
 
-  /** Up to `count` peers closest to a peer id (or other key) by kad distance (nodes only). */
+  /**
+   * Up to `count` peers closest by kad distance (nodes only) to a DHT key's bytes, or to a peer id
+   * (its multihash; other text as UTF-8 bytes).
+   */
   async closestPeers(
-    keyOrPeerId: string,
+    keyOrPeerId: string | Uint8Array,
     count: number,
     options: { readonly signal?: AbortSignal } = {},
   ): Promise<string[]> {
     const dht = this.libp2p.services.dht;
     if (!dht) throw new Error(`peer ${this.peerId} is a client: it has no kad`);
     let key: Uint8Array;
-    try {
-      key = this.#libs().peerIdFromString(keyOrPeerId).toMultihash().bytes;
-    } catch {
-      key = utf8Bytes(keyOrPeerId);
+    if (typeof keyOrPeerId !== 'string') key = keyOrPeerId;
+    else {
+      try {
+        key = this.#libs().peerIdFromString(keyOrPeerId).toMultihash().bytes;
+      } catch {
+        key = utf8Bytes(keyOrPeerId);
+      }
     }
     const found: string[] = [];
     const signal = options.signal ?? AbortSignal.timeout(this.#dialTimeoutMs);
@@ -426,6 +437,7 @@ export class Libp2pTransport implements Transport {
     }
     // Both ends cap the streams open at once per connection (1024 here, in js-client and in
     // libp2p's defaults fewer): a burst waits for a slot rather than fail.
+    let keepSlot = false;
     const slots = this.#slots(to);
     try {
       await slots.acquire(options.signal);
@@ -433,9 +445,27 @@ export class Libp2pTransport implements Transport {
       return fail('undeliverable', errorText(e));
     }
     try {
+      let connection: Connection;
+      try {
+        connection = await this.#connectionTo(to, options.signal);
+      } catch (e) {
+        return fail('undeliverable', errorText(e));
+      }
+      const muxer = this.#options.lazyNegotiation === false ? undefined : muxerOf(connection);
+      if (muxer) {
+        let sent: { readonly ended: Promise<void> };
+        try {
+          sent = await this.#sendLazily(muxer, particle, to, body, options.signal);
+        } catch (e) {
+          return fail('undeliverable', `writing failed: ${errorText(e)}`);
+        }
+        // The stream keeps its slot until it ends (the peer's cap on open streams counts it).
+        keepSlot = true;
+        void sent.ended.finally(() => slots.release());
+        return;
+      }
       let stream: Stream;
       try {
-        const connection = await this.#connectionTo(to, options.signal);
         stream = await connection.newStream(PARTICLE_PROTOCOL, {
           signal: this.#dialSignal(options.signal),
         });
@@ -448,8 +478,58 @@ export class Libp2pTransport implements Transport {
         fail('undeliverable', `writing failed: ${errorText(e)}`);
       }
     } finally {
-      slots.release();
+      if (!keepSlot) slots.release();
     }
+  }
+
+  // One frame on a new stream without waiting for protocol negotiation: the multistream-select
+  // header, the protocol and the frame go out in one write, and the answer is checked after (as
+  // rust-libp2p's V1Lazy and js-libp2p before 3.0 with `negotiateFully: false`; libp2p 3.x always
+  // waits a round trip per stream, a third of a particle's round trip through a relay). Any
+  // multistream-select listener takes it: it hands the bytes after the protocol line to the
+  // protocol's handler. Our side closes only once the answer came: libp2p 3's listener loses the
+  // bytes after the protocol line when the stream's end arrived with them. Resolves once the
+  // frame is written, with a promise of the stream's end (a peer that refused the protocol is
+  // reported as a drop there).
+  async #sendLazily(
+    muxer: LazyMuxer,
+    particle: Particle,
+    to: string,
+    body: Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<{ readonly ended: Promise<void> }> {
+    const stream = await muxer.createStream({ signal: this.#dialSignal(signal) });
+    stream.protocol = PARTICLE_PROTOCOL;
+    const lp = this.#libs().lpStream(stream, { maxDataLength: 1024 });
+    const timeout = AbortSignal.timeout(Math.max(this.#dialTimeoutMs, 10_000));
+    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const abort = (e: unknown): void => stream.abort(e instanceof Error ? e : new Error(String(e)));
+    try {
+      await lp.writeV([MSS_HEADER, MSS_PARTICLE, body], { signal: both });
+    } catch (e) {
+      abort(e);
+      throw e;
+    }
+    const ended = (async () => {
+      const header = utf8Text((await lp.read({ signal: timeout })).subarray());
+      const protocol =
+        header === MSS_HEADER_TEXT
+          ? utf8Text((await lp.read({ signal: timeout })).subarray())
+          : header;
+      if (protocol !== MSS_PARTICLE_TEXT) {
+        const reason = `particle ${particle.id} to ${to}: the peer refused ${PARTICLE_PROTOCOL} (answered ${JSON.stringify(protocol.trim())})`;
+        this.#drop({ particleId: particle.id, peerId: to, reason, code: 'undeliverable' });
+        this.#tellInitPeer(particle, to, 'undeliverable', reason);
+        abort(new Error(reason));
+        return;
+      }
+      await stream.close({ signal: timeout });
+    })().catch((e: unknown) => {
+      // The stream went down before the answer (the peer read the frame and went away, or the
+      // connection closed): nothing known to be lost.
+      abort(e);
+    });
+    return { ended };
   }
 
   #slots(peerId: string): StreamSlots {
@@ -704,6 +784,25 @@ export class Libp2pTransport implements Transport {
       }
     }
   }
+}
+
+const MSS_HEADER_TEXT = '/multistream/1.0.0\n';
+const MSS_PARTICLE_TEXT = `${PARTICLE_PROTOCOL}\n`;
+const MSS_HEADER = utf8Bytes(MSS_HEADER_TEXT);
+const MSS_PARTICLE = utf8Bytes(MSS_PARTICLE_TEXT);
+
+// What lazy negotiation needs of a connection's stream muxer (a field of libp2p's Connection
+// class, not of its interface: without it, sends negotiate the usual way).
+interface LazyMuxer {
+  createStream(options: { signal?: AbortSignal }): Promise<Stream>;
+}
+
+function muxerOf(connection: Connection): LazyMuxer | undefined {
+  const muxer = (connection as unknown as { muxer?: { createStream?: unknown; status?: unknown } })
+    .muxer;
+  return typeof muxer?.createStream === 'function' && muxer.status === 'open'
+    ? (muxer as LazyMuxer)
+    : undefined;
 }
 
 /** Particle streams one transport keeps open at once towards one peer; more sends wait. */

@@ -7,6 +7,8 @@
 // relay (measured: `The dial request has no valid addresses`). Given the address as text, the same
 // check passes. This wraps the two matchers js-client's `all` filter uses so they see text. The
 // real fix is an npm override pinning mafmt's multiaddr to js-client's (package.json, the lead's).
+// The one such workaround: the transports', client's and node's js-client tests and the benches
+// call it.
 import * as mafmt from '@multiformats/mafmt';
 
 interface Matcher {

@@ -454,3 +454,38 @@ t.test('a burst above the per-connection stream limit (1024) is queued, not lost
   );
   t.same(b.drops, []);
 });
+
+t.test(
+  'particle streams skip the negotiation round trip, and a refusal is still reported',
+  async (t) => {
+    const lazy = await startTransport(t);
+    const full = await startTransport(t, { lazyNegotiation: false });
+    const toFull = inbox(full);
+    const toLazy = inbox(lazy);
+    const me = KeyPair.random();
+    const one = createParticle(me, '(null)', { ttl: 20_000 });
+    const two = createParticle(me, '(null)', { ttl: 20_000 });
+    await lazy.connect(full.multiaddrs()[0]!);
+    // Lazy (header, protocol and frame in one write) into a peer that negotiates the usual way, and
+    // back: both deliver, and the frame arrives whole.
+    await lazy.send(full.peerId, { ...one, data: new Uint8Array(70_000).fill(3) });
+    await until(() => toFull.length === 1, 'the lazy send');
+    t.ok(full.isConnected(lazy.peerId), 'the connection is still open on the other side');
+    await full.send(lazy.peerId, two);
+    await until(() => toLazy.length === 1, 'the negotiated send');
+    t.equal(toFull[0]!.particle.data.length, 70_000);
+    t.equal(toFull[0]!.from, lazy.peerId);
+    t.equal(toLazy[0]!.particle.id, two.id);
+    t.same([...lazy.drops, ...full.drops], []);
+    // A peer that does not speak the particle protocol answers "na": the send already resolved, so
+    // the drop is reported when the answer comes.
+    await full.libp2p.unhandle(PARTICLE_PROTOCOL);
+    const three = createParticle(me, '(null)', { ttl: 20_000 });
+    await lazy.send(full.peerId, three);
+    await until(() => lazy.drops.length === 1, 'the refusal');
+    t.equal(lazy.drops[0]!.particleId, three.id);
+    t.equal(lazy.drops[0]!.code, 'undeliverable');
+    t.match(lazy.drops[0]!.reason, /refused \/fluence\/particle\/2\.0\.0 \(answered "na"\)/);
+    t.equal(toFull.length, 1, 'nothing more arrived');
+  },
+);
