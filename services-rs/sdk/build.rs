@@ -24,5 +24,8 @@ fn main() {
         _ => "lens",
     };
     println!("cargo:rustc-cfg=marine_sdk_tetraplet_{}", lens);
-    println!("cargo:rerun-if-changed=build.rs");
+    // Nothing on disk is read (cargo rebuilds and reruns the script when its source changes).
+    // Not `build.rs`: the compat packages use this file from ../../, so a `build.rs` beside their
+    // Cargo.toml never exists and cargo would count them stale on every build.
+    println!("cargo:rerun-if-changed=Cargo.toml");
 }

@@ -5,19 +5,13 @@
 // the attribute, the types are marine-rs-sdk's own (a tetraplet built with either crate's type
 // fits), tetraplets reach the service even when they do not match its arguments, the attribute's `modules_dir` is honoured when the Config.toml has none (before
 // 0.10), and the build.rs form (`generate_marine_test_env` + `include_test_env!`) works. One crate,
-// one cargo build, in the repository's target dir.
+// one cargo build, in the repository's target dir (see rust-crates.ts).
 import t from 'tap';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { join } from 'node:path';
+import { artifacts, marineTest, root, writeCrate } from './rust-crates.js';
 
-const root = resolve(import.meta.dirname, '../../..');
-const artifacts = join(root, 'services-rs/artifacts');
 const compat = join(root, 'services-rs/sdk-test-compat/v0.11');
 const sdk = join(root, 'services-rs/sdk-compat/v0.10');
-const dir = mkdtempSync(join(tmpdir(), 'marine-test-compat-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const MANIFEST = `[package]
 name = "compat_demo"
@@ -118,32 +112,16 @@ mod built {
 `;
 
 t.test('a crate written for marine-rs-sdk-test 0.11 passes unchanged', async (t) => {
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  writeFileSync(join(dir, 'Cargo.toml'), MANIFEST);
-  writeFileSync(join(dir, 'Config.toml'), CONFIG);
-  writeFileSync(join(dir, 'build.rs'), BUILD_RS);
-  writeFileSync(join(dir, 'src/lib.rs'), LIB_RS);
-  const child = execa('node', ['bin/marine.js', 'test', dir, '--no-build'], {
-    cwd: root,
-    all: true,
-    reject: false,
-    detached: true,
-    // The repository's target dir: syn and the SDK are compiled once for every crate.
-    env: { CARGO_TARGET_DIR: join(root, 'services-rs', 'target') },
+  const dir = writeCrate('compat_demo', {
+    'Cargo.toml': MANIFEST,
+    'Config.toml': CONFIG,
+    'build.rs': BUILD_RS,
+    'src/lib.rs': LIB_RS,
   });
-  t.teardown(() => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  const r = await child;
-  const out = String(r.all);
-  if (r.exitCode !== 0) t.comment(out.slice(-6000));
-  t.equal(r.exitCode, 0, 'cargo test passes');
+  const r = await marineTest(t, dir);
+  const out = r.out;
+  if (r.code !== 0) t.comment(out.slice(-6000));
+  t.equal(r.code, 0, 'cargo test passes');
   for (const test of [
     'flat::flat_call_parameters_reach_the_service',
     'flat::records_named_result',

@@ -2,80 +2,18 @@
 // as failed with its assertion and cargo's exit code; records named as the author wrote them
 // (`Result`, `field_0`), a service's modules and a test under tests/ work; a config_path that
 // leads nowhere fails the build with what was expected and where.
-import t, { type Test } from 'tap';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { execa } from 'execa';
-
-/** Sums cargo's `test result:` lines. */
-function cargoCounts(output: string): { passed: number; failed: number; results: number } {
-  let passed = 0;
-  let failed = 0;
-  let results = 0;
-  for (const m of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-    results += 1;
-  }
-  return { passed, failed, results };
-}
-
-const root = resolve(import.meta.dirname, '../../..');
-const dir = mkdtempSync(join(tmpdir(), 'marine-test-rust-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+import t from 'tap';
+import { artifacts, cargoCounts, marineTest, userManifest, writeCrate } from './rust-crates.js';
 
 /** The greeting module of this repository as a service. */
-const GREETING = `modules_dir = ${JSON.stringify(join(root, 'services-rs/artifacts'))}\n\n[[module]]\nname = "greeting"\n`;
+const GREETING = `modules_dir = ${JSON.stringify(artifacts)}\n\n[[module]]\nname = "greeting"\n`;
 
 /**
- * A crate in `dir/name` with `files` (src/lib.rs at least) and its own Config.toml (`config`,
- * the greeting service unless said otherwise).
+ * The crate `name` with `files` (src/lib.rs at least) and its own Config.toml (`config`, the
+ * greeting service unless said otherwise), in the fixed directory the other runs used.
  */
 function crate(name: string, files: Record<string, string>, config = GREETING): string {
-  const path = join(dir, name);
-  for (const file of Object.keys(files)) mkdirSync(dirname(join(path, file)), { recursive: true });
-  writeFileSync(
-    join(path, 'Cargo.toml'),
-    [
-      '[package]',
-      `name = "${name}"`,
-      'version = "0.1.0"',
-      'edition = "2021"',
-      '',
-      '[workspace]',
-      '',
-      '[dev-dependencies]',
-      `marine-rs-sdk-test = { path = ${JSON.stringify(join(root, 'services-rs/sdk-test'))} }`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(path, 'Config.toml'), config);
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(path, file), text);
-  return path;
-}
-
-/** `marine test --no-build <path>`, in its own process group, ended by the teardown. */
-async function marineTest(t: Test, path: string) {
-  const child = execa('node', ['bin/marine.js', 'test', path, '--no-build'], {
-    cwd: root,
-    all: true,
-    reject: false,
-    detached: true,
-    // The repository's target dir: the SDK and syn are compiled once for every crate.
-    env: { CARGO_TARGET_DIR: join(root, 'services-rs', 'target') },
-  });
-  t.teardown(() => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
-  const r = await child;
-  return { code: r.exitCode, out: String(r.all) };
+  return writeCrate(name, { 'Cargo.toml': userManifest(name), 'Config.toml': config, ...files });
 }
 
 t.test('a failing #[marine_test] is reported as failed', async (t) => {
@@ -108,7 +46,7 @@ mod tests {
 t.test('records as the author named them, modules, and tests under tests/', async (t) => {
   // The SDK 0.14-style service of this repository: a facade over a store, sharing `Result`.
   const config = [
-    `modules_dir = ${JSON.stringify(join(root, 'services-rs/artifacts'))}`,
+    `modules_dir = ${JSON.stringify(artifacts)}`,
     '',
     '[[module]]',
     'name = "styles_store"',
