@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceConfig, ModuleConfig } from '../../../marine-host/config/index.js';
 import { Service as MarineService, type LogRecord } from '../../../marine-host/service/index.js';
 import { ok, serviceError, type ServiceCall, type ServiceRegistry } from '../../peer/index.js';
-import { AliasError, NotFoundError } from './errors.js';
+import { AliasError, NotFoundError, ServiceCreateError } from './errors.js';
 import { writeFileAtomic, type NodeStore } from './store.js';
 import { ServiceStats } from './stats.js';
 
@@ -198,7 +198,20 @@ export class ServiceManager {
       aliases: [],
       worker_id: this.options.hostPeerId,
     };
-    await this.#start(record);
+    try {
+      await this.#start(record);
+    } catch (error) {
+      // Nothing of a service that never ran stays behind (its /storage and /tmp were made for it).
+      rmSync(join(this.#servicesDir, record.id), { recursive: true, force: true });
+      rmSync(join(this.#ephemeralDir, record.id), { recursive: true, force: true });
+      // The store's own errors (no such blueprint or module) already say what and where.
+      if (error instanceof NotFoundError) throw error;
+      const memory = this.options.limits?.memoryBytes;
+      throw new ServiceCreateError(
+        `srv.create: the service of blueprint ${blueprintId} cannot start on this node${memory === undefined ? '' : ` (its memory limit per service is ${memory} bytes)`}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
     this.#persist(record);
     return record.id;
   }

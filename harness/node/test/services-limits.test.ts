@@ -1,6 +1,8 @@
 // Limits and filesystem of node services, called straight through the registry: the node's call
 // time limit stops a call that sleeps too long (the service answers again afterwards), and at a
-// restart `/storage` is kept while `/tmp` starts empty.
+// restart `/storage` is kept while `/tmp` starts empty; the memory limit refuses a service whose
+// modules start above it (promptly, leaving no thread behind) and fails only the call that grows
+// past it.
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { registerServiceBuiltins, type ServicesContext } from '../index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const sleeper = join(root, 'services-rs/artifacts/sleeper.wasm');
+const greeting = join(root, 'services-rs/artifacts/greeting.wasm');
 
 function callOf(host: string, serviceId: string, fn: string, args: unknown[]): ServiceCall {
   return {
@@ -75,5 +78,73 @@ t.test(
     t.equal(readFileSync(storage, 'utf8'), 'kept', '/storage survives a restart');
     t.notOk(existsSync(tmp), '/tmp starts empty after a restart');
     t.same(await call(again, 5), { retCode: 0, result: 5 }, 'the restored service answers');
+  },
+);
+
+t.test(
+  'memory limit: srv.create refuses a limit below the initial memory; a call past it fails alone',
+  {
+    skip:
+      existsSync(sleeper) && existsSync(greeting)
+        ? false
+        : 'run `marine build services-rs/examples` first',
+    // The refusal costs one worker start; it once never ended (the failed worker was leaked).
+    timeout: 90_000,
+  },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'marine-svc-memory-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const keyPair = KeyPair.random();
+    const host = keyPair.peerId;
+    const start = (memoryBytes: number, sub: string) => {
+      const registry = new ServiceRegistry();
+      const services = registerServiceBuiltins(registry, {
+        hostPeerId: host,
+        keyPair,
+        dataDir: join(dir, sub),
+        limits: { memoryBytes },
+      });
+      t.teardown(() => services.close());
+      return { registry, services };
+    };
+
+    // 64 KiB: the sleeper's memory starts at 17 pages (1 MiB + 64 KiB).
+    const tiny = start(64 * 1024, 'tiny');
+    const sleeperCid = await tiny.services.store.addModule(
+      new Uint8Array(readFileSync(sleeper)),
+      'sleeper',
+    );
+    const sleeperBp = tiny.services.store.addBlueprint(
+      JSON.stringify({ name: 'sleeper', dependencies: [{ '/': sleeperCid }] }),
+    );
+    const srv = tiny.registry.resolve('srv');
+    await t.rejects(
+      Promise.resolve().then(() => srv?.(callOf(host, 'srv', 'create', [sleeperBp]))),
+      {
+        name: 'ServiceCreateError',
+        message:
+          /srv\.create: the service of blueprint \S+ cannot start on this node \(its memory limit per service is 65536 bytes\).*memories start with 17 pages.*over the budget of 1 pages/s,
+      },
+      'srv.create fails, saying which blueprint, the limit and the initial memory',
+    );
+    t.same(tiny.services.manager.list(), [], 'no service is left behind');
+
+    // 2 MiB: greeting starts at 1.2 MiB; a 3 MB argument needs more, a short one does not.
+    const small = start(2 * 1024 * 1024, 'small');
+    const greetingCid = await small.services.store.addModule(
+      new Uint8Array(readFileSync(greeting)),
+      'greeting',
+    );
+    const greetingBp = small.services.store.addBlueprint(
+      JSON.stringify({ name: 'greeting', dependencies: [{ '/': greetingCid }] }),
+    );
+    const id = await small.services.manager.create(greetingBp, host);
+    const greet = (name: string) =>
+      small.registry.resolve(id)?.(callOf(host, id, 'greeting', [name]));
+    t.same(await greet('a'), { retCode: 0, result: 'Hi, a' }, 'a small call answers');
+    const big = await greet('x'.repeat(3_000_000));
+    t.equal(big?.retCode, 1, 'a call that grows memory past the limit fails');
+    t.match(String(big?.result), /out of memory \(total_memory_limit 2 MiB\)/);
+    t.same(await greet('b'), { retCode: 0, result: 'Hi, b' }, 'and the next call answers');
   },
 );
