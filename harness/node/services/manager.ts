@@ -2,7 +2,8 @@
 // host under the identity the node gives them (service id, owner = the creating peer, host id),
 // registered in the peer's ServiceRegistry by id and alias, and persisted under the data dir so
 // they come back when the node restarts. Each service gets Nox's filesystem: `/storage`
-// (persistent), `/tmp` (ephemeral, wiped at start) and the particle vault at `/tmp/vault`.
+// (persistent), `/tmp` (ephemeral, wiped at start), per module `/storage/module` and
+// `/tmp/module`, and the particle vault at `/tmp/vault`; the disk quota covers them together.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -103,6 +104,12 @@ export class ServiceManager {
     mkdirSync(tmp, { recursive: true });
     const modules: ModuleConfig[] = blueprint.dependencies.map((cid) => {
       const module = store.module(cid, `srv.create: blueprint ${blueprintId}`);
+      // Nox's per-module dirs: /storage/module persists with the service, /tmp/module does not.
+      // They live beside /storage and /tmp on the host, so neither shows the other modules' dirs.
+      const moduleStorage = join(this.#servicesDir, id, 'modules', module.config.name);
+      const moduleTmp = join(this.#ephemeralDir, id, 'modules', module.config.name);
+      mkdirSync(moduleStorage, { recursive: true });
+      mkdirSync(moduleTmp, { recursive: true });
       return {
         name: module.config.name,
         path: module.path,
@@ -112,7 +119,13 @@ export class ServiceManager {
         envs: { ...this.options.servicesEnvs },
         // wasi-libc resolves a path by the longest preopen that prefixes it, so /tmp/vault wins
         // over /tmp for vault paths.
-        mappedDirs: { '/storage': storage, '/tmp': tmp, '/tmp/vault': this.options.vaultDir },
+        mappedDirs: {
+          '/storage': storage,
+          '/storage/module': moduleStorage,
+          '/tmp': tmp,
+          '/tmp/module': moduleTmp,
+          '/tmp/vault': this.options.vaultDir,
+        },
         mountedBinaries: module.config.mounted_binaries,
       };
     });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceRegistry, type ServiceCall } from '../../peer/index.js';
 import { KeyPair } from '../../protocol/index.js';
-import { registerServiceBuiltins, type ServicesContext } from '../index.js';
+import { nodeConfigFromTable, registerServiceBuiltins, type ServicesContext } from '../index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const sleeper = join(root, 'services-rs/artifacts/sleeper.wasm');
@@ -146,5 +146,74 @@ t.test(
     t.equal(big?.retCode, 1, 'a call that grows memory past the limit fails');
     t.match(String(big?.result), /out of memory \(total_memory_limit 2 MiB\)/);
     t.same(await greet('b'), { retCode: 0, result: 'Hi, b' }, 'and the next call answers');
+  },
+);
+
+t.test(
+  'filesystem: per-module dirs as on Nox; the disk quota fails a write in the guest, not the service',
+  { skip: existsSync(sleeper) ? false : 'run `marine build services-rs/examples` first' },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'marine-svc-disk-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const keyPair = KeyPair.random();
+    const host = keyPair.peerId;
+    // As `marine node` reads it from node.toml.
+    const settings = nodeConfigFromTable(
+      { service_disk_bytes: 100_000, service_disk_files: 50 },
+      'node.toml',
+    );
+    t.same(settings, { serviceDiskBytes: 100_000, serviceDiskFiles: 50 });
+    const registry = new ServiceRegistry();
+    const services = registerServiceBuiltins(registry, {
+      hostPeerId: host,
+      keyPair,
+      dataDir: dir,
+      limits: {
+        diskBytes: settings.serviceDiskBytes ?? 0,
+        diskFiles: settings.serviceDiskFiles ?? 0,
+      },
+    });
+    t.teardown(() => services.close());
+    const cid = await services.store.addModule(new Uint8Array(readFileSync(sleeper)), 'sleeper');
+    const bp = services.store.addBlueprint(
+      JSON.stringify({ name: 'sleeper', dependencies: [{ '/': cid }] }),
+    );
+    const id = await services.manager.create(bp, host);
+    const call = (fn: string, args: unknown[]) =>
+      registry.resolve(id)?.(callOf(host, id, fn, args));
+    const write = async (path: string, size: number) =>
+      (await call('write_file', [path, size]))?.result;
+
+    t.equal(await write('/storage/a', 40_000), 'OK');
+    t.equal(await write('/storage/module/b', 10_000), 'OK');
+    t.equal(await write('/tmp/module/c', 10_000), 'OK');
+    t.equal(await write('/tmp/d', 10_000), 'OK');
+    const serviceDir = join(dir, 'services', id);
+    const ephemeral = join(dir, 'ephemeral', 'services', id);
+    t.equal(
+      readFileSync(join(serviceDir, 'storage', 'a')).length,
+      40_000,
+      '/storage is the service dir',
+    );
+    t.equal(
+      readFileSync(join(serviceDir, 'modules', 'sleeper', 'b')).length,
+      10_000,
+      '/storage/module is the module dir, persistent with the service',
+    );
+    t.equal(
+      readFileSync(join(ephemeral, 'modules', 'sleeper', 'c')).length,
+      10_000,
+      '/tmp/module is the module dir, ephemeral',
+    );
+    t.notOk(
+      existsSync(join(serviceDir, 'storage', 'module')),
+      '/storage does not show module dirs',
+    );
+
+    // 70 000 bytes are used of 100 000: 40 000 more go past the quota.
+    const over = await write('/storage/e', 40_000);
+    t.match(String(over), /^error: .*(space|quota)/i, 'the guest sees a no-space error');
+    t.same(await call('sleep_ms', [1]), { retCode: 0, result: 1 }, 'the service keeps running');
+    t.equal(await write('/tmp/f', 1_000), 'OK', 'and writes within the quota still work');
   },
 );
