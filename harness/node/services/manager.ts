@@ -95,22 +95,27 @@ export class ServiceManager {
     return [...this.#running.values()].map((r) => r.record);
   }
 
-  #config(id: string, blueprintId: string): ServiceConfig {
+  async #config(id: string, blueprintId: string): Promise<ServiceConfig> {
     const { store } = this.options;
     const blueprint = store.blueprint(blueprintId, 'srv.create');
     const storage = join(this.#servicesDir, id, 'storage');
     const tmp = join(this.#ephemeralDir, id, 'tmp');
     mkdirSync(storage, { recursive: true });
     mkdirSync(tmp, { recursive: true });
-    const modules: ModuleConfig[] = blueprint.dependencies.map((cid) => {
+    const modules: ModuleConfig[] = [];
+    for (const cid of blueprint.dependencies) {
       const module = store.module(cid, `srv.create: blueprint ${blueprintId}`);
+      // Marine IT modules (avm.wasm, modules of Fluence's own toolchain) run on the host's IT
+      // runtime, which has no filesystem yet: they get no mapped dirs rather than a refusal.
+      const it =
+        (await store.moduleInfo(cid, `srv.create: blueprint ${blueprintId}`)).it !== undefined;
       // Nox's per-module dirs: /storage/module persists with the service, /tmp/module does not.
       // They live beside /storage and /tmp on the host, so neither shows the other modules' dirs.
       const moduleStorage = join(this.#servicesDir, id, 'modules', module.config.name);
       const moduleTmp = join(this.#ephemeralDir, id, 'modules', module.config.name);
       mkdirSync(moduleStorage, { recursive: true });
       mkdirSync(moduleTmp, { recursive: true });
-      return {
+      modules.push({
         name: module.config.name,
         path: module.path,
         cid,
@@ -119,16 +124,18 @@ export class ServiceManager {
         envs: { ...this.options.servicesEnvs },
         // wasi-libc resolves a path by the longest preopen that prefixes it, so /tmp/vault wins
         // over /tmp for vault paths.
-        mappedDirs: {
-          '/storage': storage,
-          '/storage/module': moduleStorage,
-          '/tmp': tmp,
-          '/tmp/module': moduleTmp,
-          '/tmp/vault': this.options.vaultDir,
-        },
+        mappedDirs: it
+          ? {}
+          : {
+              '/storage': storage,
+              '/storage/module': moduleStorage,
+              '/tmp': tmp,
+              '/tmp/module': moduleTmp,
+              '/tmp/vault': this.options.vaultDir,
+            },
         mountedBinaries: module.config.mounted_binaries,
-      };
-    });
+      });
+    }
     const limits = this.options.limits ?? {};
     return {
       source: join(store.blueprintsDir, `${blueprintId}.json`),
@@ -148,7 +155,7 @@ export class ServiceManager {
 
   async #start(record: ServiceRecord): Promise<Running> {
     const limits = this.options.limits ?? {};
-    const service = await MarineService.load(this.#config(record.id, record.blueprint_id), {
+    const service = await MarineService.load(await this.#config(record.id, record.blueprint_id), {
       serviceId: record.id,
       owner: record.owner_id,
       hostId: this.options.hostPeerId,

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { compileFromPath } from '@fluencelabs/aqua-api';
 import { AquaVM } from '../../air/index.js';
 import { LocalNetwork } from '../../testing/index.js';
@@ -23,6 +24,7 @@ import { registerServiceBuiltins, type NodeServices, type ServicesContext } from
 import { KeyPair } from '../../protocol/index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
+const require = createRequire(import.meta.url);
 const artifacts = join(root, 'services-rs/artifacts');
 const built = ['styles_store', 'styles_v0_10', 'curl_adapter', 'greeting'].every((m) =>
   existsSync(join(artifacts, `${m}.wasm`)),
@@ -133,6 +135,16 @@ t.test(
       s3.store.modules().some((m) => m.cid === greetingCid && m.config.name === 'greeting'),
       'the module is stored under its name',
     );
+
+    // #16: a Marine IT module (AquaVM's avm.wasm from npm) uploaded, created and called.
+    const avm = new Uint8Array(readFileSync(require.resolve('@fluencelabs/avm/dist/avm.wasm')));
+    const [avmCid, ast] = (await call('it_module', {
+      node: p3.peerId,
+      wasm: b64(avm),
+      script: '(null)',
+    })) as [string, string];
+    t.equal(avmCid, moduleCid(avm), 'dist.add_module takes an IT module, by its CID');
+    t.same(JSON.parse(ast), { Null: null }, "the IT service answers: avm.wasm's ast of (null)");
 
     const [bp, bpId, sid, c2] = (await call('deploy', {
       node: p1.peerId,
