@@ -6,7 +6,11 @@
 // against N goes to a table and to bench/out/scaling.svg (and .json). The reference in the same
 // run is the ideal of a perfectly parallel network: N × 1000 / 50 calls/s. Each row also gives
 // the CPU seconds the round cost (all node processes and the client): on a 2-core machine, CPU /
-// 2 is a floor under the round's time whatever the sleeps allow.
+// 2 is a floor under the round's time whatever the sleeps allow. Profiled (session 20): every
+// result also goes to the client, which no node can find through kad; one DHT lookup per result
+// was most of the nodes' CPU (now one per peer per 5 s), and the relay forwarded each result
+// alone (now merged while they queue). What is left at N = 8 is about 2 CPU seconds per round
+// (VM runs, libp2p, service worker round trips), so 2 cores cap it near 64 calls/s.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
