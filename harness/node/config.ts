@@ -30,6 +30,14 @@ export interface NodeConfig {
    * at start (default 60 000).
    */
   readonly particleSweepIntervalMs: number;
+  /** Linear memory each service may hold, all modules together, bytes (Nox: 4 GiB − 1). */
+  readonly serviceMemoryBytes?: number;
+  /** Time limit of one service call, ms (default 10 000). */
+  readonly serviceCallTimeoutMs?: number;
+  /** What a service's /storage and /tmp may hold together, bytes (default 1 GiB). */
+  readonly serviceDiskBytes?: number;
+  /** Files, directories and links a service's /storage and /tmp may hold (default 100 000). */
+  readonly serviceDiskFiles?: number;
 }
 
 /** The default listen addresses: TCP and WebSocket on loopback, ports chosen by the OS. */
@@ -69,6 +77,10 @@ const TOML_KEYS = {
   anomaly_slow_run_ms: ['anomalySlowRunMs', 'count'],
   anomaly_memory_bytes: ['anomalyMemoryBytes', 'count'],
   particle_sweep_interval_ms: ['particleSweepIntervalMs', 'count'],
+  service_memory_bytes: ['serviceMemoryBytes', 'count'],
+  service_call_timeout_ms: ['serviceCallTimeoutMs', 'count'],
+  service_disk_bytes: ['serviceDiskBytes', 'count'],
+  service_disk_files: ['serviceDiskFiles', 'count'],
 } as const;
 
 /** The settings a node.toml gives (only those it names), paths relative to the file's folder kept as written. */

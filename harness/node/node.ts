@@ -158,6 +158,18 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
   // dist/srv/vault/sig/stat/run-console and the services deployed here, kept in the data dir.
   const nodeServices = registerServiceBuiltins(services, {
     ...servicesOptions,
+    // node.toml's service_* settings, under what the caller gave (tests set limits directly).
+    limits: {
+      ...(config.serviceMemoryBytes === undefined
+        ? {}
+        : { memoryBytes: config.serviceMemoryBytes }),
+      ...(config.serviceCallTimeoutMs === undefined
+        ? {}
+        : { callTimeoutMs: config.serviceCallTimeoutMs }),
+      ...(config.serviceDiskBytes === undefined ? {} : { diskBytes: config.serviceDiskBytes }),
+      ...(config.serviceDiskFiles === undefined ? {} : { diskFiles: config.serviceDiskFiles }),
+      ...servicesOptions?.limits,
+    },
     hostPeerId: keyPair.peerId,
     keyPair,
     dataDir: config.dataDir,

@@ -38,6 +38,9 @@ export interface PeerInit {
 
 const EMPTY = new Uint8Array(0);
 
+// How many runs in a row may hold back their sends while particles keep arriving (see #route).
+const MAX_DEFERRED_RUNS = 16;
+
 // One actor per particle (keyed like Nox, by id and signature): VM runs for a particle happen one
 // at a time, with call results that arrived meanwhile batched into the next run.
 interface ParticleActor {
@@ -187,6 +190,9 @@ export class Peer {
     if (actor.running) return;
     actor.running = true;
     this.#runningDrains += 1;
+    // Peers owed this particle, sent to once the particles queued here are merged (see #route).
+    const deferred = new Set<string>();
+    let deferredRuns = 0;
     try {
       while (!actor.abort.signal.aborted && (actor.incoming.length > 0 || actor.results.size > 0)) {
         const data = actor.incoming.shift() ?? EMPTY;
@@ -223,7 +229,15 @@ export class Peer {
           }
           return;
         }
-        this.#route(actor, outcome);
+        this.#route(actor, outcome, deferred);
+        if (
+          deferred.size > 0 &&
+          (actor.incoming.length === 0 || ++deferredRuns >= MAX_DEFERRED_RUNS)
+        ) {
+          this.#send(actor, outcome.data, deferred);
+          deferred.clear();
+          deferredRuns = 0;
+        }
         for (const [callId, request] of outcome.callRequests) {
           void this.#execute(actor, callId, request);
         }
@@ -290,18 +304,26 @@ export class Peer {
     }
   }
 
-  #route(actor: ParticleActor, outcome: InvokeOutcome): void {
-    const targets = new Set<string>();
+  // Next peers of a run: this peer's own share goes back into its queue; the others are added to
+  // `owed`. While more particles wait in the queue, the sends wait too (up to MAX_DEFERRED_RUNS
+  // runs) and go out once, with the data merged from all of them: data only grows from run to run,
+  // so a peer owed an earlier state loses nothing by getting the later one, and a relay that
+  // forwards 64 results arriving together sends a few particles instead of 64, each of which its
+  // receiver would have had to run the VM on in turn.
+  #route(actor: ParticleActor, outcome: InvokeOutcome, owed: Set<string>): void {
     for (const next of outcome.nextPeerPks) {
       if (next === this.peerId) actor.incoming.push(outcome.data);
-      else targets.add(this.#init.relayPeerId ?? next);
+      else owed.add(this.#init.relayPeerId ?? next);
     }
+  }
+
+  #send(actor: ParticleActor, data: Uint8Array, targets: ReadonlySet<string>): void {
     // A fixed order (AquaVM's next-peer order varies from run to run) keeps runs reproducible.
     for (const to of [...targets].sort()) {
       const particleId = actor.particle.id;
       this.#emit({ type: 'sent', from: this.peerId, to, particleId });
       this.#init.transport
-        .send(to, { ...actor.particle, data: outcome.data }, { signal: actor.abort.signal })
+        .send(to, { ...actor.particle, data }, { signal: actor.abort.signal })
         .catch((error: unknown) =>
           this.#emit({
             type: 'dropped',

@@ -311,7 +311,15 @@ export class Service {
       valueSizeLimit,
     };
     const service = new Service(plan, spec, { ...options, serviceId });
-    await service.start();
+    try {
+      await service.start();
+    } catch (error) {
+      // The worker that failed to instantiate stays alive until terminated: without this, every
+      // refused load (a memory limit below the modules' initial memory, a link error) left a
+      // thread behind that kept its process from ever exiting.
+      await service.close();
+      throw error;
+    }
     return service;
   }
 

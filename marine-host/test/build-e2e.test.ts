@@ -102,7 +102,10 @@ const EXPECTED_EXPORTS: Record<string, string[]> = {
     'describe-data: func(data: list<u8>) -> string',
     'run-air: func(air: string, params: run-parameters) -> interpreter-outcome',
   ],
-  sleeper: ['sleep-ms: func(ms: u64) -> u64'],
+  sleeper: [
+    'sleep-ms: func(ms: u64) -> u64',
+    'write-file: func(path: string, size: u64) -> string',
+  ],
   call_params: [
     'call-parameters: func() -> call-parameters',
     'tetraplets: func(a: string, b: u32) -> list<list<security-tetraplet>>',

@@ -12,6 +12,7 @@ import {
 } from '../../node/index.js';
 import { printJson, reportCliError } from '../output.js';
 import { secretKeyOption } from './run.js';
+import { DeployProgressBars } from './deploy-progress.js';
 
 const HELP = `
 Deploys a service (its Config.toml, or a directory holding one) to nodes through a relay, with
@@ -30,6 +31,10 @@ Unless --no-build, a service directory with a Cargo.toml is built first (marine 
 what is stale). The deployment is recorded in .marine/deployments.json (in the current directory)
 and in .marine/deployments.aqua, an Aqua module with <service>_deployments() -> []Deployment
 {peerId, serviceId}, so Aqua code can find the service.
+
+Progress: on a terminal a bar per peer, redrawn as its steps finish; otherwise one line per step
+(module uploaded or already there, blueprint, service, alias, old deployment removed); with
+--json nothing but the result.
 
 Examples (with nodes running, e.g. marine local up; put their multiaddr and peer ids in):
   marine deploy services-rs/examples/greeting --relay /ip4/127.0.0.1/tcp/7770/p2p/12D3KooW... --alias greeting
@@ -108,6 +113,20 @@ export function register(program: Command): void {
               process.stdout.write(`${t.peerId}: service ${t.serviceId} removed\n`);
           return;
         }
+        // A bar per peer on a terminal, one line per step otherwise, nothing with --json.
+        const previousIds = new Map(
+          (previous?.deployments ?? []).map((d) => [d.peerId, d.serviceId]),
+        );
+        const bars = process.stdout.isTTY
+          ? new DeployProgressBars(
+              process.stdout,
+              (peerId) =>
+                service.modules.length +
+                2 +
+                (options.alias === undefined ? 0 : 1) +
+                (previousIds.has(peerId) ? 1 : 0),
+            )
+          : undefined;
         const deployments = await deployService(service, {
           relay: options.relay,
           ...(options.peer === undefined ? {} : { peers: options.peer }),
@@ -117,7 +136,9 @@ export function register(program: Command): void {
             (previous?.deployments ?? []).map((d) => [d.peerId, d.serviceId]),
           ),
           onProgress: (p) => {
-            if (!options.json) process.stdout.write(`${describe(p)}\n`);
+            if (options.json) return;
+            if (bars) bars.update(p);
+            else process.stdout.write(`${describe(p)}\n`);
           },
         });
         // Peers deployed to now replace their earlier entries; others are kept.

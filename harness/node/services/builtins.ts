@@ -117,7 +117,11 @@ function aquaModuleConfig(config: StoredModuleConfig): Record<string, unknown> {
 // functions on this host, passed whole (Nox's rule for the host scope).
 const SIGNABLE = new Set(['get_record_bytes', 'get_record_metadata_bytes']);
 
-function dist(context: ServicesContext, store: NodeStore): Record<string, ServiceFunction> {
+function dist(
+  context: ServicesContext,
+  store: NodeStore,
+  vault: ParticleVault,
+): Record<string, ServiceFunction> {
   return {
     add_module: async (a, call) => {
       guard(context, call, 'dist.add_module');
@@ -127,6 +131,31 @@ function dist(context: ServicesContext, store: NodeStore): Record<string, Servic
         moduleBytes(a[0], 'dist.add_module: argument 1'),
         typeof config === 'object' && config !== null ? config.name : undefined,
       );
+    },
+    // Nox's forms for modules fetched into the particle vault (by an IPFS effector, a spell):
+    // the file holds the Wasm bytes themselves; of the config only the name counts, as on Nox.
+    add_module_from_vault: async (a, call) => {
+      guard(context, call, 'dist.add_module_from_vault');
+      args(a, 2, 'dist.add_module_from_vault');
+      const config = a[1] as { name?: unknown } | null;
+      return store.addModule(
+        vault.read(call.particle, a[0], 'dist.add_module_from_vault: path'),
+        typeof config === 'object' && config !== null ? config.name : undefined,
+      );
+    },
+    add_module_bytes_from_vault: async (a, call) => {
+      guard(context, call, 'dist.add_module_bytes_from_vault');
+      args(a, 2, 'dist.add_module_bytes_from_vault');
+      const name = str(a[0], 'dist.add_module_bytes_from_vault: name');
+      return store.addModule(
+        vault.read(call.particle, a[1], 'dist.add_module_bytes_from_vault: path'),
+        name,
+      );
+    },
+    // The blueprint text (DAG-JSON) a file of the vault holds, for dist.add_blueprint.
+    load_blueprint: (a, call) => {
+      args(a, 1, 'dist.load_blueprint');
+      return new TextDecoder().decode(vault.read(call.particle, a[0], 'dist.load_blueprint: path'));
     },
     add_blueprint: (a, call) => {
       guard(context, call, 'dist.add_blueprint');
@@ -338,7 +367,7 @@ export function registerServiceBuiltins(
   });
   const console = context.onConsole ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const tables: [string, Record<string, ServiceFunction>][] = [
-    ['dist', dist(context, store)],
+    ['dist', dist(context, store, vault)],
     ['srv', srv(context, manager)],
     [
       'vault',

@@ -25,3 +25,8 @@ export class BuiltinArgumentError extends Error {
 export class AliasError extends Error {
   override readonly name = 'AliasError';
 }
+
+/** A service `srv.create` could not start (a memory limit below the modules' initial memory, a link error). */
+export class ServiceCreateError extends Error {
+  override readonly name = 'ServiceCreateError';
+}

@@ -18,6 +18,7 @@ export {
   ForbiddenEffectorError,
   NotFoundError,
   PermissionDeniedError,
+  ServiceCreateError,
 } from './errors.js';
 export {
   packService,

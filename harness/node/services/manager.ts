@@ -2,14 +2,15 @@
 // host under the identity the node gives them (service id, owner = the creating peer, host id),
 // registered in the peer's ServiceRegistry by id and alias, and persisted under the data dir so
 // they come back when the node restarts. Each service gets Nox's filesystem: `/storage`
-// (persistent), `/tmp` (ephemeral, wiped at start) and the particle vault at `/tmp/vault`.
+// (persistent), `/tmp` (ephemeral, wiped at start), per module `/storage/module` and
+// `/tmp/module`, and the particle vault at `/tmp/vault`; the disk quota covers them together.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ServiceConfig, ModuleConfig } from '../../../marine-host/config/index.js';
 import { Service as MarineService, type LogRecord } from '../../../marine-host/service/index.js';
 import { ok, serviceError, type ServiceCall, type ServiceRegistry } from '../../peer/index.js';
-import { AliasError, NotFoundError } from './errors.js';
+import { AliasError, NotFoundError, ServiceCreateError } from './errors.js';
 import { writeFileAtomic, type NodeStore } from './store.js';
 import { ServiceStats } from './stats.js';
 
@@ -94,16 +95,27 @@ export class ServiceManager {
     return [...this.#running.values()].map((r) => r.record);
   }
 
-  #config(id: string, blueprintId: string): ServiceConfig {
+  async #config(id: string, blueprintId: string): Promise<ServiceConfig> {
     const { store } = this.options;
     const blueprint = store.blueprint(blueprintId, 'srv.create');
     const storage = join(this.#servicesDir, id, 'storage');
     const tmp = join(this.#ephemeralDir, id, 'tmp');
     mkdirSync(storage, { recursive: true });
     mkdirSync(tmp, { recursive: true });
-    const modules: ModuleConfig[] = blueprint.dependencies.map((cid) => {
+    const modules: ModuleConfig[] = [];
+    for (const cid of blueprint.dependencies) {
       const module = store.module(cid, `srv.create: blueprint ${blueprintId}`);
-      return {
+      // Marine IT modules (avm.wasm, modules of Fluence's own toolchain) run on the host's IT
+      // runtime, which has no filesystem yet: they get no mapped dirs rather than a refusal.
+      const it =
+        (await store.moduleInfo(cid, `srv.create: blueprint ${blueprintId}`)).it !== undefined;
+      // Nox's per-module dirs: /storage/module persists with the service, /tmp/module does not.
+      // They live beside /storage and /tmp on the host, so neither shows the other modules' dirs.
+      const moduleStorage = join(this.#servicesDir, id, 'modules', module.config.name);
+      const moduleTmp = join(this.#ephemeralDir, id, 'modules', module.config.name);
+      mkdirSync(moduleStorage, { recursive: true });
+      mkdirSync(moduleTmp, { recursive: true });
+      modules.push({
         name: module.config.name,
         path: module.path,
         cid,
@@ -112,10 +124,18 @@ export class ServiceManager {
         envs: { ...this.options.servicesEnvs },
         // wasi-libc resolves a path by the longest preopen that prefixes it, so /tmp/vault wins
         // over /tmp for vault paths.
-        mappedDirs: { '/storage': storage, '/tmp': tmp, '/tmp/vault': this.options.vaultDir },
+        mappedDirs: it
+          ? {}
+          : {
+              '/storage': storage,
+              '/storage/module': moduleStorage,
+              '/tmp': tmp,
+              '/tmp/module': moduleTmp,
+              '/tmp/vault': this.options.vaultDir,
+            },
         mountedBinaries: module.config.mounted_binaries,
-      };
-    });
+      });
+    }
     const limits = this.options.limits ?? {};
     return {
       source: join(store.blueprintsDir, `${blueprintId}.json`),
@@ -135,7 +155,7 @@ export class ServiceManager {
 
   async #start(record: ServiceRecord): Promise<Running> {
     const limits = this.options.limits ?? {};
-    const service = await MarineService.load(this.#config(record.id, record.blueprint_id), {
+    const service = await MarineService.load(await this.#config(record.id, record.blueprint_id), {
       serviceId: record.id,
       owner: record.owner_id,
       hostId: this.options.hostPeerId,
@@ -198,7 +218,20 @@ export class ServiceManager {
       aliases: [],
       worker_id: this.options.hostPeerId,
     };
-    await this.#start(record);
+    try {
+      await this.#start(record);
+    } catch (error) {
+      // Nothing of a service that never ran stays behind (its /storage and /tmp were made for it).
+      rmSync(join(this.#servicesDir, record.id), { recursive: true, force: true });
+      rmSync(join(this.#ephemeralDir, record.id), { recursive: true, force: true });
+      // The store's own errors (no such blueprint or module) already say what and where.
+      if (error instanceof NotFoundError) throw error;
+      const memory = this.options.limits?.memoryBytes;
+      throw new ServiceCreateError(
+        `srv.create: the service of blueprint ${blueprintId} cannot start on this node${memory === undefined ? '' : ` (its memory limit per service is ${memory} bytes)`}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
     this.#persist(record);
     return record.id;
   }

@@ -61,18 +61,26 @@ export class ParticleVault {
 
   /** Reads a file of the particle's own vault, by the path `vault.put` (or a service) gave. */
   cat(particle: ParticleContext, path: unknown): string {
+    return new TextDecoder().decode(this.read(particle, path, 'vault.cat'));
+  }
+
+  /**
+   * The bytes of a file of the particle's own vault (a guest path under /tmp/vault, or one
+   * relative to the particle's dir); `where` names the builtin in errors.
+   */
+  read(particle: ParticleContext, path: unknown, where: string): Uint8Array {
     if (typeof path !== 'string')
-      throw new BuiltinArgumentError(`vault.cat: expected a vault path, found ${typeof path}`);
+      throw new BuiltinArgumentError(`${where}: expected a vault path, found ${typeof path}`);
     const own = posix.join(VAULT_GUEST_DIR, this.particleDir(particle));
     const normal = posix.normalize(path.startsWith('/') ? path : posix.join(own, path));
     if (!normal.startsWith(`${own}/`))
       throw new BuiltinArgumentError(
-        `vault.cat: expected a path inside this particle's vault ${own}/, found ${JSON.stringify(path)}`,
+        `${where}: expected a path inside this particle's vault ${own}/, found ${JSON.stringify(path)}`,
       );
     try {
-      return readFileSync(join(this.dir, normal.slice(VAULT_GUEST_DIR.length + 1)), 'utf8');
+      return new Uint8Array(readFileSync(join(this.dir, normal.slice(VAULT_GUEST_DIR.length + 1))));
     } catch {
-      throw new NotFoundError(`vault.cat: no file ${JSON.stringify(path)} in the particle's vault`);
+      throw new NotFoundError(`${where}: no file ${JSON.stringify(path)} in the particle's vault`);
     }
   }
 

@@ -3,9 +3,18 @@
 // uploaded, created, called by id and alias, a stranger refused, an effector refused without an
 // allowlist entry and accepted with one, persistence across a re-created registry, removal.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { compileFromPath } from '@fluencelabs/aqua-api';
 import { AquaVM } from '../../air/index.js';
 import { LocalNetwork } from '../../testing/index.js';
@@ -15,6 +24,7 @@ import { registerServiceBuiltins, type NodeServices, type ServicesContext } from
 import { KeyPair } from '../../protocol/index.js';
 
 const root = resolve(import.meta.dirname, '../../..');
+const require = createRequire(import.meta.url);
 const artifacts = join(root, 'services-rs/artifacts');
 const built = ['styles_store', 'styles_v0_10', 'curl_adapter', 'greeting'].every((m) =>
   existsSync(join(artifacts, `${m}.wasm`)),
@@ -32,6 +42,21 @@ t.test(
       imports: [join(root, 'node_modules'), artifacts],
     });
     t.same(compiled.errors, [], 'the Aqua compiles against aqua-lib');
+    // Every dist and srv function aqua-lib declares is called by the test's Aqua.
+    const lib = readFileSync(join(root, 'node_modules/@fluencelabs/aqua-lib/builtin.aqua'), 'utf8');
+    const testAqua = readFileSync(join(root, 'fixtures/aqua/node-services/services.aqua'), 'utf8');
+    for (const service of ['Dist', 'Srv']) {
+      const body = new RegExp(`^service ${service}\\(.*\\):\\n((?:(?: .*)?\\n)*)`, 'm').exec(
+        lib,
+      )?.[1];
+      const declared = [...(body ?? '').matchAll(/^ +([a-z_]+)\(/gm)].map((m) => m[1]);
+      t.ok(declared.length >= 8, `aqua-lib declares ${service}'s functions`);
+      t.same(
+        declared.filter((fn) => !testAqua.includes(`${service}.${fn}(`)),
+        [],
+        `every ${service} function of aqua-lib is called`,
+      );
+    }
     const air = (name: string): string => {
       const fn = compiled.functions[name];
       if (!fn) throw new Error(`no compiled function ${name}`);
@@ -76,11 +101,50 @@ t.test(
     // p2 has no management peers: the client is a stranger there.
     open(p2, context(p2, { managementPeers: [] }));
     const curlCid = moduleCid(wasm('curl_adapter'));
-    open(p3, context(p3, { effectorAllowlist: { [curlCid]: { curl: '/usr/bin/curl' } } }));
+    const s3 = open(
+      p3,
+      context(p3, { effectorAllowlist: { [curlCid]: { curl: '/usr/bin/curl' } } }),
+    );
     p1.registerService('registry', { get_record_bytes: () => [7, 7, 7] });
+    p3.registerService('test-vault', {
+      put_wasm: (a, c) => {
+        const name = s3.vault.particleDir(c.particle);
+        mkdirSync(join(s3.vault.dir, name), { recursive: true });
+        writeFileSync(join(s3.vault.dir, name, `${String(a[0])}.wasm`), wasm(String(a[0])));
+        return `/tmp/vault/${name}/${String(a[0])}.wasm`;
+      },
+    });
 
     const call = (name: string, args: Record<string, unknown>): Promise<unknown> =>
       net.callAquaFunction(air(name), args, { ttl: 60000 });
+
+    const greetingCid = moduleCid(wasm('greeting'));
+    const [m1, m2, loaded, loadedId] = (await call('from_vault', {
+      node: p3.peerId,
+      name: 'greeting',
+    })) as [string, string, string, string];
+    t.equal(m1, greetingCid, 'dist.add_module_from_vault: the CID of the vault file');
+    t.equal(m2, greetingCid, 'dist.add_module_bytes_from_vault: the same module');
+    t.equal(
+      loaded,
+      `{"dependencies":[{"/":"${greetingCid}"}],"name":"greeting"}`,
+      'dist.load_blueprint: the blueprint text of the vault file',
+    );
+    t.match(loadedId, /^bafkrei[a-z2-7]+$/, 'and dist.add_blueprint takes it');
+    t.ok(
+      s3.store.modules().some((m) => m.cid === greetingCid && m.config.name === 'greeting'),
+      'the module is stored under its name',
+    );
+
+    // #16: a Marine IT module (AquaVM's avm.wasm from npm) uploaded, created and called.
+    const avm = new Uint8Array(readFileSync(require.resolve('@fluencelabs/avm/dist/avm.wasm')));
+    const [avmCid, ast] = (await call('it_module', {
+      node: p3.peerId,
+      wasm: b64(avm),
+      script: '(null)',
+    })) as [string, string];
+    t.equal(avmCid, moduleCid(avm), 'dist.add_module takes an IT module, by its CID');
+    t.same(JSON.parse(ast), { Null: null }, "the IT service answers: avm.wasm's ast of (null)");
 
     const [bp, bpId, sid, c2] = (await call('deploy', {
       node: p1.peerId,

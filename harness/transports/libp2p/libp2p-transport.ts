@@ -37,6 +37,11 @@ import { loadLibp2p, type Libp2pModules } from './load.js';
 export const PARTICLE_PROTOCOL = '/fluence/particle/2.0.0';
 /** Our side protocol: why a particle was dropped, one JSON frame per stream. */
 export const DIAGNOSTIC_PROTOCOL = '/marine-ts/diag/1.0.0';
+/** How long a peer kad did not find is not looked up again, ms. */
+const NOT_FOUND_TTL_MS = 5_000;
+// Bounds the not-found map (a flood of made-up peer ids must not grow it without end).
+const NOT_FOUND_MAX = 10_000;
+
 /** The kad network name used when none is given. */
 export const DEFAULT_NETWORK = 'marine-local';
 
@@ -151,6 +156,12 @@ export class Libp2pTransport implements Transport {
   readonly #connectionHandlers = new Map<ConnectionEventName, Set<(peerId: string) => void>>();
   readonly #contacts = new Map<string, Set<string>>();
   readonly #outbound = new Map<string, StreamSlots>();
+  // Kad lookups in flight, one per peer however many sends wait on it, and peers kad did not
+  // find lately with when: a client behind another relay is a next peer of every particle that
+  // returns to it, and asking the whole DHT again for each of them cost the network more CPU than
+  // the particles themselves (bench scaling: 64 results, one lookup each, on every node).
+  readonly #lookups = new Map<string, Promise<void>>();
+  readonly #notFound = new Map<string, number>();
   // The relay as given (clients); parsed into #relay once libp2p is loaded, at start.
   readonly #relayText: string | undefined;
   readonly #relayPeerId: string | undefined;
@@ -706,25 +717,63 @@ export class Libp2pTransport implements Transport {
       throw new Error(`not a peer id: ${errorText(e)}`);
     }
     const known = await node.peerStore.get(id).catch(() => undefined);
-    if (!known || known.addresses.length === 0) {
-      try {
-        const info = await node.peerRouting.findPeer(id, { signal: this.#dialSignal(signal) });
-        this.#remember(
-          to,
-          info.multiaddrs.map((a) => a.toString()),
-        );
-        if (info.multiaddrs.length === 0) throw new Error('kad found it with no address');
-      } catch (e) {
-        const why =
-          e instanceof Error && e.name === 'NotFoundError'
-            ? `kad (${kadProtocol(this.#options.network ?? DEFAULT_NETWORK)}) did not find it`
-            : errorText(e);
-        throw new Error(`no address: ${why}`);
-      }
-    }
+    if (!known || known.addresses.length === 0) await this.#lookUp(to, id, signal);
     return node.dial(id, { signal: this.#dialSignal(signal) }).catch((e: unknown) => {
       throw new Error(`dial failed: ${errorText(e)}`);
     });
+  }
+
+  // Finds `to` through kad (once for all concurrent sends to it) and remembers its addresses; a
+  // peer kad did not find is not asked for again for NOT_FOUND_TTL_MS (a connection it opens
+  // meanwhile is used at once: #connectionTo looks for open connections first).
+  async #lookUp(to: string, id: PeerId, signal: AbortSignal | undefined): Promise<void> {
+    const missed = this.#notFound.get(to);
+    if (missed !== undefined) {
+      const ago = Date.now() - missed;
+      if (ago < NOT_FOUND_TTL_MS) {
+        throw new Error(
+          `no address: ${this.#notFoundText()} ${ago} ms ago (not asked again for ${NOT_FOUND_TTL_MS} ms)`,
+        );
+      }
+      this.#notFound.delete(to);
+    }
+    let lookup = this.#lookups.get(to);
+    if (lookup === undefined) {
+      lookup = (async () => {
+        try {
+          const info = await this.libp2p.peerRouting.findPeer(id, {
+            signal: this.#dialSignal(undefined),
+          });
+          this.#remember(
+            to,
+            info.multiaddrs.map((a) => a.toString()),
+          );
+          if (info.multiaddrs.length === 0) throw new Error('kad found it with no address');
+        } catch (e) {
+          const notFound = e instanceof Error && e.name === 'NotFoundError';
+          if (notFound) {
+            if (this.#notFound.size >= NOT_FOUND_MAX) this.#notFound.clear();
+            this.#notFound.set(to, Date.now());
+          }
+          throw new Error(`no address: ${notFound ? this.#notFoundText() : errorText(e)}`);
+        } finally {
+          this.#lookups.delete(to);
+        }
+      })();
+      this.#lookups.set(to, lookup);
+    }
+    // A sender that gives up stops waiting; the shared lookup goes on for the others.
+    if (signal === undefined) return lookup;
+    signal.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const abort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', abort, { once: true });
+      lookup.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    });
+  }
+
+  #notFoundText(): string {
+    return `kad (${kadProtocol(this.#options.network ?? DEFAULT_NETWORK)}) did not find it`;
   }
 
   // --- drops and diagnostics --------------------------------------------------------------

@@ -1,0 +1,83 @@
+// A peer that has several particles queued for one particle id merges them all before it sends:
+// one particle to each next peer with the merged data, instead of one per arrival (what made a
+// relay forward 64 results to a client one by one in bench scaling).
+import t from 'tap';
+import { AquaVM } from '../../air/index.js';
+import { KeyPair, createParticle, type Particle } from '../../protocol/index.js';
+import { Peer, type AirRunner } from '../index.js';
+
+t.test('queued arrivals of one particle are merged, then sent once', async (t) => {
+  const relay = KeyPair.random();
+  const client = KeyPair.random();
+  const [a, b] = [KeyPair.random(), KeyPair.random()];
+  const vm = new AquaVM();
+  let runs = 0;
+  // The VM as it is, made slow enough that the second arrival queues behind the first run.
+  const slow: AirRunner = {
+    invoke: async (...args) => {
+      runs += 1;
+      await new Promise((r) => setTimeout(r, 50));
+      return vm.invoke(...args);
+    },
+  };
+  const sent: { to: string; particle: Particle }[] = [];
+  const peer = new Peer({
+    keyPair: relay,
+    vm: slow,
+    transport: {
+      send: (to, particle) => {
+        sent.push({ to, particle });
+        return Promise.resolve();
+      },
+      listen: () => () => undefined,
+    },
+  });
+  t.teardown(() => peer.stop());
+  // Two branches as Aqua compiles `on A` / `on B` behind a relay: a call there, a hop through the
+  // relay (a canon it executes), then a call on the client. Each of A's and B's data makes the
+  // relay name the client as next peer.
+  const branch = (on: string, v: string) =>
+    `(seq (seq (call "${on}" ("op" "identity") ["${v}"] ${v}) (new $h (new #h (canon "${relay.peerId}" $h #h)))) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+  const script = `(par ${branch(a.peerId, 'x')} ${branch(b.peerId, 'y')})`;
+  const particle = createParticle(client, script, { ttl: 60000 });
+  // What A and B send back: their own call done, as their VMs record it.
+  const doneOn = async (on: KeyPair, value: string): Promise<Uint8Array> => {
+    const params = {
+      initPeerId: client.peerId,
+      currentPeerId: on.peerId,
+      timestamp: particle.timestamp,
+      ttl: particle.ttl,
+      particleId: particle.id,
+      secretKey: on.secretKey,
+    };
+    const empty = new Uint8Array(0);
+    const first = await vm.invoke(script, empty, empty, params, new Map());
+    const [callId] = [...first.callRequests.keys()];
+    const done = await vm.invoke(
+      script,
+      first.data,
+      empty,
+      params,
+      new Map([[callId ?? 0, { retCode: 0, result: value }]]),
+    );
+    return done.data;
+  };
+  const fromA = { ...particle, data: await doneOn(a, 'a') };
+  const fromB = { ...particle, data: await doneOn(b, 'b') };
+  let naming = 0;
+  peer.events.on('invoked', (e) => {
+    if (e.nextPeerPks.includes(client.peerId)) naming += 1;
+  });
+  peer.receive(fromA, a.peerId);
+  peer.receive(fromB, b.peerId);
+  while (!peer.idle) await new Promise((r) => setTimeout(r, 10));
+  t.equal(runs, 2, 'every arrival is run through the VM');
+  t.equal(naming, 2, 'both runs name the client as next peer');
+  const toClient = sent.filter((s) => s.to === client.peerId);
+  t.equal(toClient.length, 1, 'but the client gets one particle');
+  t.same(
+    toClient[0]?.particle.data,
+    await peer.particleData(particle.id),
+    'with the data merged from both',
+  );
+});
