@@ -32,6 +32,7 @@ import {
   encodeParticleFrame,
 } from './codec.js';
 import { loadLibp2p, type Libp2pModules } from './load.js';
+import { holdStreamErrorGuard } from './stream-error-guard.js';
 
 /** Fluence's particle protocol id. */
 export const PARTICLE_PROTOCOL = '/fluence/particle/2.0.0';
@@ -168,6 +169,7 @@ export class Libp2pTransport implements Transport {
   #relay: Multiaddr | undefined;
   #lib: Libp2pModules | undefined;
   #node: Libp2p<Services> | undefined;
+  #releaseGuard: (() => void) | undefined;
 
   constructor(options: Libp2pTransportOptions) {
     this.#options = options;
@@ -205,6 +207,7 @@ export class Libp2pTransport implements Transport {
   async start(): Promise<void> {
     if (this.#node) return;
     const lib = (this.#lib = await loadLibp2p());
+    this.#releaseGuard ??= holdStreamErrorGuard();
     const {
       createLibp2p,
       generateKeyPairFromSeed,
@@ -294,7 +297,13 @@ export class Libp2pTransport implements Transport {
   async stop(): Promise<void> {
     const node = this.#node;
     this.#node = undefined;
-    if (node) await node.stop();
+    try {
+      if (node) await node.stop();
+    } finally {
+      // Released after libp2p stopped: closing connections is when the stray writes happen.
+      this.#releaseGuard?.();
+      this.#releaseGuard = undefined;
+    }
   }
 
   /** Addresses this peer listens on, each ending in `/p2p/<id>`. */
