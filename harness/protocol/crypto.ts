@@ -2,11 +2,12 @@
 // interface, so the VM, peers and clients run unchanged in Node and in browsers. Two providers:
 // Node's own crypto (about 10x faster Ed25519, found at run time through
 // process.getBuiltinModule, so nothing here imports a `node:` module) and a portable one built on
-// @noble (pure JS, any JS engine). The active provider is Node's where it exists; setCrypto
-// replaces it (tests compare the two).
+// @noble (pure JS, any JS engine). BLAKE3 is our own (blake3.ts) in both: Node has none, and
+// @noble's is 40-100x slower. The active provider is Node's where it exists; setCrypto replaces
+// it (tests compare the two).
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { blake3 } from '@noble/hashes/blake3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { blake3 } from './blake3.js';
 
 /** An Ed25519 key made from a 32-byte seed, ready to sign (a provider may precompute). */
 export interface Ed25519Signer {
