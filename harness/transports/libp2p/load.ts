@@ -3,19 +3,50 @@
 // the in-memory network and every CLI command that never opens a socket don't pay for them.
 import './polyfill.js';
 
+import { isLibp2pStreamError } from './stream-error-guard.js';
+
+// yamux opens each new stream's receive window from a microtask queued by `createStream`; when the
+// connection's write side closed in between (the peer went away, the connection is closing), that
+// write throws where nobody can catch it (seen in CI: an uncaught StreamStateError from
+// YamuxStream.sendWindowUpdate under a burst of sends). The stream is dead either way: abort it
+// instead of throwing. stream-error-guard.ts catches whatever other such path libp2p has.
+function patchYamuxWindowUpdate(streamClass: {
+  prototype: { sendWindowUpdate(): void; abort(error: Error): void };
+}): void {
+  const proto = streamClass.prototype as {
+    sendWindowUpdate(): void;
+    abort(error: Error): void;
+    marineTsPatched?: boolean;
+  };
+  if (proto.marineTsPatched) return;
+  const original = proto.sendWindowUpdate;
+  proto.sendWindowUpdate = function sendWindowUpdate(this: typeof proto): void {
+    try {
+      original.call(this);
+    } catch (e) {
+      if (!isLibp2pStreamError(e)) throw e;
+      this.abort(e as Error);
+    }
+  };
+  proto.marineTsPatched = true;
+}
+
 async function load() {
-  const [libp2p, noise, yamux, keys, identify, kad, peerId, ping, utils, ma] = await Promise.all([
-    import('libp2p'),
-    import('@chainsafe/libp2p-noise'),
-    import('@chainsafe/libp2p-yamux'),
-    import('@libp2p/crypto/keys'),
-    import('@libp2p/identify'),
-    import('@libp2p/kad-dht'),
-    import('@libp2p/peer-id'),
-    import('@libp2p/ping'),
-    import('@libp2p/utils'),
-    import('@multiformats/multiaddr'),
-  ]);
+  const [libp2p, noise, yamux, yamuxStream, keys, identify, kad, peerId, ping, utils, ma] =
+    await Promise.all([
+      import('libp2p'),
+      import('@chainsafe/libp2p-noise'),
+      import('@chainsafe/libp2p-yamux'),
+      import('@chainsafe/libp2p-yamux/stream'),
+      import('@libp2p/crypto/keys'),
+      import('@libp2p/identify'),
+      import('@libp2p/kad-dht'),
+      import('@libp2p/peer-id'),
+      import('@libp2p/ping'),
+      import('@libp2p/utils'),
+      import('@multiformats/multiaddr'),
+    ]);
+  patchYamuxWindowUpdate(yamuxStream.YamuxStream);
   return {
     createLibp2p: libp2p.createLibp2p,
     noise: noise.noise,

@@ -5,7 +5,14 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import t from 'tap';
+import { loadLibp2p } from '../libp2p/load.js';
 import { isLibp2pStreamError } from '../libp2p/stream-error-guard.js';
+
+// What the test reaches inside libp2p's connection: its muxer and the stream under it.
+interface MuxerInternals {
+  readonly maConn: { close(): Promise<void> };
+  createStream(): Promise<{ readonly status: string }>;
+}
 
 const root = resolve(import.meta.dirname, '../../..');
 const fixture = join(root, 'harness/transports/test/fixtures/stray-write.ts');
@@ -67,4 +74,31 @@ t.test('only libp2p errors thrown by libp2p code are excused', async (t) => {
   t.ok(isLibp2pStreamError(libp2p));
   t.notOk(isLibp2pStreamError(new TypeError('x')));
   t.notOk(isLibp2pStreamError('StreamStateError'));
+});
+
+t.test('a stream opened as its connection closes is aborted, not an uncaught error', async (t) => {
+  // yamux opens a new stream's window from a microtask; closing the connection under it in the
+  // same tick made that write throw where nobody could catch it (tap counts such a throw as a
+  // failure of this test). loadLibp2p patches it: the stream is aborted instead.
+  const lib = await loadLibp2p();
+  const { createLibp2p } = await import('libp2p');
+  const { tcp } = await import('@libp2p/tcp');
+  const make = () =>
+    createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [lib.noise()],
+      streamMuxers: [lib.yamux()],
+      connectionGater: { denyDialMultiaddr: () => false },
+    });
+  const [a, b] = await Promise.all([make(), make()]);
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
+  for (let round = 0; round < 3; round++) {
+    const connection = await a.dial(b.getMultiaddrs()[0]!);
+    const muxer = (connection as unknown as { muxer: MuxerInternals }).muxer;
+    void muxer.maConn.close().catch(() => undefined);
+    const stream = await muxer.createStream();
+    await new Promise((done) => setTimeout(done, 50));
+    t.not(stream.status, 'open', `round ${round}: the stream did not stay open`);
+  }
 });
