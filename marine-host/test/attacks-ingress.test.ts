@@ -167,8 +167,11 @@ t.test('H1 through the CLI: marine call --call-params and the repl', async (t) =
 });
 
 t.test('H2: results and arguments over the size limit fail the call, not the host', async (t) => {
-  // No memory budget that would stop the guest first: the result limit must do it.
-  const services = await Promise.all([1, 2, 3].map(() => attackService(t, identity, '1 GiB')));
+  // No memory budget that would stop the guest first: the result limit must do it. Three guests
+  // build 100 MiB at once: on a loaded 2-core machine that outlasted the default 10 s limit
+  // (a CallTimeoutError instead of the size error under test), so the limit here is generous.
+  const generous = { ...identity, callTimeoutMs: 120_000 };
+  const services = await Promise.all([1, 2, 3].map(() => attackService(t, generous, '1 GiB')));
   const heapBefore = process.memoryUsage().heapUsed;
   const results = await Promise.allSettled(services.map((s) => s.call('huge', [100])));
   for (const r of results) {
