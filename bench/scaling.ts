@@ -11,6 +11,21 @@
 // was most of the nodes' CPU (now one per peer per 5 s), and the relay forwarded each result
 // alone (now merged while they queue). What is left at N = 8 is about 2 CPU seconds per round
 // (VM runs, libp2p, service worker round trips), so 2 cores cap it near 64 calls/s.
+// Profiled again (session 21, every node process's main thread, /metrics before and after one
+// N = 8 round): the relay takes 57 particles, runs its VM ~60 times (data 15–27 KB; 1.3–2 ms a
+// run when the machine is idle) and sent 40 particles, 32 of them to the client, which ran its VM
+// on each; each other node takes 1 particle, runs its VM 9 times and sends 16 (half to the client,
+// refused by the not-found memory, but a kad query again once that memory is 5 s old). Now a
+// particle's sends are paced (particle_send_interval_ms, 20 ms: the relay sends 30 instead of 40),
+// no `.data` file is written, queued `.particle` records merge, and a copy of a verified particle
+// is not verified again. The relay's main thread then goes a third to the VM (execution 11 %,
+// data decode 4 %, encode 4 %, signing its CIDs 4 %, verifying peers' CID signatures 4 %), a
+// third to libp2p (socket writes 12 %, reads and noise decryption 14 %, yamux window updates 7 %),
+// 8 % GC; the other nodes' go 10–25 % to the VM, 25–35 % to libp2p and 13–20 % to GC. Every
+// result crosses the relay's one thread (64 VM runs and 64 streams in, 8 out to nodes, ~22 to the
+// client per round), so that thread, not the sleeps, sets the floor: 0.6–0.9 CPU-s a round
+// there (measured at load 15–20), which alone caps N = 8 near 70–100 calls/s, and 2–3 CPU-s a
+// round in all (nodes and client) on 2 cores shared with other work.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -30,6 +30,14 @@ export interface NodeConfig {
    * at start (default 60 000).
    */
   readonly particleSweepIntervalMs: number;
+  /**
+   * Least time (ms) between two sends of one particle to the network (default 20; 0: no
+   * pacing). A particle sent within that time of its last send waits for the rest of it and
+   * leaves once with the data of every result that arrived meanwhile: a relay forwarding a burst
+   * of results sends a few particles instead of one per result. A particle not sent lately (a
+   * request, its answer) goes at once.
+   */
+  readonly particleSendIntervalMs: number;
   /** Linear memory each service may hold, all modules together, bytes (Nox: 4 GiB − 1). */
   readonly serviceMemoryBytes?: number;
   /** Time limit of one service call, ms (default 10 000). */
@@ -57,6 +65,7 @@ export const NODE_DEFAULTS: Omit<NodeConfig, 'dataDir'> = {
   anomalySlowRunMs: 500,
   anomalyMemoryBytes: 10_000_000,
   particleSweepIntervalMs: 60_000,
+  particleSendIntervalMs: 20,
 };
 
 /** A node.toml that cannot be used: says which key, what was expected and what was found. */
@@ -77,6 +86,7 @@ const TOML_KEYS = {
   anomaly_slow_run_ms: ['anomalySlowRunMs', 'count'],
   anomaly_memory_bytes: ['anomalyMemoryBytes', 'count'],
   particle_sweep_interval_ms: ['particleSweepIntervalMs', 'count'],
+  particle_send_interval_ms: ['particleSendIntervalMs', 'millis'],
   service_memory_bytes: ['serviceMemoryBytes', 'count'],
   service_call_timeout_ms: ['serviceCallTimeoutMs', 'count'],
   service_disk_bytes: ['serviceDiskBytes', 'count'],
@@ -131,7 +141,13 @@ export function nodeConfigFromTable(
         n < (kind === 'count' ? 1 : 0) ||
         n > max
       ) {
-        throw bad(kind === 'port' ? 'a port number (0-65535)' : 'a positive integer');
+        throw bad(
+          kind === 'port'
+            ? 'a port number (0-65535)'
+            : kind === 'millis'
+              ? 'a whole number of ms (0 or more)'
+              : 'a positive integer',
+        );
       }
       out[field] = n;
       continue;

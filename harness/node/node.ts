@@ -181,6 +181,7 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     vm: pool,
     services,
     dataStore: store,
+    sendIntervalMs: config.particleSendIntervalMs,
     transport: {
       send: (to, particle, sendOptions) => net.send(to, particle, sendOptions),
       listen: (receive) =>

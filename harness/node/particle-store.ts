@@ -1,12 +1,14 @@
 // Particle state on disk, so a node that stops (or crashes) picks up where it was: the particle
-// itself with the last data that arrived for it (`.particle`, to run it again after a restart),
-// and the data it had after its last VM run (`.data`, the Peer's ParticleDataStore). Everything
-// of a particle is removed at its deadline.
+// itself with the last data that arrived for it (`.particle`, to run it again after a restart).
+// Everything of a particle is removed at its deadline.
 //
-// Disk work stays off a particle's path through the node: the Peer's prevData is served from
-// memory and its `.data` file written behind (a restart never reads `.data`: see `recover`);
-// `remember` runs beside the VM run. Writes of one particle are queued so the last one given wins
-// and a removal comes after them.
+// Disk work stays off a particle's path through the node: the Peer's prevData (its
+// ParticleDataStore) lives in memory only, since a restart runs a particle again from the data
+// that arrived and never from the data after a run (see `recover`; `.data` files of older
+// versions are still removed); `remember` runs beside the VM run. Writes of one particle are
+// queued so the last one given wins and a removal comes after them; a record waiting in that
+// queue is replaced by a newer one instead of written twice (a relay that takes 64 results of one
+// particle in a burst wrote 64 records of 27 KB, and 64 `.data` files besides).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -91,8 +93,9 @@ export class NodeParticleStore implements ParticleDataStore {
   readonly #data = new Map<string, Uint8Array>();
   // Disk work in flight by file stem, in order.
   readonly #queues = new Map<string, Promise<void>>();
-  // A `.data` write that failed: the next write of that key reports it.
-  readonly #failed = new Map<string, Error>();
+  // Records queued and not yet being written, by stem, with the promise of their write: a newer
+  // particle replaces the one waiting there (the last one given wins anyway).
+  readonly #waiting = new Map<string, { particle: Particle; written: Promise<void> }>();
   #temporaries = 0;
 
   constructor(readonly directory: string) {}
@@ -107,38 +110,42 @@ export class NodeParticleStore implements ParticleDataStore {
     while (this.#queues.size > 0) await Promise.all([...this.#queues.values()]);
   }
 
-  async read(key: string): Promise<Uint8Array | undefined> {
-    return this.#data.get(key) ?? (await this.#readFile(this.#path(key, 'data')));
+  read(key: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(this.#data.get(key));
   }
 
   write(key: string, data: Uint8Array): Promise<void> {
-    const failed = this.#failed.get(key);
-    if (failed) {
-      this.#failed.delete(key);
-      return Promise.reject(failed);
-    }
     this.#data.set(key, data);
-    // Behind the run: the Peer routes the particle without waiting for the disk.
-    void this.#enqueue(key, () => this.#writeFile(this.#path(key, 'data'), data)).catch(
-      (error: unknown) => {
-        if (this.#data.has(key)) this.#failed.set(key, error as Error);
-      },
-    );
     return Promise.resolve();
   }
 
   async remove(key: string): Promise<void> {
     if (this.#frozen) return;
     this.#data.delete(key);
-    this.#failed.delete(key);
+    // A record given after this removal is written after it, not merged into one before it.
+    this.#waiting.delete(this.#stem(key));
     await this.#enqueue(key, () => this.#removeFiles(this.#stem(key)));
   }
 
-  /** Records a particle that arrived (with its data) so a restart can run it again. */
+  /**
+   * Records a particle that arrived (with its data) so a restart can run it again. Resolves once
+   * this record, or a newer one of the same particle given before its write began, is on disk.
+   */
   remember(particle: Particle): Promise<void> {
     const key = particleKey(particle);
-    const record = encodeParticleRecord(particle);
-    return this.#enqueue(key, () => this.#writeFile(this.#path(key, 'particle'), record));
+    const stem = this.#stem(key);
+    const waiting = this.#waiting.get(stem);
+    if (waiting !== undefined) {
+      waiting.particle = particle;
+      return waiting.written;
+    }
+    const slot = { particle, written: Promise.resolve() };
+    this.#waiting.set(stem, slot);
+    slot.written = this.#enqueueStem(stem, () => {
+      if (this.#waiting.get(stem) === slot) this.#waiting.delete(stem);
+      return this.#writeFile(this.#path(key, 'particle'), encodeParticleRecord(slot.particle));
+    });
+    return slot.written;
   }
 
   /**

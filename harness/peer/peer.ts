@@ -34,6 +34,12 @@ export interface PeerInit {
   readonly dataStore?: ParticleDataStore;
   /** Receives every event (the same as `peer.events.onAny`). */
   readonly onEvent?: (event: PeerEvent) => void;
+  /**
+   * Least time in ms between two sends of one particle from this peer (default 0: no pacing).
+   * A send owed within that time of the last one waits for its end and carries the data of every
+   * run made meanwhile (see #owe); the first send of a quiet particle goes out at once.
+   */
+  readonly sendIntervalMs?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -52,6 +58,12 @@ interface ParticleActor {
   // Aborted when the actor closes (expiry, or the peer stops): cancels its calls and sends.
   readonly abort: AbortController;
   readonly expiry: ReturnType<typeof setTimeout>;
+  // Peers owed this particle, with the data of the latest run, until the paced send (#owe).
+  readonly owed: Set<string>;
+  owedData: Uint8Array;
+  // When this particle was last sent (performance.now()), and the timer of a send held back.
+  lastSentAt: number;
+  sendTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -76,6 +88,7 @@ export class Peer {
   #runningDrains = 0;
   #pendingCalls = 0;
   #scheduledDrains = 0;
+  #heldSends = 0;
 
   constructor(init: PeerInit) {
     this.#init = init;
@@ -117,7 +130,12 @@ export class Peer {
 
   /** Whether this peer has no VM run, service call or scheduled run in progress. */
   get idle(): boolean {
-    return this.#runningDrains === 0 && this.#pendingCalls === 0 && this.#scheduledDrains === 0;
+    return (
+      this.#runningDrains === 0 &&
+      this.#pendingCalls === 0 &&
+      this.#scheduledDrains === 0 &&
+      this.#heldSends === 0
+    );
   }
 
   /** Number of particles this peer currently keeps state for. */
@@ -171,6 +189,10 @@ export class Peer {
       running: false,
       abort: new AbortController(),
       expiry,
+      owed: new Set(),
+      owedData: EMPTY,
+      lastSentAt: -Infinity,
+      sendTimer: undefined,
     };
     this.#actors.set(key, actor);
     return actor;
@@ -181,6 +203,11 @@ export class Peer {
     if (!actor) return;
     actor.abort.abort(new Error(`particle ${actor.particle.id} ended on ${this.peerId}`));
     clearTimeout(actor.expiry);
+    if (actor.sendTimer !== undefined) {
+      clearTimeout(actor.sendTimer);
+      actor.sendTimer = undefined;
+      this.#heldSends -= 1;
+    }
     this.#actors.delete(key);
     this.#particleHandlers.delete(actor.particle.id);
     void this.#store.remove(key).catch(() => {});
@@ -190,8 +217,7 @@ export class Peer {
     if (actor.running) return;
     actor.running = true;
     this.#runningDrains += 1;
-    // Peers owed this particle, sent to once the particles queued here are merged (see #route).
-    const deferred = new Set<string>();
+    // Runs whose sends waited for the particles queued here to be merged (see #route).
     let deferredRuns = 0;
     try {
       while (!actor.abort.signal.aborted && (actor.incoming.length > 0 || actor.results.size > 0)) {
@@ -229,13 +255,12 @@ export class Peer {
           }
           return;
         }
-        this.#route(actor, outcome, deferred);
+        this.#route(actor, outcome);
         if (
-          deferred.size > 0 &&
+          actor.owed.size > 0 &&
           (actor.incoming.length === 0 || ++deferredRuns >= MAX_DEFERRED_RUNS)
         ) {
-          this.#send(actor, outcome.data, deferred);
-          deferred.clear();
+          this.#owe(actor);
           deferredRuns = 0;
         }
         for (const [callId, request] of outcome.callRequests) {
@@ -305,16 +330,43 @@ export class Peer {
   }
 
   // Next peers of a run: this peer's own share goes back into its queue; the others are added to
-  // `owed`. While more particles wait in the queue, the sends wait too (up to MAX_DEFERRED_RUNS
-  // runs) and go out once, with the data merged from all of them: data only grows from run to run,
-  // so a peer owed an earlier state loses nothing by getting the later one, and a relay that
-  // forwards 64 results arriving together sends a few particles instead of 64, each of which its
-  // receiver would have had to run the VM on in turn.
-  #route(actor: ParticleActor, outcome: InvokeOutcome, owed: Set<string>): void {
+  // the actor's `owed`. While more particles wait in the queue, the sends wait too (up to
+  // MAX_DEFERRED_RUNS runs) and go out once, with the data merged from all of them: data only
+  // grows from run to run, so a peer owed an earlier state loses nothing by getting the later
+  // one, and a relay that forwards 64 results arriving together sends a few particles instead of
+  // 64, each of which its receiver would have had to run the VM on in turn.
+  #route(actor: ParticleActor, outcome: InvokeOutcome): void {
+    actor.owedData = outcome.data;
     for (const next of outcome.nextPeerPks) {
       if (next === this.peerId) actor.incoming.push(outcome.data);
-      else owed.add(this.#init.relayPeerId ?? next);
+      else actor.owed.add(this.#init.relayPeerId ?? next);
     }
+  }
+
+  // Sends what is owed now, or (with sendIntervalMs) once that long has passed since this
+  // particle's last send: results that arrive a few ms apart, not together, then still leave in
+  // one particle, and the receiver runs its VM once for them. A particle sent rarely (a request,
+  // its answer) never waits; the data sent is the latest, so waiting loses nothing.
+  #owe(actor: ParticleActor): void {
+    if (actor.sendTimer !== undefined) return; // The held send will carry this run's data.
+    const wait = actor.lastSentAt + (this.#init.sendIntervalMs ?? 0) - performance.now();
+    if (wait <= 0) {
+      this.#flush(actor);
+      return;
+    }
+    this.#heldSends += 1;
+    actor.sendTimer = setTimeout(() => {
+      actor.sendTimer = undefined;
+      this.#heldSends -= 1;
+      if (!actor.abort.signal.aborted) this.#flush(actor);
+    }, wait);
+  }
+
+  #flush(actor: ParticleActor): void {
+    if (actor.owed.size === 0) return;
+    actor.lastSentAt = performance.now();
+    this.#send(actor, actor.owedData, actor.owed);
+    actor.owed.clear();
   }
 
   #send(actor: ParticleActor, data: Uint8Array, targets: ReadonlySet<string>): void {

@@ -38,6 +38,19 @@ export function particleSignedBytes(
 // since is verified anew.
 const verified = new WeakMap<Particle, Omit<Particle, 'data'>>();
 
+// The same, by signature: every copy of a particle that arrives (a relay takes 64 results of one
+// particle, each a new object with new data) carries the same signed fields, and the data is not
+// signed. A hit compares every signed field, so only a copy identical in all of them skips the
+// verify. Bounded: the oldest entries go first.
+const verifiedBySignature = new Map<string, Omit<Particle, 'data' | 'signature'>>();
+const VERIFIED_MAX = 4096;
+
+function signatureKey(particle: Particle): string {
+  let key = particle.initPeerId + ':';
+  for (const byte of particle.signature) key += String.fromCharCode(byte);
+  return key;
+}
+
 /** Creates and signs a new particle initiated by `keyPair`. */
 export function createParticle(
   keyPair: KeyPair,
@@ -82,15 +95,36 @@ export function hasValidSignature(particle: Particle): boolean {
   ) {
     return true;
   }
-  let valid: boolean;
-  try {
-    valid = verifySignature(particle.initPeerId, particleSignedBytes(particle), particle.signature);
-  } catch {
-    return false;
+  const key = signatureKey(particle);
+  const known = verifiedBySignature.get(key);
+  let valid =
+    known !== undefined &&
+    known.id === particle.id &&
+    known.initPeerId === particle.initPeerId &&
+    known.timestamp === particle.timestamp &&
+    known.ttl === particle.ttl &&
+    known.script === particle.script;
+  if (!valid) {
+    try {
+      valid = verifySignature(
+        particle.initPeerId,
+        particleSignedBytes(particle),
+        particle.signature,
+      );
+    } catch {
+      return false;
+    }
   }
   if (valid) {
-    const { data: _data, ...fields } = particle;
+    const { data: _data, signature: _signature, ...fields } = particle;
     verified.set(particle, { ...fields, signature: particle.signature.slice() });
+    if (known === undefined) {
+      if (verifiedBySignature.size >= VERIFIED_MAX) {
+        const oldest = verifiedBySignature.keys().next();
+        if (oldest.done !== true) verifiedBySignature.delete(oldest.value);
+      }
+      verifiedBySignature.set(key, fields);
+    }
   }
   return valid;
 }

@@ -72,6 +72,12 @@ node.toml (--config) takes the same settings in snake_case; flags given override
   http_port = 9180
   anomaly_slow_run_ms = 500
   anomaly_memory_bytes = 10000000
+  particle_sweep_interval_ms = 60000
+  particle_send_interval_ms = 20
+  service_memory_bytes = 4294967295
+  service_call_timeout_ms = 10000
+  service_disk_bytes = 1073741824
+  service_disk_files = 100000
 
 Examples (a node runs until stopped: these stop it with SIGINT after 10 s, as Ctrl-C would):
   $ timeout --preserve-status -s INT 10 marine node --data-dir /tmp/marine-node-a --json

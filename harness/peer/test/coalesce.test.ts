@@ -81,3 +81,73 @@ t.test('queued arrivals of one particle are merged, then sent once', async (t) =
     'with the data merged from both',
   );
 });
+
+t.test('with sendIntervalMs, results arriving apart leave in one paced send', async (t) => {
+  const relay = KeyPair.random();
+  const client = KeyPair.random();
+  const targets = [KeyPair.random(), KeyPair.random(), KeyPair.random()];
+  const vm = new AquaVM();
+  const sent: { to: string; particle: Particle; at: number }[] = [];
+  const peer = new Peer({
+    keyPair: relay,
+    vm,
+    sendIntervalMs: 200,
+    transport: {
+      send: (to, particle) => {
+        sent.push({ to, particle, at: performance.now() });
+        return Promise.resolve();
+      },
+      listen: () => () => undefined,
+    },
+  });
+  t.teardown(() => peer.stop());
+  const branch = (on: string, v: string) =>
+    `(seq (seq (call "${on}" ("op" "identity") ["${v}"] ${v}) (new $h (new #h (canon "${relay.peerId}" $h #h)))) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+  const script = `(par ${branch(targets[0]!.peerId, 'x')} (par ${branch(targets[1]!.peerId, 'y')} ${branch(targets[2]!.peerId, 'z')}))`;
+  const particle = createParticle(client, script, { ttl: 60000 });
+  const doneOn = async (on: KeyPair, value: string): Promise<Uint8Array> => {
+    const params = {
+      initPeerId: client.peerId,
+      currentPeerId: on.peerId,
+      timestamp: particle.timestamp,
+      ttl: particle.ttl,
+      particleId: particle.id,
+      secretKey: on.secretKey,
+    };
+    const empty = new Uint8Array(0);
+    const first = await vm.invoke(script, empty, empty, params, new Map());
+    const [callId] = [...first.callRequests.keys()];
+    return (
+      await vm.invoke(
+        script,
+        first.data,
+        empty,
+        params,
+        new Map([[callId ?? 0, { retCode: 0, result: value }]]),
+      )
+    ).data;
+  };
+  const results = await Promise.all(targets.map((k, i) => doneOn(k, 'xyz'[i]!)));
+  const settled = async (): Promise<void> => {
+    while (!peer.idle) await new Promise((r) => setTimeout(r, 5));
+  };
+  // The first result goes out at once (nothing was sent lately); the next two, 20 ms apart and
+  // each run as it comes, wait for the end of the interval and leave together.
+  const start = performance.now();
+  peer.receive({ ...particle, data: results[0]! }, targets[0]!.peerId);
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(sent.length, 1, 'the first result was sent at once');
+  t.ok(sent[0]!.at - start < 150, `at once: ${Math.round(sent[0]!.at - start)} ms`);
+  peer.receive({ ...particle, data: results[1]! }, targets[1]!.peerId);
+  await new Promise((r) => setTimeout(r, 20));
+  peer.receive({ ...particle, data: results[2]! }, targets[2]!.peerId);
+  t.notOk(peer.idle, 'a held send counts as work in progress');
+  await settled();
+  t.equal(sent.length, 2, 'two sends for three results');
+  t.ok(
+    sent[1]!.at - sent[0]!.at >= 195,
+    `the second waited for the interval: ${Math.round(sent[1]!.at - sent[0]!.at)} ms`,
+  );
+  t.same(sent[1]!.particle.data, await peer.particleData(particle.id), 'with all three merged');
+  t.ok(sent.every((s) => s.to === client.peerId));
+});
