@@ -7,6 +7,17 @@ import { INLINE_STRING_CAPACITY } from './reader.js';
 
 const encoder = new TextEncoder();
 
+/** The bytes of a string of ASCII characters (its UTF-8), or undefined if it has others. */
+function asciiBytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i] = c;
+  }
+  return out;
+}
+
 /** What an ArchivedString slot needs once the string's bytes are placed. */
 export interface StringResolver {
   /** Position of the out-of-line bytes (-1 when inline). */
@@ -71,7 +82,18 @@ export class RkyvWriter {
     // UTF-8 never takes more than 3 bytes per UTF-16 unit.
     this.reserve(s.length * 3);
     const at = this.pos;
-    const { written } = encoder.encodeInto(s, this.buf.subarray(at));
+    const buf = this.buf;
+    // CIDs, peer ids and most JSON texts are ASCII: copied by a loop, which for strings this
+    // short costs less than a call into the encoder; the encoder takes over at the first other unit.
+    const n = s.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at + i] = c;
+    }
+    let written = i;
+    if (i < n) written += encoder.encodeInto(s.slice(i), buf.subarray(at + i)).written;
     this.pos += written;
     return { pos: at, len: written };
   }
@@ -98,7 +120,7 @@ export class RkyvWriter {
   stringDeps(s: string): StringResolver {
     // A short UTF-16 string may still be long in UTF-8: decide on the encoded length.
     if (s.length <= INLINE_STRING_CAPACITY) {
-      const b = encoder.encode(s);
+      const b = asciiBytes(s) ?? encoder.encode(s);
       if (b.length <= INLINE_STRING_CAPACITY) return { pos: -1, len: b.length, inline: b };
       return { pos: this.bytes(b), len: b.length };
     }
