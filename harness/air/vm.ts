@@ -145,54 +145,66 @@ export const DEFAULT_LIMITS: AquaVMLimits = {
   callResultSize: 32 * 1024 * 1024,
 };
 
-function mergeStores(a: CidStores, b: CidStores): CidStores {
-  const out = emptyStores();
-  for (const s of [a, b]) {
-    for (const [k, v] of s.values) out.values.set(k, v);
-    for (const [k, v] of s.tetraplets) out.tetraplets.set(k, v);
-    for (const [k, v] of s.canonElements) out.canonElements.set(k, v);
-    for (const [k, v] of s.canonResults) out.canonResults.set(k, v);
-    for (const [k, v] of s.serviceResults) out.serviceResults.set(k, v);
-  }
+/** `a` with `b`'s entries added (a new map: loaded stores are shared and never changed). */
+function mergeMap<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>): Map<string, V> {
+  // Cloning a Map through its constructor is one native copy; the other map's entries follow.
+  const out = new Map(a);
+  for (const [k, v] of b) out.set(k, v);
   return out;
+}
+
+function mergeStores(a: CidStores, b: CidStores): CidStores {
+  return {
+    values: mergeMap(a.values, b.values),
+    tetraplets: mergeMap(a.tetraplets, b.tetraplets),
+    canonElements: mergeMap(a.canonElements, b.canonElements),
+    canonResults: mergeMap(a.canonResults, b.canonResults),
+    serviceResults: mergeMap(a.serviceResults, b.serviceResults),
+  };
+}
+
+// What the trace reaches of the stores, added to `out` (module functions rather than closures
+// per run: this runs on every invoke).
+function addTetraplet(out: CidStores, all: CidStores, cid: string): void {
+  const t = all.tetraplets.get(cid);
+  if (t) out.tetraplets.set(cid, t);
+}
+
+function addValue(out: CidStores, all: CidStores, cid: string): void {
+  const v = all.values.get(cid);
+  if (v !== undefined) out.values.set(cid, v);
+}
+
+function addServiceResult(out: CidStores, all: CidStores, cid: string): void {
+  const r = all.serviceResults.get(cid);
+  if (!r || out.serviceResults.has(cid)) return;
+  out.serviceResults.set(cid, r);
+  addValue(out, all, r.value_cid);
+  addTetraplet(out, all, r.tetraplet_cid);
+}
+
+function addCanonResult(out: CidStores, all: CidStores, cid: string): void {
+  const r = all.canonResults.get(cid);
+  if (!r || out.canonResults.has(cid)) return;
+  out.canonResults.set(cid, r);
+  addTetraplet(out, all, r.tetraplet);
+  for (const ecid of r.values) {
+    const e = all.canonElements.get(ecid);
+    if (!e) continue;
+    out.canonElements.set(ecid, e);
+    addValue(out, all, e.value);
+    addTetraplet(out, all, e.tetraplet);
+    if (e.provenance.kind === 'service_result') addServiceResult(out, all, e.provenance.cid);
+    if (e.provenance.kind === 'canon') addCanonResult(out, all, e.provenance.cid);
+  }
 }
 
 /** Keeps only the store entries the trace reaches, so dropped values do not travel on. */
 function reachableStores(trace: InterpreterData['trace'], all: CidStores): CidStores {
   const out = emptyStores();
-  const addTetraplet = (cid: string): void => {
-    const t = all.tetraplets.get(cid);
-    if (t) out.tetraplets.set(cid, t);
-  };
-  const addValue = (cid: string): void => {
-    const v = all.values.get(cid);
-    if (v !== undefined) out.values.set(cid, v);
-  };
-  const addServiceResult = (cid: string): void => {
-    const r = all.serviceResults.get(cid);
-    if (!r || out.serviceResults.has(cid)) return;
-    out.serviceResults.set(cid, r);
-    addValue(r.value_cid);
-    addTetraplet(r.tetraplet_cid);
-  };
-  const addCanonResult = (cid: string): void => {
-    const r = all.canonResults.get(cid);
-    if (!r || out.canonResults.has(cid)) return;
-    out.canonResults.set(cid, r);
-    addTetraplet(r.tetraplet);
-    for (const ecid of r.values) {
-      const e = all.canonElements.get(ecid);
-      if (!e) continue;
-      out.canonElements.set(ecid, e);
-      addValue(e.value);
-      addTetraplet(e.tetraplet);
-      if (e.provenance.kind === 'service_result') addServiceResult(e.provenance.cid);
-      if (e.provenance.kind === 'canon') addCanonResult(e.provenance.cid);
-    }
-  };
   for (const s of trace) {
-    if (s.kind === 'call' && s.call.kind !== 'sent') addServiceResult(s.call.cid);
-    if (s.kind === 'canon' && s.canon.kind === 'executed') addCanonResult(s.canon.cid);
+    if (s.kind === 'call' && s.call.kind !== 'sent') addServiceResult(out, all, s.call.cid);
+    if (s.kind === 'canon' && s.canon.kind === 'executed') addCanonResult(out, all, s.canon.cid);
   }
   return out;
 }

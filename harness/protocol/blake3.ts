@@ -1,11 +1,10 @@
-// BLAKE3 (32-byte output, unkeyed), written for speed in plain JS: every content id of particle
-// data is a BLAKE3 hash, and a node verifies the CID of each value a particle carries when it
-// first sees it. A deployed module travels as a base64 call result, so one particle can carry
-// megabytes: @noble/hashes' BLAKE3 (built on its generic BLAKE2 machinery) hashed about
-// 5–20 MB/s here, which made a 565 KB module's first VM run on a relay last a second. This one
-// keeps the 16 state words in locals, reads message words straight from the input and never
-// allocates per block. Written from the BLAKE3 specification; tests compare it with @noble's on
-// every length class (empty, partial block, block, chunk and tree boundaries).
+// BLAKE3-256 (hash mode, 32-byte output) in plain JavaScript, written for the sizes the VM hashes:
+// content ids of JSON texts, mostly a few hundred bytes, sometimes tens of kilobytes. @noble's
+// BLAKE3 is general (keyed modes, XOF, incremental updates) and pays for it per call: objects,
+// option checks, and a compression function split into helpers that a cold process runs
+// interpreted. Here one function keeps the whole state and message in local variables, and
+// hashing is one pass over the input with the chunk tree merged on a small stack. The results are
+// checked against @noble's at every length around block, chunk and tree boundaries (blake3.test.ts).
 
 const IV0 = 0x6a09e667;
 const IV1 = 0xbb67ae85;
@@ -24,275 +23,264 @@ const ROOT = 8;
 const BLOCK_LEN = 64;
 const CHUNK_LEN = 1024;
 
-// The message schedule of each of the 7 rounds: round r uses word SCHEDULE[16r + i] where round 0
-// uses word i (the specification's permutation applied r times).
-const PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8];
-const SCHEDULE = new Uint8Array(7 * 16);
-{
-  let order = Array.from({ length: 16 }, (_, i) => i);
+// Scratch space: hashing is synchronous and never re-entered, so one set serves every call.
+/** The chaining value being computed (8 words). */
+const cv = new Uint32Array(8);
+/** The message block (16 words). */
+const block = new Uint32Array(16);
+/** Chaining values of completed subtrees waiting for their right sibling (8 words each). */
+// (A tree over 2^k chunks holds at most k of them; 64 levels outlast any byte array.)
+const stack = new Uint32Array(8 * 64);
+
+function resetCv(): void {
+  cv[0] = IV0;
+  cv[1] = IV1;
+  cv[2] = IV2;
+  cv[3] = IV3;
+  cv[4] = IV4;
+  cv[5] = IV5;
+  cv[6] = IV6;
+  cv[7] = IV7;
+}
+
+/** BLAKE3's compression of `block` into `cv` (in place: the first 8 words of the output). */
+function compress(counter: number, blockLen: number, flags: number): void {
+  let v0 = cv[0]! | 0;
+  let v1 = cv[1]! | 0;
+  let v2 = cv[2]! | 0;
+  let v3 = cv[3]! | 0;
+  let v4 = cv[4]! | 0;
+  let v5 = cv[5]! | 0;
+  let v6 = cv[6]! | 0;
+  let v7 = cv[7]! | 0;
+  let v8 = IV0 | 0;
+  let v9 = IV1 | 0;
+  let v10 = IV2 | 0;
+  let v11 = IV3 | 0;
+  let v12 = counter | 0;
+  // Counters stay below 2^53 (the input is a byte array), so the high word is a division.
+  let v13 = Math.floor(counter / 0x100000000) | 0;
+  let v14 = blockLen | 0;
+  let v15 = flags | 0;
+  let m0 = block[0]! | 0;
+  let m1 = block[1]! | 0;
+  let m2 = block[2]! | 0;
+  let m3 = block[3]! | 0;
+  let m4 = block[4]! | 0;
+  let m5 = block[5]! | 0;
+  let m6 = block[6]! | 0;
+  let m7 = block[7]! | 0;
+  let m8 = block[8]! | 0;
+  let m9 = block[9]! | 0;
+  let m10 = block[10]! | 0;
+  let m11 = block[11]! | 0;
+  let m12 = block[12]! | 0;
+  let m13 = block[13]! | 0;
+  let m14 = block[14]! | 0;
+  let m15 = block[15]! | 0;
+  // Seven rounds: the columns, then the diagonals; the message words are permuted between rounds
+  // (the permutation after the last round is harmless and keeps the loop simple).
   for (let round = 0; round < 7; round++) {
-    SCHEDULE.set(order, round * 16);
-    order = PERMUTATION.map((p) => order[p]!);
+    v0 = (v0 + v4 + m0) | 0;
+    v12 ^= v0;
+    v12 = (v12 >>> 16) | (v12 << 16);
+    v8 = (v8 + v12) | 0;
+    v4 ^= v8;
+    v4 = (v4 >>> 12) | (v4 << 20);
+    v0 = (v0 + v4 + m1) | 0;
+    v12 ^= v0;
+    v12 = (v12 >>> 8) | (v12 << 24);
+    v8 = (v8 + v12) | 0;
+    v4 ^= v8;
+    v4 = (v4 >>> 7) | (v4 << 25);
+    v1 = (v1 + v5 + m2) | 0;
+    v13 ^= v1;
+    v13 = (v13 >>> 16) | (v13 << 16);
+    v9 = (v9 + v13) | 0;
+    v5 ^= v9;
+    v5 = (v5 >>> 12) | (v5 << 20);
+    v1 = (v1 + v5 + m3) | 0;
+    v13 ^= v1;
+    v13 = (v13 >>> 8) | (v13 << 24);
+    v9 = (v9 + v13) | 0;
+    v5 ^= v9;
+    v5 = (v5 >>> 7) | (v5 << 25);
+    v2 = (v2 + v6 + m4) | 0;
+    v14 ^= v2;
+    v14 = (v14 >>> 16) | (v14 << 16);
+    v10 = (v10 + v14) | 0;
+    v6 ^= v10;
+    v6 = (v6 >>> 12) | (v6 << 20);
+    v2 = (v2 + v6 + m5) | 0;
+    v14 ^= v2;
+    v14 = (v14 >>> 8) | (v14 << 24);
+    v10 = (v10 + v14) | 0;
+    v6 ^= v10;
+    v6 = (v6 >>> 7) | (v6 << 25);
+    v3 = (v3 + v7 + m6) | 0;
+    v15 ^= v3;
+    v15 = (v15 >>> 16) | (v15 << 16);
+    v11 = (v11 + v15) | 0;
+    v7 ^= v11;
+    v7 = (v7 >>> 12) | (v7 << 20);
+    v3 = (v3 + v7 + m7) | 0;
+    v15 ^= v3;
+    v15 = (v15 >>> 8) | (v15 << 24);
+    v11 = (v11 + v15) | 0;
+    v7 ^= v11;
+    v7 = (v7 >>> 7) | (v7 << 25);
+    v0 = (v0 + v5 + m8) | 0;
+    v15 ^= v0;
+    v15 = (v15 >>> 16) | (v15 << 16);
+    v10 = (v10 + v15) | 0;
+    v5 ^= v10;
+    v5 = (v5 >>> 12) | (v5 << 20);
+    v0 = (v0 + v5 + m9) | 0;
+    v15 ^= v0;
+    v15 = (v15 >>> 8) | (v15 << 24);
+    v10 = (v10 + v15) | 0;
+    v5 ^= v10;
+    v5 = (v5 >>> 7) | (v5 << 25);
+    v1 = (v1 + v6 + m10) | 0;
+    v12 ^= v1;
+    v12 = (v12 >>> 16) | (v12 << 16);
+    v11 = (v11 + v12) | 0;
+    v6 ^= v11;
+    v6 = (v6 >>> 12) | (v6 << 20);
+    v1 = (v1 + v6 + m11) | 0;
+    v12 ^= v1;
+    v12 = (v12 >>> 8) | (v12 << 24);
+    v11 = (v11 + v12) | 0;
+    v6 ^= v11;
+    v6 = (v6 >>> 7) | (v6 << 25);
+    v2 = (v2 + v7 + m12) | 0;
+    v13 ^= v2;
+    v13 = (v13 >>> 16) | (v13 << 16);
+    v8 = (v8 + v13) | 0;
+    v7 ^= v8;
+    v7 = (v7 >>> 12) | (v7 << 20);
+    v2 = (v2 + v7 + m13) | 0;
+    v13 ^= v2;
+    v13 = (v13 >>> 8) | (v13 << 24);
+    v8 = (v8 + v13) | 0;
+    v7 ^= v8;
+    v7 = (v7 >>> 7) | (v7 << 25);
+    v3 = (v3 + v4 + m14) | 0;
+    v14 ^= v3;
+    v14 = (v14 >>> 16) | (v14 << 16);
+    v9 = (v9 + v14) | 0;
+    v4 ^= v9;
+    v4 = (v4 >>> 12) | (v4 << 20);
+    v3 = (v3 + v4 + m15) | 0;
+    v14 ^= v3;
+    v14 = (v14 >>> 8) | (v14 << 24);
+    v9 = (v9 + v14) | 0;
+    v4 ^= v9;
+    v4 = (v4 >>> 7) | (v4 << 25);
+    const t0 = m0,
+      t1 = m1,
+      t2 = m2,
+      t3 = m3,
+      t4 = m4,
+      t5 = m5,
+      t6 = m6,
+      t7 = m7,
+      t8 = m8,
+      t9 = m9,
+      t10 = m10,
+      t11 = m11,
+      t12 = m12,
+      t13 = m13,
+      t14 = m14,
+      t15 = m15;
+    m0 = t2;
+    m1 = t6;
+    m2 = t3;
+    m3 = t10;
+    m4 = t7;
+    m5 = t0;
+    m6 = t4;
+    m7 = t13;
+    m8 = t1;
+    m9 = t11;
+    m10 = t12;
+    m11 = t5;
+    m12 = t9;
+    m13 = t14;
+    m14 = t15;
+    m15 = t8;
   }
+  cv[0] = v0 ^ v8;
+  cv[1] = v1 ^ v9;
+  cv[2] = v2 ^ v10;
+  cv[3] = v3 ^ v11;
+  cv[4] = v4 ^ v12;
+  cv[5] = v5 ^ v13;
+  cv[6] = v6 ^ v14;
+  cv[7] = v7 ^ v15;
 }
 
-// Scratch space shared by every call (hashing is synchronous, so no call sees another's data).
-const block = new Uint32Array(16); // message words of the block being compressed
-const cv = new Uint32Array(8); // chaining value being built
-const out = new Uint32Array(8); // compression output
-let stack = new Uint32Array(8 * 54); // chaining values of complete subtrees (54 levels ≥ 2^64 bytes)
-
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-// Compresses `block` under chaining value `h` (8 words at `hOffset`) and writes the first 8 words
-// of the output (the next chaining value) to `out`.
-function compress(
-  h: Uint32Array,
-  hOffset: number,
-  m: Uint32Array,
-  counterLow: number,
-  counterHigh: number,
-  blockLen: number,
-  flags: number,
-): void {
-  let s0 = h[hOffset]!,
-    s1 = h[hOffset + 1]!,
-    s2 = h[hOffset + 2]!,
-    s3 = h[hOffset + 3]!,
-    s4 = h[hOffset + 4]!,
-    s5 = h[hOffset + 5]!,
-    s6 = h[hOffset + 6]!,
-    s7 = h[hOffset + 7]!;
-  let s8 = IV0,
-    s9 = IV1,
-    s10 = IV2,
-    s11 = IV3;
-  let s12 = counterLow,
-    s13 = counterHigh,
-    s14 = blockLen,
-    s15 = flags;
-  const sched = SCHEDULE;
-  for (let r = 0; r < 112; r += 16) {
-    // Columns.
-    s0 = (s0 + s4 + m[sched[r]!]!) | 0;
-    s12 ^= s0;
-    s12 = (s12 >>> 16) | (s12 << 16);
-    s8 = (s8 + s12) | 0;
-    s4 ^= s8;
-    s4 = (s4 >>> 12) | (s4 << 20);
-    s0 = (s0 + s4 + m[sched[r + 1]!]!) | 0;
-    s12 ^= s0;
-    s12 = (s12 >>> 8) | (s12 << 24);
-    s8 = (s8 + s12) | 0;
-    s4 ^= s8;
-    s4 = (s4 >>> 7) | (s4 << 25);
-
-    s1 = (s1 + s5 + m[sched[r + 2]!]!) | 0;
-    s13 ^= s1;
-    s13 = (s13 >>> 16) | (s13 << 16);
-    s9 = (s9 + s13) | 0;
-    s5 ^= s9;
-    s5 = (s5 >>> 12) | (s5 << 20);
-    s1 = (s1 + s5 + m[sched[r + 3]!]!) | 0;
-    s13 ^= s1;
-    s13 = (s13 >>> 8) | (s13 << 24);
-    s9 = (s9 + s13) | 0;
-    s5 ^= s9;
-    s5 = (s5 >>> 7) | (s5 << 25);
-
-    s2 = (s2 + s6 + m[sched[r + 4]!]!) | 0;
-    s14 ^= s2;
-    s14 = (s14 >>> 16) | (s14 << 16);
-    s10 = (s10 + s14) | 0;
-    s6 ^= s10;
-    s6 = (s6 >>> 12) | (s6 << 20);
-    s2 = (s2 + s6 + m[sched[r + 5]!]!) | 0;
-    s14 ^= s2;
-    s14 = (s14 >>> 8) | (s14 << 24);
-    s10 = (s10 + s14) | 0;
-    s6 ^= s10;
-    s6 = (s6 >>> 7) | (s6 << 25);
-
-    s3 = (s3 + s7 + m[sched[r + 6]!]!) | 0;
-    s15 ^= s3;
-    s15 = (s15 >>> 16) | (s15 << 16);
-    s11 = (s11 + s15) | 0;
-    s7 ^= s11;
-    s7 = (s7 >>> 12) | (s7 << 20);
-    s3 = (s3 + s7 + m[sched[r + 7]!]!) | 0;
-    s15 ^= s3;
-    s15 = (s15 >>> 8) | (s15 << 24);
-    s11 = (s11 + s15) | 0;
-    s7 ^= s11;
-    s7 = (s7 >>> 7) | (s7 << 25);
-
-    // Diagonals.
-    s0 = (s0 + s5 + m[sched[r + 8]!]!) | 0;
-    s15 ^= s0;
-    s15 = (s15 >>> 16) | (s15 << 16);
-    s10 = (s10 + s15) | 0;
-    s5 ^= s10;
-    s5 = (s5 >>> 12) | (s5 << 20);
-    s0 = (s0 + s5 + m[sched[r + 9]!]!) | 0;
-    s15 ^= s0;
-    s15 = (s15 >>> 8) | (s15 << 24);
-    s10 = (s10 + s15) | 0;
-    s5 ^= s10;
-    s5 = (s5 >>> 7) | (s5 << 25);
-
-    s1 = (s1 + s6 + m[sched[r + 10]!]!) | 0;
-    s12 ^= s1;
-    s12 = (s12 >>> 16) | (s12 << 16);
-    s11 = (s11 + s12) | 0;
-    s6 ^= s11;
-    s6 = (s6 >>> 12) | (s6 << 20);
-    s1 = (s1 + s6 + m[sched[r + 11]!]!) | 0;
-    s12 ^= s1;
-    s12 = (s12 >>> 8) | (s12 << 24);
-    s11 = (s11 + s12) | 0;
-    s6 ^= s11;
-    s6 = (s6 >>> 7) | (s6 << 25);
-
-    s2 = (s2 + s7 + m[sched[r + 12]!]!) | 0;
-    s13 ^= s2;
-    s13 = (s13 >>> 16) | (s13 << 16);
-    s8 = (s8 + s13) | 0;
-    s7 ^= s8;
-    s7 = (s7 >>> 12) | (s7 << 20);
-    s2 = (s2 + s7 + m[sched[r + 13]!]!) | 0;
-    s13 ^= s2;
-    s13 = (s13 >>> 8) | (s13 << 24);
-    s8 = (s8 + s13) | 0;
-    s7 ^= s8;
-    s7 = (s7 >>> 7) | (s7 << 25);
-
-    s3 = (s3 + s4 + m[sched[r + 14]!]!) | 0;
-    s14 ^= s3;
-    s14 = (s14 >>> 16) | (s14 << 16);
-    s9 = (s9 + s14) | 0;
-    s4 ^= s9;
-    s4 = (s4 >>> 12) | (s4 << 20);
-    s3 = (s3 + s4 + m[sched[r + 15]!]!) | 0;
-    s14 ^= s3;
-    s14 = (s14 >>> 8) | (s14 << 24);
-    s9 = (s9 + s14) | 0;
-    s4 ^= s9;
-    s4 = (s4 >>> 7) | (s4 << 25);
-  }
-  out[0] = s0 ^ s8;
-  out[1] = s1 ^ s9;
-  out[2] = s2 ^ s10;
-  out[3] = s3 ^ s11;
-  out[4] = s4 ^ s12;
-  out[5] = s5 ^ s13;
-  out[6] = s6 ^ s14;
-  out[7] = s7 ^ s15;
-}
-
-const KEY = new Uint32Array([IV0, IV1, IV2, IV3, IV4, IV5, IV6, IV7]);
-
-// Loads the (possibly short, zero-padded) block of `data` at `offset` into `block`.
-function loadBlock(data: Uint8Array, offset: number, length: number): void {
-  if (length === BLOCK_LEN) {
-    for (let i = 0, o = offset; i < 16; i++, o += 4) {
-      block[i] = data[o]! | (data[o + 1]! << 8) | (data[o + 2]! << 16) | (data[o + 3]! << 24);
-    }
+/** Loads `len` (at most 64) bytes at `at` as little-endian words, zero-padded. */
+function loadBlock(input: Uint8Array, at: number, len: number): void {
+  if (len === BLOCK_LEN) {
+    for (let i = 0; i < 16; i++, at += 4)
+      block[i] =
+        input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16) | (input[at + 3]! << 24);
     return;
   }
   block.fill(0);
-  for (let i = 0; i < length; i++) {
-    block[i >> 2]! |= data[offset + i]! << ((i & 3) * 8);
-  }
+  for (let i = 0; i < len; i++) block[i >> 2]! |= input[at + i]! << (8 * (i & 3));
 }
 
-// Compresses the chunk of `data` at `offset` (1..1024 bytes; 0 only for the empty input) with
-// chunk counter `counter`; leaves its chaining value (or, with `root`, the hash) in `out`.
-function hashChunk(
-  data: Uint8Array,
-  offset: number,
-  length: number,
-  counter: number,
-  root: boolean,
-): void {
-  const counterLow = counter >>> 0;
-  const counterHigh = Math.floor(counter / 0x100000000);
-  cv.set(KEY);
-  const blocks = Math.max(1, Math.ceil(length / BLOCK_LEN));
-  for (let b = 0; b < blocks; b++) {
-    const start = b * BLOCK_LEN;
-    const blockLen = Math.min(BLOCK_LEN, length - start);
-    let flags = b === 0 ? CHUNK_START : 0;
-    if (b === blocks - 1) flags |= root ? CHUNK_END | ROOT : CHUNK_END;
-    loadBlock(data, offset + start, blockLen);
-    compress(cv, 0, block, counterLow, counterHigh, blockLen, flags);
-    cv.set(out);
-  }
-}
-
-// The parent node of the chaining values at stack[left..left+8) and `right`; result in `out`.
-function parent(left: Uint32Array, leftOffset: number, right: Uint32Array, flags: number): void {
+/** Compresses the two chaining values at stack words `left` and `cv` into `cv` (a parent node). */
+function parent(left: number, flags: number): void {
   for (let i = 0; i < 8; i++) {
-    block[i] = left[leftOffset + i]!;
-    block[i + 8] = right[i]!;
+    block[i] = stack[left + i]!;
+    block[i + 8] = cv[i]!;
   }
-  compress(KEY, 0, block, 0, 0, BLOCK_LEN, PARENT | flags);
+  resetCv();
+  compress(0, BLOCK_LEN, PARENT | flags);
 }
 
-function digest(): Uint8Array {
-  const result = new Uint8Array(32);
-  if (littleEndian) {
-    result.set(new Uint8Array(out.buffer, out.byteOffset, 32));
-  } else {
-    for (let i = 0; i < 8; i++) {
-      const w = out[i]!;
-      result[i * 4] = w;
-      result[i * 4 + 1] = w >>> 8;
-      result[i * 4 + 2] = w >>> 16;
-      result[i * 4 + 3] = w >>> 24;
-    }
-  }
-  return result;
-}
-
-/** The 32-byte BLAKE3 hash of `data`. */
-export function blake3(data: Uint8Array): Uint8Array {
-  const length = data.length;
-  if (length <= CHUNK_LEN) {
-    hashChunk(data, 0, length, 0, true);
-    return digest();
-  }
-  const chunks = Math.ceil(length / CHUNK_LEN);
+/** The 32-byte BLAKE3 hash of `input`. */
+export function blake3(input: Uint8Array): Uint8Array {
+  const n = input.length;
+  const chunks = n === 0 ? 1 : Math.ceil(n / CHUNK_LEN);
   let depth = 0;
-  // Every chunk but the last: push its chaining value, merging complete subtrees as the
-  // specification's incremental hasher does (after chunk number n, merge once per trailing
-  // zero bit of n).
-  for (let c = 0; c < chunks - 1; c++) {
-    hashChunk(data, c * CHUNK_LEN, CHUNK_LEN, c, false);
-    cv.set(out);
-    let total = c + 1;
-    while ((total & 1) === 0) {
-      depth--;
-      parent(stack, depth * 8, cv, 0);
-      cv.set(out);
-      total = Math.floor(total / 2);
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const start = chunk * CHUNK_LEN;
+    const chunkLen = Math.min(CHUNK_LEN, n - start);
+    const blocks = chunkLen === 0 ? 1 : Math.ceil(chunkLen / BLOCK_LEN);
+    const last = chunk === chunks - 1;
+    resetCv();
+    for (let b = 0; b < blocks; b++) {
+      const len = Math.min(BLOCK_LEN, chunkLen - b * BLOCK_LEN);
+      loadBlock(input, start + b * BLOCK_LEN, len);
+      let flags = b === 0 ? CHUNK_START : 0;
+      if (b === blocks - 1) flags |= chunks === 1 ? CHUNK_END | ROOT : CHUNK_END;
+      compress(chunk, len, flags);
     }
-    if ((depth + 1) * 8 > stack.length) {
-      const grown = new Uint32Array(stack.length * 2);
-      grown.set(stack);
-      stack = grown;
+    if (last) break;
+    // Every completed pair of equal subtrees merges into its parent: as many merges as the
+    // chunk count so far has trailing zero bits. The last chunk waits for the final merges.
+    for (let total = chunk + 1; (total & 1) === 0; total >>>= 1) {
+      depth--;
+      parent(depth * 8, 0);
     }
     stack.set(cv, depth * 8);
     depth++;
   }
-  // The last chunk, then its way up the stack; the topmost parent is the root.
-  const lastOffset = (chunks - 1) * CHUNK_LEN;
-  hashChunk(data, lastOffset, length - lastOffset, chunks - 1, false);
-  cv.set(out);
-  while (depth > 1) {
+  while (depth > 0) {
     depth--;
-    parent(stack, depth * 8, cv, 0);
-    cv.set(out);
+    parent(depth * 8, depth === 0 ? ROOT : 0);
   }
-  parent(stack, 0, cv, ROOT);
-  return digest();
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    const w = cv[i]!;
+    out[4 * i] = w;
+    out[4 * i + 1] = w >>> 8;
+    out[4 * i + 2] = w >>> 16;
+    out[4 * i + 3] = w >>> 24;
+  }
+  return out;
 }

@@ -2,9 +2,8 @@
 // interface, so the VM, peers and clients run unchanged in Node and in browsers. Two providers:
 // Node's own crypto (about 10x faster Ed25519, found at run time through
 // process.getBuiltinModule, so nothing here imports a `node:` module) and a portable one built on
-// @noble (pure JS, any JS engine). BLAKE3 is our own (blake3.ts) in both: Node has none, and
-// @noble's is 40-100x slower. The active provider is Node's where it exists; setCrypto replaces
-// it (tests compare the two).
+// @noble (pure JS, any JS engine); BLAKE3 is ours in both (blake3.ts). The active provider is Node's where it exists; setCrypto
+// replaces it (tests compare the two).
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from './blake3.js';
@@ -124,7 +123,7 @@ function withPrefix(prefix: Uint8Array, key: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Node's crypto behind the interface (BLAKE3 stays @noble's: Node has none). */
+/** Node's crypto behind the interface (BLAKE3 stays in JS: Node has none). */
 export function nodeCryptoProvider(node: NodeCryptoModule): CryptoProvider {
   // A peer verifies the same few peers' keys again and again: keep their key objects.
   const publicKeys = new Map<string, NodeKeyObject>();

@@ -8,16 +8,6 @@ import type { InterpreterData } from './interpreter-data.js';
 import type { CidStores } from './stores.js';
 import { verifyCids } from './signatures.js';
 
-function peerOfTetraplet(stores: CidStores, tetrapletCid: string, where: string): string {
-  const t = stores.tetraplets.get(tetrapletCid);
-  if (!t)
-    throw new PreparationError(
-      PreparationErrorCode.CidStoreVerificationError,
-      `${where}: missing tetraplet ${tetrapletCid}`,
-    );
-  return t.peer_pk;
-}
-
 /** Peer id → sorted CIDs it signs: its call results (unused values aside) and canon results. */
 export function collectPeerCids(
   trace: readonly ExecutedState[],
@@ -25,32 +15,41 @@ export function collectPeerCids(
   label: string,
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const add = (peer: string, cid: string): void => {
-    const list = out.get(peer);
-    if (list) list.push(cid);
-    else out.set(peer, [cid]);
-  };
-  trace.forEach((s, i) => {
-    const where = `${label} data, trace[${i}]`;
+  // A plain loop, and the error's place written only on an error: this runs on every invoke.
+  for (let i = 0; i < trace.length; i++) {
+    const s = trace[i]!;
+    let cid: string;
+    let tetraplet: string;
     // An unused value is not a service result, so nobody signs it (a legacy one was signed).
     if (s.kind === 'call' && s.call.kind !== 'sent' && s.call.kind !== 'unused') {
-      const r = stores.serviceResults.get(s.call.cid);
+      cid = s.call.cid;
+      const r = stores.serviceResults.get(cid);
       if (!r)
         throw new PreparationError(
           PreparationErrorCode.CidStoreVerificationError,
-          `${where}: missing service result ${s.call.cid}`,
+          `${label} data, trace[${i}]: missing service result ${cid}`,
         );
-      add(peerOfTetraplet(stores, r.tetraplet_cid, where), s.call.cid);
+      tetraplet = r.tetraplet_cid;
     } else if (s.kind === 'canon' && s.canon.kind === 'executed') {
-      const r = stores.canonResults.get(s.canon.cid);
+      cid = s.canon.cid;
+      const r = stores.canonResults.get(cid);
       if (!r)
         throw new PreparationError(
           PreparationErrorCode.CidStoreVerificationError,
-          `${where}: missing canon result ${s.canon.cid}`,
+          `${label} data, trace[${i}]: missing canon result ${cid}`,
         );
-      add(peerOfTetraplet(stores, r.tetraplet, where), s.canon.cid);
-    }
-  });
+      tetraplet = r.tetraplet;
+    } else continue;
+    const t = stores.tetraplets.get(tetraplet);
+    if (!t)
+      throw new PreparationError(
+        PreparationErrorCode.CidStoreVerificationError,
+        `${label} data, trace[${i}]: missing tetraplet ${tetraplet}`,
+      );
+    const list = out.get(t.peer_pk);
+    if (list) list.push(cid);
+    else out.set(t.peer_pk, [cid]);
+  }
   for (const list of out.values()) list.sort();
   return out;
 }

@@ -1,35 +1,25 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import {
-  peerIdFromPublicKey,
-  toHex as hexOf,
-  verifySignature,
-  type Ed25519Signer,
-} from '../../protocol/index.js';
+import { peerIdFromPublicKey, verifySignature, type Ed25519Signer } from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
-function borshString(text: string): Uint8Array {
-  const body = encoder.encode(text);
-  const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setUint32(0, body.length, true);
-  out.set(body, 4);
-  return out;
-}
-
 /** Borsh bytes of `(cids, salt)`: u32 LE count, then each string as u32 LE length + UTF-8; then salt. */
 export function signedBytes(cids: readonly string[], salt: string): Uint8Array {
-  const parts = [new Uint8Array(4), ...cids.map(borshString), borshString(salt)];
-  new DataView(parts[0]!.buffer).setUint32(0, cids.length, true);
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
+  // One buffer big enough for any UTF-8 (3 bytes per UTF-16 unit at most), written in place.
+  let room = 8 + 3 * salt.length;
+  for (const cid of cids) room += 4 + 3 * cid.length;
+  const out = new Uint8Array(room);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, cids.length, true);
+  let at = 4;
+  for (const text of [...cids, salt]) {
+    const { written } = encoder.encodeInto(text, out.subarray(at + 4));
+    view.setUint32(at, written, true);
+    at += 4 + written;
   }
-  return out;
+  return out.slice(0, at);
 }
 
 /** Sorted copy of a CID multiset (the order both signer and verifier use). */
@@ -57,6 +47,11 @@ function messageKey(cids: readonly string[], salt: string): string {
   return JSON.stringify([salt, cids]);
 }
 
+/** A signature's bytes as a string of char codes: an exact cache key, cheaper than hex. */
+function signatureKey(signature: Uint8Array): string {
+  return String.fromCharCode.apply(null, signature as unknown as number[]);
+}
+
 /** Signs the sorted CIDs a peer produced, salted with the particle id. */
 export function signCids(
   signer: Ed25519Signer,
@@ -82,10 +77,10 @@ export function signCids(
       peerId = peerIdFromPublicKey(signer.publicKey);
       signerPeerIds.set(signer, peerId);
     }
-    rememberVerified(`${peerId} ${hexOf(signature)} ${key}`);
+    rememberVerified(`${peerId} ${signatureKey(signature)} ${key}`);
   }
   // A copy: callers own the bytes they get.
-  return Uint8Array.from(signature);
+  return new Uint8Array(signature);
 }
 
 /** Checks a peer's signature over its CIDs; false for a bad signature or a peer id that is no Ed25519 key. */
@@ -96,7 +91,7 @@ export function verifyCids(
   particleId: string,
 ): boolean {
   const sorted = sortCids(cids);
-  const key = `${peerId} ${hexOf(signature)} ${messageKey(sorted, particleId)}`;
+  const key = `${peerId} ${signatureKey(signature)} ${messageKey(sorted, particleId)}`;
   if (verified.has(key)) return true;
   const ok = verifySignature(peerId, signedBytes(sorted, particleId), signature);
   if (ok) rememberVerified(key);

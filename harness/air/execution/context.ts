@@ -205,7 +205,10 @@ export class ExecutionContext {
 
   /** Opens a fold iteration scope holding the iterator (pair with popScope; used where stack depth matters). */
   pushIterator(binding: IteratorBinding): void {
-    this.scopes.push(new Map([[binding.name, { kind: 'iterator', binding }]]));
+    // Set directly: a Map built from an array of entries goes through the iterator protocol.
+    const scope = new Map<string, ScopeEntry>();
+    scope.set(binding.name, { kind: 'iterator', binding });
+    this.scopes.push(scope);
   }
 
   /** Closes the innermost fold iteration scope. */

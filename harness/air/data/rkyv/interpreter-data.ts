@@ -393,10 +393,23 @@ export function encodeRkyvDataAfter(
 }
 
 function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined): RkyvWriter {
-  const w = new RkyvWriter(1024);
+  const w = RkyvWriter.scratch();
   const sharer = new Sharer(memo);
   const strLen = new Map<number, number>();
+  // Without a memo (data this VM built, the usual case) every equal string is shared: the first
+  // occurrence is written and later ones point to it, which plain maps decide without the
+  // sharer's per-occurrence bookkeeping (the sharer does the same when it has no memo).
+  const cidRefs = new Map<string, StrRef>();
+  const rcStrings = new Map<string, number>();
   const cid = (text: string): StrRef => {
+    if (memo === undefined) {
+      let ref = cidRefs.get(text);
+      if (ref === undefined) {
+        ref = w.utf8(text);
+        cidRefs.set(text, ref);
+      }
+      return ref;
+    }
     const pos = sharer.share(RC_STR, text, () => {
       const { pos, len } = w.utf8(text);
       strLen.set(pos, len);
@@ -404,13 +417,23 @@ function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined)
     });
     return { pos, len: strLen.get(pos) ?? encoder.encode(text).length };
   };
-  const rcString = (text: string): number =>
-    sharer.share(RC_STRING, text, () => {
-      const r = w.stringDeps(text);
-      const at = w.alloc(8, 4);
-      w.string(at, r);
+  const writeRcString = (text: string): number => {
+    const r = w.stringDeps(text);
+    const at = w.alloc(8, 4);
+    w.string(at, r);
+    return at;
+  };
+  const rcString = (text: string): number => {
+    if (memo === undefined) {
+      let at = rcStrings.get(text);
+      if (at === undefined) {
+        at = writeRcString(text);
+        rcStrings.set(text, at);
+      }
       return at;
-    });
+    }
+    return sharer.share(RC_STRING, text, () => writeRcString(text));
+  };
 
   // trace: what each state owns, in order, then the states.
   const owned: (number | StrRef | undefined)[] = data.trace.map((s, i) =>
@@ -430,14 +453,15 @@ function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined)
     const values: number[] = [];
     for (const [k, v] of entries) {
       keys.push(cid(k));
-      values.push(
-        sharer.share(type, k, () => {
-          const fill = write(v);
-          const at = w.alloc(size, 4);
-          fill(at);
-          return at;
-        }),
-      );
+      const writeValue = (): number => {
+        const fill = write(v);
+        const at = w.alloc(size, 4);
+        fill(at);
+        return at;
+      };
+      // Without a memo each value is new: a store's keys are distinct and each store is of its
+      // own pointer type, so the sharer would write every one.
+      values.push(memo === undefined ? writeValue() : sharer.share(type, k, writeValue));
     }
     const pos = w.alloc(STORE_ENTRY_SIZE * keys.length, 4);
     for (let i = 0; i < keys.length; i++) {

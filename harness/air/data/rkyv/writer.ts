@@ -7,6 +7,17 @@ import { INLINE_STRING_CAPACITY } from './reader.js';
 
 const encoder = new TextEncoder();
 
+/** The bytes of a string of ASCII characters (its UTF-8), or undefined if it has others. */
+function asciiBytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i] = c;
+  }
+  return out;
+}
+
 /** What an ArchivedString slot needs once the string's bytes are placed. */
 export interface StringResolver {
   /** Position of the out-of-line bytes (-1 when inline). */
@@ -16,10 +27,16 @@ export interface StringResolver {
   readonly inline?: Uint8Array;
 }
 
+// The largest buffer kept for the next archive (see RkyvWriter.scratch).
+const SCRATCH_MAX = 4 * 1024 * 1024;
+let scratchBuffer: Uint8Array | undefined;
+
 /** A growable archive buffer. */
 export class RkyvWriter {
   private buf: Uint8Array;
   private view: DataView;
+  /** Whether the buffer is the kept one, to hand back when the archive is copied out. */
+  private scratch = false;
   pos = 0;
 
   constructor(capacity = 4096) {
@@ -27,10 +44,30 @@ export class RkyvWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /**
+   * A writer over a buffer kept between archives (writing is synchronous and the archive is
+   * copied out by finish or finishAfter), so a run does not allocate and regrow its buffer from
+   * a small size every time. A buffer grown past SCRATCH_MAX is not kept.
+   */
+  static scratch(): RkyvWriter {
+    const w = new RkyvWriter(0);
+    w.buf = scratchBuffer ?? new Uint8Array(64 * 1024);
+    w.view = new DataView(w.buf.buffer);
+    w.scratch = true;
+    scratchBuffer = undefined;
+    return w;
+  }
+
+  /** Hands a scratch writer's buffer back once its archive is copied out. */
+  private release(): void {
+    if (this.scratch && this.buf.length <= SCRATCH_MAX) scratchBuffer = this.buf;
+    this.scratch = false;
+  }
+
   private reserve(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(this.buf.length * 2, 64);
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
@@ -71,7 +108,18 @@ export class RkyvWriter {
     // UTF-8 never takes more than 3 bytes per UTF-16 unit.
     this.reserve(s.length * 3);
     const at = this.pos;
-    const { written } = encoder.encodeInto(s, this.buf.subarray(at));
+    const buf = this.buf;
+    // CIDs, peer ids and most JSON texts are ASCII: copied by a loop, which for strings this
+    // short costs less than a call into the encoder; the encoder takes over at the first other unit.
+    const n = s.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at + i] = c;
+    }
+    let written = i;
+    if (i < n) written += encoder.encodeInto(s.slice(i), buf.subarray(at + i)).written;
     this.pos += written;
     return { pos: at, len: written };
   }
@@ -98,7 +146,7 @@ export class RkyvWriter {
   stringDeps(s: string): StringResolver {
     // A short UTF-16 string may still be long in UTF-8: decide on the encoded length.
     if (s.length <= INLINE_STRING_CAPACITY) {
-      const b = encoder.encode(s);
+      const b = asciiBytes(s) ?? encoder.encode(s);
       if (b.length <= INLINE_STRING_CAPACITY) return { pos: -1, len: b.length, inline: b };
       return { pos: this.bytes(b), len: b.length };
     }
@@ -119,7 +167,9 @@ export class RkyvWriter {
 
   /** The archive written so far; the root must be the last object written. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    const out = this.buf.slice(0, this.pos);
+    this.release();
+    return out;
   }
 
   /** The archive behind a header that knows its length (an envelope's), in one new buffer. */
@@ -128,6 +178,7 @@ export class RkyvWriter {
     const out = new Uint8Array(head.length + this.pos);
     out.set(head);
     out.set(this.buf.subarray(0, this.pos), head.length);
+    this.release();
     return out;
   }
 }
