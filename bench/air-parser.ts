@@ -11,7 +11,10 @@
 // (parse, validate, serialise its AST to JSON). The reference times include marine-js copying
 // the script into Wasm. Small sizes report the median of several runs after warm-up runs (the
 // same number for both parsers: a JIT needs a few runs of the hot code before it is optimised),
-// 100 MB a single run. "cold" is the first parse in a fresh process, before any warm-up.
+// 100 MB a single run. "cold" is the first parse in a fresh process, before any warm-up. Warm
+// runs also report CPU time (user + system of the whole process), which a machine shared with
+// other work inflates less than wall time. "AST heap" is the heap one tree holds (between two
+// forced GCs); no timed tree is kept alive, so peak RSS is that of one parse.
 //
 // AIR_BENCH_SIZES=1e3,1e6 limits the sizes; AIR_BENCH_REF_MAX (default 2e8) skips the reference
 // above that size.
@@ -29,6 +32,8 @@ interface Measurement {
   /** The first parse in the process. */
   coldMs?: number;
   parseMs?: number;
+  /** CPU time (user + system, every thread of the process: GC helpers too) of the timed parses. */
+  cpuMs?: number;
   jsonMs?: number;
   heapBytes?: number;
   wasmBytes?: number;
@@ -50,9 +55,52 @@ function warmupsFor(size: number): number {
   return runsFor(size) > 1 ? 3 : 0;
 }
 
+/**
+ * One timed parse, in its own function: a tree held in a local of the (long-lived, async) caller
+ * stays reachable until that frame ends, and at 100 MB two live trees doubled the peak RSS.
+ */
+function timedParse(script: string): { ms: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = parseAir(script);
+  const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
+  if (!r.ok) throw new Error(`generated script rejected: ${r.errors[0]?.message ?? ''}`);
+  return { ms, cpuMs };
+}
+
+/** CPU milliseconds (user + system) the process spent since `start`. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+/** One timed parse that also writes the tree as JSON text. */
+function timedParseJson(script: string): number {
+  const t0 = performance.now();
+  const r = parseAir(script);
+  if (r.ok) astToJsonText(r.ast);
+  return performance.now() - t0;
+}
+
+/**
+ * Heap retained by one tree: garbage collected before the parse and again after it (while the
+ * tree is held), so the parse's own garbage is not counted. Without --expose-gc, heap growth.
+ */
+function heapOfOneTree(script: string): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const kept = parseAir(script);
+  gc?.();
+  // (A tree of a few KiB can measure below zero: other garbage was collected too.)
+  const heapBytes = Math.max(0, process.memoryUsage().heapUsed - before);
+  if (!kept.ok) throw new Error('generated script rejected');
+  return heapBytes;
+}
+
 async function measureOurs(size: number): Promise<Measurement> {
   const script = aquaLikeAir(size);
-  const gc = (globalThis as { gc?: () => void }).gc;
   // A cold parse, warm-up parses (the reference gets as many), then timed runs.
   const runs = runsFor(size);
   let coldMs: number | undefined;
@@ -63,35 +111,28 @@ async function measureOurs(size: number): Promise<Measurement> {
     for (let i = 0; i < warmupsFor(size); i++) parseAir(script);
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = parseAir(script);
-    times.push(performance.now() - t0);
-    if (!r.ok) throw new Error(`generated script rejected: ${r.errors[0]?.message ?? ''}`);
+    const t = timedParse(script);
+    times.push(t.ms);
+    cpu.push(t.cpuMs);
   }
-  // Heap held by one AST, measured apart from the timing (a forced GC would skew it).
-  gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const kept = parseAir(script);
-  const heapBytes = process.memoryUsage().heapUsed - before;
-  if (!kept.ok) throw new Error('generated script rejected');
+  // The timed trees are unreachable by now (timedParse keeps none), so the peak RSS is one
+  // parse's, and the heap held by one tree is measured apart from the timing.
+  const heapBytes = heapOfOneTree(script);
   let jsonMs: number | undefined;
   let note: string | undefined;
   if (script.length <= 2e7) {
     // (Beyond this the JSON text would not fit in one JS string.)
     const jt: number[] = [];
-    for (let i = 0; i < runsFor(size); i++) {
-      const t0 = performance.now();
-      const r = parseAir(script);
-      if (r.ok) astToJsonText(r.ast);
-      jt.push(performance.now() - t0);
-    }
+    for (let i = 0; i < runsFor(size); i++) jt.push(timedParseJson(script));
     jsonMs = median(jt);
   } else note = 'JSON text of this AST would exceed the maximum JS string length';
   return {
     bytes: script.length,
     coldMs: coldMs ?? median(times),
     parseMs: median(times),
+    cpuMs: median(cpu),
     ...(jsonMs === undefined ? {} : { jsonMs }),
     heapBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -109,9 +150,11 @@ async function measureReference(size: number): Promise<Measurement> {
   const report = (m: Measurement): void => {
     process.stdout.write(`${JSON.stringify(m)}\n`);
   };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const probe = await avm.invoke({ air: wrapped, params });
   const firstMs = performance.now() - t0;
+  const firstCpuMs = cpuSince(c0);
   if (probe.retCode !== 0) throw new Error(`invoke failed: ${probe.errorMessage.slice(0, 200)}`);
   const base = { bytes: script.length, coldMs: firstMs, wasmBytes: avm.memoryBytes() };
   if (!big) for (let i = 0; i < warmupsFor(size); i++) await avm.invoke({ air: wrapped, params });
@@ -120,6 +163,7 @@ async function measureReference(size: number): Promise<Measurement> {
     const m = {
       ...base,
       parseMs: firstMs,
+      cpuMs: firstCpuMs,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       note: 'one cold invoke; ast skipped at this size',
     };
@@ -127,12 +171,21 @@ async function measureReference(size: number): Promise<Measurement> {
     return m;
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runsFor(size); i++) {
+    const c1 = process.cpuUsage();
     const t1 = performance.now();
     await avm.invoke({ air: wrapped, params });
     times.push(performance.now() - t1);
+    cpu.push(cpuSince(c1));
   }
-  report({ ...base, parseMs: median(times), maxRssBytes: process.resourceUsage().maxRSS * 1024 });
+  const cpuMs = median(cpu);
+  report({
+    ...base,
+    parseMs: median(times),
+    cpuMs,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  });
   const jt: number[] = [];
   let note: string | undefined;
   for (let i = 0; i < runsFor(size); i++) {
@@ -147,6 +200,7 @@ async function measureReference(size: number): Promise<Measurement> {
   return {
     ...base,
     parseMs: median(times),
+    cpuMs,
     ...(note === undefined ? { jsonMs: median(jt) } : { note }),
     wasmBytes: avm.memoryBytes(),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -214,6 +268,9 @@ export async function run(): Promise<void> {
     'ours ms',
     'ref invoke ms',
     'speed-up',
+    'ours CPU ms',
+    'ref CPU ms',
+    'CPU speed-up',
     'ours+json ms',
     'ref ast ms',
     'speed-up',
@@ -238,6 +295,7 @@ export async function run(): Promise<void> {
     if (ref.note !== undefined) notes.push(`${ref.bytes} bytes, reference: ${ref.note}`);
     record(`${ours.bytes} bytes: cold parse`, 'ms', ours.coldMs, ref.coldMs);
     record(`${ours.bytes} bytes: warm parse`, 'ms', ours.parseMs, ref.parseMs);
+    record(`${ours.bytes} bytes: warm parse, CPU time`, 'ms', ours.cpuMs, ref.cpuMs);
     record(`${ours.bytes} bytes: parse + AST JSON`, 'ms', ours.jsonMs, ref.jsonMs);
     record(
       `${ours.bytes} bytes: peak RSS`,
@@ -253,6 +311,9 @@ export async function run(): Promise<void> {
       ms(ours.parseMs),
       ms(ref.parseMs),
       ratio(ref.parseMs, ours.parseMs),
+      ms(ours.cpuMs),
+      ms(ref.cpuMs),
+      ratio(ref.cpuMs, ours.cpuMs),
       ms(ours.jsonMs),
       ms(ref.jsonMs),
       ratio(ref.jsonMs, ours.jsonMs),
@@ -270,7 +331,9 @@ export async function run(): Promise<void> {
   process.stdout.write(
     '\nspeed-up = reference time / our time (>1: ours is faster). "cold" is the first parse in a\n' +
       'fresh process; the other times are medians after 3 warm-up runs. "ref invoke" parses and\n' +
-      'validates `(seq (never) SCRIPT)` without executing it; "ref ast" also serialises the AST.\n',
+      'validates `(seq (never) SCRIPT)` without executing it; "ref ast" also serialises the AST.\n' +
+      '"CPU" is the process\'s user + system time over the same warm runs (GC threads included):\n' +
+      'on a loaded machine it moves less than wall time.\n',
   );
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
 }

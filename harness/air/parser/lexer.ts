@@ -517,7 +517,8 @@ export class Lexer {
       } else if (!isTerminator(c, i, len) || i - start > 15) return false;
       else {
         this.setPlain(T.Int, start, i, this.spelling(start, i, h));
-        this.int = BigInt(Number(this.text));
+        const n = Number(this.text);
+        this.int = n >= 0 && n < SMALL_INTS.length ? (SMALL_INTS[n] as bigint) : BigInt(n);
         return true;
       }
     }
@@ -612,6 +613,9 @@ export class Lexer {
 
 const SPELLING_SLOTS = 4096;
 
+// One bigint per small literal (error codes, indices, counts) instead of one per occurrence.
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 const BUILTINS: readonly (readonly [string, T])[] = [
   ['%init_peer_id%', T.InitPeerId],
   ['%timestamp%', T.Timestamp],
@@ -626,11 +630,14 @@ function isTerminator(c: number, i: number, len: number): boolean {
 }
 
 // Keywords and booleans by length and first letter (at most two share both), so telling a name
-// from a keyword costs one comparison instead of trying every keyword.
-const WORDS_BY_SHAPE = new Map<number, readonly string[]>();
+// from a keyword costs one comparison instead of trying every keyword. A plain array indexed by
+// length * 128 + first character: a Map lookup here was a visible share of the lexer.
+const WORDS_BY_SHAPE: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(
+  9 * 128,
+).fill(undefined);
 for (const word of [...KEYWORDS, 'true', 'false']) {
   const key = word.length * 128 + word.charCodeAt(0);
-  WORDS_BY_SHAPE.set(key, [...(WORDS_BY_SHAPE.get(key) ?? []), word]);
+  WORDS_BY_SHAPE[key] = [...(WORDS_BY_SHAPE[key] ?? []), word];
 }
 
 /** The keyword or boolean spelled at `[start, start + length)`, as an interned constant. */
@@ -639,7 +646,8 @@ function keywordAt(
   start: number,
   length: number,
 ): Keyword | 'true' | 'false' | undefined {
-  const words = WORDS_BY_SHAPE.get(length * 128 + src.charCodeAt(start));
+  if (length > 8) return undefined;
+  const words = WORDS_BY_SHAPE[length * 128 + src.charCodeAt(start)];
   if (words === undefined) return undefined;
   for (const w of words) if (src.startsWith(w, start)) return w as Keyword | 'true' | 'false';
   return undefined;

@@ -151,6 +151,8 @@ export interface OpenFold {
   nexts: number;
   /** Where the iterator is written when an enclosing fold already uses the name (reported once the fold's span is known). */
   redefinedAt?: Span;
+  /** The enclosing open fold with the same iterator, if any (open folds form a stack per name). */
+  readonly outer: OpenFold | undefined;
 }
 
 /** Collects definitions and uses while parsing and reports the semantic errors at the end. */
@@ -158,14 +160,17 @@ export class Validator {
   /** Smallest start offset of an instruction defining each name (call/ap/canon outputs, new, fold iterators). */
   private readonly firstDefinition = new Map<string, number>();
   private readonly uses: Use[] = [];
-  private readonly openFolds = new Map<string, OpenFold[]>();
+  // The innermost open fold per iterator name; only open folds are kept (a compiled script has a
+  // fresh iterator name per fold, and a table of every name ever seen was a large share of the
+  // validator's work and memory).
+  private readonly openFolds = new Map<string, OpenFold>();
   private readonly machine = new AfterNextMachine();
   /** Uses recorded since the last completed instruction: their instruction's end is the next hook's. */
   private awaitingEnd: Use[] = [];
   /** A `new` on an iterator, reported when its instruction completes (the next `replacing` hook). */
   private pendingNew: { name: string; span: Span } | undefined;
   /** Folds closed but not yet completed: a completed fold reports its redefinition with its span. */
-  private closedFolds: OpenFold[] = [];
+  private readonly closedFolds: OpenFold[] = [];
 
   constructor(private readonly sink: ErrorSink) {}
 
@@ -194,8 +199,9 @@ export class Validator {
 
   /** Reports redefinitions of folds that closed without completing (their frame failed to parse). */
   private flushClosedFolds(): void {
+    if (this.closedFolds.length === 0) return;
     for (const fold of this.closedFolds) this.reportRedefinition(fold, undefined);
-    this.closedFolds = [];
+    this.closedFolds.length = 0;
   }
 
   private reportRedefinition(fold: OpenFold, span: Span | undefined): void {
@@ -211,17 +217,13 @@ export class Validator {
 
   /** A fold with this iterator opens (called once its iterator is read, before its body). */
   openFold(iterator: string, nameStart: number, nameEnd: number, at: number): OpenFold {
-    let folds = this.openFolds.get(iterator);
-    if (folds === undefined) {
-      folds = [];
-      this.openFolds.set(iterator, folds);
-    }
+    const outer = this.openFolds.get(iterator);
     this.flushClosedFolds();
     const fold: OpenFold =
-      folds.length > 0
-        ? { iterator, nexts: 0, redefinedAt: { start: nameStart, end: nameEnd } }
-        : { iterator, nexts: 0 };
-    folds.push(fold);
+      outer !== undefined
+        ? { iterator, nexts: 0, redefinedAt: { start: nameStart, end: nameEnd }, outer }
+        : { iterator, nexts: 0, outer };
+    this.openFolds.set(iterator, fold);
     this.define(iterator, at);
     return fold;
   }
@@ -229,19 +231,21 @@ export class Validator {
   /** The fold opened last by {@link openFold} for this iterator closes. */
   closeFold(iterator: string): void {
     this.flushClosedFolds();
-    const fold = this.openFolds.get(iterator)?.pop();
-    if (fold !== undefined) this.closedFolds.push(fold);
+    const fold = this.openFolds.get(iterator);
+    if (fold === undefined) return;
+    if (fold.outer === undefined) this.openFolds.delete(iterator);
+    else this.openFolds.set(iterator, fold.outer);
+    this.closedFolds.push(fold);
   }
 
   /** Whether an enclosing fold iterates with this name. */
   isOpenIterator(name: string): boolean {
-    return (this.openFolds.get(name)?.length ?? 0) > 0;
+    return this.openFolds.has(name);
   }
 
   /** `(next name)` met inside whatever folds are open now. */
   next(name: string, nameStart: number, nameEnd: number, start: number, end: number): void {
-    const folds = this.openFolds.get(name);
-    const fold = folds?.[folds.length - 1];
+    const fold = this.openFolds.get(name);
     const span = { start, end };
     if (fold === undefined) {
       this.sink.add(
