@@ -43,7 +43,7 @@ import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { CallReply, WorkerReply, WorkerRequest } from './worker.js';
-import { createChannelBuffer, HostChannel } from './channel.js';
+import { createChannelBuffer, HOST_SPIN_MS, HostChannel, type WaitOutcome } from './channel.js';
 import { startWorker } from './start-worker.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
@@ -186,8 +186,22 @@ interface WorkerSlot {
   readonly channel: HostChannel;
   readonly binaries: BinaryRunner;
   readonly ready: Promise<void>;
+  /** Set when `ready` resolves: a call may then go to the worker without awaiting anything. */
+  readonly state: { ready: boolean };
   /** Log records of a spare's instantiation, handed on when it becomes the service's worker. */
   readonly earlyLogs: LogRecord[];
+}
+
+/** A call checked and converted, ready for the worker. */
+interface PreparedCall {
+  readonly wit: WitFunction;
+  /** The function's name as users write it (for messages). */
+  readonly name: string;
+  readonly values: unknown[];
+  readonly cp: unknown;
+  /** Config name of the module called. */
+  readonly module: string;
+  readonly timeoutMs: number;
 }
 
 interface Pending {
@@ -204,6 +218,12 @@ export class Service {
   /** Runs the current worker's mounted binaries (killed with the worker). */
   private binaries: BinaryRunner | undefined;
   private ready: Promise<void> | undefined;
+  /** The current worker's `WorkerSlot.state`. */
+  private readyState: { ready: boolean } = { ready: false };
+  /** Calls accepted and not yet settled: none, and a call may go to the worker at once. */
+  private active = 0;
+  /** How long the last call took from send to reply, ms (decides whether the next one spins). */
+  private lastCallMs = 0;
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
   /** Core modules compiled by a worker of this service, given to the workers started after it. */
@@ -364,6 +384,7 @@ export class Service {
     this.channel = slot.channel;
     this.binaries = slot.binaries;
     this.ready = slot.ready;
+    this.readyState = slot.state;
     for (const record of slot.earlyLogs.splice(0)) this.record(record);
   }
 
@@ -404,6 +425,7 @@ export class Service {
     const channel = new HostChannel(buffer, ports.port1, (message) => {
       if ((message as WorkerReply).type === 'log') log((message as { record: LogRecord }).record);
     });
+    const state = { ready: false };
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
@@ -411,6 +433,7 @@ export class Service {
             // Log records of the instantiation come first.
             channel.drain();
             this.memoryByModule = message.modules;
+            state.ready = true;
             resolve();
             break;
           case 'init-error':
@@ -456,7 +479,7 @@ export class Service {
     });
     // A failed start is reported to the caller that awaits it; keep it from being unhandled.
     ready.catch(() => undefined);
-    return { worker, channel, binaries, ready, earlyLogs };
+    return { worker, channel, binaries, ready, state, earlyLogs };
   }
 
   private failWorker(worker: Worker, error: Error): void {
@@ -642,13 +665,7 @@ export class Service {
   ): Promise<JsonValue> {
     if (this.closed)
       return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
-    let prepared: {
-      wit: WitFunction;
-      values: unknown[];
-      cp: unknown;
-      name: string;
-      module: string;
-    };
+    let prepared: Omit<PreparedCall, 'timeoutMs'>;
     try {
       checkTimeout(options.timeoutMs, 'timeoutMs');
       const wit = this.lookup(fn, options.module);
@@ -672,34 +689,56 @@ export class Service {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const run = this.queue.then(() =>
-      this.run(
-        prepared.wit,
-        prepared.name,
-        prepared.values,
-        prepared.cp,
-        options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-        prepared.module,
-      ),
-    );
-    this.queue = run.catch(() => undefined);
-    return run;
+    const call: PreparedCall = {
+      ...prepared,
+      timeoutMs: options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
+    // Nothing queued and the worker ready: the call goes out now, and a reply that comes while
+    // this thread watches for it settles the call before this returns.
+    if (
+      this.active === 0 &&
+      this.restarting === undefined &&
+      this.channel !== undefined &&
+      this.readyState.ready
+    ) {
+      let outcome: JsonValue | Promise<JsonValue>;
+      try {
+        outcome = this.dispatch(this.channel, call);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      if (!(outcome instanceof Promise)) return Promise.resolve(outcome);
+      return this.track(outcome);
+    }
+    return this.track(this.queue.then(() => this.run(call)));
   }
 
-  private async run(
-    wit: WitFunction,
-    name: string,
-    values: unknown[],
-    cp: unknown,
-    timeoutMs: number,
-    module: string,
-  ): Promise<JsonValue> {
+  /** Counts `run` as a call in flight until it settles; later calls queue behind it. */
+  private track(run: Promise<JsonValue>): Promise<JsonValue> {
+    this.active += 1;
+    const done = run.finally(() => {
+      this.active -= 1;
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async run(call: PreparedCall): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
     if (this.restarting) await this.restarting;
     if (!this.worker) await this.start();
     await this.ready;
     const channel = this.channel;
     if (!channel) throw new MarineHostError(`service ${this.name}: worker is not running`);
+    return this.dispatch(channel, call);
+  }
+
+  /**
+   * Sends a call to the worker and returns its result: at once when the reply comes while this
+   * thread watches for it (a call whose predecessor answered within HOST_SPIN_MS), else a
+   * promise of it. Throws the call's error likewise.
+   */
+  private dispatch(channel: HostChannel, call: PreparedCall): JsonValue | Promise<JsonValue> {
     const id = this.nextId++;
     let failure: Error | undefined;
     this.pending = {
@@ -711,25 +750,45 @@ export class Service {
     };
     const request: WorkerRequest = {
       type: 'call',
-      fn: wit.name,
-      args: values,
-      callParameters: cp,
-      module,
+      fn: call.wit.name,
+      args: call.values,
+      callParameters: call.cp,
+      module: call.module,
     };
+    const sent = performance.now();
     channel.send(request);
-    const outcome = await channel.wait(timeoutMs);
-    if (this.pending?.id === id) this.pending = undefined;
-    if (failure) throw failure;
+    // Only a service whose last call answered quickly is watched for: a slow one would block
+    // this thread for the whole window and answer later anyway.
+    if (this.lastCallMs <= HOST_SPIN_MS) {
+      const quick = channel.poll(HOST_SPIN_MS);
+      if (quick !== undefined) {
+        this.lastCallMs = performance.now() - sent;
+        if (this.pending?.id === id) this.pending = undefined;
+        return this.finish(call, quick);
+      }
+    }
+    return channel.wait(call.timeoutMs - (performance.now() - sent)).then((outcome) => {
+      this.lastCallMs = performance.now() - sent;
+      if (this.pending?.id === id) this.pending = undefined;
+      if (failure) throw failure;
+      return this.finish(call, outcome);
+    });
+  }
+
+  /** The call's result from what its wait ended with (or its error, thrown). */
+  private finish(call: PreparedCall, outcome: WaitOutcome): JsonValue {
     if (outcome.kind === 'timeout') {
       void this.restart();
       throw new CallTimeoutError(
-        `service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
+        `service ${this.name}: call ${call.name} did not finish within ${call.timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
       );
     }
     if (outcome.kind === 'woken')
-      throw new MarineHostError(`service ${this.name}: the worker stopped during call ${name}`);
+      throw new MarineHostError(
+        `service ${this.name}: the worker stopped during call ${call.name}`,
+      );
     const result = this.settle(outcome.value as CallReply);
-    return wit.result ? toJson(result, wit.result) : null;
+    return call.wit.result ? toJson(result, call.wit.result) : null;
   }
 
   /** Stops the service; queued calls fail with ServiceClosedError. */

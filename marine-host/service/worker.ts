@@ -2,7 +2,7 @@
 // A trap poisons a component instance, so after any guest failure the modules are instantiated
 // again before the next call (compiled core modules are kept, so this is cheap).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { WorkerChannel } from './channel.js';
+import { WORKER_SPIN_MS, WorkerChannel } from './channel.js';
 import { formatByteSize } from '../config/byte-size.js';
 import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
 import { valueSize } from './value-size.js';
@@ -141,7 +141,9 @@ try {
 
 // Calls, one at a time. Between calls the thread sleeps in Atomics.wait (channel.next), which
 // worker.terminate() interrupts, as it interrupts a runaway guest.
+// Right after a reply the worker watches for the next request a moment before it sleeps, so a
+// caller's back-to-back calls skip the wake-up (channel.ts, WORKER_SPIN_MS).
 for (;;) {
-  const reply = handle(channel.next() as WorkerRequest);
+  const reply = handle(channel.next(WORKER_SPIN_MS) as WorkerRequest);
   channel.reply(reply instanceof Promise ? await reply : reply);
 }
