@@ -25,6 +25,8 @@ const REQUEST_LENGTH = 2;
 const REPLY_LENGTH = 3;
 const WORKER_ASLEEP = 4;
 const HOST_ASLEEP = 5;
+/** Messages the worker has posted on the port (log records): the host drains it only when this moved. */
+const POSTED = 6;
 const HEADER_BYTES = 32;
 
 /**
@@ -381,6 +383,8 @@ export class HostChannel {
   private stopped = false;
   /** A reply that came by message and was delivered as a port event before `wait` looked. */
   private posted: { value: unknown } | undefined;
+  /** The worker's POSTED count as of the last drain. */
+  private drained = 0;
 
   constructor(
     private readonly buffer: SharedArrayBuffer,
@@ -427,7 +431,12 @@ export class HostChannel {
     if (Atomics.load(this.header, REPLY_SEQ) !== this.seq) return undefined;
     const length = this.header[REPLY_LENGTH] as number;
     if (length !== BY_MESSAGE) {
-      this.drain();
+      // Most calls log nothing: the port (a call into C++ each time) is read only when they did.
+      const posted = Atomics.load(this.header, POSTED);
+      if (posted !== this.drained) {
+        this.drained = posted;
+        this.drain();
+      }
       this.reader.pos = 0;
       return { kind: 'reply', value: this.reader.value() };
     }
@@ -505,6 +514,7 @@ export class WorkerChannel {
   /** Posts a message that is not a reply (a log record) on the channel's port. */
   post(message: unknown): void {
     this.port.postMessage(message);
+    Atomics.add(this.header, POSTED, 1);
   }
 
   /**

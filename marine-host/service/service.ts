@@ -31,6 +31,7 @@ import {
   checkPolicyNames,
   checkTetraplets,
   completeCallParameters,
+  type CallParameters,
   type CallParametersInput,
   type ServiceIdentity,
   type TetrapletPolicy,
@@ -192,6 +193,14 @@ interface WorkerSlot {
   readonly earlyLogs: LogRecord[];
 }
 
+/** A function's names as calls and their errors use them. */
+interface FunctionNames {
+  readonly name: string;
+  readonly args: string[];
+  /** Where each argument is, for conversion errors. */
+  readonly paths: string[];
+}
+
 /** A call checked and converted, ready for the worker. */
 interface PreparedCall {
   readonly wit: WitFunction;
@@ -224,6 +233,12 @@ export class Service {
   private active = 0;
   /** How long the last call took from send to reply, ms (decides whether the next one spins). */
   private lastCallMs = 0;
+  /** The call parameters last sent, and to which worker's channel. */
+  private cpSent: { readonly channel: HostChannel; readonly cp: unknown } | undefined;
+  /** Completed call parameters of calls given none, by argument count (the same every time). */
+  private readonly defaultCp = new Map<number, CallParameters>();
+  /** Per function: its user name and argument names, computed once. */
+  private readonly fnNames = new Map<WitFunction, FunctionNames>();
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
   /** Core modules compiled by a worker of this service, given to the workers started after it. */
@@ -494,7 +509,7 @@ export class Service {
   /** The call's result, or its error, from the worker's reply. */
   private settle(message: CallReply): unknown {
     if (message.type === 'result') {
-      this.memoryByModule = message.modules;
+      if (message.modules) this.memoryByModule = message.modules;
       if (message.memory > this.spec.memoryLimit) {
         void this.restart();
         throw new MemoryLimitError(
@@ -597,6 +612,36 @@ export class Service {
     return found;
   }
 
+  /** A function's user name and its arguments' (computed once per function). */
+  private namesOf(wit: WitFunction): FunctionNames {
+    let names = this.fnNames.get(wit);
+    if (!names) {
+      const name = userName(wit);
+      const args = wit.params.map((p) => userName(p));
+      names = { name, args, paths: args.map((arg) => `function ${name}: argument ${arg}`) };
+      this.fnNames.set(wit, names);
+    }
+    return names;
+  }
+
+  /**
+   * A call's parameters, validated and completed from the service's identity. A call given none
+   * gets the same object every time (they depend on the argument count only), which also lets
+   * dispatch skip sending them again.
+   */
+  private callParametersOf(
+    input: CallParametersInput | undefined,
+    argCount: number,
+  ): CallParameters {
+    if (input !== undefined) return completeCallParameters(input, argCount, this.identity);
+    let cp = this.defaultCp.get(argCount);
+    if (!cp) {
+      cp = completeCallParameters(undefined, argCount, this.identity);
+      this.defaultCp.set(argCount, cp);
+    }
+    return cp;
+  }
+
   /** Orders call arguments by parameter and converts them to the function's types. */
   private convertArgs(name: string, fn: WitFunction, args: CallArgs): unknown[] {
     const params = fn.params;
@@ -613,7 +658,7 @@ export class Service {
       positional =
         list.length !== params.length && params.length === 1 && params[0]?.type.kind === 'list'
           ? [list]
-          : [...list];
+          : (list as unknown[]);
       if (positional.length !== params.length) {
         throw new ArgumentError(
           `function ${name}: expected ${params.length} argument(s) (${params.map((p) => userName(p)).join(', ')}), found ${list.length}`,
@@ -648,9 +693,8 @@ export class Service {
         );
       positional = [args];
     }
-    return params.map((p, i) =>
-      fromJson(positional[i], p.type, `function ${name}: argument ${userName(p)}`),
-    );
+    const paths = this.namesOf(fn).paths;
+    return params.map((p, i) => fromJson(positional[i], p.type, paths[i] as string));
   }
 
   /**
@@ -669,23 +713,22 @@ export class Service {
     try {
       checkTimeout(options.timeoutMs, 'timeoutMs');
       const wit = this.lookup(fn, options.module);
-      const name = userName(wit);
+      const names = this.namesOf(wit);
+      const name = names.name;
       const values = this.convertArgs(name, wit, args);
       const limit = this.spec.valueSizeLimit;
       if (valueSizeOver(values, limit))
         throw new ValueSizeLimitError(
           `service ${this.name}: function ${name}: the arguments are larger than the value size limit of ${formatByteSize(limit)}`,
         );
-      const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
+      const cp = this.callParametersOf(callParameters, wit.params.length);
       if (this.options.policy !== undefined || this.options.tetrapletsAsGiven !== true)
-        checkTetraplets(
-          name,
-          wit.params.map((p) => userName(p)),
-          cp,
-          this.options.policy,
-          this.identity,
-        );
-      prepared = { wit, values, cp, name, module: this.module(options.module).config.name };
+        checkTetraplets(name, names.args, cp, this.options.policy, this.identity);
+      const module =
+        options.module === undefined
+          ? this.plan.facade.info.config.name
+          : this.module(options.module).config.name;
+      prepared = { wit, values, cp, name, module };
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -748,13 +791,18 @@ export class Service {
         channel.stop();
       },
     };
-    const request: WorkerRequest = {
-      type: 'call',
-      fn: call.wit.name,
-      args: call.values,
-      callParameters: call.cp,
-      module: call.module,
-    };
+    // Call parameters the worker already holds are not sent again (WorkerRequest).
+    const cpHeld = this.cpSent?.channel === channel && this.cpSent.cp === call.cp;
+    this.cpSent = { channel, cp: call.cp };
+    const request: WorkerRequest = cpHeld
+      ? { type: 'call', fn: call.wit.name, args: call.values, module: call.module }
+      : {
+          type: 'call',
+          fn: call.wit.name,
+          args: call.values,
+          callParameters: call.cp,
+          module: call.module,
+        };
     const sent = performance.now();
     channel.send(request);
     // Only a service whose last call answered quickly is watched for: a slow one would block

@@ -103,6 +103,23 @@ t.test('calls through the host', async (t) => {
     t.equal(withTetraplets, 'Hi, x');
   });
 
+  t.test(
+    "call parameters held by the worker are the call's own, one call after another",
+    async (t) => {
+      // A call without parameters sends them once; the worker keeps them for the next ones. Calls
+      // with and without, and a trap (the worker instantiates again), must each see their own.
+      const none = `||${service.serviceId}|local|`;
+      t.equal(await service.call('who', []), none);
+      t.equal(await service.call('who', []), none, 'the same, not sent again');
+      const given = { particle: { id: 'p-2', init_peer_id: 'peer-B' }, tetraplets: [] };
+      t.equal(await service.call('who', [], given), `p-2|peer-B|${service.serviceId}|local|`);
+      t.equal(await service.call('who', []), none, 'back to none after a call with parameters');
+      await service.call('trap').catch(() => undefined);
+      t.equal(await service.call('who', []), none, 'after a trap');
+      t.equal(await service.call('who', [], given), `p-2|peer-B|${service.serviceId}|local|`);
+    },
+  );
+
   t.test('argument errors name the argument, the type expected and the value found', async (t) => {
     await t.rejects(
       service.call('greeting', [42]),
