@@ -90,8 +90,9 @@ export interface ServiceOptions {
   readonly wasmLog?: string;
   /**
    * Keep a second worker started and instantiated, so a restart after a timeout (or a memory
-   * limit) swaps it in instead of booting a worker while calls wait (default true; false halves
-   * the service's threads and memory, and a restart then takes a worker's start-up time).
+   * limit) swaps it in instead of booting a worker while calls wait; while restarts come within
+   * seconds of each other, two spares (default true; false halves the service's threads and
+   * memory, and a restart then takes a worker's start-up time).
    */
   readonly spareWorker?: boolean;
 }
@@ -118,12 +119,18 @@ export type CallArgs =
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
 /**
- * When the spare worker is started, ms: a while after the service's first start (a service loaded
- * for a few calls and closed never pays for one, and the first calls do not compete with its
- * start-up), and soon after a restart used the previous spare.
+ * When the spare worker is started after the service's first start, ms: a while later, so a
+ * service loaded for a few calls and closed never pays for one, and the first calls do not
+ * compete with its start-up. After a restart used a spare, the next one starts at once: a worker
+ * takes 0.2-0.6 s to be ready on a loaded machine, and a second timeout can come that soon.
  */
 const SPARE_DELAY_AFTER_LOAD_MS = 2000;
-const SPARE_DELAY_AFTER_RESTART_MS = 250;
+/**
+ * A restart this soon after the previous one keeps two spares ready (one spare cannot be ready
+ * again for timeouts that come back to back); once restarts are this far apart, one again.
+ */
+const RESTART_BURST_MS = 10000;
+const SPARES_IN_BURST = 2;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -243,9 +250,14 @@ export class Service {
   private restarting: Promise<void> | undefined;
   /** Core modules compiled by a worker of this service, given to the workers started after it. */
   private compiled: [string, object][] | undefined;
-  /** The warm spare worker a restart swaps in (see ServiceOptions.spareWorker). */
-  private spare: WorkerSlot | undefined;
+  /** Warm spare workers a restart swaps in, oldest first (see ServiceOptions.spareWorker). */
+  private spares: WorkerSlot[] = [];
   private spareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How many spares to keep: 1, or SPARES_IN_BURST while restarts come close together. */
+  private sparesWanted = 1;
+  /** When the last restart was (performance.now()), and the timer that ends a burst. */
+  private lastRestart = -Infinity;
+  private burstTimer: ReturnType<typeof setTimeout> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private closed = false;
@@ -414,15 +426,44 @@ export class Service {
     this.spareTimer.unref();
   }
 
-  /** Starts a spare worker in the background, unless there is one or the service is closing. */
+  /** Starts spare workers in the background up to the number wanted, unless the service is closing. */
   private prepareSpare(): void {
-    if (this.closed || this.spare || this.options.spareWorker === false) return;
-    const slot = this.spawn();
-    this.spare = slot;
-    // A spare that fails to start is dropped; the next restart starts a worker the slow way.
-    slot.ready.catch(() => {
-      if (this.spare === slot) this.spare = undefined;
-    });
+    if (this.closed || this.options.spareWorker === false) return;
+    while (this.spares.length < this.sparesWanted) {
+      const slot = this.spawn();
+      this.spares.push(slot);
+      // A spare that fails to start is dropped; the next restart starts a worker the slow way.
+      slot.ready.catch(() => this.dropSpare(slot.worker));
+    }
+  }
+
+  private dropSpare(worker: Worker): void {
+    this.spares = this.spares.filter((s) => s.worker !== worker);
+  }
+
+  /** Notes a restart: restarts close together keep two spares until they stop for a while. */
+  private noteRestart(): void {
+    const now = performance.now();
+    if (now - this.lastRestart < RESTART_BURST_MS) this.sparesWanted = SPARES_IN_BURST;
+    this.lastRestart = now;
+    clearTimeout(this.burstTimer);
+    if (this.sparesWanted === 1) return;
+    this.burstTimer = setTimeout(() => {
+      this.burstTimer = undefined;
+      this.sparesWanted = 1;
+      // The extra spare goes: a quiet service keeps one.
+      for (const extra of this.spares.splice(1)) {
+        extra.binaries.killAll();
+        void extra.worker.terminate();
+      }
+    }, RESTART_BURST_MS);
+    this.burstTimer.unref();
+  }
+
+  /** The spare to swap in: a ready one if there is, else the oldest (taken off the list). */
+  private takeSpare(): WorkerSlot | undefined {
+    const index = this.spares.findIndex((s) => s.state.ready);
+    return this.spares.splice(index >= 0 ? index : 0, 1)[0];
   }
 
   /** Starts a worker whose messages count only while it is the service's worker. */
@@ -485,7 +526,7 @@ export class Service {
             `service ${this.name}: worker exited with code ${code} while starting`,
           ),
         );
-        if (this.spare?.worker === worker) this.spare = undefined;
+        this.dropSpare(worker);
         this.failWorker(
           worker,
           new MarineHostError(`service ${this.name}: worker exited with code ${code}`),
@@ -549,8 +590,8 @@ export class Service {
       this.binaries?.killAll();
       // The old worker is stopped while the spare takes over: nothing it sends counts any more.
       const stopped = old?.terminate();
-      const spare = this.spare;
-      this.spare = undefined;
+      this.noteRestart();
+      const spare = this.takeSpare();
       let swapped = false;
       if (spare && !this.closed) {
         swapped = await spare.ready.then(
@@ -559,9 +600,10 @@ export class Service {
         );
         if (swapped) {
           this.activate(spare);
-          // The next spare starts a moment later, so its start-up does not compete with the
-          // calls that were waiting for this restart.
-          this.prepareSpareIn(SPARE_DELAY_AFTER_RESTART_MS);
+          // The next spare starts now (see SPARE_DELAY_AFTER_LOAD_MS).
+          clearTimeout(this.spareTimer);
+          this.spareTimer = undefined;
+          this.prepareSpare();
           // Termination goes on in the background; the old worker's messages no longer count.
           stopped?.catch(() => undefined);
         } else await spare.worker.terminate();
@@ -851,10 +893,12 @@ export class Service {
     this.binaries?.killAll();
     clearTimeout(this.spareTimer);
     this.spareTimer = undefined;
-    const spare = this.spare;
-    this.spare = undefined;
-    spare?.binaries.killAll();
-    await Promise.all([worker?.terminate(), spare?.worker.terminate()]);
+    clearTimeout(this.burstTimer);
+    this.burstTimer = undefined;
+    const spares = this.spares;
+    this.spares = [];
+    for (const spare of spares) spare.binaries.killAll();
+    await Promise.all([worker?.terminate(), ...spares.map((s) => s.worker.terminate())]);
   }
 }
 

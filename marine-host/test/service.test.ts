@@ -168,6 +168,17 @@ t.test('calls through the host', async (t) => {
     t.equal(await service.call('greeting', ['after loop']), 'Hi, after loop');
   });
 
+  t.test('timeouts back to back: each swaps in a worker, none is lost', async (t) => {
+    // Restarts close together keep two spares; each timeout here takes one (or waits for one
+    // still starting), and the service answers, with its state fresh, after every one.
+    for (let i = 0; i < 3; i += 1) {
+      await t.rejects(service.call('spin', [], undefined, { timeoutMs: 100 }), CallTimeoutError);
+      t.equal(await service.call('greeting', [`after ${i}`]), `Hi, after ${i}`);
+    }
+    const spares = (service as unknown as { spares: unknown[] }).spares;
+    t.ok(spares.length <= 2, `at most two spares (${spares.length})`);
+  });
+
   t.test('a memory bomb hits total_memory_limit, then the service works', async (t) => {
     t.equal(await service.call('grow', [8]), 8, '8 MiB is within the 64 MiB limit');
     await t.rejects(service.call('grow', [100]), MemoryLimitError);
