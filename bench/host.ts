@@ -1,10 +1,9 @@
 // Host overhead: calls/second of a trivial string function (`greeting`) through the Marine host
 // (argument conversion, queue, worker thread round trip, result conversion) against jco's
 // generated binding of the same component called directly in this thread, given the same WASI
-// grants as the service gives it (the fixture is a command-style module: its constructors run,
-// reading the environment and the preopened dirs, on every export call, so a reference with no
-// grants would skip guest work the service does). Also the SDK-built `greeting` example, as
-// `marine build` makes it (a reactor: no per-call constructors), when its artifacts are built.
+// grants as the service gives it (its constructors, run once by `_initialize`, read the
+// environment and the preopened dirs). Also the SDK-built `greeting` example, as `marine build`
+// makes it, when its artifacts are built.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildHostFixtures } from '../fixtures/configs/host/build-fixtures.js';

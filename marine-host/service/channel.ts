@@ -1,24 +1,45 @@
 // The call channel between a service's host side and its worker thread: one SharedArrayBuffer
-// per worker. A call is written into it and the worker woken with Atomics.notify; the worker,
-// blocked in Atomics.wait between calls, writes the reply in the same buffer and wakes the host,
-// which waits with Atomics.waitAsync (its event loop stays free). Compared with postMessage this
-// skips the structured clone into a message, the port's event on each side and a task hop in
-// each direction, which were most of a small call's time. Values are written in a compact tagged
-// encoding (below); one that does not fit the buffer, or of a kind the encoding does not know,
-// goes by postMessage on a MessagePort beside it, and the buffer only says so. The same port
-// carries the worker's log records during a call, so the host reads them, in order, before the
-// call's reply (receiveMessageOnPort, synchronously).
+// per worker. A call is written into it; the worker, sleeping in Atomics.wait between calls (or
+// watching the buffer for a moment right after a reply, see WorkerChannel.next), writes the
+// reply in the same buffer; the host watches for it briefly (HostChannel.poll), then waits with
+// Atomics.waitAsync (its event loop stays free). Each side calls Atomics.notify only when the
+// other sleeps. Compared with postMessage this skips the structured clone into a message, the
+// port's event on each side and a task hop in each direction, which were most of a small call's
+// time. Values are written in a compact tagged encoding (below); one that does not fit the
+// buffer, or of a kind the encoding does not know, goes by postMessage on a MessagePort beside
+// it, and the buffer only says so. The same port carries the worker's log records during a call,
+// so the host reads them, in order, before the call's reply (receiveMessageOnPort, synchronously).
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { deserialize, serialize } from 'node:v8';
 
 /** Bytes of a channel's data area: calls and replies up to this size skip postMessage. */
 export const CHANNEL_DATA_BYTES = 64 * 1024;
-/** Int32 slots of the header: request sequence, reply sequence, request length, reply length. */
+/**
+ * Int32 slots of the header: request sequence, reply sequence, request length, reply length, and
+ * whether each side is asleep (in Atomics.wait / waitAsync) rather than spinning: the other side
+ * calls Atomics.notify only then, since a notify costs 10-15 µs even when nobody needs it.
+ */
 const REQUEST_SEQ = 0;
 const REPLY_SEQ = 1;
 const REQUEST_LENGTH = 2;
 const REPLY_LENGTH = 3;
-const HEADER_BYTES = 16;
+const WORKER_ASLEEP = 4;
+const HOST_ASLEEP = 5;
+/** Messages the worker has posted on the port (log records): the host drains it only when this moved. */
+const POSTED = 6;
+const HEADER_BYTES = 32;
+
+/**
+ * How long the worker watches for the next request after each reply before it sleeps, ms. A
+ * caller issuing calls back to back sends the next one within microseconds, and the worker takes
+ * it without the futex wake-up that cost most of a small call; a service called now and then
+ * spins this long after each call and then sleeps (so an idle service costs no CPU).
+ */
+export const WORKER_SPIN_MS = 0.1;
+/** Longest the host watches for a reply before it waits asynchronously, ms (see HostChannel.poll). */
+export const HOST_SPIN_MS = 0.1;
+/** Most requests a worker takes without watching after its watches kept missing. */
+const MAX_SKIP = 1024;
 /** A length saying "the value came by postMessage on the channel's port". */
 const BY_MESSAGE = -1;
 
@@ -362,6 +383,8 @@ export class HostChannel {
   private stopped = false;
   /** A reply that came by message and was delivered as a port event before `wait` looked. */
   private posted: { value: unknown } | undefined;
+  /** The worker's POSTED count as of the last drain. */
+  private drained = 0;
 
   constructor(
     private readonly buffer: SharedArrayBuffer,
@@ -383,7 +406,9 @@ export class HostChannel {
     this.header[REQUEST_LENGTH] = length;
     this.seq = (this.seq + 1) | 0;
     Atomics.store(this.header, REQUEST_SEQ, this.seq);
-    Atomics.notify(this.header, REQUEST_SEQ);
+    // Sequentially consistent: either the worker sees the new sequence before it sleeps, or
+    // this sees it asleep (it sets the flag before its last look).
+    if (Atomics.load(this.header, WORKER_ASLEEP) !== 0) Atomics.notify(this.header, REQUEST_SEQ);
   }
 
   private receive(message: unknown): void {
@@ -406,7 +431,12 @@ export class HostChannel {
     if (Atomics.load(this.header, REPLY_SEQ) !== this.seq) return undefined;
     const length = this.header[REPLY_LENGTH] as number;
     if (length !== BY_MESSAGE) {
-      this.drain();
+      // Most calls log nothing: the port (a call into C++ each time) is read only when they did.
+      const posted = Atomics.load(this.header, POSTED);
+      if (posted !== this.drained) {
+        this.drained = posted;
+        this.drain();
+      }
       this.reader.pos = 0;
       return { kind: 'reply', value: this.reader.value() };
     }
@@ -418,23 +448,40 @@ export class HostChannel {
     return { kind: 'reply', value: posted.value };
   }
 
-  /** Waits for the reply to the last request, at most `timeoutMs`, without blocking the thread. */
-  async wait(timeoutMs: number): Promise<WaitOutcome> {
-    // Neither side polls the buffer before sleeping: measured at load 15-20 on 2 cores, a 40 µs
-    // poll on the host or a 60 µs one in the worker made a 10-byte call slower (55 → 73 µs and
-    // → 190 µs), the poller taking the core the other side needed.
-    return this.waitLong(performance.now() + timeoutMs);
+  /**
+   * Watches for the reply to the last request for at most `spinMs`, blocking this thread, and
+   * returns it if it came. A small call's reply comes in microseconds when the worker is awake,
+   * far sooner than a waitAsync wake-up (a task posted to this thread's event loop) delivers it.
+   */
+  poll(spinMs: number): WaitOutcome | undefined {
+    const header = this.header;
+    const seq = this.seq;
+    if (Atomics.load(header, REPLY_SEQ) !== seq) {
+      const until = performance.now() + spinMs;
+      let spins = 0;
+      while (Atomics.load(header, REPLY_SEQ) !== seq) {
+        // The clock is read now and then: a read costs more than a look at the buffer.
+        spins += 1;
+        if ((spins & 63) === 0 && performance.now() >= until) return undefined;
+      }
+    }
+    return this.take();
   }
 
-  private async waitLong(deadline: number): Promise<WaitOutcome> {
+  /** Waits for the reply to the last request, at most `timeoutMs`, without blocking the thread. */
+  async wait(timeoutMs: number): Promise<WaitOutcome> {
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const ready = this.take();
       if (ready) return ready;
       if (this.stopped) return { kind: 'woken' };
       const left = deadline - performance.now();
       if (left <= 0) return { kind: 'timeout' };
+      // Asleep first, then a last look: the worker notifies only a sleeping host (see send).
+      Atomics.store(this.header, HOST_ASLEEP, 1);
       const pending = waitAsync(this.header, REPLY_SEQ, (this.seq - 1) | 0, left);
       if (pending.async) await pending.value;
+      Atomics.store(this.header, HOST_ASLEEP, 0);
     }
   }
 
@@ -451,6 +498,9 @@ export class WorkerChannel {
   private readonly writer: Writer;
   private readonly reader: Reader;
   private seen = 0;
+  /** Requests still to be taken without watching, and how many the next miss sets (see next). */
+  private skip = 0;
+  private backoff = 0;
 
   constructor(
     buffer: SharedArrayBuffer,
@@ -464,14 +514,41 @@ export class WorkerChannel {
   /** Posts a message that is not a reply (a log record) on the channel's port. */
   post(message: unknown): void {
     this.port.postMessage(message);
+    Atomics.add(this.header, POSTED, 1);
   }
 
-  /** Blocks until the host sends a request, and returns it. */
-  next(): unknown {
-    // A wait can end without a new request (seen under load): only a new sequence number counts.
-    while (Atomics.load(this.header, REQUEST_SEQ) === this.seen)
-      Atomics.wait(this.header, REQUEST_SEQ, this.seen);
-    this.seen = Atomics.load(this.header, REQUEST_SEQ);
+  /**
+   * Returns the host's next request: watched for during `spinMs` (right after a reply, when the
+   * next call of a busy caller is due), then slept for in Atomics.wait. Watching pays only while
+   * requests do come within the window: on a machine too loaded to run both threads at once the
+   * spinning worker takes the core the host needs, and measured at load 17 on 2 cores every call
+   * got slower (35 → 65 µs). So each miss doubles the number of requests taken without watching
+   * (up to MAX_SKIP) and each catch halves it: the worker watches while more than about half its
+   * watches catch a request.
+   */
+  next(spinMs = 0): unknown {
+    const header = this.header;
+    const seen = this.seen;
+    if (Atomics.load(header, REQUEST_SEQ) === seen) {
+      let watch = spinMs > 0;
+      if (watch && this.skip > 0) {
+        this.skip -= 1;
+        watch = false;
+      }
+      if (watch && this.watchFor(seen, spinMs)) this.backoff = Math.max(this.backoff >> 1, 0);
+      else {
+        if (watch) {
+          this.skip = this.backoff;
+          this.backoff = Math.min(Math.max(this.backoff * 2, 1), MAX_SKIP);
+        }
+        // Asleep first, then a last look: the host notifies only a sleeping worker (see send).
+        Atomics.store(header, WORKER_ASLEEP, 1);
+        // A wait can end without a new request (seen under load): only a new sequence counts.
+        while (Atomics.load(header, REQUEST_SEQ) === seen) Atomics.wait(header, REQUEST_SEQ, seen);
+        Atomics.store(header, WORKER_ASLEEP, 0);
+      }
+    }
+    this.seen = Atomics.load(header, REQUEST_SEQ);
     if (this.header[REQUEST_LENGTH] !== BY_MESSAGE) {
       this.reader.pos = 0;
       return this.reader.value();
@@ -488,6 +565,16 @@ export class WorkerChannel {
     if (length === BY_MESSAGE) this.port.postMessage({ type: 'reply', value });
     this.header[REPLY_LENGTH] = length;
     Atomics.store(this.header, REPLY_SEQ, this.seen);
-    Atomics.notify(this.header, REPLY_SEQ);
+    if (Atomics.load(this.header, HOST_ASLEEP) !== 0) Atomics.notify(this.header, REPLY_SEQ);
+  }
+
+  /** Watches the request sequence for `spinMs`; true if it moved past `seen` meanwhile. */
+  private watchFor(seen: number, spinMs: number): boolean {
+    const until = performance.now() + spinMs;
+    for (let spins = 1; ; spins += 1) {
+      if (Atomics.load(this.header, REQUEST_SEQ) !== seen) return true;
+      // The clock is read now and then: a read costs more than a look at the buffer.
+      if ((spins & 63) === 0 && performance.now() >= until) return false;
+    }
   }
 }

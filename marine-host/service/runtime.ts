@@ -131,6 +131,8 @@ export class ServiceRuntime {
   private readonly memories: { module: string; memory: WasmMemory }[] = [];
   private readonly drains: (() => void)[] = [];
   private exportsByModule = new Map<string, Record<string, (...args: unknown[]) => unknown>>();
+  /** Functions called so far, by module and WIT name (found once, not on every call). */
+  private readonly targets = new Map<string, (...args: unknown[]) => unknown>();
   /** One quota for every mapped dir of the service, measured from disk at instantiation. */
   private quota: DiskQuota | undefined;
   /** Lines the guest wrote to stderr during the current call (to explain traps). */
@@ -345,11 +347,16 @@ export class ServiceRuntime {
   call(fn: string, args: unknown[], callParameters: unknown, module = this.spec.facade): unknown {
     this.callParameters = callParameters;
     this.callStderr.length = 0;
-    const target = this.exportsByModule.get(
-      this.spec.modules.find((m) => m.name === module)?.witName ?? '',
-    );
-    const f = target?.[jsName(fn)];
-    if (!f) throw new Error(`module ${module} has no function ${fn}`);
+    const key = `${module}\u0000${fn}`;
+    let f = this.targets.get(key);
+    if (!f) {
+      const target = this.exportsByModule.get(
+        this.spec.modules.find((m) => m.name === module)?.witName ?? '',
+      );
+      f = target?.[jsName(fn)];
+      if (!f) throw new Error(`module ${module} has no function ${fn}`);
+      this.targets.set(key, f);
+    }
     try {
       return f(...args);
     } finally {

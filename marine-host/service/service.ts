@@ -31,6 +31,7 @@ import {
   checkPolicyNames,
   checkTetraplets,
   completeCallParameters,
+  type CallParameters,
   type CallParametersInput,
   type ServiceIdentity,
   type TetrapletPolicy,
@@ -43,7 +44,7 @@ import { fromJson, toJson } from './values.js';
 import { DEFAULT_DISK_QUOTA, type DiskQuotaLimits } from '../wasi/quota.js';
 import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { CallReply, WorkerReply, WorkerRequest } from './worker.js';
-import { createChannelBuffer, HostChannel } from './channel.js';
+import { createChannelBuffer, HOST_SPIN_MS, HostChannel, type WaitOutcome } from './channel.js';
 import { startWorker } from './start-worker.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
@@ -89,8 +90,9 @@ export interface ServiceOptions {
   readonly wasmLog?: string;
   /**
    * Keep a second worker started and instantiated, so a restart after a timeout (or a memory
-   * limit) swaps it in instead of booting a worker while calls wait (default true; false halves
-   * the service's threads and memory, and a restart then takes a worker's start-up time).
+   * limit) swaps it in instead of booting a worker while calls wait; while restarts come within
+   * seconds of each other, two spares (default true; false halves the service's threads and
+   * memory, and a restart then takes a worker's start-up time).
    */
   readonly spareWorker?: boolean;
 }
@@ -117,12 +119,18 @@ export type CallArgs =
 const DEFAULT_TIMEOUT_MS = 10000;
 const LOG_KEEP = 1000;
 /**
- * When the spare worker is started, ms: a while after the service's first start (a service loaded
- * for a few calls and closed never pays for one, and the first calls do not compete with its
- * start-up), and soon after a restart used the previous spare.
+ * When the spare worker is started after the service's first start, ms: a while later, so a
+ * service loaded for a few calls and closed never pays for one, and the first calls do not
+ * compete with its start-up. After a restart used a spare, the next one starts at once: a worker
+ * takes 0.2-0.6 s to be ready on a loaded machine, and a second timeout can come that soon.
  */
 const SPARE_DELAY_AFTER_LOAD_MS = 2000;
-const SPARE_DELAY_AFTER_RESTART_MS = 250;
+/**
+ * A restart this soon after the previous one keeps two spares ready (one spare cannot be ready
+ * again for timeouts that come back to back); once restarts are this far apart, one again.
+ */
+const RESTART_BURST_MS = 10000;
+const SPARES_IN_BURST = 2;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -186,8 +194,30 @@ interface WorkerSlot {
   readonly channel: HostChannel;
   readonly binaries: BinaryRunner;
   readonly ready: Promise<void>;
+  /** Set when `ready` resolves: a call may then go to the worker without awaiting anything. */
+  readonly state: { ready: boolean };
   /** Log records of a spare's instantiation, handed on when it becomes the service's worker. */
   readonly earlyLogs: LogRecord[];
+}
+
+/** A function's names as calls and their errors use them. */
+interface FunctionNames {
+  readonly name: string;
+  readonly args: string[];
+  /** Where each argument is, for conversion errors. */
+  readonly paths: string[];
+}
+
+/** A call checked and converted, ready for the worker. */
+interface PreparedCall {
+  readonly wit: WitFunction;
+  /** The function's name as users write it (for messages). */
+  readonly name: string;
+  readonly values: unknown[];
+  readonly cp: unknown;
+  /** Config name of the module called. */
+  readonly module: string;
+  readonly timeoutMs: number;
 }
 
 interface Pending {
@@ -204,13 +234,30 @@ export class Service {
   /** Runs the current worker's mounted binaries (killed with the worker). */
   private binaries: BinaryRunner | undefined;
   private ready: Promise<void> | undefined;
+  /** The current worker's `WorkerSlot.state`. */
+  private readyState: { ready: boolean } = { ready: false };
+  /** Calls accepted and not yet settled: none, and a call may go to the worker at once. */
+  private active = 0;
+  /** How long the last call took from send to reply, ms (decides whether the next one spins). */
+  private lastCallMs = 0;
+  /** The call parameters last sent, and to which worker's channel. */
+  private cpSent: { readonly channel: HostChannel; readonly cp: unknown } | undefined;
+  /** Completed call parameters of calls given none, by argument count (the same every time). */
+  private readonly defaultCp = new Map<number, CallParameters>();
+  /** Per function: its user name and argument names, computed once. */
+  private readonly fnNames = new Map<WitFunction, FunctionNames>();
   private pending: Pending | undefined;
   private restarting: Promise<void> | undefined;
   /** Core modules compiled by a worker of this service, given to the workers started after it. */
   private compiled: [string, object][] | undefined;
-  /** The warm spare worker a restart swaps in (see ServiceOptions.spareWorker). */
-  private spare: WorkerSlot | undefined;
+  /** Warm spare workers a restart swaps in, oldest first (see ServiceOptions.spareWorker). */
+  private spares: WorkerSlot[] = [];
   private spareTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How many spares to keep: 1, or SPARES_IN_BURST while restarts come close together. */
+  private sparesWanted = 1;
+  /** When the last restart was (performance.now()), and the timer that ends a burst. */
+  private lastRestart = -Infinity;
+  private burstTimer: ReturnType<typeof setTimeout> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private closed = false;
@@ -364,6 +411,7 @@ export class Service {
     this.channel = slot.channel;
     this.binaries = slot.binaries;
     this.ready = slot.ready;
+    this.readyState = slot.state;
     for (const record of slot.earlyLogs.splice(0)) this.record(record);
   }
 
@@ -378,15 +426,44 @@ export class Service {
     this.spareTimer.unref();
   }
 
-  /** Starts a spare worker in the background, unless there is one or the service is closing. */
+  /** Starts spare workers in the background up to the number wanted, unless the service is closing. */
   private prepareSpare(): void {
-    if (this.closed || this.spare || this.options.spareWorker === false) return;
-    const slot = this.spawn();
-    this.spare = slot;
-    // A spare that fails to start is dropped; the next restart starts a worker the slow way.
-    slot.ready.catch(() => {
-      if (this.spare === slot) this.spare = undefined;
-    });
+    if (this.closed || this.options.spareWorker === false) return;
+    while (this.spares.length < this.sparesWanted) {
+      const slot = this.spawn();
+      this.spares.push(slot);
+      // A spare that fails to start is dropped; the next restart starts a worker the slow way.
+      slot.ready.catch(() => this.dropSpare(slot.worker));
+    }
+  }
+
+  private dropSpare(worker: Worker): void {
+    this.spares = this.spares.filter((s) => s.worker !== worker);
+  }
+
+  /** Notes a restart: restarts close together keep two spares until they stop for a while. */
+  private noteRestart(): void {
+    const now = performance.now();
+    if (now - this.lastRestart < RESTART_BURST_MS) this.sparesWanted = SPARES_IN_BURST;
+    this.lastRestart = now;
+    clearTimeout(this.burstTimer);
+    if (this.sparesWanted === 1) return;
+    this.burstTimer = setTimeout(() => {
+      this.burstTimer = undefined;
+      this.sparesWanted = 1;
+      // The extra spare goes: a quiet service keeps one.
+      for (const extra of this.spares.splice(1)) {
+        extra.binaries.killAll();
+        void extra.worker.terminate();
+      }
+    }, RESTART_BURST_MS);
+    this.burstTimer.unref();
+  }
+
+  /** The spare to swap in: a ready one if there is, else the oldest (taken off the list). */
+  private takeSpare(): WorkerSlot | undefined {
+    const index = this.spares.findIndex((s) => s.state.ready);
+    return this.spares.splice(index >= 0 ? index : 0, 1)[0];
   }
 
   /** Starts a worker whose messages count only while it is the service's worker. */
@@ -404,6 +481,7 @@ export class Service {
     const channel = new HostChannel(buffer, ports.port1, (message) => {
       if ((message as WorkerReply).type === 'log') log((message as { record: LogRecord }).record);
     });
+    const state = { ready: false };
     const ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
@@ -411,6 +489,7 @@ export class Service {
             // Log records of the instantiation come first.
             channel.drain();
             this.memoryByModule = message.modules;
+            state.ready = true;
             resolve();
             break;
           case 'init-error':
@@ -447,7 +526,7 @@ export class Service {
             `service ${this.name}: worker exited with code ${code} while starting`,
           ),
         );
-        if (this.spare?.worker === worker) this.spare = undefined;
+        this.dropSpare(worker);
         this.failWorker(
           worker,
           new MarineHostError(`service ${this.name}: worker exited with code ${code}`),
@@ -456,7 +535,7 @@ export class Service {
     });
     // A failed start is reported to the caller that awaits it; keep it from being unhandled.
     ready.catch(() => undefined);
-    return { worker, channel, binaries, ready, earlyLogs };
+    return { worker, channel, binaries, ready, state, earlyLogs };
   }
 
   private failWorker(worker: Worker, error: Error): void {
@@ -471,7 +550,7 @@ export class Service {
   /** The call's result, or its error, from the worker's reply. */
   private settle(message: CallReply): unknown {
     if (message.type === 'result') {
-      this.memoryByModule = message.modules;
+      if (message.modules) this.memoryByModule = message.modules;
       if (message.memory > this.spec.memoryLimit) {
         void this.restart();
         throw new MemoryLimitError(
@@ -511,8 +590,8 @@ export class Service {
       this.binaries?.killAll();
       // The old worker is stopped while the spare takes over: nothing it sends counts any more.
       const stopped = old?.terminate();
-      const spare = this.spare;
-      this.spare = undefined;
+      this.noteRestart();
+      const spare = this.takeSpare();
       let swapped = false;
       if (spare && !this.closed) {
         swapped = await spare.ready.then(
@@ -521,9 +600,10 @@ export class Service {
         );
         if (swapped) {
           this.activate(spare);
-          // The next spare starts a moment later, so its start-up does not compete with the
-          // calls that were waiting for this restart.
-          this.prepareSpareIn(SPARE_DELAY_AFTER_RESTART_MS);
+          // The next spare starts now (see SPARE_DELAY_AFTER_LOAD_MS).
+          clearTimeout(this.spareTimer);
+          this.spareTimer = undefined;
+          this.prepareSpare();
           // Termination goes on in the background; the old worker's messages no longer count.
           stopped?.catch(() => undefined);
         } else await spare.worker.terminate();
@@ -574,6 +654,36 @@ export class Service {
     return found;
   }
 
+  /** A function's user name and its arguments' (computed once per function). */
+  private namesOf(wit: WitFunction): FunctionNames {
+    let names = this.fnNames.get(wit);
+    if (!names) {
+      const name = userName(wit);
+      const args = wit.params.map((p) => userName(p));
+      names = { name, args, paths: args.map((arg) => `function ${name}: argument ${arg}`) };
+      this.fnNames.set(wit, names);
+    }
+    return names;
+  }
+
+  /**
+   * A call's parameters, validated and completed from the service's identity. A call given none
+   * gets the same object every time (they depend on the argument count only), which also lets
+   * dispatch skip sending them again.
+   */
+  private callParametersOf(
+    input: CallParametersInput | undefined,
+    argCount: number,
+  ): CallParameters {
+    if (input !== undefined) return completeCallParameters(input, argCount, this.identity);
+    let cp = this.defaultCp.get(argCount);
+    if (!cp) {
+      cp = completeCallParameters(undefined, argCount, this.identity);
+      this.defaultCp.set(argCount, cp);
+    }
+    return cp;
+  }
+
   /** Orders call arguments by parameter and converts them to the function's types. */
   private convertArgs(name: string, fn: WitFunction, args: CallArgs): unknown[] {
     const params = fn.params;
@@ -590,7 +700,7 @@ export class Service {
       positional =
         list.length !== params.length && params.length === 1 && params[0]?.type.kind === 'list'
           ? [list]
-          : [...list];
+          : (list as unknown[]);
       if (positional.length !== params.length) {
         throw new ArgumentError(
           `function ${name}: expected ${params.length} argument(s) (${params.map((p) => userName(p)).join(', ')}), found ${list.length}`,
@@ -625,9 +735,8 @@ export class Service {
         );
       positional = [args];
     }
-    return params.map((p, i) =>
-      fromJson(positional[i], p.type, `function ${name}: argument ${userName(p)}`),
-    );
+    const paths = this.namesOf(fn).paths;
+    return params.map((p, i) => fromJson(positional[i], p.type, paths[i] as string));
   }
 
   /**
@@ -642,64 +751,79 @@ export class Service {
   ): Promise<JsonValue> {
     if (this.closed)
       return Promise.reject(new ServiceClosedError(`service ${this.name} is closed`));
-    let prepared: {
-      wit: WitFunction;
-      values: unknown[];
-      cp: unknown;
-      name: string;
-      module: string;
-    };
+    let prepared: Omit<PreparedCall, 'timeoutMs'>;
     try {
       checkTimeout(options.timeoutMs, 'timeoutMs');
       const wit = this.lookup(fn, options.module);
-      const name = userName(wit);
+      const names = this.namesOf(wit);
+      const name = names.name;
       const values = this.convertArgs(name, wit, args);
       const limit = this.spec.valueSizeLimit;
       if (valueSizeOver(values, limit))
         throw new ValueSizeLimitError(
           `service ${this.name}: function ${name}: the arguments are larger than the value size limit of ${formatByteSize(limit)}`,
         );
-      const cp = completeCallParameters(callParameters, wit.params.length, this.identity);
+      const cp = this.callParametersOf(callParameters, wit.params.length);
       if (this.options.policy !== undefined || this.options.tetrapletsAsGiven !== true)
-        checkTetraplets(
-          name,
-          wit.params.map((p) => userName(p)),
-          cp,
-          this.options.policy,
-          this.identity,
-        );
-      prepared = { wit, values, cp, name, module: this.module(options.module).config.name };
+        checkTetraplets(name, names.args, cp, this.options.policy, this.identity);
+      const module =
+        options.module === undefined
+          ? this.plan.facade.info.config.name
+          : this.module(options.module).config.name;
+      prepared = { wit, values, cp, name, module };
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const run = this.queue.then(() =>
-      this.run(
-        prepared.wit,
-        prepared.name,
-        prepared.values,
-        prepared.cp,
-        options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-        prepared.module,
-      ),
-    );
-    this.queue = run.catch(() => undefined);
-    return run;
+    const call: PreparedCall = {
+      ...prepared,
+      timeoutMs: options.timeoutMs ?? this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
+    // Nothing queued and the worker ready: the call goes out now, and a reply that comes while
+    // this thread watches for it settles the call before this returns.
+    if (
+      this.active === 0 &&
+      this.restarting === undefined &&
+      this.channel !== undefined &&
+      this.readyState.ready
+    ) {
+      let outcome: JsonValue | Promise<JsonValue>;
+      try {
+        outcome = this.dispatch(this.channel, call);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      if (!(outcome instanceof Promise)) return Promise.resolve(outcome);
+      return this.track(outcome);
+    }
+    return this.track(this.queue.then(() => this.run(call)));
   }
 
-  private async run(
-    wit: WitFunction,
-    name: string,
-    values: unknown[],
-    cp: unknown,
-    timeoutMs: number,
-    module: string,
-  ): Promise<JsonValue> {
+  /** Counts `run` as a call in flight until it settles; later calls queue behind it. */
+  private track(run: Promise<JsonValue>): Promise<JsonValue> {
+    this.active += 1;
+    const done = run.finally(() => {
+      this.active -= 1;
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async run(call: PreparedCall): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
     if (this.restarting) await this.restarting;
     if (!this.worker) await this.start();
     await this.ready;
     const channel = this.channel;
     if (!channel) throw new MarineHostError(`service ${this.name}: worker is not running`);
+    return this.dispatch(channel, call);
+  }
+
+  /**
+   * Sends a call to the worker and returns its result: at once when the reply comes while this
+   * thread watches for it (a call whose predecessor answered within HOST_SPIN_MS), else a
+   * promise of it. Throws the call's error likewise.
+   */
+  private dispatch(channel: HostChannel, call: PreparedCall): JsonValue | Promise<JsonValue> {
     const id = this.nextId++;
     let failure: Error | undefined;
     this.pending = {
@@ -709,27 +833,52 @@ export class Service {
         channel.stop();
       },
     };
-    const request: WorkerRequest = {
-      type: 'call',
-      fn: wit.name,
-      args: values,
-      callParameters: cp,
-      module,
-    };
+    // Call parameters the worker already holds are not sent again (WorkerRequest).
+    const cpHeld = this.cpSent?.channel === channel && this.cpSent.cp === call.cp;
+    this.cpSent = { channel, cp: call.cp };
+    const request: WorkerRequest = cpHeld
+      ? { type: 'call', fn: call.wit.name, args: call.values, module: call.module }
+      : {
+          type: 'call',
+          fn: call.wit.name,
+          args: call.values,
+          callParameters: call.cp,
+          module: call.module,
+        };
+    const sent = performance.now();
     channel.send(request);
-    const outcome = await channel.wait(timeoutMs);
-    if (this.pending?.id === id) this.pending = undefined;
-    if (failure) throw failure;
+    // Only a service whose last call answered quickly is watched for: a slow one would block
+    // this thread for the whole window and answer later anyway.
+    if (this.lastCallMs <= HOST_SPIN_MS) {
+      const quick = channel.poll(HOST_SPIN_MS);
+      if (quick !== undefined) {
+        this.lastCallMs = performance.now() - sent;
+        if (this.pending?.id === id) this.pending = undefined;
+        return this.finish(call, quick);
+      }
+    }
+    return channel.wait(call.timeoutMs - (performance.now() - sent)).then((outcome) => {
+      this.lastCallMs = performance.now() - sent;
+      if (this.pending?.id === id) this.pending = undefined;
+      if (failure) throw failure;
+      return this.finish(call, outcome);
+    });
+  }
+
+  /** The call's result from what its wait ended with (or its error, thrown). */
+  private finish(call: PreparedCall, outcome: WaitOutcome): JsonValue {
     if (outcome.kind === 'timeout') {
       void this.restart();
       throw new CallTimeoutError(
-        `service ${this.name}: call ${name} did not finish within ${timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
+        `service ${this.name}: call ${call.name} did not finish within ${call.timeoutMs} ms; the guest was stopped and the service restarted (module state is lost)`,
       );
     }
     if (outcome.kind === 'woken')
-      throw new MarineHostError(`service ${this.name}: the worker stopped during call ${name}`);
+      throw new MarineHostError(
+        `service ${this.name}: the worker stopped during call ${call.name}`,
+      );
     const result = this.settle(outcome.value as CallReply);
-    return wit.result ? toJson(result, wit.result) : null;
+    return call.wit.result ? toJson(result, call.wit.result) : null;
   }
 
   /** Stops the service; queued calls fail with ServiceClosedError. */
@@ -744,10 +893,12 @@ export class Service {
     this.binaries?.killAll();
     clearTimeout(this.spareTimer);
     this.spareTimer = undefined;
-    const spare = this.spare;
-    this.spare = undefined;
-    spare?.binaries.killAll();
-    await Promise.all([worker?.terminate(), spare?.worker.terminate()]);
+    clearTimeout(this.burstTimer);
+    this.burstTimer = undefined;
+    const spares = this.spares;
+    this.spares = [];
+    for (const spare of spares) spare.binaries.killAll();
+    await Promise.all([worker?.terminate(), ...spares.map((s) => s.worker.terminate())]);
   }
 }
 

@@ -2,7 +2,7 @@
 // A trap poisons a component instance, so after any guest failure the modules are instantiated
 // again before the next call (compiled core modules are kept, so this is cheap).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { WorkerChannel } from './channel.js';
+import { WORKER_SPIN_MS, WorkerChannel } from './channel.js';
 import { formatByteSize } from '../config/byte-size.js';
 import { Wasm, ServiceRuntime, type LogRecord, type RuntimeSpec } from './runtime.js';
 import { valueSize } from './value-size.js';
@@ -12,7 +12,11 @@ export type WorkerRequest = {
   type: 'call';
   fn: string;
   args: unknown[];
-  callParameters: unknown;
+  /**
+   * The call's parameters; left out when they are the very ones the previous request to this
+   * worker carried (the host's call without parameters sends them once, not on every call).
+   */
+  callParameters?: unknown;
   /** Config name of the module called (the facade unless mrepl's `call <module> <fn>`). */
   module: string;
 };
@@ -22,7 +26,13 @@ export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'host';
 
 /** A call's reply, sent through the call channel. */
 export type CallReply =
-  | { type: 'result'; value: unknown; memory: number; modules: Record<string, number> }
+  | {
+      type: 'result';
+      value: unknown;
+      memory: number;
+      /** Memory by module; left out when `memory` is the previous reply's (memory only grows). */
+      modules?: Record<string, number>;
+    }
   | {
       type: 'error';
       kind: FailureKind;
@@ -64,6 +74,10 @@ const post = (message: WorkerReply): void => port.postMessage(message);
 const log = (record: LogRecord): void => channel.post({ type: 'log', record });
 
 let runtime: ServiceRuntime | undefined;
+/** The call parameters of the last request that carried them (see WorkerRequest). */
+let callParameters: unknown = {};
+/** `memory` of the last reply (-1: send the modules' memory with the next one). */
+let lastMemory = -1;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -77,8 +91,9 @@ function handle(request: WorkerRequest): CallReply | Promise<CallReply> {
   const current = runtime;
   if (!current)
     return { type: 'error', kind: 'host', message: 'the service failed to start', stderr: [] };
+  if (request.callParameters !== undefined) callParameters = request.callParameters;
   try {
-    const value = current.call(request.fn, request.args, request.callParameters, request.module);
+    const value = current.call(request.fn, request.args, callParameters, request.module);
     // Measured here, so a result over the limit is never copied to the host's thread.
     const size = valueSize(value, spec.valueSizeLimit);
     if (size > spec.valueSizeLimit) {
@@ -89,12 +104,10 @@ function handle(request: WorkerRequest): CallReply | Promise<CallReply> {
         stderr: [],
       };
     }
-    return {
-      type: 'result',
-      value,
-      memory: current.memoryBytes(),
-      modules: current.memoryByModule(),
-    };
+    const memory = current.memoryBytes();
+    if (memory === lastMemory) return { type: 'result', value, memory };
+    lastMemory = memory;
+    return { type: 'result', value, memory, modules: current.memoryByModule() };
   } catch (error) {
     return failed(current, error);
   }
@@ -112,6 +125,7 @@ async function failed(current: ServiceRuntime, error: unknown): Promise<CallRepl
   )
     kind = kind === 'trap' ? 'oom' : kind;
   if (/out of memory/i.test(message)) kind = 'oom';
+  lastMemory = -1;
   try {
     runtime = await ServiceRuntime.create(spec, log, compiled as Map<string, never>);
   } catch (restartError) {
@@ -141,7 +155,9 @@ try {
 
 // Calls, one at a time. Between calls the thread sleeps in Atomics.wait (channel.next), which
 // worker.terminate() interrupts, as it interrupts a runaway guest.
+// Right after a reply the worker watches for the next request a moment before it sleeps, so a
+// caller's back-to-back calls skip the wake-up (channel.ts, WORKER_SPIN_MS).
 for (;;) {
-  const reply = handle(channel.next() as WorkerRequest);
+  const reply = handle(channel.next(WORKER_SPIN_MS) as WorkerRequest);
   channel.reply(reply instanceof Promise ? await reply : reply);
 }

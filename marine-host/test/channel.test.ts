@@ -1,13 +1,20 @@
-// The service worker's call channel (service/channel.ts), both ends in this thread: a request is
-// written before the worker end reads it, so its Atomics.wait returns at once.
+// The service worker's call channel (service/channel.ts), both ends in this thread (a request is
+// written before the worker end reads it, so its Atomics.wait returns at once), and against a
+// worker thread for the wake-ups.
 import t from 'tap';
 import { MessageChannel } from 'node:worker_threads';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CHANNEL_DATA_BYTES,
   createChannelBuffer,
   HostChannel,
   WorkerChannel,
 } from '../service/channel.js';
+import { startWorker } from '../service/start-worker.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 function pair(onMessage: (m: unknown) => void = () => undefined) {
   const buffer = createChannelBuffer();
@@ -97,4 +104,51 @@ t.test('a wait ends at its time limit, or at once when stopped', async (t) => {
   const waiting = host.wait(10000);
   host.stop();
   t.same(await waiting, { kind: 'woken' });
+});
+
+t.test(
+  'poll returns a reply that is there, and nothing when none comes in its window',
+  async (t) => {
+    const { host, worker, close } = pair();
+    t.teardown(close);
+    host.send('first');
+    t.equal(host.poll(0.05), undefined, 'no reply yet');
+    // The request was there before the worker looked: next returns without watching or sleeping.
+    t.equal(worker.next(0.2), 'first');
+    worker.reply('answer');
+    t.same(host.poll(0.05), { kind: 'reply', value: 'answer' });
+  },
+);
+
+t.test('no wake-up is lost between a spinning or sleeping worker and host', async (t) => {
+  const buffer = createChannelBuffer();
+  const ports = new MessageChannel();
+  const worker = startWorker(join(here, 'channel'), 'echo-worker', {
+    workerData: { buffer, port: ports.port2 },
+    transferList: [ports.port2],
+    // Not the test runner's loaders: the worker starts in milliseconds without them.
+    execArgv: [],
+  });
+  t.teardown(async () => {
+    await worker.terminate();
+    ports.port1.close();
+  });
+  await once(worker, 'online');
+  const host = new HostChannel(buffer, ports.port1, () => undefined);
+  // Back to back (the worker catches requests while watching), then with pauses longer than its
+  // watch (it sleeps and must be woken), and with the host polling or waiting: a lost wake-up
+  // would end a wait at its limit.
+  let lost = 0;
+  for (let i = 0; i < 3000; i += 1) {
+    if (i % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    host.send(i);
+    const outcome = (i % 3 === 0 ? host.poll(0.1) : undefined) ?? (await host.wait(5000));
+    if (outcome.kind !== 'reply' || outcome.value !== i) {
+      lost += 1;
+      t.comment(`call ${i}: ${JSON.stringify(outcome)} ${performance.now()}`);
+    }
+  }
+  t.equal(lost, 0, 'every request answered, in order');
+  host.send(null);
+  t.same(await host.wait(5000), { kind: 'reply', value: null });
 });

@@ -103,6 +103,23 @@ t.test('calls through the host', async (t) => {
     t.equal(withTetraplets, 'Hi, x');
   });
 
+  t.test(
+    "call parameters held by the worker are the call's own, one call after another",
+    async (t) => {
+      // A call without parameters sends them once; the worker keeps them for the next ones. Calls
+      // with and without, and a trap (the worker instantiates again), must each see their own.
+      const none = `||${service.serviceId}|local|`;
+      t.equal(await service.call('who', []), none);
+      t.equal(await service.call('who', []), none, 'the same, not sent again');
+      const given = { particle: { id: 'p-2', init_peer_id: 'peer-B' }, tetraplets: [] };
+      t.equal(await service.call('who', [], given), `p-2|peer-B|${service.serviceId}|local|`);
+      t.equal(await service.call('who', []), none, 'back to none after a call with parameters');
+      await service.call('trap').catch(() => undefined);
+      t.equal(await service.call('who', []), none, 'after a trap');
+      t.equal(await service.call('who', [], given), `p-2|peer-B|${service.serviceId}|local|`);
+    },
+  );
+
   t.test('argument errors name the argument, the type expected and the value found', async (t) => {
     await t.rejects(
       service.call('greeting', [42]),
@@ -149,6 +166,17 @@ t.test('calls through the host', async (t) => {
     await t.rejects(service.call('spin', [], undefined, { timeoutMs: 300 }), CallTimeoutError);
     t.ok(Date.now() - started < 5000, 'stopped promptly');
     t.equal(await service.call('greeting', ['after loop']), 'Hi, after loop');
+  });
+
+  t.test('timeouts back to back: each swaps in a worker, none is lost', async (t) => {
+    // Restarts close together keep two spares; each timeout here takes one (or waits for one
+    // still starting), and the service answers, with its state fresh, after every one.
+    for (let i = 0; i < 3; i += 1) {
+      await t.rejects(service.call('spin', [], undefined, { timeoutMs: 100 }), CallTimeoutError);
+      t.equal(await service.call('greeting', [`after ${i}`]), `Hi, after ${i}`);
+    }
+    const spares = (service as unknown as { spares: unknown[] }).spares;
+    t.ok(spares.length <= 2, `at most two spares (${spares.length})`);
   });
 
   t.test('a memory bomb hits total_memory_limit, then the service works', async (t) => {
