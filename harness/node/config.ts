@@ -38,6 +38,14 @@ export interface NodeConfig {
    * request, its answer) goes at once.
    */
   readonly particleSendIntervalMs: number;
+  /**
+   * Least time (ms) between two sends of one particle while calls of it still run on this node
+   * (default 200; 0: only particle_send_interval_ms). A node serving its share of a fan-out sends
+   * its results in a few particles rather than one per call, so the relay and the client run
+   * their VMs a few times rather than once per result; the send after the node's last call of
+   * the particle goes at once, so a fan-out ends no later.
+   */
+  readonly particleSendHoldMs: number;
   /** Linear memory each service may hold, all modules together, bytes (Nox: 4 GiB − 1). */
   readonly serviceMemoryBytes?: number;
   /** Time limit of one service call, ms (default 10 000). */
@@ -66,6 +74,7 @@ export const NODE_DEFAULTS: Omit<NodeConfig, 'dataDir'> = {
   anomalyMemoryBytes: 10_000_000,
   particleSweepIntervalMs: 60_000,
   particleSendIntervalMs: 20,
+  particleSendHoldMs: 200,
 };
 
 /** A node.toml that cannot be used: says which key, what was expected and what was found. */
@@ -87,6 +96,7 @@ const TOML_KEYS = {
   anomaly_memory_bytes: ['anomalyMemoryBytes', 'count'],
   particle_sweep_interval_ms: ['particleSweepIntervalMs', 'count'],
   particle_send_interval_ms: ['particleSendIntervalMs', 'millis'],
+  particle_send_hold_ms: ['particleSendHoldMs', 'millis'],
   service_memory_bytes: ['serviceMemoryBytes', 'count'],
   service_call_timeout_ms: ['serviceCallTimeoutMs', 'count'],
   service_disk_bytes: ['serviceDiskBytes', 'count'],

@@ -182,6 +182,7 @@ export async function startNode(options: StartNodeOptions): Promise<MarineNode> 
     services,
     dataStore: store,
     sendIntervalMs: config.particleSendIntervalMs,
+    sendHoldMs: config.particleSendHoldMs,
     transport: {
       send: (to, particle, sendOptions) => net.send(to, particle, sendOptions),
       listen: (receive) =>

@@ -40,6 +40,12 @@ export interface PeerInit {
    * run made meanwhile (see #owe); the first send of a quiet particle goes out at once.
    */
   readonly sendIntervalMs?: number;
+  /**
+   * Least time in ms between two sends of one particle from this peer while calls of that
+   * particle still run here (default 0: sendIntervalMs applies). Their results leave together
+   * instead of one particle each; the send after the last of them goes at once.
+   */
+  readonly sendHoldMs?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -64,6 +70,10 @@ interface ParticleActor {
   // When this particle was last sent (performance.now()), and the timer of a send held back.
   lastSentAt: number;
   sendTimer: ReturnType<typeof setTimeout> | undefined;
+  // When the held send is due (performance.now() time).
+  sendDue: number;
+  // Calls of this particle running on this peer now (see #spacing).
+  callsRunning: number;
 }
 
 /**
@@ -193,6 +203,8 @@ export class Peer {
       owedData: EMPTY,
       lastSentAt: -Infinity,
       sendTimer: undefined,
+      sendDue: Infinity,
+      callsRunning: 0,
     };
     this.#actors.set(key, actor);
     return actor;
@@ -203,11 +215,7 @@ export class Peer {
     if (!actor) return;
     actor.abort.abort(new Error(`particle ${actor.particle.id} ended on ${this.peerId}`));
     clearTimeout(actor.expiry);
-    if (actor.sendTimer !== undefined) {
-      clearTimeout(actor.sendTimer);
-      actor.sendTimer = undefined;
-      this.#heldSends -= 1;
-    }
+    this.#cancelHeldSend(actor);
     this.#actors.delete(key);
     this.#particleHandlers.delete(actor.particle.id);
     void this.#store.remove(key).catch(() => {});
@@ -343,23 +351,46 @@ export class Peer {
     }
   }
 
-  // Sends what is owed now, or (with sendIntervalMs) once that long has passed since this
-  // particle's last send: results that arrive a few ms apart, not together, then still leave in
-  // one particle, and the receiver runs its VM once for them. A particle sent rarely (a request,
-  // its answer) never waits; the data sent is the latest, so waiting loses nothing.
+  // Sends what is owed now, or once the particle's spacing has passed since its last send:
+  // results that arrive a few ms apart, not together, then still leave in one particle, and the
+  // receiver runs its VM once for them. A particle sent rarely (a request, its answer) never
+  // waits; the data sent is the latest, so waiting loses nothing.
   #owe(actor: ParticleActor): void {
-    if (actor.sendTimer !== undefined) return; // The held send will carry this run's data.
-    const wait = actor.lastSentAt + (this.#init.sendIntervalMs ?? 0) - performance.now();
+    const due = actor.lastSentAt + this.#spacing(actor);
+    if (actor.sendTimer !== undefined) {
+      // The held send will carry this run's data. It may go sooner now: the calls it waited for
+      // have ended.
+      if (due >= actor.sendDue) return;
+      this.#cancelHeldSend(actor);
+    }
+    const wait = due - performance.now();
     if (wait <= 0) {
       this.#flush(actor);
       return;
     }
     this.#heldSends += 1;
+    actor.sendDue = due;
     actor.sendTimer = setTimeout(() => {
       actor.sendTimer = undefined;
       this.#heldSends -= 1;
       if (!actor.abort.signal.aborted) this.#flush(actor);
     }, wait);
+  }
+
+  // Least time between two sends of a particle: sendIntervalMs, or sendHoldMs while calls of it
+  // still run here. Those calls' results will follow soon (a fan-out's share of calls on this
+  // peer ends one by one), and each send costs its receiver a VM run, so they leave together; the
+  // send after the last call is not held, so the end of a fan-out comes no later.
+  #spacing(actor: ParticleActor): number {
+    const interval = this.#init.sendIntervalMs ?? 0;
+    return actor.callsRunning > 0 ? Math.max(interval, this.#init.sendHoldMs ?? 0) : interval;
+  }
+
+  #cancelHeldSend(actor: ParticleActor): void {
+    if (actor.sendTimer === undefined) return;
+    clearTimeout(actor.sendTimer);
+    actor.sendTimer = undefined;
+    this.#heldSends -= 1;
   }
 
   #flush(actor: ParticleActor): void {
@@ -389,10 +420,12 @@ export class Peer {
 
   async #execute(actor: ParticleActor, callId: number, request: CallRequest): Promise<void> {
     this.#pendingCalls += 1;
+    actor.callsRunning += 1;
     try {
       await this.#executeCall(actor, callId, request);
     } finally {
       this.#pendingCalls -= 1;
+      actor.callsRunning -= 1;
     }
   }
 

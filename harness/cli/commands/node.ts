@@ -74,6 +74,7 @@ node.toml (--config) takes the same settings in snake_case; flags given override
   anomaly_memory_bytes = 10000000
   particle_sweep_interval_ms = 60000
   particle_send_interval_ms = 20
+  particle_send_hold_ms = 200
   service_memory_bytes = 4294967295
   service_call_timeout_ms = 10000
   service_disk_bytes = 1073741824

@@ -1,10 +1,10 @@
 // A peer that has several particles queued for one particle id merges them all before it sends:
 // one particle to each next peer with the merged data, instead of one per arrival (what made a
 // relay forward 64 results to a client one by one in bench scaling).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { AquaVM } from '../../air/index.js';
 import { KeyPair, createParticle, type Particle } from '../../protocol/index.js';
-import { Peer, type AirRunner } from '../index.js';
+import { Peer, functionService, type AirRunner } from '../index.js';
 
 t.test('queued arrivals of one particle are merged, then sent once', async (t) => {
   const relay = KeyPair.random();
@@ -150,4 +150,72 @@ t.test('with sendIntervalMs, results arriving apart leave in one paced send', as
   );
   t.same(sent[1]!.particle.data, await peer.particleData(particle.id), 'with all three merged');
   t.ok(sent.every((s) => s.to === client.peerId));
+});
+
+// A peer serving its share of a fan-out: several calls of one particle run here and end one by
+// one, each result bound for the client.
+async function fanOutSends(
+  t: Test,
+  waits: readonly number[],
+  sendHoldMs: number,
+): Promise<{ at: number; data: Uint8Array }[]> {
+  const client = KeyPair.random();
+  const self = KeyPair.random();
+  const sent: { at: number; data: Uint8Array }[] = [];
+  const peer = new Peer({
+    keyPair: self,
+    vm: new AquaVM(),
+    sendHoldMs,
+    transport: {
+      send: (to, particle) => {
+        if (to === client.peerId) sent.push({ at: performance.now(), data: particle.data });
+        return Promise.resolve();
+      },
+      listen: () => () => undefined,
+    },
+  });
+  t.teardown(() => peer.stop());
+  peer.services.register(
+    'svc',
+    functionService('svc', {
+      wait: (args) => new Promise((r) => setTimeout(() => r(args[0] ?? null), Number(args[0]))),
+    }),
+  );
+  const branch = (ms: number, v: string): string =>
+    `(seq (call "${self.peerId}" ("svc" "wait") [${ms}] ${v}) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+  const names = waits.map((_, i) => `v${i}`);
+  const script = waits.reduceRight(
+    (rest, ms, i) =>
+      rest === '' ? branch(ms, names[i]!) : `(par ${branch(ms, names[i]!)} ${rest})`,
+    '',
+  );
+  const particle = createParticle(client, script, { ttl: 60000 });
+  const start = performance.now();
+  peer.receive(particle, client.peerId);
+  while (!peer.idle) await new Promise((r) => setTimeout(r, 5));
+  const last = sent.at(-1);
+  t.same(last?.data, await peer.particleData(particle.id), 'the last send has every result');
+  return sent.map((s) => ({ ...s, at: s.at - start }));
+}
+
+t.test('with sendHoldMs, results of calls still running here leave together', async (t) => {
+  const waits = [30, 60, 90, 600];
+  const without = await fanOutSends(t, waits, 0);
+  t.equal(without.length, 4, 'without a hold: one send per result');
+  const held = await fanOutSends(t, waits, 200);
+  const at = held.map((s) => Math.round(s.at));
+  t.equal(held.length, 3, `with a 200 ms hold: three sends, at ${at.join(', ')} ms`);
+  t.ok(held[0]!.at < 150, 'the first result goes at once');
+  t.ok(
+    held[1]!.at - held[0]!.at >= 195 && held[1]!.at < 550,
+    'the next two wait for the hold, while the 600 ms call still runs, and leave together',
+  );
+  t.ok(held[2]!.at >= 600, 'the last result goes when its call ends');
+});
+
+t.test('with sendHoldMs, the send after the last call is not held', async (t) => {
+  const held = await fanOutSends(t, [30, 60, 90], 2000);
+  const at = held.map((s) => Math.round(s.at));
+  t.equal(held.length, 2, `two sends, at ${at.join(', ')} ms`);
+  t.ok(held[1]!.at < 1000, 'the second left when the last call ended, not after the 2 s hold');
 });
