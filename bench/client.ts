@@ -18,6 +18,7 @@ import { Peer, ServiceRegistry } from '../harness/peer/index.js';
 import { KeyPair } from '../harness/protocol/index.js';
 import { Libp2pTransport } from '../harness/transports/index.js';
 import { patchJsClientWebSocketFilter } from '../harness/transports/test/js-client-compat.js';
+import { record } from './report.js';
 
 const ROUNDS = 3;
 const root = resolve(import.meta.dirname, '..');
@@ -66,6 +67,8 @@ export async function run(): Promise<void> {
     join(fl, 'avm/dist/avm.wasm'),
     join(fl, 'marine-js/dist/marine-js.wasm'),
   ]);
+  record('browser bundle bytes (js-client: its four files)', 'bytes', ours.raw, theirs.raw);
+  record('browser bundle bytes, gzip', 'bytes', ours.gzip, theirs.gzip);
   process.stdout.write('| what a browser loads | bytes | gzip |\n|---|---|---|\n');
   process.stdout.write(
     `| marine-ts/client (client + AIR VM + libp2p, one bundle) | ${kb(ours.raw)} | ${kb(ours.gzip)} |\n`,
@@ -140,6 +143,12 @@ export async function run(): Promise<void> {
       theirsLine = `not measured: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
     }
     const oursMedian = median(oursMs);
+    record(
+      'time to first result (create, connect over WS, one call; median of 3)',
+      'ms',
+      oursMedian,
+      Number.isFinite(theirsMedian) ? theirsMedian : undefined,
+    );
     process.stdout.write(
       '| time to first result (create, connect over WS, one call through the node; median of 3, Node) | ms |\n|---|---|\n',
     );

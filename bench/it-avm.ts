@@ -3,6 +3,7 @@
 // calls through its worker thread (queue, argument conversion, adapter interpreter); marine-js is
 // called directly in this thread, so the ratio includes our per-call round trip.
 import { loadAvmPair } from '../harness/testing/host-aquavm.js';
+import { record } from './report.js';
 
 const BUDGET_MS = 1500;
 
@@ -60,6 +61,8 @@ export async function run(): Promise<void> {
     throw new Error(`invoke failed on marine-js: ${first.ret_code} ${first.error_message}`);
   const data = Array.from(first.data);
   const bigAir = `(seq ${Array.from({ length: 40 }, (_, i) => `(call "p${i}" ("s" "f") [a b c] r${i})`).reduce((a, b) => `(seq ${a} ${b})`)} (null))`;
+  record('avm.wasm load, first in the process', 'ms', cold.hostLoadMs, cold.referenceLoadMs);
+  record('avm.wasm load (compile + instantiate), best of 3', 'ms', hostLoad, marineJsLoad);
   const rows: string[][] = [
     [
       'load, first in the process',
@@ -82,6 +85,7 @@ export async function run(): Promise<void> {
     ] as const) {
       const ours = await rate(() => host.service.call(fn, args as unknown as unknown[]));
       const theirs = await rate(() => ref(fn, args as unknown as unknown[]));
+      record(`avm.wasm ${label}: our host vs marine-js`, 'calls/s', ours, theirs, false);
       rows.push([
         label,
         `${ours.toFixed(0)} calls/s`,

@@ -40,6 +40,7 @@ import { compileFromPath } from '@fluencelabs/aqua-api';
 import { connectRelayClient, deployService, packService } from '../harness/node/index.js';
 import { KeyPair } from '../harness/protocol/index.js';
 import { registerBuiltins } from '../harness/builtins/index.js';
+import { record } from './report.js';
 
 const root = resolve(import.meta.dirname, '..');
 const marine = join(root, 'bin/marine.js');
@@ -175,6 +176,15 @@ export async function run(): Promise<void> {
       });
     }
     const base = rows[0]!.callsPerSecond;
+    // The reference of each line is the ideal of a perfectly parallel network (N × 20 calls/s).
+    for (const r of rows)
+      record(
+        `${CALLS} calls of a ${SLEEP_MS} ms service over ${r.replicas} replica(s) (reference: ideal)`,
+        'calls/s',
+        r.callsPerSecond,
+        r.ideal,
+        false,
+      );
     process.stdout.write('replicas  time (s)  calls/s  × N=1  ideal calls/s  CPU s\n');
     for (const r of rows)
       process.stdout.write(

@@ -9,6 +9,7 @@ import { loadService } from '../marine-host/service/index.js';
 import { registerServiceBuiltins } from '../harness/node/index.js';
 import { ServiceRegistry, type ServiceCall } from '../harness/peer/index.js';
 import { KeyPair } from '../harness/protocol/index.js';
+import { record } from './report.js';
 
 const SERVICES = 50;
 const root = resolve(import.meta.dirname, '..');
@@ -86,6 +87,12 @@ export async function run(): Promise<void> {
       await service.close();
     });
 
+    record(
+      `restore ${SERVICES} services and answer a call each (reference: ${SERVICES} fresh loads)`,
+      'ms',
+      restoreMs + answerMs,
+      SERVICES * loadOneMs,
+    );
     const rows: [string, string][] = [
       [`create ${SERVICES} services (srv.create, one after another)`, `${createMs.toFixed(0)} ms`],
       [`restore ${SERVICES} services from the data dir`, `${restoreMs.toFixed(0)} ms`],
