@@ -394,13 +394,22 @@ export class Service {
     this.options.onLog?.(record);
   }
 
-  /** Starts the service's worker afresh (first load, or a restart with no usable spare). */
-  private start(): Promise<void> {
+  /**
+   * Starts the service's worker afresh: at the first load, its spare follows a while later; after
+   * a restart that found no usable spare, at once when this worker is ready (a service that just
+   * restarted is the one likely to restart again soon, and a worker takes 100-150 ms to start).
+   */
+  private start(restart = false): Promise<void> {
     this.binaries?.killAll();
     const slot = this.spawn();
     this.activate(slot);
     void slot.ready.then(
-      () => this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS),
+      () => {
+        if (!restart) return this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS);
+        clearTimeout(this.spareTimer);
+        this.spareTimer = undefined;
+        this.prepareSpare();
+      },
       () => undefined,
     );
     return slot.ready;
@@ -610,8 +619,11 @@ export class Service {
         } else await spare.worker.terminate();
       }
       if (!swapped) {
-        await stopped;
-        if (!this.closed) await this.start().catch(() => undefined);
+        // Started without waiting for the old worker's exit (10-40 ms of isolate teardown):
+        // its execution stops at once, and the new worker needs 40 ms or more to boot before it
+        // looks at anything the old one touched (mapped dirs, their quota).
+        stopped?.catch(() => undefined);
+        if (!this.closed) await this.start(true).catch(() => undefined);
       }
     })().finally(() => {
       this.restarting = undefined;
