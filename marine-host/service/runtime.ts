@@ -347,7 +347,8 @@ export class ServiceRuntime {
   call(fn: string, args: unknown[], callParameters: unknown, module = this.spec.facade): unknown {
     this.callParameters = callParameters;
     this.callStderr.length = 0;
-    const key = `${module}\u0000${fn}`;
+    // The facade's functions by name alone: no key string is built on a facade call.
+    const key = module === this.spec.facade ? fn : `${module}\u0000${fn}`;
     let f = this.targets.get(key);
     if (!f) {
       const target = this.exportsByModule.get(

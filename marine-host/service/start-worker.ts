@@ -1,6 +1,6 @@
 // Starts a worker thread from a module beside the caller: the built `.js` when the package is
 // compiled, otherwise its TypeScript sources. From sources the worker's module graph is bundled
-// once per process with esbuild into one ES module (packages left external), so each worker
+// once per process with esbuild into one ES module (packages included), so each worker
 // starts in tens of ms instead of compiling every source file through tsx again: restarts and
 // spare workers depend on it. Where esbuild is missing (it is a dev dependency) the worker
 // registers tsx itself (a worker does not inherit the loader registered in-process by
@@ -22,7 +22,7 @@ interface Esbuild {
 /** Bundles made in this process, by source path (undefined: bundling is not possible here). */
 const bundles = new Map<string, string | undefined>();
 
-/** The nearest `node_modules` above `dir`, where a bundle resolves the packages it imports. */
+/** The nearest `node_modules` above `dir`, where bundles are cached (and resolve any package left out). */
 function nodeModulesAbove(dir: string): string | undefined {
   for (let at = dir; ; at = dirname(at)) {
     if (existsSync(join(at, 'node_modules'))) return join(at, 'node_modules');
@@ -44,7 +44,10 @@ function bundle(source: string): string | undefined {
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        packages: 'external',
+        // Packages are bundled too, so only what the worker uses of them is there: left
+        // external, every package a source file imports was loaded in each worker, used or not
+        // (esbuild keeps an external import, which may have side effects), and the protocol
+        // layer's imports of @noble/curves alone cost 50-120 ms of every worker's start.
         // No source map: a worker runs without --enable-source-maps, so an inline map was only
         // bytes to decode and parse (half the bundle) on every worker start.
         sourcemap: false,
