@@ -92,9 +92,11 @@ export interface ServiceOptions {
    * Keep a second worker started and instantiated, so a restart after a timeout (or a memory
    * limit) swaps it in instead of booting a worker while calls wait; while restarts come within
    * seconds of each other, two spares (default true; false halves the service's threads and
-   * memory, and a restart then takes a worker's start-up time).
+   * memory, and a restart then takes a worker's start-up time). 'after-restart': no spare until
+   * the service first restarts, then as with true: a host of many services (a node) does not
+   * double its threads for services that never fail, and one that failed once gets its spare.
    */
-  readonly spareWorker?: boolean;
+  readonly spareWorker?: boolean | 'after-restart';
 }
 
 /** Options of one call. */
@@ -405,7 +407,10 @@ export class Service {
     this.activate(slot);
     void slot.ready.then(
       () => {
-        if (!restart) return this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS);
+        if (!restart) {
+          if (this.options.spareWorker === 'after-restart') return;
+          return this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS);
+        }
         clearTimeout(this.spareTimer);
         this.spareTimer = undefined;
         this.prepareSpare();

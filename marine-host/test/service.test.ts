@@ -333,3 +333,20 @@ t.test('a blueprint resolved against a module store runs like a Config.toml', as
     message: /dependencies\[1\]: no module with CID bafk\w+ in the module store/,
   });
 });
+
+t.test("spareWorker 'after-restart': no spare until the first restart, then one", async (t) => {
+  const service = await loadService(fixtureConfig, { spareWorker: 'after-restart' });
+  t.teardown(() => service.close());
+  const spares = (): readonly { ready: Promise<void> }[] =>
+    (service as unknown as { spares: { ready: Promise<void> }[] }).spares;
+  t.equal(await service.call('greeting', ['one']), 'Hi, one');
+  // Past the delay after which a default service starts its spare.
+  await new Promise((r) => setTimeout(r, 2500));
+  t.equal(spares().length, 0, 'no spare after the load');
+  await t.rejects(service.call('spin', [], undefined, { timeoutMs: 200 }), CallTimeoutError);
+  t.equal(await service.call('greeting', ['two']), 'Hi, two', 'the service answers after it');
+  for (let i = 0; i < 100 && spares().length === 0; i += 1)
+    await new Promise((r) => setTimeout(r, 50));
+  t.equal(spares().length, 1, 'a spare once it has restarted');
+  await spares()[0]!.ready;
+});
