@@ -121,6 +121,21 @@ export function describeNodeEvent(event: NodeEvent): string {
   }
 }
 
+// The signal bin/marine.js kept while the CLI loaded (true if one came); its listeners go, as
+// the command's own are in place by then.
+function takeEarlySignal(): boolean {
+  const key = Symbol.for('marine-ts.early-stop');
+  const early = (globalThis as Record<symbol, unknown>)[key] as
+    { signal?: string; listener?: (signal: string) => void } | undefined;
+  if (early === undefined) return false;
+  if (early.listener !== undefined) {
+    process.off('SIGINT', early.listener);
+    process.off('SIGTERM', early.listener);
+  }
+  delete (globalThis as Record<symbol, unknown>)[key];
+  return early.signal !== undefined;
+}
+
 /** Adds `marine node`. */
 export function register(program: Command): void {
   program
@@ -164,6 +179,16 @@ export function register(program: Command): void {
     )
     .addHelpText('after', HELP)
     .action(async (options: NodeCliOptions) => {
+      // From here on a signal asks the node to stop; one that came earlier (bin/marine.js kept
+      // it) or while the node starts stops it as soon as it has started.
+      let stopRequested = takeEarlySignal();
+      let requestStop: (() => void) | undefined;
+      const onSignal = (): void => {
+        stopRequested = true;
+        requestStop?.();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const file = options.config === undefined ? {} : await readNodeToml(options.config);
       const flags: Partial<NodeConfig> = {
         ...(options.listen ? { listen: options.listen } : {}),
@@ -196,8 +221,8 @@ export function register(program: Command): void {
       });
       await new Promise<void>((done) => {
         const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           void node.stop().then(done, (error: unknown) => {
             process.stderr.write(
               `error while stopping: ${error instanceof Error ? error.message : String(error)}\n`,
@@ -205,8 +230,8 @@ export function register(program: Command): void {
             done();
           });
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        if (stopRequested) stop();
+        else requestStop = stop;
       });
       // libp2p may leave timers behind; the node has stopped, so the process ends here.
       process.exit(0);

@@ -1,7 +1,9 @@
 // The CLI program builds: every command is registered with a description and a help text that
 // renders, and the `marine` binary starts and lists them.
 import t from 'tap';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildProgram } from '../program.js';
 
@@ -43,3 +45,47 @@ t.test('bin/marine.js starts and lists the commands', async (t) => {
   t.equal(r.exitCode, 0);
   for (const name of expected) t.match(r.stdout, new RegExp(`^  ${name}\\b`, 'm'));
 });
+
+t.test('marine --version prints the package version', async (t) => {
+  const root = resolve(import.meta.dirname, '../../..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const r = await execa('node', ['bin/marine.js', flag], { cwd: root, reject: false });
+    t.equal(r.exitCode, 0, flag);
+    t.equal(r.stdout.trim(), pkg.version, flag);
+  }
+});
+
+t.test(
+  'marine node stops gracefully on a SIGINT that comes while it is still loading',
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'marine-node-early-'));
+    const child = execa('node', ['bin/marine.js', 'node', '--data-dir', dataDir, '--json'], {
+      cwd: resolve(import.meta.dirname, '../../..'),
+      reject: false,
+    });
+    t.teardown(() => {
+      try {
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // It has exited.
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    // 400 ms: bin/marine.js runs within a few tens of ms, the CLI takes a second or more to
+    // load, and the node more to start; a signal then met Node's default (exit 130).
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise((r) => setTimeout(r, 400));
+    t.equal(output, '', 'the signal comes before the node is ready');
+    child.kill('SIGINT');
+    const r = await child;
+    t.equal(r.exitCode, 0, `exit code 0 (stderr: ${r.stderr.slice(0, 300)})`);
+    const events = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { event: string }).event);
+    t.equal(events[0], 'ready', 'it starts');
+    t.equal(events.at(-1), 'stopped', 'then stops');
+  },
+);
