@@ -222,6 +222,23 @@ class NestingTooDeep extends Error {
   }
 }
 
+/** The outcome of a failed invoke: the previous data back, with the error and the limit flags. */
+function failWithPrev(
+  prevData: Uint8Array,
+  flags: LimitFlags,
+  retCode: number,
+  errorMessage: string,
+): AquaInvokeOutcome {
+  return {
+    retCode,
+    errorMessage,
+    data: prevData,
+    nextPeerPks: [],
+    callRequests: new Map(),
+    ...flags,
+  };
+}
+
 /** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
 interface LimitFlags {
   airSizeLimitExceeded: boolean;
@@ -317,28 +334,25 @@ export class AquaVM {
       particleSizeLimitExceeded: false,
       callResultSizeLimitExceeded: false,
     };
-    const failWithPrev = (retCode: number, errorMessage: string): AquaInvokeOutcome => ({
-      retCode,
-      errorMessage,
-      data: prevData,
-      nextPeerPks: [],
-      callRequests: new Map(),
-      ...flags,
-    });
     try {
-      return this.run(air, prevData, currentData, params, callResults, flags, failWithPrev);
+      return this.run(air, prevData, currentData, params, callResults, flags);
     } catch (e) {
       if (e instanceof PreparationError || e instanceof UncatchableError)
-        return failWithPrev(e.code, e.message);
-      if (e instanceof BudgetExceeded) return failWithPrev(EXECUTION_BUDGET_EXCEEDED, e.message);
+        return failWithPrev(prevData, flags, e.code, e.message);
+      if (e instanceof BudgetExceeded)
+        return failWithPrev(prevData, flags, EXECUTION_BUDGET_EXCEEDED, e.message);
       if (e instanceof NestingTooDeep) {
         return failWithPrev(
+          prevData,
+          flags,
           RECURSION_TOO_DEEP,
           `the script nests ${e.depth} instructions deep; this VM runs scripts nested at most ${MAX_AIR_DEPTH} deep`,
         );
       }
       if (e instanceof RangeError && /call stack/i.test(e.message)) {
         return failWithPrev(
+          prevData,
+          flags,
           RECURSION_TOO_DEEP,
           `the script nests deeper than the JavaScript stack allows: ${e.message}`,
         );
@@ -362,7 +376,6 @@ export class AquaVM {
     params: AquaRunParameters,
     callResults: ReadonlyMap<number, AquaCallResult>,
     flags: LimitFlags,
-    failWithPrev: (retCode: number, errorMessage: string) => AquaInvokeOutcome,
   ): AquaInvokeOutcome {
     // AquaVM's order: AIR and particle sizes first, then the data, then the AIR parse, then the
     // call result sizes, then the key. A hard AIR or particle limit reports no flags (AquaVM
@@ -370,12 +383,14 @@ export class AquaVM {
     const airSize = byteLength(air);
     if (airSize > this.limits.airSize) {
       const message = `air size: ${airSize} bytes is bigger than the limit allowed: ${this.limits.airSize} bytes`;
-      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      if (this.hardLimits)
+        return failWithPrev(prevData, flags, PreparationErrorCode.SizeLimitsExceeded, message);
       flags.airSizeLimitExceeded = true;
     }
     if (currentData.length > this.limits.particleSize) {
       const message = `Current_data particle size: ${currentData.length} bytes is bigger than the limit allowed: ${this.limits.particleSize} bytes`;
-      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      if (this.hardLimits)
+        return failWithPrev(prevData, flags, PreparationErrorCode.SizeLimitsExceeded, message);
       flags.particleSizeLimitExceeded = true;
     }
     const prevLoaded = loadData(prevData, 'previous');
@@ -399,6 +414,8 @@ export class AquaVM {
         flags.callResultSizeLimitExceeded = true;
         if (this.hardLimits) {
           return failWithPrev(
+            prevData,
+            flags,
             PreparationErrorCode.SizeLimitsExceeded,
             `Call result size is bigger than the limit allowed: ${this.limits.callResultSize} bytes`,
           );

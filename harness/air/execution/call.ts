@@ -274,6 +274,22 @@ function useRecordedResult(
   }
 }
 
+/** Records a failed service call and raises it (a module function: no closure per call). */
+function failCall(
+  ctx: ExecutionContext,
+  tetraplet: SecurityTetraplet,
+  argumentHash: string,
+  met: Met<LoadedLeaf>,
+  retCode: number,
+  message: string,
+): never {
+  const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
+  ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
+  // A failure seen now leaves the subgraph complete (only a failure replayed from data does
+  // not), as in AquaVM: observable when a stream fold swallows it and what follows runs on.
+  throw localServiceError(retCode, message);
+}
+
 function applyServiceResult(
   ctx: ExecutionContext,
   instr: CallInstruction,
@@ -282,23 +298,20 @@ function applyServiceResult(
   result: HostCallResult,
   met: Met<LoadedLeaf>,
 ): void {
-  const fail = (retCode: number, message: string): never => {
-    const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
-    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
-    // A failure seen now leaves the subgraph complete (only a failure replayed from data does
-    // not), as in AquaVM: observable when a stream fold swallows it and what follows runs on.
-    throw localServiceError(retCode, message);
-  };
   if (result.retCode !== 0) {
     // Hosts hand AquaVM every result as JSON text (js-client, Nox), failures included, and the
     // error message is that text: a failing service's "boom" reads '"boom"'.
-    fail(result.retCode, callResultText(result.result));
+    failCall(ctx, tetraplet, argumentHash, met, result.retCode, callResultText(result.result));
   }
   let value: JsonValue;
   try {
     value = serviceResultValue(result.result);
   } catch (e) {
-    return fail(
+    return failCall(
+      ctx,
+      tetraplet,
+      argumentHash,
+      met,
       INVALID_JSON_RESULT_RET_CODE,
       `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`,
     );
