@@ -114,7 +114,6 @@ function executeResolvedCall(
   tetraplet: SecurityTetraplet,
 ): void {
   const args = collectArgs(ctx, instr);
-  const argumentHash = args ? cidOf(args.values) : undefined;
   const text = instructionText(instr);
   const met = ctx.trace.meetLeaf('call', text);
   const merged = mergeCallStates(
@@ -129,13 +128,13 @@ function executeResolvedCall(
     if (state.kind === 'sent') {
       if (state.sender.callId !== undefined && state.sender.peer === ctx.params.currentPeerId) {
         const result = ctx.callResults.get(state.sender.callId);
-        if (result === undefined || argumentHash === undefined) {
+        if (result === undefined || args === undefined) {
           ctx.makeIncomplete();
           ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
           return;
         }
         ctx.callResults.delete(state.sender.callId);
-        applyServiceResult(ctx, instr, tetraplet, argumentHash, result, met);
+        applyServiceResult(ctx, instr, tetraplet, cidOf(args.values), result, met);
         return;
       }
       if (!isLocal) {
@@ -145,12 +144,15 @@ function executeResolvedCall(
       }
       // Sent to us by another peer and not executed yet: execute now.
     } else {
-      if (argumentHash === undefined) {
+      if (args === undefined) {
         // Arguments not known here yet; keep the recorded state untouched and wait.
         ctx.makeIncomplete();
         ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
         return;
       }
+      // The argument hash (a canonical JSON text and its CID) only where a result is checked or
+      // recorded: a call forwarded to another peer or sent out as a request needs none.
+      const argumentHash = cidOf(args.values);
       useRecordedResult(ctx, instr, tetraplet, argumentHash, state, merged.source, met);
       return;
     }
