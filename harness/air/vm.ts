@@ -7,13 +7,10 @@ import { encodeData, type DataFormat, type InterpreterData } from './data/interp
 import { loadData, rememberWritten } from './data/loaded-data.js';
 import {
   callResultText,
-  getCrypto,
   keyPairFromSeed,
-  toHex,
   utf8Length,
   type CallRequest,
   type CallResult,
-  type CryptoProvider,
   type Ed25519KeyPair,
   type JsonValue,
   type RunParameters,
@@ -246,37 +243,17 @@ interface LimitFlags {
   callResultSizeLimitExceeded: boolean;
 }
 
-// Deriving a key pair from its seed costs more than a whole small invoke, and a process sees the
-// same few seeds again and again (one per peer it runs, while VM instances come and go: a CLI run
-// or a test network makes one per peer): key pairs are kept per seed for the whole process, at
-// most KEY_CACHE_MAX of them, keyed by the seed's full bytes.
-const KEY_CACHE_MAX = 256;
-// Per crypto provider: after setCrypto, keys come from the provider now in use.
-const keyCaches = new WeakMap<CryptoProvider, Map<string, Ed25519KeyPair>>();
-
+// Key pairs are remembered per seed for the whole process by keyPairFromSeed, so a peer's VM
+// reuses the key its peer derived at start.
 function keyPairOf(seed: Uint8Array): Ed25519KeyPair {
-  const provider = getCrypto();
-  let keyCache = keyCaches.get(provider);
-  if (keyCache === undefined) {
-    keyCache = new Map();
-    keyCaches.set(provider, keyCache);
+  try {
+    return keyPairFromSeed(seed);
+  } catch (e) {
+    throw new PreparationError(
+      PreparationErrorCode.MalformedKeyPairData,
+      `malformed key pair: ${(e as Error).message}`,
+    );
   }
-  // The seed's bytes as a string of char codes: an exact key, cheaper to make than hex.
-  const hex = seed.length === 32 ? String.fromCharCode(...seed) : `?${toHex(seed)}`;
-  let kp = keyCache.get(hex);
-  if (!kp) {
-    try {
-      kp = keyPairFromSeed(seed);
-    } catch (e) {
-      throw new PreparationError(
-        PreparationErrorCode.MalformedKeyPairData,
-        `malformed key pair: ${(e as Error).message}`,
-      );
-    }
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    keyCache.set(hex, kp);
-  }
-  return kp;
 }
 
 // A peer runs the same few scripts on every hop of their particles, and VM instances come and go
