@@ -7,13 +7,10 @@ import { encodeData, type DataFormat, type InterpreterData } from './data/interp
 import { loadData, rememberWritten } from './data/loaded-data.js';
 import {
   callResultText,
-  getCrypto,
   keyPairFromSeed,
-  toHex,
   utf8Length,
   type CallRequest,
   type CallResult,
-  type CryptoProvider,
   type Ed25519KeyPair,
   type JsonValue,
   type RunParameters,
@@ -222,6 +219,23 @@ class NestingTooDeep extends Error {
   }
 }
 
+/** The outcome of a failed invoke: the previous data back, with the error and the limit flags. */
+function failWithPrev(
+  prevData: Uint8Array,
+  flags: LimitFlags,
+  retCode: number,
+  errorMessage: string,
+): AquaInvokeOutcome {
+  return {
+    retCode,
+    errorMessage,
+    data: prevData,
+    nextPeerPks: [],
+    callRequests: new Map(),
+    ...flags,
+  };
+}
+
 /** Which soft limits one invoke went over (AquaVM's SoftLimitsTriggering). */
 interface LimitFlags {
   airSizeLimitExceeded: boolean;
@@ -229,37 +243,17 @@ interface LimitFlags {
   callResultSizeLimitExceeded: boolean;
 }
 
-// Deriving a key pair from its seed costs more than a whole small invoke, and a process sees the
-// same few seeds again and again (one per peer it runs, while VM instances come and go: a CLI run
-// or a test network makes one per peer): key pairs are kept per seed for the whole process, at
-// most KEY_CACHE_MAX of them, keyed by the seed's full bytes.
-const KEY_CACHE_MAX = 256;
-// Per crypto provider: after setCrypto, keys come from the provider now in use.
-const keyCaches = new WeakMap<CryptoProvider, Map<string, Ed25519KeyPair>>();
-
+// Key pairs are remembered per seed for the whole process by keyPairFromSeed, so a peer's VM
+// reuses the key its peer derived at start.
 function keyPairOf(seed: Uint8Array): Ed25519KeyPair {
-  const provider = getCrypto();
-  let keyCache = keyCaches.get(provider);
-  if (keyCache === undefined) {
-    keyCache = new Map();
-    keyCaches.set(provider, keyCache);
+  try {
+    return keyPairFromSeed(seed);
+  } catch (e) {
+    throw new PreparationError(
+      PreparationErrorCode.MalformedKeyPairData,
+      `malformed key pair: ${(e as Error).message}`,
+    );
   }
-  // The seed's bytes as a string of char codes: an exact key, cheaper to make than hex.
-  const hex = seed.length === 32 ? String.fromCharCode(...seed) : `?${toHex(seed)}`;
-  let kp = keyCache.get(hex);
-  if (!kp) {
-    try {
-      kp = keyPairFromSeed(seed);
-    } catch (e) {
-      throw new PreparationError(
-        PreparationErrorCode.MalformedKeyPairData,
-        `malformed key pair: ${(e as Error).message}`,
-      );
-    }
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    keyCache.set(hex, kp);
-  }
-  return kp;
 }
 
 // A peer runs the same few scripts on every hop of their particles, and VM instances come and go
@@ -317,28 +311,25 @@ export class AquaVM {
       particleSizeLimitExceeded: false,
       callResultSizeLimitExceeded: false,
     };
-    const failWithPrev = (retCode: number, errorMessage: string): AquaInvokeOutcome => ({
-      retCode,
-      errorMessage,
-      data: prevData,
-      nextPeerPks: [],
-      callRequests: new Map(),
-      ...flags,
-    });
     try {
-      return this.run(air, prevData, currentData, params, callResults, flags, failWithPrev);
+      return this.run(air, prevData, currentData, params, callResults, flags);
     } catch (e) {
       if (e instanceof PreparationError || e instanceof UncatchableError)
-        return failWithPrev(e.code, e.message);
-      if (e instanceof BudgetExceeded) return failWithPrev(EXECUTION_BUDGET_EXCEEDED, e.message);
+        return failWithPrev(prevData, flags, e.code, e.message);
+      if (e instanceof BudgetExceeded)
+        return failWithPrev(prevData, flags, EXECUTION_BUDGET_EXCEEDED, e.message);
       if (e instanceof NestingTooDeep) {
         return failWithPrev(
+          prevData,
+          flags,
           RECURSION_TOO_DEEP,
           `the script nests ${e.depth} instructions deep; this VM runs scripts nested at most ${MAX_AIR_DEPTH} deep`,
         );
       }
       if (e instanceof RangeError && /call stack/i.test(e.message)) {
         return failWithPrev(
+          prevData,
+          flags,
           RECURSION_TOO_DEEP,
           `the script nests deeper than the JavaScript stack allows: ${e.message}`,
         );
@@ -362,7 +353,6 @@ export class AquaVM {
     params: AquaRunParameters,
     callResults: ReadonlyMap<number, AquaCallResult>,
     flags: LimitFlags,
-    failWithPrev: (retCode: number, errorMessage: string) => AquaInvokeOutcome,
   ): AquaInvokeOutcome {
     // AquaVM's order: AIR and particle sizes first, then the data, then the AIR parse, then the
     // call result sizes, then the key. A hard AIR or particle limit reports no flags (AquaVM
@@ -370,12 +360,14 @@ export class AquaVM {
     const airSize = byteLength(air);
     if (airSize > this.limits.airSize) {
       const message = `air size: ${airSize} bytes is bigger than the limit allowed: ${this.limits.airSize} bytes`;
-      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      if (this.hardLimits)
+        return failWithPrev(prevData, flags, PreparationErrorCode.SizeLimitsExceeded, message);
       flags.airSizeLimitExceeded = true;
     }
     if (currentData.length > this.limits.particleSize) {
       const message = `Current_data particle size: ${currentData.length} bytes is bigger than the limit allowed: ${this.limits.particleSize} bytes`;
-      if (this.hardLimits) return failWithPrev(PreparationErrorCode.SizeLimitsExceeded, message);
+      if (this.hardLimits)
+        return failWithPrev(prevData, flags, PreparationErrorCode.SizeLimitsExceeded, message);
       flags.particleSizeLimitExceeded = true;
     }
     const prevLoaded = loadData(prevData, 'previous');
@@ -399,6 +391,8 @@ export class AquaVM {
         flags.callResultSizeLimitExceeded = true;
         if (this.hardLimits) {
           return failWithPrev(
+            prevData,
+            flags,
             PreparationErrorCode.SizeLimitsExceeded,
             `Call result size is bigger than the limit allowed: ${this.limits.callResultSize} bytes`,
           );

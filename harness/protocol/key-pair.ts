@@ -15,7 +15,8 @@ export class KeyPair {
   private constructor(readonly secretKey: Uint8Array) {
     this.#keys = keyPairFromSeed(secretKey);
     this.peerId = this.#keys.peerId;
-    this.publicKey = this.#keys.publicKey;
+    // A copy: the derived key pair is shared per seed within the process.
+    this.publicKey = Uint8Array.from(this.#keys.publicKey);
   }
 
   /** A key pair from a 32-byte Ed25519 seed (what js-client calls the secret key). */

@@ -1,7 +1,7 @@
 // Ed25519 keys and libp2p peer ids, built by hand so they need nothing but the crypto provider
 // and multiformats: a peer id is base58btc(identity-multihash(protobuf PublicKey{Type=Ed25519, Data})).
 import { base58btc } from 'multiformats/bases/base58';
-import { getCrypto, type Ed25519Signer } from './crypto.js';
+import { getCrypto, type CryptoProvider, type Ed25519Signer } from './crypto.js';
 
 // protobuf PublicKey: field 1 (Type) = 1 (Ed25519), field 2 (Data) = 32 bytes.
 const PROTOBUF_ED25519_PREFIX = Uint8Array.of(0x08, 0x01, 0x12, 0x20);
@@ -20,12 +20,38 @@ export class KeyFormatError extends Error {
   override readonly name = 'KeyFormatError';
 }
 
-/** Derives the key pair and peer id of a 32-byte Ed25519 seed. */
+// Deriving a key pair costs more than a whole small invoke, and one process derives the same seed
+// more than once: a peer's identity when it starts, then its AIR VM on its first invoke (and on
+// every invoke of a VM made per particle or per CLI run). Key pairs are kept per seed for the
+// whole process, at most KEY_CACHE_MAX, keyed by the seed's full bytes, per crypto provider (after
+// setCrypto, keys come from the provider now in use). Callers must not change the bytes they get.
+const KEY_CACHE_MAX = 256;
+const keyCaches = new WeakMap<CryptoProvider, Map<string, Ed25519KeyPair>>();
+
+/** Derives the key pair and peer id of a 32-byte Ed25519 seed (remembered per seed). */
 export function keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
   if (seed.length !== 32)
     throw new KeyFormatError(`expected a 32-byte Ed25519 seed, found ${seed.length} bytes`);
-  const signer = getCrypto().ed25519FromSeed(seed);
-  return { signer, publicKey: signer.publicKey, peerId: peerIdFromPublicKey(signer.publicKey) };
+  const provider = getCrypto();
+  let cache = keyCaches.get(provider);
+  if (cache === undefined) {
+    cache = new Map();
+    keyCaches.set(provider, cache);
+  }
+  // The seed's bytes as a string of char codes: an exact key, cheaper to make than hex.
+  const id = String.fromCharCode(...seed);
+  let keyPair = cache.get(id);
+  if (keyPair === undefined) {
+    const signer = provider.ed25519FromSeed(seed);
+    keyPair = {
+      signer,
+      publicKey: signer.publicKey,
+      peerId: peerIdFromPublicKey(signer.publicKey),
+    };
+    if (cache.size >= KEY_CACHE_MAX) cache.clear();
+    cache.set(id, keyPair);
+  }
+  return keyPair;
 }
 
 // Peer ids and keys convert through base58 in pure JS, and a process converts the same few

@@ -114,7 +114,6 @@ function executeResolvedCall(
   tetraplet: SecurityTetraplet,
 ): void {
   const args = collectArgs(ctx, instr);
-  const argumentHash = args ? cidOf(args.values) : undefined;
   const text = instructionText(instr);
   const met = ctx.trace.meetLeaf('call', text);
   const merged = mergeCallStates(
@@ -129,13 +128,13 @@ function executeResolvedCall(
     if (state.kind === 'sent') {
       if (state.sender.callId !== undefined && state.sender.peer === ctx.params.currentPeerId) {
         const result = ctx.callResults.get(state.sender.callId);
-        if (result === undefined || argumentHash === undefined) {
+        if (result === undefined || args === undefined) {
           ctx.makeIncomplete();
           ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
           return;
         }
         ctx.callResults.delete(state.sender.callId);
-        applyServiceResult(ctx, instr, tetraplet, argumentHash, result, met);
+        applyServiceResult(ctx, instr, tetraplet, cidOf(args.values), result, met);
         return;
       }
       if (!isLocal) {
@@ -145,12 +144,15 @@ function executeResolvedCall(
       }
       // Sent to us by another peer and not executed yet: execute now.
     } else {
-      if (argumentHash === undefined) {
+      if (args === undefined) {
         // Arguments not known here yet; keep the recorded state untouched and wait.
         ctx.makeIncomplete();
         ctx.trace.write(newLeaf({ kind: 'call', call: state }, met));
         return;
       }
+      // The argument hash (a canonical JSON text and its CID) only where a result is checked or
+      // recorded: a call forwarded to another peer or sent out as a request needs none.
+      const argumentHash = cidOf(args.values);
       useRecordedResult(ctx, instr, tetraplet, argumentHash, state, merged.source, met);
       return;
     }
@@ -274,6 +276,22 @@ function useRecordedResult(
   }
 }
 
+/** Records a failed service call and raises it (a module function: no closure per call). */
+function failCall(
+  ctx: ExecutionContext,
+  tetraplet: SecurityTetraplet,
+  argumentHash: string,
+  met: Met<LoadedLeaf>,
+  retCode: number,
+  message: string,
+): never {
+  const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
+  ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
+  // A failure seen now leaves the subgraph complete (only a failure replayed from data does
+  // not), as in AquaVM: observable when a stream fold swallows it and what follows runs on.
+  throw localServiceError(retCode, message);
+}
+
 function applyServiceResult(
   ctx: ExecutionContext,
   instr: CallInstruction,
@@ -282,23 +300,20 @@ function applyServiceResult(
   result: HostCallResult,
   met: Met<LoadedLeaf>,
 ): void {
-  const fail = (retCode: number, message: string): never => {
-    const cid = ctx.putServiceResult({ ret_code: retCode, message }, tetraplet, argumentHash);
-    ctx.trace.write(newLeaf({ kind: 'call', call: { kind: 'failed', cid } }, met));
-    // A failure seen now leaves the subgraph complete (only a failure replayed from data does
-    // not), as in AquaVM: observable when a stream fold swallows it and what follows runs on.
-    throw localServiceError(retCode, message);
-  };
   if (result.retCode !== 0) {
     // Hosts hand AquaVM every result as JSON text (js-client, Nox), failures included, and the
     // error message is that text: a failing service's "boom" reads '"boom"'.
-    fail(result.retCode, callResultText(result.result));
+    failCall(ctx, tetraplet, argumentHash, met, result.retCode, callResultText(result.result));
   }
   let value: JsonValue;
   try {
     value = serviceResultValue(result.result);
   } catch (e) {
-    return fail(
+    return failCall(
+      ctx,
+      tetraplet,
+      argumentHash,
+      met,
       INVALID_JSON_RESULT_RET_CODE,
       `call_service result '${String(result.result)}' can't be serialized or deserialized with an error: ${(e as Error).message}`,
     );

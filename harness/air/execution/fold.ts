@@ -11,7 +11,8 @@ import { joinable, type Execute } from './execute.js';
 import { lensText } from '../lambda/apply.js';
 import { resolveValue } from './resolve.js';
 import { instructionText, valueText } from './instruction-text.js';
-import type { ValueAggregate } from './values.js';
+import type { TraceHandler } from '../trace/handler.js';
+import type { StreamValue, ValueAggregate } from './values.js';
 
 function scalarItems(
   ctx: ExecutionContext,
@@ -59,30 +60,43 @@ export function executeFold(ctx: ExecutionContext, instr: FoldInstruction, execu
 function foldScalar(ctx: ExecutionContext, instr: FoldInstruction, execute: Execute): void {
   const items = joinable(ctx, () => scalarItems(ctx, instr));
   if (!items || items.length === 0) return;
-  const iterate = (k: number): void => {
-    const item = items[k];
-    if (!item) {
-      if (instr.last) {
-        ctx.subgraphComplete = true;
-        execute(ctx, instr.last);
-      }
-      return;
+  iterateScalar({ ctx, instr, execute, items, fromCanon: items.fromCanon === true }, 0);
+}
+
+/** What every iteration of one scalar fold shares. */
+interface ScalarFoldRun {
+  readonly ctx: ExecutionContext;
+  readonly instr: FoldInstruction;
+  readonly execute: Execute;
+  readonly items: readonly ValueAggregate[];
+  readonly fromCanon: boolean;
+}
+
+// A module-level function bound per iteration rather than a closure per fold: closures made per
+// call cost a fresh function (and, under tsx, a name definition) every time they are created.
+function iterateScalar(run: ScalarFoldRun, k: number): void {
+  const { ctx, instr, execute } = run;
+  const item = run.items[k];
+  if (!item) {
+    if (instr.last) {
+      ctx.subgraphComplete = true;
+      execute(ctx, instr.last);
     }
-    // Scope handling inline rather than through a callback: fold depth is bounded by the JS stack.
-    ctx.pushIterator({
-      name: instr.iterator.name,
-      item,
-      // Bound rather than an arrow: one is made per iteration (see par.ts on closures).
-      next: iterate.bind(undefined, k + 1),
-      fromCanon: items.fromCanon === true,
-    });
-    try {
-      execute(ctx, instr.body);
-    } finally {
-      ctx.popScope();
-    }
-  };
-  iterate(0);
+    return;
+  }
+  // Scope handling inline rather than through a callback: fold depth is bounded by the JS stack.
+  ctx.pushIterator({
+    name: instr.iterator.name,
+    item,
+    // Bound rather than an arrow: one is made per iteration (see par.ts on closures).
+    next: iterateScalar.bind(undefined, run, k + 1),
+    fromCanon: run.fromCanon,
+  });
+  try {
+    execute(ctx, instr.body);
+  } finally {
+    ctx.popScope();
+  }
 }
 
 // A stream fold iterates generation by generation: each generation gets its own chain of `next`s,
@@ -105,39 +119,10 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
   if (groups.length > 0) stream.openNewGeneration();
   while (groups.length > 0) {
     for (const group of groups) {
-      let backStarted = false;
-      const iterate = (k: number): void => {
-        const v = group[k];
-        if (!v) {
-          if (instr.last) {
-            ctx.subgraphComplete = true;
-            execute(ctx, instr.last);
-          } else if (!backStarted) {
-            // Without a last instruction the end of a stream fold behaves like (never).
-            backStarted = true;
-            ctx.makeIncomplete();
-          }
-          return;
-        }
-        ctx.trace.enterIteration(fold, v.leaf);
-        try {
-          ctx.pushIterator({
-            name: instr.iterator.name,
-            item: v.aggregate,
-            next: iterate.bind(undefined, k + 1),
-          });
-          try {
-            execute(ctx, instr.body);
-          } finally {
-            ctx.popScope();
-          }
-        } finally {
-          ctx.trace.exitIteration();
-        }
-      };
+      const run: StreamGroupRun = { ctx, instr, execute, group, fold, backStarted: false };
       ctx.subgraphComplete = true;
       try {
-        iterate(0);
+        iterateStream(run, 0);
       } catch (e) {
         // Catchable errors inside a stream fold are dropped: rethrowing would make the outcome depend on arrival order.
         if (!(e instanceof CatchableError)) throw e;
@@ -150,4 +135,45 @@ function foldStream(ctx: ExecutionContext, instr: FoldInstruction, execute: Exec
     stream.openNewGeneration();
   }
   ctx.subgraphComplete = complete;
+}
+
+/** What every iteration over one generation group of a stream fold shares. */
+interface StreamGroupRun {
+  readonly ctx: ExecutionContext;
+  readonly instr: FoldInstruction;
+  readonly execute: Execute;
+  readonly group: readonly StreamValue[];
+  readonly fold: ReturnType<TraceHandler['enterFold']>;
+  backStarted: boolean;
+}
+
+function iterateStream(run: StreamGroupRun, k: number): void {
+  const { ctx, instr, execute } = run;
+  const v = run.group[k];
+  if (!v) {
+    if (instr.last) {
+      ctx.subgraphComplete = true;
+      execute(ctx, instr.last);
+    } else if (!run.backStarted) {
+      // Without a last instruction the end of a stream fold behaves like (never).
+      run.backStarted = true;
+      ctx.makeIncomplete();
+    }
+    return;
+  }
+  ctx.trace.enterIteration(run.fold, v.leaf);
+  try {
+    ctx.pushIterator({
+      name: instr.iterator.name,
+      item: v.aggregate,
+      next: iterateStream.bind(undefined, run, k + 1),
+    });
+    try {
+      execute(ctx, instr.body);
+    } finally {
+      ctx.popScope();
+    }
+  } finally {
+    ctx.trace.exitIteration();
+  }
 }

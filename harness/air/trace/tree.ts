@@ -49,34 +49,46 @@ function corrupt(label: string, what: string): never {
   );
 }
 
-/** Parses a flat trace into a tree; throws TraceError (20000) on inconsistent lengths or positions. */
-export function loadTrace(trace: readonly ExecutedState[], label: string): LoadedNode[] {
-  const leaves = new Map<number, LoadedLeaf>();
-  const pendingFolds: {
-    lore: { valuePos: number; states: LoadedNode[] }[];
-    node: { iterations: LoadedIteration[] };
-    pos: number;
-  }[] = [];
+/** A fold met while loading, whose iterations are linked to their values once all leaves are known. */
+interface PendingFold {
+  readonly lore: { valuePos: number; states: LoadedNode[] }[];
+  readonly node: { iterations: LoadedIteration[] };
+  readonly pos: number;
+}
+
+/**
+ * One loading of a flat trace (a class rather than a recursive closure made per call: every
+ * invoke loads two traces).
+ */
+class TraceLoader {
+  readonly leaves = new Map<number, LoadedLeaf>();
+  readonly pendingFolds: PendingFold[] = [];
+
+  constructor(
+    private readonly trace: readonly ExecutedState[],
+    private readonly label: string,
+  ) {}
+
   // `reach` is how far a par may extend: its parent's end, except inside a stream fold iteration,
   // where a par whose right branch holds `next` also counts the following iterations' states (as
   // AquaVM writes it); those states belong to their own iterations, so the branch is cut there.
-  const parse = (from: number, to: number, reach: number = to): LoadedNode[] => {
+  parse(from: number, to: number, reach: number = to): LoadedNode[] {
     const out: LoadedNode[] = [];
     let i = from;
     while (i < to) {
-      const s = trace[i]!;
+      const s = this.trace[i]!;
       if (s.kind === 'par') {
         const leftEnd = i + 1 + s.left;
         const end = leftEnd + s.right;
         if (end > reach || leftEnd > to)
           corrupt(
-            label,
+            this.label,
             `par at ${i} spans ${s.left}+${s.right} states past its parent's end ${to}`,
           );
         out.push({
           kind: 'par',
-          left: parse(i + 1, leftEnd),
-          right: parse(leftEnd, Math.min(end, to), end > to ? reach : end),
+          left: this.parse(i + 1, leftEnd),
+          right: this.parse(leftEnd, Math.min(end, to), end > to ? reach : end),
           pos: i,
           sizes: { left: s.left, right: s.right },
         });
@@ -91,29 +103,36 @@ export function loadTrace(trace: readonly ExecutedState[], label: string): Loade
           // AquaVM data that places a value's subtraces where no run puts them.
           if (entry.beforePos !== undefined || entry.afterLength !== undefined)
             corrupt(
-              label,
+              this.label,
               `fold at ${i} places the subtraces of value ${entry.valuePos} at ${entry.beforePos ?? j} (expected ${j}) with ${entry.afterLength ?? 0} states after next (expected none)`,
             );
           const end = j + entry.length;
-          if (end > to) corrupt(label, `fold at ${i} has an iteration past its parent's end ${to}`);
-          lore.push({ valuePos: entry.valuePos, states: parse(j, end, foldEnd) });
+          if (end > to)
+            corrupt(this.label, `fold at ${i} has an iteration past its parent's end ${to}`);
+          lore.push({ valuePos: entry.valuePos, states: this.parse(j, end, foldEnd) });
           debugLore.push({ valuePos: entry.valuePos, begin: j, length: entry.length });
           j = end;
         }
-        pendingFolds.push({ lore, node, pos: i });
+        this.pendingFolds.push({ lore, node, pos: i });
         out.push(node);
         i = j;
       } else {
         const leaf: LoadedLeaf = { kind: 'leaf', state: s, pos: i };
-        leaves.set(i, leaf);
+        this.leaves.set(i, leaf);
         out.push(leaf);
         i++;
       }
     }
     return out;
-  };
-  const root = parse(0, trace.length);
-  for (const f of pendingFolds) {
+  }
+}
+
+/** Parses a flat trace into a tree; throws TraceError (20000) on inconsistent lengths or positions. */
+export function loadTrace(trace: readonly ExecutedState[], label: string): LoadedNode[] {
+  const loader = new TraceLoader(trace, label);
+  const root = loader.parse(0, trace.length);
+  const leaves = loader.leaves;
+  for (const f of loader.pendingFolds) {
     for (const entry of f.lore) {
       const leaf = leaves.get(entry.valuePos);
       if (!leaf || (leaf.state.kind !== 'call' && leaf.state.kind !== 'ap')) {
@@ -176,77 +195,89 @@ export interface NewFold {
 /** A node of the new trace. */
 export type NewNode = NewLeaf | NewPar | NewFold;
 
-/** Flattens a new trace tree into the flat form that goes into interpreter data. */
-export function flattenTrace(root: readonly NewNode[]): ExecutedState[] {
-  const out: ExecutedState[] = [];
-  const positions = new Map<NewLeaf, number>();
-  const foldFixups: { index: number; fold: NewFold; lengths: number[] }[] = [];
+/**
+ * One flattening of a new trace tree (a class rather than recursive closures made per call:
+ * every invoke flattens its trace once).
+ */
+class TraceFlattener {
+  readonly out: ExecutedState[] = [];
+  readonly positions = new Map<NewLeaf, number>();
+  readonly foldFixups: { index: number; fold: NewFold; lengths: number[] }[] = [];
   // Pars whose right branch entered later iterations of a fold, fixed once those are written.
-  const parFixups: { index: number; left: number; rightEnd: number; par: NewPar }[] = [];
-  const iterationEnds = new Map<readonly NewNode[], number>();
-  const parsInIteration = new Map<readonly NewNode[], number[]>();
-  let iteration: NewNode[] | undefined;
-  const emit = (nodes: readonly NewNode[]): void => {
+  readonly parFixups: { index: number; left: number; rightEnd: number; par: NewPar }[] = [];
+  private readonly iterationEnds = new Map<readonly NewNode[], number>();
+  private readonly parsInIteration = new Map<readonly NewNode[], number[]>();
+  private iteration: NewNode[] | undefined;
+  private readonly reached = new Map<number, number>();
+
+  emit(nodes: readonly NewNode[]): void {
     for (const n of nodes) {
       if (n.kind === 'leaf') {
-        positions.set(n, out.length);
-        out.push(n.resolve ? n.resolve() : n.state);
+        this.positions.set(n, this.out.length);
+        this.out.push(n.resolve ? n.resolve() : n.state);
       } else if (n.kind === 'par') {
-        const index = out.length;
-        out.push({ kind: 'par', left: 0, right: 0 });
-        emit(n.left);
-        const left = out.length - index - 1;
-        emit(n.right);
-        out[index] = { kind: 'par', left, right: out.length - index - 1 - left };
+        const index = this.out.length;
+        this.out.push({ kind: 'par', left: 0, right: 0 });
+        this.emit(n.left);
+        const left = this.out.length - index - 1;
+        this.emit(n.right);
+        this.out[index] = { kind: 'par', left, right: this.out.length - index - 1 - left };
         if (n.nestedInRight !== undefined && n.nestedInRight.length > 0) {
-          parFixups.push({ index, left, rightEnd: out.length, par: n });
-          if (iteration !== undefined) {
-            const list = parsInIteration.get(iteration) ?? [];
-            list.push(parFixups.length - 1);
-            parsInIteration.set(iteration, list);
+          this.parFixups.push({ index, left, rightEnd: this.out.length, par: n });
+          if (this.iteration !== undefined) {
+            const list = this.parsInIteration.get(this.iteration) ?? [];
+            list.push(this.parFixups.length - 1);
+            this.parsInIteration.set(this.iteration, list);
           }
         }
       } else {
-        const index = out.length;
-        out.push({ kind: 'fold', lore: [] });
+        const index = this.out.length;
+        this.out.push({ kind: 'fold', lore: [] });
         const lengths: number[] = [];
-        const outer = iteration;
+        const outer = this.iteration;
         for (const it of n.iterations) {
-          const start = out.length;
-          iteration = it.states;
-          emit(it.states);
-          iterationEnds.set(it.states, out.length);
-          lengths.push(out.length - start);
+          const start = this.out.length;
+          this.iteration = it.states;
+          this.emit(it.states);
+          this.iterationEnds.set(it.states, this.out.length);
+          lengths.push(this.out.length - start);
         }
-        iteration = outer;
-        foldFixups.push({ index, fold: n, lengths });
+        this.iteration = outer;
+        this.foldFixups.push({ index, fold: n, lengths });
       }
     }
-  };
-  emit(root);
+  }
+
   // A par's right branch reaches to the end of the iterations entered inside it, and of those
   // entered inside their own pars in turn.
-  const reached = new Map<number, number>();
-  const reachOfPar = (k: number): number => {
-    const known = reached.get(k);
+  reachOfPar(k: number): number {
+    const known = this.reached.get(k);
     if (known !== undefined) return known;
-    const f = parFixups[k]!;
+    const f = this.parFixups[k]!;
     let end = f.rightEnd;
     for (const states of f.par.nestedInRight ?? []) {
-      end = Math.max(end, iterationEnds.get(states) ?? end);
-      for (const inner of parsInIteration.get(states) ?? []) end = Math.max(end, reachOfPar(inner));
+      end = Math.max(end, this.iterationEnds.get(states) ?? end);
+      for (const inner of this.parsInIteration.get(states) ?? [])
+        end = Math.max(end, this.reachOfPar(inner));
     }
-    reached.set(k, end);
+    this.reached.set(k, end);
     return end;
-  };
-  parFixups.forEach((f, k) => {
-    out[f.index] = { kind: 'par', left: f.left, right: reachOfPar(k) - f.index - 1 - f.left };
+  }
+}
+
+/** Flattens a new trace tree into the flat form that goes into interpreter data. */
+export function flattenTrace(root: readonly NewNode[]): ExecutedState[] {
+  const fl = new TraceFlattener();
+  const out = fl.out;
+  fl.emit(root);
+  fl.parFixups.forEach((f, k) => {
+    out[f.index] = { kind: 'par', left: f.left, right: fl.reachOfPar(k) - f.index - 1 - f.left };
   });
-  for (const f of foldFixups) {
+  for (const f of fl.foldFixups) {
     out[f.index] = {
       kind: 'fold',
       lore: f.fold.iterations.map((it, k) => {
-        const valuePos = positions.get(it.valueLeaf);
+        const valuePos = fl.positions.get(it.valueLeaf);
         if (valuePos === undefined)
           throw new UncatchableError(
             UncatchableErrorCode.TraceError,

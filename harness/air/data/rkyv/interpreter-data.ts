@@ -393,75 +393,134 @@ export function encodeRkyvDataAfter(
 }
 
 function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined): RkyvWriter {
-  const w = RkyvWriter.scratch();
-  const sharer = new Sharer(memo);
-  const strLen = new Map<number, number>();
+  return new DataArchiver(memo).write(data);
+}
+
+/** Which of the five CID stores a value belongs to (so one method writes any store's values). */
+const enum StoreKind {
+  Values,
+  Tetraplets,
+  CanonElements,
+  CanonResults,
+  ServiceResults,
+}
+
+/**
+ * One encoding of InterpreterData. A class with methods rather than closures made per call: an
+ * invoke encodes its data once, and closures (one per store entry, as before) were created and,
+ * under tsx, named every time.
+ */
+class DataArchiver {
+  private readonly w = RkyvWriter.scratch();
+  private readonly sharer: Sharer;
+  private readonly strLen = new Map<number, number>();
   // Without a memo (data this VM built, the usual case) every equal string is shared: the first
   // occurrence is written and later ones point to it, which plain maps decide without the
   // sharer's per-occurrence bookkeeping (the sharer does the same when it has no memo).
-  const cidRefs = new Map<string, StrRef>();
-  const rcStrings = new Map<string, number>();
-  const cid = (text: string): StrRef => {
-    if (memo === undefined) {
-      let ref = cidRefs.get(text);
+  private readonly cidRefs = new Map<string, StrRef>();
+  private readonly rcStrings = new Map<string, number>();
+
+  constructor(private readonly memo: SharingMemo | undefined) {
+    this.sharer = new Sharer(memo);
+  }
+
+  cid(text: string): StrRef {
+    const w = this.w;
+    if (this.memo === undefined) {
+      let ref = this.cidRefs.get(text);
       if (ref === undefined) {
         ref = w.utf8(text);
-        cidRefs.set(text, ref);
+        this.cidRefs.set(text, ref);
       }
       return ref;
     }
-    const pos = sharer.share(RC_STR, text, () => {
+    const pos = this.sharer.share(RC_STR, text, () => {
       const { pos, len } = w.utf8(text);
-      strLen.set(pos, len);
+      this.strLen.set(pos, len);
       return pos;
     });
-    return { pos, len: strLen.get(pos) ?? encoder.encode(text).length };
-  };
-  const writeRcString = (text: string): number => {
+    return { pos, len: this.strLen.get(pos) ?? encoder.encode(text).length };
+  }
+
+  private writeRcString(text: string): number {
+    const w = this.w;
     const r = w.stringDeps(text);
     const at = w.alloc(8, 4);
     w.string(at, r);
     return at;
-  };
-  const rcString = (text: string): number => {
-    if (memo === undefined) {
-      let at = rcStrings.get(text);
+  }
+
+  rcString(text: string): number {
+    if (this.memo === undefined) {
+      let at = this.rcStrings.get(text);
       if (at === undefined) {
-        at = writeRcString(text);
-        rcStrings.set(text, at);
+        at = this.writeRcString(text);
+        this.rcStrings.set(text, at);
       }
       return at;
     }
-    return sharer.share(RC_STRING, text, () => writeRcString(text));
-  };
+    return this.sharer.share(RC_STRING, text, () => this.writeRcString(text));
+  }
 
-  // trace: what each state owns, in order, then the states.
-  const owned: (number | StrRef | undefined)[] = data.trace.map((s, i) =>
-    stateDeps(w, data.trace, s, i, cid, rcString),
-  );
-  const traceAt = w.alloc(STATE_SIZE * data.trace.length, 4);
-  data.trace.forEach((s, i) => writeState(w, traceAt + i * STATE_SIZE, s, owned[i]));
+  write(data: RkyvInterpreterData): RkyvWriter {
+    const w = this.w;
+    // trace: what each state owns, in order, then the states.
+    const trace = data.trace;
+    const owned: (number | StrRef | undefined)[] = new Array(trace.length);
+    for (let i = 0; i < trace.length; i++) owned[i] = stateDeps(w, trace, trace[i]!, i, this);
+    const traceAt = w.alloc(STATE_SIZE * trace.length, 4);
+    for (let i = 0; i < trace.length; i++)
+      writeState(w, traceAt + i * STATE_SIZE, trace[i]!, owned[i]);
 
-  // stores: each entry's key, then its value's owned parts and the value; then the entries.
-  const store = <V>(
-    entries: Map<string, V>,
-    type: string,
-    size: number,
-    write: (v: V) => (at: number) => void,
-  ): { pos: number; len: number } => {
+    // stores: each entry's key, then its value's owned parts and the value; then the entries.
+    const st = data.stores;
+    const valueStore = this.store(st.values, StoreKind.Values);
+    const tetrapletStore = this.store(st.tetraplets, StoreKind.Tetraplets);
+    const canonElementStore = this.store(st.canonElements, StoreKind.CanonElements);
+    const canonResultStore = this.store(st.canonResults, StoreKind.CanonResults);
+    const serviceResultStore = this.store(st.serviceResults, StoreKind.ServiceResults);
+
+    const sigKeys: number[] = [];
+    const sigValues: number[] = [];
+    for (const [peer, sig] of data.signatures) {
+      const key = new Uint8Array(33);
+      key.set(publicKeyFromPeerId(peer), 1);
+      const value = new Uint8Array(1 + sig.length);
+      value.set(sig, 1);
+      sigKeys.push(w.bytes(key));
+      sigValues.push(w.bytes(value));
+    }
+    const sigAt = w.alloc(SIGNATURE_ENTRY_SIZE * sigKeys.length, 4);
+    for (let i = 0; i < sigKeys.length; i++) {
+      w.slicePtr(sigAt + i * SIGNATURE_ENTRY_SIZE, sigKeys[i]!, 33);
+      w.slicePtr(sigAt + i * SIGNATURE_ENTRY_SIZE + 8, sigValues[i]!, 65);
+    }
+
+    const root = w.alloc(ROOT_SIZE, 4);
+    w.slicePtr(root, traceAt, trace.length);
+    w.u32(root + 8, data.lcid);
+    w.slicePtr(root + 12, valueStore.pos, valueStore.len);
+    w.slicePtr(root + 20, tetrapletStore.pos, tetrapletStore.len);
+    w.slicePtr(root + 28, canonElementStore.pos, canonElementStore.len);
+    w.slicePtr(root + 36, canonResultStore.pos, canonResultStore.len);
+    w.slicePtr(root + 44, serviceResultStore.pos, serviceResultStore.len);
+    w.slicePtr(root + 52, sigAt, sigKeys.length);
+    return w;
+  }
+
+  private store<V>(entries: Map<string, V>, kind: StoreKind): { pos: number; len: number } {
+    const w = this.w;
     const keys: StrRef[] = [];
     const values: number[] = [];
     for (const [k, v] of entries) {
-      keys.push(cid(k));
-      const writeValue = (): number => {
-        const fill = write(v);
-        const at = w.alloc(size, 4);
-        fill(at);
-        return at;
-      };
+      keys.push(this.cid(k));
       // Without a memo each value is new: a store's keys are distinct and each store is of its
       // own pointer type, so the sharer would write every one.
-      values.push(memo === undefined ? writeValue() : sharer.share(type, k, writeValue));
+      values.push(
+        this.memo === undefined
+          ? this.storeValue(kind, v)
+          : this.sharer.share(STORE_TYPES[kind]!, k, () => this.storeValue(kind, v)),
+      );
     }
     const pos = w.alloc(STORE_ENTRY_SIZE * keys.length, 4);
     for (let i = 0; i < keys.length; i++) {
@@ -470,90 +529,80 @@ function writeRkyvData(data: RkyvInterpreterData, memo: SharingMemo | undefined)
       w.relPtr(at + 8, values[i]!);
     }
     return { pos, len: keys.length };
-  };
-  const valueStore = store(data.stores.values, 'Rc<RawValue>', RAW_VALUE_SIZE, (text) => {
-    const { pos, len } = w.utf8(text);
-    return (at) => w.slicePtr(at, pos, len);
-  });
-  const tetrapletStore = store(
-    data.stores.tetraplets,
-    'Rc<SecurityTetraplet>',
-    TETRAPLET_SIZE,
-    (t: SecurityTetraplet) => {
-      const parts = [t.peer_pk, t.service_id, t.function_name, t.lens].map((s) => w.stringDeps(s));
-      return (at) => parts.forEach((p, i) => w.string(at + i * 8, p));
-    },
-  );
-  const canonElementStore = store(
-    data.stores.canonElements,
-    'Rc<CanonCidAggregate>',
-    CANON_ELEMENT_SIZE,
-    (e: CanonElement) => {
-      const value = cid(e.value);
-      const tetraplet = cid(e.tetraplet);
-      const p = e.provenance;
-      const provenance = p.kind === 'literal' ? undefined : cid(p.cid);
-      return (at) => {
+  }
+
+  /** Writes one store value: first what it owns, then the value itself; returns its position. */
+  private storeValue(kind: StoreKind, v: unknown): number {
+    const w = this.w;
+    switch (kind) {
+      case StoreKind.Values: {
+        const { pos, len } = w.utf8(v as string);
+        const at = w.alloc(RAW_VALUE_SIZE, 4);
+        w.slicePtr(at, pos, len);
+        return at;
+      }
+      case StoreKind.Tetraplets: {
+        const t = v as SecurityTetraplet;
+        const peer = w.stringDeps(t.peer_pk);
+        const service = w.stringDeps(t.service_id);
+        const fn = w.stringDeps(t.function_name);
+        const lens = w.stringDeps(t.lens);
+        const at = w.alloc(TETRAPLET_SIZE, 4);
+        w.string(at, peer);
+        w.string(at + 8, service);
+        w.string(at + 16, fn);
+        w.string(at + 24, lens);
+        return at;
+      }
+      case StoreKind.CanonElements: {
+        const e = v as CanonElement;
+        const value = this.cid(e.value);
+        const tetraplet = this.cid(e.tetraplet);
+        const p = e.provenance;
+        const provenance = p.kind === 'literal' ? undefined : this.cid(p.cid);
+        const at = w.alloc(CANON_ELEMENT_SIZE, 4);
         w.slicePtr(at, value.pos, value.len);
         w.slicePtr(at + 8, tetraplet.pos, tetraplet.len);
         w.u8(at + 16, p.kind === 'literal' ? 0 : p.kind === 'service_result' ? 1 : 2);
         if (provenance) w.slicePtr(at + 20, provenance.pos, provenance.len);
-      };
-    },
-  );
-  const canonResultStore = store(
-    data.stores.canonResults,
-    'Rc<CanonResultCidAggregate>',
-    CANON_RESULT_SIZE,
-    (c: CanonResult) => {
-      const tetraplet = cid(c.tetraplet);
-      const values = c.values.map(cid);
-      const vecAt = w.alloc(8 * values.length, 4);
-      values.forEach((v, i) => w.slicePtr(vecAt + i * 8, v.pos, v.len));
-      return (at) => {
+        return at;
+      }
+      case StoreKind.CanonResults: {
+        const c = v as CanonResult;
+        const tetraplet = this.cid(c.tetraplet);
+        const values: StrRef[] = [];
+        for (const value of c.values) values.push(this.cid(value));
+        const vecAt = w.alloc(8 * values.length, 4);
+        for (let i = 0; i < values.length; i++)
+          w.slicePtr(vecAt + i * 8, values[i]!.pos, values[i]!.len);
+        const at = w.alloc(CANON_RESULT_SIZE, 4);
         w.slicePtr(at, tetraplet.pos, tetraplet.len);
         w.slicePtr(at + 8, vecAt, values.length);
-      };
-    },
-  );
-  const serviceResultStore = store(
-    data.stores.serviceResults,
-    'Rc<ServiceResultCidAggregate>',
-    SERVICE_RESULT_SIZE,
-    (s: ServiceResult) => {
-      const parts = [s.value_cid, s.argument_hash, s.tetraplet_cid].map(cid);
-      return (at) => parts.forEach((p, i) => w.slicePtr(at + i * 8, p.pos, p.len));
-    },
-  );
-
-  const sigs: [number, number][] = [];
-  for (const [peer, sig] of data.signatures) {
-    const key = new Uint8Array(33);
-    key.set(publicKeyFromPeerId(peer), 1);
-    const value = new Uint8Array(1 + sig.length);
-    value.set(sig, 1);
-    sigs.push([w.bytes(key), w.bytes(value)]);
+        return at;
+      }
+      case StoreKind.ServiceResults: {
+        const s = v as ServiceResult;
+        const valueCid = this.cid(s.value_cid);
+        const argumentHash = this.cid(s.argument_hash);
+        const tetrapletCid = this.cid(s.tetraplet_cid);
+        const at = w.alloc(SERVICE_RESULT_SIZE, 4);
+        w.slicePtr(at, valueCid.pos, valueCid.len);
+        w.slicePtr(at + 8, argumentHash.pos, argumentHash.len);
+        w.slicePtr(at + 16, tetrapletCid.pos, tetrapletCid.len);
+        return at;
+      }
+    }
   }
-  const sigAt = w.alloc(SIGNATURE_ENTRY_SIZE * sigs.length, 4);
-  sigs.forEach(([k, v], i) => {
-    w.slicePtr(sigAt + i * SIGNATURE_ENTRY_SIZE, k, 33);
-    w.slicePtr(sigAt + i * SIGNATURE_ENTRY_SIZE + 8, v, 65);
-  });
-
-  const root = w.alloc(ROOT_SIZE, 4);
-  w.slicePtr(root, traceAt, data.trace.length);
-  w.u32(root + 8, data.lcid);
-  const stores = [
-    valueStore,
-    tetrapletStore,
-    canonElementStore,
-    canonResultStore,
-    serviceResultStore,
-  ];
-  stores.forEach((s, i) => w.slicePtr(root + 12 + i * 8, s.pos, s.len));
-  w.slicePtr(root + 52, sigAt, sigs.length);
-  return w;
 }
+
+/** The archived pointer type of each store's values (the sharer tells occurrences apart by it). */
+const STORE_TYPES: readonly string[] = [
+  'Rc<RawValue>',
+  'Rc<SecurityTetraplet>',
+  'Rc<CanonCidAggregate>',
+  'Rc<CanonResultCidAggregate>',
+  'Rc<ServiceResultCidAggregate>',
+];
 
 /** Writes what one state owns; returns what its slot needs (a CID, an Rc position, a vec). */
 function stateDeps(
@@ -561,8 +610,7 @@ function stateDeps(
   trace: readonly ExecutedState[],
   s: ExecutedState,
   index: number,
-  cid: (text: string) => StrRef,
-  rcString: (text: string) => number,
+  a: DataArchiver,
 ): number | StrRef | undefined {
   switch (s.kind) {
     case 'par':
@@ -594,11 +642,11 @@ function stateDeps(
       return loreAt;
     }
     case 'canon':
-      return s.canon.kind === 'sent' ? rcString(s.canon.peer) : cid(s.canon.cid);
+      return s.canon.kind === 'sent' ? a.rcString(s.canon.peer) : a.cid(s.canon.cid);
     case 'call': {
       const c = s.call;
-      if (c.kind === 'sent') return rcString(c.sender.peer);
-      return cid(c.cid);
+      if (c.kind === 'sent') return a.rcString(c.sender.peer);
+      return a.cid(c.cid);
     }
   }
 }
