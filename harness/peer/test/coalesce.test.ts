@@ -6,6 +6,40 @@ import { AquaVM } from '../../air/index.js';
 import { KeyPair, createParticle, type Particle } from '../../protocol/index.js';
 import { Peer, functionService, type AirRunner } from '../index.js';
 
+// A branch as Aqua compiles `on X` behind a relay: a call there, a hop through the relay (a canon
+// it executes), then a call on the client.
+function relayedBranch(relay: KeyPair, client: KeyPair, on: string, v: string): string {
+  return `(seq (seq (call "${on}" ("op" "identity") ["${v}"] ${v}) (new $h (new #h (canon "${relay.peerId}" $h #h)))) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+}
+
+// What peer `on` sends back for `particle`: its own call done with `value`, as its VM records it.
+async function doneOn(
+  vm: AquaVM,
+  particle: Particle,
+  on: KeyPair,
+  value: string,
+): Promise<Uint8Array> {
+  const params = {
+    initPeerId: particle.initPeerId,
+    currentPeerId: on.peerId,
+    timestamp: particle.timestamp,
+    ttl: particle.ttl,
+    particleId: particle.id,
+    secretKey: on.secretKey,
+  };
+  const empty = new Uint8Array(0);
+  const first = await vm.invoke(particle.script, empty, empty, params, new Map());
+  const [callId] = [...first.callRequests.keys()];
+  const done = await vm.invoke(
+    particle.script,
+    first.data,
+    empty,
+    params,
+    new Map([[callId ?? 0, { retCode: 0, result: value }]]),
+  );
+  return done.data;
+}
+
 t.test('queued arrivals of one particle are merged, then sent once', async (t) => {
   const relay = KeyPair.random();
   const client = KeyPair.random();
@@ -33,37 +67,12 @@ t.test('queued arrivals of one particle are merged, then sent once', async (t) =
     },
   });
   t.teardown(() => peer.stop());
-  // Two branches as Aqua compiles `on A` / `on B` behind a relay: a call there, a hop through the
-  // relay (a canon it executes), then a call on the client. Each of A's and B's data makes the
-  // relay name the client as next peer.
-  const branch = (on: string, v: string) =>
-    `(seq (seq (call "${on}" ("op" "identity") ["${v}"] ${v}) (new $h (new #h (canon "${relay.peerId}" $h #h)))) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+  // Two branches behind the relay; each of A's and B's data makes it name the client as next peer.
+  const branch = (on: string, v: string) => relayedBranch(relay, client, on, v);
   const script = `(par ${branch(a.peerId, 'x')} ${branch(b.peerId, 'y')})`;
   const particle = createParticle(client, script, { ttl: 60000 });
-  // What A and B send back: their own call done, as their VMs record it.
-  const doneOn = async (on: KeyPair, value: string): Promise<Uint8Array> => {
-    const params = {
-      initPeerId: client.peerId,
-      currentPeerId: on.peerId,
-      timestamp: particle.timestamp,
-      ttl: particle.ttl,
-      particleId: particle.id,
-      secretKey: on.secretKey,
-    };
-    const empty = new Uint8Array(0);
-    const first = await vm.invoke(script, empty, empty, params, new Map());
-    const [callId] = [...first.callRequests.keys()];
-    const done = await vm.invoke(
-      script,
-      first.data,
-      empty,
-      params,
-      new Map([[callId ?? 0, { retCode: 0, result: value }]]),
-    );
-    return done.data;
-  };
-  const fromA = { ...particle, data: await doneOn(a, 'a') };
-  const fromB = { ...particle, data: await doneOn(b, 'b') };
+  const fromA = { ...particle, data: await doneOn(vm, particle, a, 'a') };
+  const fromB = { ...particle, data: await doneOn(vm, particle, b, 'b') };
   let naming = 0;
   peer.events.on('invoked', (e) => {
     if (e.nextPeerPks.includes(client.peerId)) naming += 1;
@@ -101,33 +110,10 @@ t.test('with sendIntervalMs, results arriving apart leave in one paced send', as
     },
   });
   t.teardown(() => peer.stop());
-  const branch = (on: string, v: string) =>
-    `(seq (seq (call "${on}" ("op" "identity") ["${v}"] ${v}) (new $h (new #h (canon "${relay.peerId}" $h #h)))) (call "${client.peerId}" ("op" "noop") [${v}]))`;
+  const branch = (on: string, v: string) => relayedBranch(relay, client, on, v);
   const script = `(par ${branch(targets[0]!.peerId, 'x')} (par ${branch(targets[1]!.peerId, 'y')} ${branch(targets[2]!.peerId, 'z')}))`;
   const particle = createParticle(client, script, { ttl: 60000 });
-  const doneOn = async (on: KeyPair, value: string): Promise<Uint8Array> => {
-    const params = {
-      initPeerId: client.peerId,
-      currentPeerId: on.peerId,
-      timestamp: particle.timestamp,
-      ttl: particle.ttl,
-      particleId: particle.id,
-      secretKey: on.secretKey,
-    };
-    const empty = new Uint8Array(0);
-    const first = await vm.invoke(script, empty, empty, params, new Map());
-    const [callId] = [...first.callRequests.keys()];
-    return (
-      await vm.invoke(
-        script,
-        first.data,
-        empty,
-        params,
-        new Map([[callId ?? 0, { retCode: 0, result: value }]]),
-      )
-    ).data;
-  };
-  const results = await Promise.all(targets.map((k, i) => doneOn(k, 'xyz'[i]!)));
+  const results = await Promise.all(targets.map((k, i) => doneOn(vm, particle, k, 'xyz'[i]!)));
   const settled = async (): Promise<void> => {
     while (!peer.idle) await new Promise((r) => setTimeout(r, 5));
   };
