@@ -32,14 +32,16 @@
 // and runs its VM 28–30 times instead of 62, and all processes together spend 0.8–0.9 CPU-s
 // instead of 1.2–1.6. Each N is the best of ROUNDS rounds: nodes 5–8 see their first particle
 // in the first N = 8 round (JIT warm-up).
+// Session 23: the nodes run dist/ (built here, esbuild, file by file), as an installed package
+// runs them, not the sources through tsx (and so does the client side of the bench): tsx's transform names every closure it creates at run
+// time (keepNames), and those calls were a quarter of the nodes' CPU per N = 8 round (0.89 ->
+// 0.66 CPU-s; 5.76x -> 6.05-6.14x at N = 8 in the same hour, load 2-5).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { compileFromPath } from '@fluencelabs/aqua-api';
-import { connectRelayClient, deployService, packService } from '../harness/node/index.js';
-import { KeyPair } from '../harness/protocol/index.js';
-import { registerBuiltins } from '../harness/builtins/index.js';
+import { pathToFileURL } from 'node:url';
 import { record } from './report.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -102,8 +104,31 @@ ${dots}
 `;
 }
 
+/** The client side (deploy, the relay client and its VM) from dist/, as the nodes run it. */
+async function fromDist(): Promise<
+  typeof import('../harness/node/index.js') &
+    Pick<typeof import('../harness/protocol/index.js'), 'KeyPair'> &
+    Pick<typeof import('../harness/builtins/index.js'), 'registerBuiltins'>
+> {
+  const load = (path: string): Promise<Record<string, unknown>> =>
+    import(pathToFileURL(join(root, 'dist', path)).href) as Promise<Record<string, unknown>>;
+  const [node, protocol, builtins] = await Promise.all([
+    load('harness/node/index.js'),
+    load('harness/protocol/index.js'),
+    load('harness/builtins/index.js'),
+  ]);
+  return {
+    ...node,
+    KeyPair: protocol.KeyPair,
+    registerBuiltins: builtins.registerBuiltins,
+  } as never;
+}
+
 /** Starts 8 nodes, deploys the sleeper on each, measures calls/s for 1, 2, 4, 8 replicas. */
 export async function run(): Promise<void> {
+  await execa('node', [join(root, 'scripts/build-dist.mjs'), '--transpile-only'], { cwd: root });
+  const { connectRelayClient, deployService, packService, KeyPair, registerBuiltins } =
+    await fromDist();
   const dir = mkdtempSync(join(tmpdir(), 'marine-bench-scaling-'));
   const deployer = KeyPair.random();
   const up = await execa(
@@ -118,7 +143,7 @@ export async function run(): Promise<void> {
       dir,
       '--json',
     ].concat(['--management-peer', deployer.peerId]),
-    { cwd: root },
+    { cwd: root, env: { MARINE_TS_FROM_DIST: '1' } },
   );
   const state = JSON.parse(up.stdout.trim().split('\n').pop() ?? '{}') as {
     nodes: { peerId: string; multiaddrs: string[]; pid: number }[];
