@@ -95,6 +95,8 @@ export interface ServiceOptions {
    * memory, and a restart then takes a worker's start-up time). 'after-restart': no spare until
    * the service first restarts, then as with true: a host of many services (a node) does not
    * double its threads for services that never fail, and one that failed once gets its spare.
+   * Either way, a call still running at half its time limit starts a spare if there is none, so
+   * a call that times out finds one ready (see SPARE_AT_LIMIT_FRACTION).
    */
   readonly spareWorker?: boolean | 'after-restart';
 }
@@ -133,6 +135,13 @@ const SPARE_DELAY_AFTER_LOAD_MS = 2000;
  */
 const RESTART_BURST_MS = 10000;
 const SPARES_IN_BURST = 2;
+/**
+ * A call still running at this fraction of its time limit starts a spare worker if the service
+ * has none (a service just loaded, or a node's service that never restarted): a call that long
+ * is the one likely to time out, and a worker takes 100-200 ms to be ready, which the restart
+ * after the timeout would otherwise wait for.
+ */
+const SPARE_AT_LIMIT_FRACTION = 0.5;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -866,12 +875,33 @@ export class Service {
     } else sent = performance.now();
     const pending: Pending = { channel, failure: undefined };
     this.pending = pending;
+    const spareTimer = this.spareIfStillRunning(call.timeoutMs * SPARE_AT_LIMIT_FRACTION, sent);
     return channel.wait(call.timeoutMs - (performance.now() - sent)).then((outcome) => {
+      clearTimeout(spareTimer);
       this.lastCallMs = performance.now() - sent;
       if (this.pending === pending) this.pending = undefined;
       if (pending.failure) throw pending.failure;
       return this.finish(call, outcome);
     });
+  }
+
+  /** A timer that starts a spare `afterMs` after `sent` if the service has none by then. */
+  private spareIfStillRunning(
+    afterMs: number,
+    sent: number,
+  ): ReturnType<typeof setTimeout> | undefined {
+    if (this.options.spareWorker === false || this.spares.length > 0) return undefined;
+    const timer = setTimeout(
+      () => {
+        if (this.spares.length > 0) return;
+        clearTimeout(this.spareTimer);
+        this.spareTimer = undefined;
+        this.prepareSpare();
+      },
+      Math.max(0, afterMs - (performance.now() - sent)),
+    );
+    timer.unref();
+    return timer;
   }
 
   /** Ends the call waiting for its reply, if any, with `error`. */

@@ -334,6 +334,32 @@ t.test('a blueprint resolved against a module store runs like a Config.toml', as
   });
 });
 
+t.test(
+  'a call past half its time limit starts a spare, and its timeout swaps that spare in',
+  async (t) => {
+    const service = await loadService(fixtureConfig, { spareWorker: 'after-restart' });
+    t.teardown(() => service.close());
+    const internals = service as unknown as {
+      spares: { worker: unknown; ready: Promise<void> }[];
+      worker: unknown;
+    };
+    t.equal(internals.spares.length, 0, 'no spare after the load');
+    const call = service.call('spin', [], undefined, { timeoutMs: 1500 });
+    const rejected = t.rejects(call, CallTimeoutError);
+    // Half the limit has passed at 750 ms; the spare is started then, well before the timeout.
+    await new Promise((r) => setTimeout(r, 1000));
+    t.equal(internals.spares.length, 1, 'a spare started while the call ran');
+    const spare = internals.spares[0]!;
+    await rejected;
+    t.equal(await service.call('greeting', ['after']), 'Hi, after', 'the service answers after it');
+    t.equal(
+      internals.worker,
+      spare.worker,
+      'the restart swapped in the spare the slow call started',
+    );
+  },
+);
+
 t.test("spareWorker 'after-restart': no spare until the first restart, then one", async (t) => {
   const service = await loadService(fixtureConfig, { spareWorker: 'after-restart' });
   t.teardown(() => service.close());
