@@ -32,10 +32,11 @@
 // and runs its VM 28–30 times instead of 62, and all processes together spend 0.8–0.9 CPU-s
 // instead of 1.2–1.6. Each N is the best of ROUNDS rounds: nodes 5–8 see their first particle
 // in the first N = 8 round (JIT warm-up).
-// Session 23: the nodes run dist/ (built here, esbuild, file by file), as an installed package
-// runs them, not the sources through tsx (and so does the client side of the bench): tsx's transform names every closure it creates at run
-// time (keepNames), and those calls were a quarter of the nodes' CPU per N = 8 round (0.89 ->
-// 0.66 CPU-s; 5.76x -> 6.05-6.14x at N = 8 in the same hour, load 2-5).
+// Session 23: the nodes and the bench's client side run dist/ (built here, esbuild, file by
+// file), as an installed package runs them, not the sources through tsx, whose transform names
+// every closure it creates at run time (keepNames): that was a quarter of the CPU of an N = 8
+// round (0.89 -> 0.66 CPU-s; 5.76x -> 6.05-6.14x at N = 8 in the same hour, load 2-5). Each N is
+// now the best of 5 rounds, as other work on a shared machine slows some rounds.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,7 +50,7 @@ const marine = join(root, 'bin/marine.js');
 const REPLICAS = [1, 2, 4, 8];
 const CALLS = 64;
 const SLEEP_MS = 50;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Row {
   readonly replicas: number;
