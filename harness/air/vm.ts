@@ -270,13 +270,25 @@ const astCache = new Map<string, Instruction>();
 // instructions it executes rather than for the whole tree. Smaller scripts are parsed whole, which
 // is cheaper when most of a script runs.
 const LAZY_MIN_TEXT = 64 * 1024;
+let lazyMinText = LAZY_MIN_TEXT;
+let lazyEagerMax: number | undefined;
+
+/**
+ * For the area's tests: from which script length the VM makes lazy trees, and up to which
+ * subtree length they parse subtrees whole (undefined restores the defaults). Empties the cache.
+ */
+export function configureLazyTrees(options?: { minText: number; eagerMax: number }): void {
+  lazyMinText = options?.minText ?? LAZY_MIN_TEXT;
+  lazyEagerMax = options?.eagerMax;
+  astCache.clear();
+}
 
 function parseCached(air: string): Instruction {
   const cached = astCache.get(air);
   if (cached) return cached;
   let ast: Instruction;
   let depth: number;
-  const lazy = air.length >= LAZY_MIN_TEXT ? parseAirLazy(air) : undefined;
+  const lazy = air.length >= lazyMinText ? parseAirLazy(air, lazyEagerMax) : undefined;
   if (lazy?.ok === true) {
     ast = lazy.ast;
     depth = lazy.depth;
