@@ -201,13 +201,21 @@ const KEYWORD_OPS: ReadonlyMap<string, Op> = new Map([
 const TRUE = -1;
 const FALSE = -2;
 
-// Keywords and booleans by length * 128 + first character.
-const WORDS: (readonly (readonly [string, number])[] | undefined)[] = new Array<
-  readonly (readonly [string, number])[] | undefined
->(9 * 128).fill(undefined);
+// Keywords and booleans in a table indexed by the low bits of their hash (hashRange's): a word
+// is one only if its slot holds a word of the same hash and spelling. Entry 0 is empty.
+const WORD_MASK = 255;
+const WORD_SLOTS = new Uint8Array(WORD_MASK + 1);
+const WORD_TEXTS: string[] = [''];
+const WORD_HASHES: number[] = [0];
+const WORD_CODES: number[] = [0];
 for (const [word, code] of [...KEYWORD_OPS, ['true', TRUE] as const, ['false', FALSE] as const]) {
-  const key = word.length * 128 + word.charCodeAt(0);
-  WORDS[key] = [...(WORDS[key] ?? []), [word, code] as const];
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = (Math.imul(h, 31) + word.charCodeAt(i)) | 0;
+  if (WORD_SLOTS[h & WORD_MASK] !== 0) throw new Error(`keyword hash slots collide: ${word}`);
+  WORD_SLOTS[h & WORD_MASK] = WORD_TEXTS.length;
+  WORD_TEXTS.push(word);
+  WORD_HASHES.push(h);
+  WORD_CODES.push(code);
 }
 
 const BUILTINS: readonly (readonly [string, Tok])[] = [
@@ -245,16 +253,16 @@ class Scanner {
   private lastEnd = 0;
 
   // Names: an open-addressing table over their source text.
-  private slots = new Int32Array(1 << 12);
+  private slots: Int32Array;
   private names = 0;
-  private nameStart = new Int32Array(1 << 11);
-  private nameLen = new Int32Array(1 << 11);
-  private nameHash = new Int32Array(1 << 11);
+  private nameStart: Int32Array;
+  private nameLen: Int32Array;
+  private nameHash: Int32Array;
   /** Names not found in the source as written (lens scalars read by the Lexer), by -1 - start. */
   private readonly extraNames: string[] = [];
-  private firstDefinition = new Int32Array(1 << 11).fill(NO_DEFINITION);
-  private flags = new Uint8Array(1 << 11);
-  private nexts = new Uint8Array(1 << 11);
+  private firstDefinition: Int32Array;
+  private flags: Uint8Array;
+  private nexts: Uint8Array;
   // Uses not yet known to follow a definition: checked once every definition is known.
   private pendingName = new Int32Array(256);
   private pendingAt = new Int32Array(256);
@@ -285,7 +293,18 @@ class Scanner {
   constructor(source: string) {
     this.src = source;
     this.len = source.length;
+    // Compiled Aqua has about one instruction per 18 characters and one distinct name per 80;
+    // the tables grow when a script has more.
     const capacity = Math.max(16, source.length >>> 4);
+    let names = 1 << 10;
+    while (names * 64 < source.length && names < 1 << 22) names <<= 1;
+    this.slots = new Int32Array(names * 2);
+    this.nameStart = new Int32Array(names);
+    this.nameLen = new Int32Array(names);
+    this.nameHash = new Int32Array(names);
+    this.firstDefinition = new Int32Array(names).fill(NO_DEFINITION);
+    this.flags = new Uint8Array(names);
+    this.nexts = new Uint8Array(names);
     this.op = new Uint8Array(capacity);
     this.start = new Int32Array(capacity);
     this.end = new Int32Array(capacity);
@@ -600,7 +619,9 @@ class Scanner {
     let from = start + 1;
     if (first === 36) tok = Tok.Stream;
     else if (first === 37) {
-      if (this.builtin(start)) return;
+      // Built-ins after '%' start with i, t or l.
+      const second = src.charCodeAt(start + 1);
+      if ((second === 105 || second === 116 || second === 108) && this.builtin(start)) return;
       tok = Tok.Map;
     } else if (first === 35) {
       tok = Tok.Canon;
@@ -623,9 +644,14 @@ class Scanner {
     let digitsOnly = true;
     let zero = true;
     let c = 0;
+    // The name's hash (see hashRange), sigils included, computed on the way.
+    let h = first;
+    if (from > start + 1) h = (Math.imul(h, 31) + src.charCodeAt(start + 1)) | 0;
+    else if (from === start) h = 0;
     while (i < len) {
       c = src.charCodeAt(i);
       if (c < 128 && NAME_CHAR[c] === 1) {
+        h = (Math.imul(h, 31) + c) | 0;
         if (c < 48 || c > 57) digitsOnly = false;
         else if (c !== 48) zero = false;
         i++;
@@ -648,27 +674,25 @@ class Scanner {
       this.lensCount = 0;
       const lensEnd = this.lens(i);
       if (lensEnd < 0) return this.slow(start);
-      this.tokName = this.nameId(start, i, this.hashRange(start, i));
+      this.tokName = this.nameId(start, i, h);
       this.tokLens = true;
       return this.set(tok, start, lensEnd);
     }
     if (i < len && !isTerminator(c)) return this.slow(start);
     if (tok === Tok.Scalar && i - start <= 8) {
-      const words = WORDS[(i - start) * 128 + first];
-      if (words !== undefined) {
-        for (const [w, code] of words) {
-          if (src.startsWith(w, start)) {
-            if (code < 0) {
-              this.tokCode = code === TRUE ? 1 : 0;
-              return this.set(Tok.Bool, start, i);
-            }
-            this.tokCode = code;
-            return this.set(Tok.Kw, start, i);
-          }
+      // Keywords and booleans have hashes of their own (checked when the table is made).
+      const k = WORD_SLOTS[h & WORD_MASK] as number;
+      if (k !== 0 && WORD_HASHES[k] === h && src.startsWith(WORD_TEXTS[k] as string, start)) {
+        const code = WORD_CODES[k] as number;
+        if (code < 0) {
+          this.tokCode = code === TRUE ? 1 : 0;
+          return this.set(Tok.Bool, start, i);
         }
+        this.tokCode = code;
+        return this.set(Tok.Kw, start, i);
       }
     }
-    this.tokName = this.nameId(start, i, this.hashRange(start, i));
+    this.tokName = this.nameId(start, i, h);
     this.tokLens = false;
     this.lensCount = 0;
     this.set(tok, start, i);
