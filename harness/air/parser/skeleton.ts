@@ -337,7 +337,7 @@ class Scanner {
   private nameId(start: number, end: number, h: number): number {
     const len = end - start;
     const mask = this.slots.length - 1;
-    let s = (h ^ (h >>> 13)) & mask;
+    let s = slotOf(h, mask);
     for (;;) {
       const e = this.slots[s] as number;
       if (e === 0) break;
@@ -358,7 +358,7 @@ class Scanner {
     let h = 0;
     for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
     const mask = this.slots.length - 1;
-    let s = (h ^ (h >>> 13)) & mask;
+    let s = slotOf(h, mask);
     for (;;) {
       const e = this.slots[s] as number;
       if (e === 0) break;
@@ -398,7 +398,7 @@ class Scanner {
     const mask = slots.length - 1;
     for (let id = 0; id < this.names; id++) {
       const h = this.nameHash[id] as number;
-      let s = (h ^ (h >>> 13)) & mask;
+      let s = slotOf(h, mask);
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = id + 1;
     }
@@ -1193,4 +1193,14 @@ export function scanAir(source: string): Skeleton | undefined {
     second: s.second,
     depth: s.depth,
   };
+}
+
+/**
+ * The first slot of a name hash in a table of `mask + 1` slots. The hash's bits are mixed
+ * (Fibonacci hashing) so names of one family (`p1`, `p2`, … whose hashes are consecutive) do
+ * not fill runs of neighbouring slots, which made linear probing slow on large scripts.
+ */
+function slotOf(h: number, mask: number): number {
+  const x = Math.imul(h ^ (h >>> 16), 0x9e3779b1);
+  return (x ^ (x >>> 15)) & mask;
 }
