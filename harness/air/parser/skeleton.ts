@@ -298,7 +298,7 @@ class Scanner {
     const capacity = Math.max(16, source.length >>> 4);
     let names = 1 << 10;
     while (names * 64 < source.length && names < 1 << 22) names <<= 1;
-    this.slots = new Int32Array(names * 2);
+    this.slots = new Int32Array(names * 4);
     this.nameStart = new Int32Array(names);
     this.nameLen = new Int32Array(names);
     this.nameHash = new Int32Array(names);
@@ -336,20 +336,23 @@ class Scanner {
   /** The id of the name written at `[start, end)` whose hash is `h`. */
   private nameId(start: number, end: number, h: number): number {
     const len = end - start;
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let s = slotOf(h, mask);
     for (;;) {
-      const e = this.slots[s] as number;
+      const e = slots[2 * s + 1] as number;
       if (e === 0) break;
-      const id = e - 1;
-      if (this.nameHash[id] === h && this.nameLen[id] === len && this.sameName(id, start, len))
-        return id;
+      if (slots[2 * s] === h) {
+        const id = e - 1;
+        if (this.nameLen[id] === len && this.sameName(id, start, len)) return id;
+      }
       s = (s + 1) & mask;
     }
     const id = this.newName(len, h);
     this.nameStart[id] = start;
-    this.slots[s] = id + 1;
-    if (this.names * 2 > this.slots.length) this.rehash();
+    slots[2 * s] = h;
+    slots[2 * s + 1] = id + 1;
+    if (this.names * 4 > slots.length) this.rehash();
     return id;
   }
 
@@ -357,13 +360,14 @@ class Scanner {
   private nameIdOf(name: string): number {
     let h = 0;
     for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let s = slotOf(h, mask);
     for (;;) {
-      const e = this.slots[s] as number;
+      const e = slots[2 * s + 1] as number;
       if (e === 0) break;
       const id = e - 1;
-      if (this.nameHash[id] === h && this.nameLen[id] === name.length) {
+      if (slots[2 * s] === h && this.nameLen[id] === name.length) {
         const at = this.nameStart[id] as number;
         if (at >= 0 ? this.src.startsWith(name, at) : this.extraNames[-1 - at] === name) return id;
       }
@@ -372,8 +376,9 @@ class Scanner {
     const id = this.newName(name.length, h);
     this.extraNames.push(name);
     this.nameStart[id] = -this.extraNames.length;
-    this.slots[s] = id + 1;
-    if (this.names * 2 > this.slots.length) this.rehash();
+    slots[2 * s] = h;
+    slots[2 * s + 1] = id + 1;
+    if (this.names * 4 > slots.length) this.rehash();
     return id;
   }
 
@@ -395,12 +400,13 @@ class Scanner {
 
   private rehash(): void {
     const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     for (let id = 0; id < this.names; id++) {
       const h = this.nameHash[id] as number;
       let s = slotOf(h, mask);
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = id + 1;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = h;
+      slots[2 * s + 1] = id + 1;
     }
     this.slots = slots;
   }
