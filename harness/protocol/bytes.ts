@@ -19,8 +19,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Number of UTF-8 bytes of a string, without encoding it. */
 export function utf8Length(text: string): number {
-  // A native search skips the ASCII prefix (all of most texts) several times faster than a loop.
-  const first = text.search(NON_ASCII);
+  // A native search skips the ASCII prefix (all of most texts) several times faster than a loop;
+  // a short text is counted by the loop alone.
+  const first = text.length < 64 ? 0 : text.search(NON_ASCII);
   if (first === -1) return text.length;
   let bytes = text.length;
   for (let i = first; i < text.length; i++) {
