@@ -16,6 +16,15 @@
 // other work inflates less than wall time. "AST heap" is the heap one tree holds (between two
 // forced GCs); no timed tree is kept alive, so peak RSS is that of one parse.
 //
+// "VM" is the line symmetric with the reference: our AquaVM's `invoke` of the same
+// `(seq (never) SCRIPT)`, with empty data, in a child of its own (so its peak RSS is its own).
+// Scripts of 64 KiB and more get a lazy tree there (parser/lazy.ts): a validating pre-pass, then
+// nodes made as the run reaches them, so SCRIPT, never executed, is never built. Our VM keeps
+// parsed scripts of up to 1 MiB in a cache keyed by their text, which the reference has not, so
+// each of its runs gets the script with a different number of trailing spaces (made before the
+// clock starts). "lazy, all nodes" is the price of laziness for a script that runs entirely:
+// the pre-pass plus every node made (materializeAll), against the same reference invoke.
+//
 // AIR_BENCH_SIZES=1e3,1e6 limits the sizes; AIR_BENCH_REF_MAX (default 2e8) skips the reference
 // above that size.
 
@@ -23,6 +32,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { astToJsonText } from '../harness/air/ast/index.js';
 import { parseAir } from '../harness/air/parser/index.js';
+import { materializeAll, parseAirLazy } from '../harness/air/parser/lazy.js';
+import { AquaVM, keyPairFromSeed } from '../harness/air/vm.js';
 import { loadReferenceAvm } from '../harness/air/test/oracle/avm-oracle.js';
 import { aquaLikeAir } from '../harness/air/test/oracle/generate-air.js';
 import { record } from './report.js';
@@ -38,6 +49,8 @@ interface Measurement {
   heapBytes?: number;
   wasmBytes?: number;
   maxRssBytes: number;
+  /** The VM child: pre-pass and every node of the lazy tree made, CPU time. */
+  fullCpuMs?: number;
   note?: string;
 }
 
@@ -140,6 +153,79 @@ async function measureOurs(size: number): Promise<Measurement> {
   };
 }
 
+/** Our VM's invoke of `(seq (never) SCRIPT)`, then the lazy tree made whole. */
+async function measureVm(size: number): Promise<Measurement> {
+  const script = aquaLikeAir(size);
+  const wrapped = `(seq (never) ${script})`;
+  const vm = new AquaVM();
+  const seed = new Uint8Array(32).fill(7);
+  const peerId = keyPairFromSeed(seed).peerId;
+  const params = {
+    initPeerId: peerId,
+    currentPeerId: peerId,
+    timestamp: 0,
+    ttl: 0,
+    particleId: 'air-parser-bench',
+    secretKey: seed,
+  };
+  const empty = new Uint8Array(0);
+  const runs = runsFor(size);
+  const warmups = warmupsFor(size);
+  // A distinct text per invoke, flat before it is timed (see the header: the VM's script cache).
+  const texts: string[] = [];
+  // (One text when there is one run: a second copy of a 100 MB script would count in the peak.)
+  for (let i = 0; i < (runs > 1 ? 1 + warmups + runs : 1); i++) {
+    const text = i === 0 ? wrapped : wrapped + ' '.repeat(i);
+    text.indexOf('\u0000');
+    texts.push(text);
+  }
+  let next = 0;
+  const invoke = (): { ms: number; cpuMs: number } => {
+    const air = texts[next++] ?? wrapped;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = vm.invoke(air, empty, empty, params, new Map());
+    const ms = performance.now() - t0;
+    const cpuMs = cpuSince(c0);
+    if (out.retCode !== 0) throw new Error(`invoke failed: ${out.errorMessage.slice(0, 200)}`);
+    return { ms, cpuMs };
+  };
+  const cold = invoke();
+  const times: number[] = [];
+  const cpu: number[] = [];
+  if (runs > 1) {
+    for (let i = 0; i < warmups; i++) invoke();
+    for (let i = 0; i < runs; i++) {
+      const t = invoke();
+      times.push(t.ms);
+      cpu.push(t.cpuMs);
+    }
+  } else {
+    times.push(cold.ms);
+    cpu.push(cold.cpuMs);
+  }
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  const full: number[] = [];
+  for (let i = 0; i < runs; i++) full.push(timedFullLazy(script));
+  return {
+    bytes: script.length,
+    coldMs: cold.ms,
+    parseMs: median(times),
+    cpuMs: median(cpu),
+    maxRssBytes,
+    fullCpuMs: median(full),
+  };
+}
+
+/** CPU time of the pre-pass plus every node of the lazy tree made. */
+function timedFullLazy(script: string): number {
+  const c0 = process.cpuUsage();
+  const r = parseAirLazy(script);
+  if (!r.ok) throw new Error('generated script rejected by the pre-pass');
+  materializeAll(r.ast);
+  return cpuSince(c0);
+}
+
 async function measureReference(size: number): Promise<Measurement> {
   const script = aquaLikeAir(size);
   const avm = await loadReferenceAvm();
@@ -207,7 +293,7 @@ async function measureReference(size: number): Promise<Measurement> {
   };
 }
 
-function child(which: 'ours' | 'reference', size: number): Promise<Measurement> {
+function child(which: 'ours' | 'vm' | 'reference', size: number): Promise<Measurement> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -280,9 +366,12 @@ export async function run(): Promise<void> {
     'ref peak RSS MiB',
   ];
   const rows: string[][] = [];
+  const vmRows: string[][] = [];
   const notes: string[] = [];
   for (const size of sizes) {
     const ours = await child('ours', size);
+    const vm = await child('vm', size);
+    if (vm.note !== undefined) notes.push(`${vm.bytes} bytes, our VM: ${vm.note}`);
     const ref: Measurement =
       size <= refMax
         ? await child('reference', size)
@@ -303,6 +392,45 @@ export async function run(): Promise<void> {
       ours.maxRssBytes / 1048576,
       ref.maxRssBytes === 0 ? undefined : ref.maxRssBytes / 1048576,
     );
+    record(
+      `${ours.bytes} bytes: VM invoke of (seq (never) SCRIPT), cold`,
+      'ms',
+      vm.coldMs,
+      ref.coldMs,
+    );
+    record(`${ours.bytes} bytes: VM invoke of (seq (never) SCRIPT)`, 'ms', vm.parseMs, ref.parseMs);
+    record(
+      `${ours.bytes} bytes: VM invoke of (seq (never) SCRIPT), CPU time`,
+      'ms',
+      vm.cpuMs,
+      ref.cpuMs,
+    );
+    record(
+      `${ours.bytes} bytes: VM invoke of (seq (never) SCRIPT), peak RSS`,
+      'MiB',
+      vm.maxRssBytes === 0 ? undefined : vm.maxRssBytes / 1048576,
+      ref.maxRssBytes === 0 ? undefined : ref.maxRssBytes / 1048576,
+    );
+    record(
+      `${ours.bytes} bytes: lazy tree with every node made, CPU time (vs reference invoke)`,
+      'ms',
+      vm.fullCpuMs,
+      ref.cpuMs,
+    );
+    vmRows.push([
+      String(vm.bytes),
+      ms(vm.coldMs),
+      ms(ref.coldMs),
+      ratio(ref.coldMs, vm.coldMs),
+      ms(vm.cpuMs),
+      ms(ref.cpuMs),
+      ratio(ref.cpuMs, vm.cpuMs),
+      mib(vm.maxRssBytes),
+      mib(ref.maxRssBytes),
+      ratio(ref.maxRssBytes || undefined, vm.maxRssBytes || undefined),
+      ms(vm.fullCpuMs),
+      ratio(ref.cpuMs, vm.fullCpuMs),
+    ]);
     rows.push([
       String(ours.bytes),
       ms(ours.coldMs),
@@ -335,13 +463,47 @@ export async function run(): Promise<void> {
       '"CPU" is the process\'s user + system time over the same warm runs (GC threads included):\n' +
       'on a loaded machine it moves less than wall time.\n',
   );
+  const vmHeader = [
+    'script bytes',
+    'VM cold ms',
+    'ref cold ms',
+    'speed-up',
+    'VM CPU ms',
+    'ref CPU ms',
+    'CPU speed-up',
+    'VM peak RSS MiB',
+    'ref peak RSS MiB',
+    'RSS ratio',
+    'lazy, all nodes CPU ms',
+    'vs ref CPU',
+  ];
+  const vmWidths = vmHeader.map((h, i) =>
+    Math.max(h.length, ...vmRows.map((r) => (r[i] ?? '').length)),
+  );
+  const vmLine = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(vmWidths[i] ?? 0)).join(' | ')} |`;
+  process.stdout.write(
+    '\nOur VM against the reference, both invoking `(seq (never) SCRIPT)`:\n\n' +
+      `${vmLine(vmHeader)}\n|${vmWidths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`,
+  );
+  for (const r of vmRows) process.stdout.write(`${vmLine(r)}\n`);
+  process.stdout.write(
+    '\n"VM" is our AquaVM.invoke (a lazy tree from 64 KiB: the pre-pass, no SCRIPT nodes); "lazy,\n' +
+      'all nodes" is the pre-pass plus every node of the lazy tree made, what a script that runs\n' +
+      'entirely costs. RSS ratio = reference / ours (>1: ours is smaller).\n',
+  );
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
 }
 
 const which = process.env.AIR_BENCH_CHILD;
-if (which === 'ours' || which === 'reference') {
+if (which === 'ours' || which === 'vm' || which === 'reference') {
   const size = Number(process.env.AIR_BENCH_SIZE ?? 1e3);
-  const m = which === 'ours' ? await measureOurs(size) : await measureReference(size);
+  const m =
+    which === 'ours'
+      ? await measureOurs(size)
+      : which === 'vm'
+        ? await measureVm(size)
+        : await measureReference(size);
   process.stdout.write(`${JSON.stringify(m)}\n`);
 } else if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   await run();

@@ -3,6 +3,7 @@
 // new data with the call requests and next peers.
 import type { Instruction } from './ast/types.js';
 import { parseAir, formatAirErrorsAsAquaVM } from './parser/index.js';
+import { parseAirLazy } from './parser/lazy.js';
 import { encodeData, type DataFormat, type InterpreterData } from './data/interpreter-data.js';
 import { loadData, rememberWritten } from './data/loaded-data.js';
 import {
@@ -264,22 +265,50 @@ const AST_CACHE_MAX = 256;
 const AST_CACHE_MAX_TEXT = 1024 * 1024;
 const astCache = new Map<string, Instruction>();
 
+// Scripts of at least LAZY_MIN_TEXT characters get a lazy tree (parser/lazy.ts): a validating
+// pre-pass without AST objects, then nodes made as the run reaches them, so a run pays for the
+// instructions it executes rather than for the whole tree. Smaller scripts are parsed whole, which
+// is cheaper when most of a script runs.
+const LAZY_MIN_TEXT = 64 * 1024;
+let lazyMinText = LAZY_MIN_TEXT;
+let lazyEagerMax: number | undefined;
+
+/**
+ * For the area's tests: from which script length the VM makes lazy trees, and up to which
+ * subtree length they parse subtrees whole (undefined restores the defaults). Empties the cache.
+ */
+export function configureLazyTrees(options?: { minText: number; eagerMax: number }): void {
+  lazyMinText = options?.minText ?? LAZY_MIN_TEXT;
+  lazyEagerMax = options?.eagerMax;
+  astCache.clear();
+}
+
 function parseCached(air: string): Instruction {
   const cached = astCache.get(air);
   if (cached) return cached;
-  const result = parseAir(air);
-  if (!result.ok)
-    throw new PreparationError(
-      PreparationErrorCode.AirParseError,
-      `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
-    );
-  const { depth } = treeStats(result.ast);
+  let ast: Instruction;
+  let depth: number;
+  const lazy = air.length >= lazyMinText ? parseAirLazy(air, lazyEagerMax) : undefined;
+  if (lazy?.ok === true) {
+    ast = lazy.ast;
+    depth = lazy.depth;
+  } else {
+    // Small scripts, and invalid ones (parseAir reports the errors).
+    const result = parseAir(air);
+    if (!result.ok)
+      throw new PreparationError(
+        PreparationErrorCode.AirParseError,
+        `air can't be parsed:\n${formatAirErrorsAsAquaVM(result.errors, air)}`,
+      );
+    ast = result.ast;
+    depth = treeStats(ast).depth;
+  }
   if (depth > MAX_AIR_DEPTH) throw new NestingTooDeep(depth);
   if (air.length <= AST_CACHE_MAX_TEXT) {
     if (astCache.size >= AST_CACHE_MAX) astCache.clear();
-    astCache.set(air, result.ast);
+    astCache.set(air, ast);
   }
-  return result.ast;
+  return ast;
 }
 
 /** The AIR virtual machine. */

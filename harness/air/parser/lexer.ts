@@ -350,14 +350,31 @@ export class Lexer {
   // string per spelling saves an allocation per use and lets every Map reuse its cached hash.
   // A direct-mapped cache (no Map: a big script has 100k+ distinct names, and a table that
   // grows and rehashes for each of them costs more than it saves).
-  private readonly spellings: (string | undefined)[] = new Array<string | undefined>(
-    SPELLING_SLOTS,
-  ).fill(undefined);
+  // A small range (a lazy tree parses single instructions) gets a smaller table.
+  private readonly spellings: (string | undefined)[];
 
-  /** Positions the cursor on the first token of `source`. */
-  constructor(source: string) {
+  /**
+   * Positions the cursor on the first token of `source`, or of its range `[from, to)`: offsets
+   * stay those of the whole string and nothing is copied; the range ends the input.
+   */
+  constructor(source: string, from = 0, to = source.length) {
     this.src = source;
-    this.len = source.length;
+    this.len = to;
+    this.pos = from;
+    let slots = SPELLING_SLOTS;
+    while (slots > 16 && slots * 8 > to - from) slots >>= 1;
+    this.spellings = new Array<string | undefined>(slots).fill(undefined);
+    this.advance();
+  }
+
+  /** Where the scan for the token after the current one starts. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Moves the cursor to the token starting at or after `pos` (for a scanner's slow path). */
+  seek(pos: number): void {
+    this.pos = pos;
     this.advance();
   }
 
@@ -392,7 +409,7 @@ export class Lexer {
         }
         case 34: {
           const close = src.indexOf('"', i + 1);
-          if (close === -1) {
+          if (close === -1 || close >= len) {
             this.pos = len;
             return this.set(
               tok(T.Bad, i, len, src.slice(i, Math.min(len, i + 200)), {
@@ -443,7 +460,7 @@ export class Lexer {
       h = 0;
       for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src.charCodeAt(i)) | 0;
     }
-    const slot = (h ^ (end - start)) & (SPELLING_SLOTS - 1);
+    const slot = (h ^ (end - start)) & (this.spellings.length - 1);
     const seen = this.spellings[slot];
     if (seen !== undefined && seen.length === end - start && src.startsWith(seen, start))
       return seen;

@@ -37,6 +37,12 @@ export interface ParseOptions {
   readonly maxErrors?: number;
   /** Run the semantic checks (default true); false gives the bare grammar. */
   readonly validate?: boolean;
+  /**
+   * Parse only `source.slice(from, to)` (default: all of it), without copying it: positions in
+   * the tree and in errors stay offsets into the whole `source`.
+   */
+  readonly from?: number;
+  readonly to?: number;
 }
 
 type Part = Value | Instruction | null;
@@ -387,14 +393,62 @@ function buildInstruction(f: Frame, end: number, v: Validator | undefined): Inst
   }
 }
 
+/** The value the lexer's current token spells (not consumed), or undefined when it cannot start one. */
+function tokenValue(lx: Lexer): Value | undefined {
+  const start = lx.start;
+  const end = lx.end;
+  const lens = lx.lens;
+  switch (lx.t) {
+    case T.String:
+      return { kind: 'string', value: lx.text, start, end };
+    case T.Int:
+      return { kind: 'int', value: lx.int, text: lx.text, start, end };
+    case T.Float:
+      return { kind: 'float', value: lx.num, text: lx.text, start, end };
+    case T.Bool:
+      return { kind: 'bool', value: lx.bool, start, end };
+    case T.InitPeerId:
+      return { kind: 'init_peer_id', start, end };
+    case T.Timestamp:
+      return { kind: 'timestamp', start, end };
+    case T.Ttl:
+      return { kind: 'ttl', start, end };
+    case T.LastError:
+      return lens === undefined
+        ? { kind: 'last_error', start, end }
+        : { kind: 'last_error', lens, start, end };
+    case T.Error:
+      return lens === undefined
+        ? { kind: 'error', start, end }
+        : { kind: 'error', lens, start, end };
+    case T.Scalar:
+      return lens === undefined
+        ? { kind: 'scalar', name: lx.text, start, end }
+        : { kind: 'scalar', name: lx.text, lens, start, end };
+    case T.CanonStream:
+      return lens === undefined
+        ? { kind: 'canon_stream', name: lx.text, start, end }
+        : { kind: 'canon_stream', name: lx.text, lens, start, end };
+    case T.CanonMap:
+      return lens === undefined
+        ? { kind: 'canon_map', name: lx.text, start, end }
+        : { kind: 'canon_map', name: lx.text, lens, start, end };
+    case T.Stream:
+      return lens === undefined ? { kind: 'stream', name: lx.text, start, end } : undefined;
+    case T.StreamMap:
+      return lens === undefined ? { kind: 'stream_map', name: lx.text, start, end } : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses (and by default validates) an AIR script. Never throws on any input. */
 export function parseAir(source: string, options: ParseOptions = {}): ParseResult {
   const sink = new ErrorSink(source, options.maxErrors ?? 1000);
   const validate = options.validate ?? true;
-  const v = new Validator(sink);
   // The validator when validating; helpers take it, or undefined to skip validation.
-  const validator = validate ? v : undefined;
-  const lx = new Lexer(source);
+  const validator = validate ? new Validator(sink) : undefined;
+  const lx = new Lexer(source, options.from ?? 0, options.to ?? source.length);
   let eofSeen = false;
   let lastTakenEnd = 0;
   // The current kind, read through a call so TypeScript does not keep a narrowing across consume().
@@ -454,53 +508,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   };
 
   /** The value the current token spells (not consumed), or undefined when it cannot start one. */
-  const valueHere = (): Value | undefined => {
-    const start = lx.start;
-    const end = lx.end;
-    const lens = lx.lens;
-    switch (lx.t) {
-      case T.String:
-        return { kind: 'string', value: lx.text, start, end };
-      case T.Int:
-        return { kind: 'int', value: lx.int, text: lx.text, start, end };
-      case T.Float:
-        return { kind: 'float', value: lx.num, text: lx.text, start, end };
-      case T.Bool:
-        return { kind: 'bool', value: lx.bool, start, end };
-      case T.InitPeerId:
-        return { kind: 'init_peer_id', start, end };
-      case T.Timestamp:
-        return { kind: 'timestamp', start, end };
-      case T.Ttl:
-        return { kind: 'ttl', start, end };
-      case T.LastError:
-        return lens === undefined
-          ? { kind: 'last_error', start, end }
-          : { kind: 'last_error', lens, start, end };
-      case T.Error:
-        return lens === undefined
-          ? { kind: 'error', start, end }
-          : { kind: 'error', lens, start, end };
-      case T.Scalar:
-        return lens === undefined
-          ? { kind: 'scalar', name: lx.text, start, end }
-          : { kind: 'scalar', name: lx.text, lens, start, end };
-      case T.CanonStream:
-        return lens === undefined
-          ? { kind: 'canon_stream', name: lx.text, start, end }
-          : { kind: 'canon_stream', name: lx.text, lens, start, end };
-      case T.CanonMap:
-        return lens === undefined
-          ? { kind: 'canon_map', name: lx.text, start, end }
-          : { kind: 'canon_map', name: lx.text, lens, start, end };
-      case T.Stream:
-        return lens === undefined ? { kind: 'stream', name: lx.text, start, end } : undefined;
-      case T.StreamMap:
-        return lens === undefined ? { kind: 'stream_map', name: lx.text, start, end } : undefined;
-      default:
-        return undefined;
-    }
-  };
+  const valueHere = (): Value | undefined => tokenValue(lx);
 
   const argumentScratch: ArgumentValue[] = [];
   // After a failed step: whether the current token is the one that failed (see skipFrame).
@@ -664,8 +672,8 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
             const name = expectValue(isPlainScalar, ['an iterator name']);
             if (name === undefined) return Step.Fail;
             f.add(name);
-            if (validate) {
-              f.fold = v.openFold(name.name, name.start, name.end, f.start);
+            if (validator !== undefined) {
+              f.fold = validator.openFold(name.name, name.start, name.end, f.start);
               f.iterator = name.name;
             }
             f.phase = 1;
@@ -810,7 +818,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
       result = buildInstruction(f, lastTakenEnd, validator);
     } else {
       if (!eofSeen) skipFrame(failedIsCurrent);
-      if (f.iterator !== undefined) v.closeFold(f.iterator);
+      if (f.iterator !== undefined) validator?.closeFold(f.iterator);
       result = null;
     }
     if (!deliver()) break;
@@ -839,7 +847,7 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
         ['end of input'],
       );
   }
-  if (validate) v.finish();
+  validator?.finish();
   // Lexer, grammar and validation errors are found in different passes; report them in source order.
   sink.errors.sort((a, b) => a.span.start - b.span.start);
 
@@ -847,4 +855,30 @@ export function parseAir(source: string, options: ParseOptions = {}): ParseResul
   if (sink.errors.length === 0 && finalRoot !== null)
     return { ok: true, ast: finalRoot, errors: [] };
   return { ok: false, errors: sink.errors };
+}
+
+/**
+ * The values of an instruction's head, `source.slice(from, to)` being `(keyword v1 v2 …` up to
+ * its first sub-instruction (a lazy tree's `match`, `new` or `fold` node reads its operands so).
+ * The range must come from a script already parsed and validated: nothing is checked here.
+ */
+export function parseHeadValues(source: string, from: number, to: number): Value[] {
+  const lx = new Lexer(source, from, to);
+  const values: Value[] = [];
+  // '(' and the keyword.
+  lx.advance();
+  lx.advance();
+  while (lx.t !== T.Eof) {
+    if (lx.t === T.LBracket) {
+      const start = lx.start;
+      lx.advance();
+      values.push({ kind: 'empty_array', start, end: lx.end });
+    } else {
+      const v = tokenValue(lx);
+      if (v === undefined) throw new Error(`not a value at ${lx.start} in an instruction head`);
+      values.push(v);
+    }
+    lx.advance();
+  }
+  return values;
 }
