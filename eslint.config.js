@@ -61,6 +61,8 @@ export default tseslint.config(
       'services-rs/',
       'fixtures/',
       '.tap/',
+      // Bundles the air-vm bench builds for its child processes.
+      'bench/air-vm/.bundle/',
     ],
   },
   js.configs.recommended,
