@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { dumpInterpreterData, formatDataDump, type DataDump } from '../../air/index.js';
 import { callResultText, parseJson } from '../../protocol/index.js';
 import { runAirFile, type AirRunReport, type VmKind } from '../../testing/index.js';
-import { jsonPretty, printJson } from '../output.js';
+import { jsonPretty, printJson } from '../json-output.js';
 import { MAX_JSON_DEPTH, readTextInput } from '../input.js';
 import { parseCount } from '../numbers.js';
 import { readAnomaly, replayAnomaly } from '../../node/index.js';

@@ -10,7 +10,7 @@ import {
   MAX_AIR_DEPTH,
   type AirError,
 } from '../../air/index.js';
-import { printJson } from '../output.js';
+import { printJson } from '../json-output.js';
 import { addAirDataCommand, addAirRunCommand } from './air-run.js';
 
 /** The `air` command group of `program`, created on first use so several modules can extend it. */

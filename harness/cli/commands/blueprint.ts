@@ -1,7 +1,8 @@
 import { dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { packService, writeBlueprint } from '../../node/index.js';
-import { printJson, reportCliError } from '../output.js';
+import { printJson } from '../json-output.js';
+import { reportCliError } from '../output.js';
 
 const HELP = `
 Writes what a node stores and CI validates for a service: its blueprint (blueprint.json:

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildServices } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
+import { printJson } from '../json-output.js';
 
 interface BuildCommandOptions {
   release?: boolean;

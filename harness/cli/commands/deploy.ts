@@ -10,7 +10,8 @@ import {
   writeDeployments,
   type DeployProgress,
 } from '../../node/index.js';
-import { printJson, reportCliError } from '../output.js';
+import { printJson } from '../json-output.js';
+import { reportCliError } from '../output.js';
 import { secretKeyOption } from './run.js';
 import { DeployProgressBars } from './deploy-progress.js';
 

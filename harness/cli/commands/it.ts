@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { interfaceOf, interfacesOf, renderInterfaceText } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
+import { printJson } from '../json-output.js';
 
 const HELP = `
 Prints the functions and records of a module, or of a service's facade (--module: another

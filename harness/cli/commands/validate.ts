@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { validateService } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
+import { printJson } from '../json-output.js';
 import { SANDBOX_HELP } from './call.js';
 
 const HELP = `
