@@ -6,9 +6,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// `marine node` stops gracefully on SIGINT/SIGTERM even when the signal comes while the CLI is
-// still loading (seconds on a busy machine), where Node's default would end it with 130: the
-// signal is kept here, and the command acts on it once it has taken over (commands/node.ts).
+// `marine node` stops gracefully on SIGINT/SIGTERM even when the signal comes while the CLI or
+// the node's implementation is still loading (seconds on a busy machine), where Node's default
+// would end it with 130: the signal is kept here, and the command acts on it once it has taken
+// over (harness/cli/actions/node.ts).
 if (process.argv[2] === 'node') {
   const early = { signal: undefined, listener: undefined };
   early.listener = (signal) => {

@@ -2,6 +2,7 @@
 // settings in snake_case, and command-line flags over both.
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
+import { NODE_DEFAULTS } from './defaults.js';
 
 /** Everything `startNode` is configured with. */
 export interface NodeConfig {
@@ -55,27 +56,6 @@ export interface NodeConfig {
   /** Files, directories and links a service's /storage and /tmp may hold (default 100 000). */
   readonly serviceDiskFiles?: number;
 }
-
-/** The default listen addresses: TCP and WebSocket on loopback, ports chosen by the OS. */
-export const DEFAULT_LISTEN: readonly string[] = [
-  '/ip4/127.0.0.1/tcp/0',
-  '/ip4/127.0.0.1/tcp/0/ws',
-];
-
-/** Defaults of every setting but the data dir. */
-export const NODE_DEFAULTS: Omit<NodeConfig, 'dataDir'> = {
-  listen: DEFAULT_LISTEN,
-  bootstrap: [],
-  managementPeers: [],
-  network: 'marine-local',
-  vmWorkers: 2,
-  runTimeoutMs: 20_000,
-  anomalySlowRunMs: 500,
-  anomalyMemoryBytes: 10_000_000,
-  particleSweepIntervalMs: 60_000,
-  particleSendIntervalMs: 20,
-  particleSendHoldMs: 200,
-};
 
 /** A node.toml that cannot be used: says which key, what was expected and what was found. */
 export class NodeConfigError extends Error {

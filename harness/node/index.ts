@@ -12,9 +12,8 @@ export {
   type StartNodeOptions,
   type NodeServicesOptions,
 } from './node.js';
+export { NODE_DEFAULTS, DEFAULT_LISTEN } from './defaults.js';
 export {
-  NODE_DEFAULTS,
-  DEFAULT_LISTEN,
   NodeConfigError,
   readNodeToml,
   nodeConfigFromTable,

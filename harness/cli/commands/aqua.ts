@@ -1,6 +1,9 @@
-import { Command } from 'commander';
-import { interfaceOf, renderAqua } from '../../../marine-host/index.js';
-import { DEFAULT_CLIENT_IMPORT, writeClientCode } from '../../aqua/index.js';
+// `marine aqua` and `marine aqua compile`. Registration only: the work (the Marine host, the Aqua
+// compiler) is in ../actions/aqua.ts, loaded when one runs. The aqua entry loads the compiler only
+// when it compiles, so the default client import comes from it cheaply.
+import type { Command } from 'commander';
+import { DEFAULT_CLIENT_IMPORT } from '../../aqua/index.js';
+import type { AquaCompileOptions } from '../actions/aqua.js';
 
 const HELP = `
 Prints Aqua declarations for a module or a service's facade: a \`data\` for every record, then
@@ -41,8 +44,8 @@ export function register(program: Command): void {
         target: string,
         options: { serviceId?: string; serviceName?: string; modulesDir?: string },
       ) => {
-        const { name, interface: iface } = await interfaceOf(target, options.modulesDir);
-        process.stdout.write(renderAqua(iface, options.serviceName ?? name, options.serviceId));
+        const { aquaAction } = await import('../actions/aqua.js');
+        await aquaAction(target, options);
       },
     );
   aqua
@@ -59,26 +62,8 @@ export function register(program: Command): void {
       DEFAULT_CLIENT_IMPORT,
     )
     .addHelpText('after', COMPILE_HELP)
-    .action(
-      async (
-        input: string,
-        options: {
-          ts?: boolean;
-          js?: boolean;
-          out: string;
-          import?: string[];
-          clientImport: string;
-        },
-      ) => {
-        if (options.ts === true && options.js === true) {
-          throw new Error('choose one of --ts and --js, found both');
-        }
-        const written = await writeClientCode(input, options.out, {
-          target: options.js === true ? 'js' : 'ts',
-          clientImport: options.clientImport,
-          ...(options.import === undefined ? {} : { imports: options.import }),
-        });
-        for (const path of written) process.stdout.write(`${path}\n`);
-      },
-    );
+    .action(async (input: string, options: AquaCompileOptions) => {
+      const { aquaCompileAction } = await import('../actions/aqua.js');
+      await aquaCompileAction(input, options);
+    });
 }

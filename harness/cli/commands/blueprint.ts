@@ -1,7 +1,5 @@
-import { dirname, join, relative } from 'node:path';
-import { Command } from 'commander';
-import { packService, writeBlueprint } from '../../node/index.js';
-import { printJson, reportCliError } from '../output.js';
+// `marine blueprint`. Registration only: the work is in ../actions/blueprint.ts, loaded when it runs.
+import type { Command } from 'commander';
 
 const HELP = `
 Writes what a node stores and CI validates for a service: its blueprint (blueprint.json:
@@ -32,26 +30,8 @@ export function register(program: Command): void {
     .option('--name <name>', 'blueprint name (default: the Config.toml directory name)')
     .option('--json', 'print {name, id, dependencies, blueprint, out, modules} as JSON')
     .addHelpText('after', HELP)
-    .action((config: string, options: { out?: string; name?: string; json?: boolean }) => {
-      try {
-        const service = packService(config, options.name);
-        const written = writeBlueprint(
-          service,
-          options.out ?? join(dirname(config), '.marine', 'blueprint'),
-        );
-        if (options.json) printJson(written);
-        else {
-          const rel = relative(process.cwd(), written.out);
-          const where = rel === '' ? '.' : rel.startsWith('..') ? written.out : rel;
-          process.stdout.write(`blueprint ${written.name} ${written.id}\n`);
-          for (const [i, m] of written.modules.entries())
-            process.stdout.write(
-              `  ${i === written.modules.length - 1 ? 'facade' : 'module'} ${m.name.padEnd(20)} ${m.cid}\n`,
-            );
-          process.stdout.write(`written to ${where}/ (blueprint.json and the modules by CID)\n`);
-        }
-      } catch (error) {
-        process.exitCode = reportCliError(error);
-      }
+    .action(async (config: string, options: { out?: string; name?: string; json?: boolean }) => {
+      const { blueprintAction } = await import('../actions/blueprint.js');
+      blueprintAction(config, options);
     });
 }

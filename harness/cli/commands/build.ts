@@ -1,15 +1,6 @@
-import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { buildServices } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
-
-interface BuildCommandOptions {
-  release?: boolean;
-  out?: string;
-  json?: boolean;
-  force?: boolean;
-  instantiation: string;
-}
+// `marine build`. Registration only: the work is in ../actions/build.ts, loaded when it runs.
+import type { Command } from 'commander';
+import type { BuildCommandOptions } from '../actions/build.js';
 
 const HELP = `
 Builds every service module of a Rust crate or cargo workspace for wasm32-wasi, then for each
@@ -46,28 +37,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText('after', HELP)
     .action(async (pathArg: string, cargoArgs: string[], options: BuildCommandOptions) => {
-      // `marine build -- --features x` leaves no PATH: the first cargo argument lands in it.
-      const path = pathArg.startsWith('-') ? '.' : pathArg;
-      const extra = pathArg.startsWith('-') ? [pathArg, ...cargoArgs] : cargoArgs;
-      if (options.instantiation !== 'async' && options.instantiation !== 'sync') {
-        throw new Error(
-          `--instantiation: expected "async" or "sync", found ${JSON.stringify(options.instantiation)}`,
-        );
-      }
-      const result = await buildServices({
-        path: resolve(path),
-        release: options.release === true,
-        force: options.force === true,
-        instantiation: options.instantiation,
-        ...(extra.length > 0 ? { cargoArgs: extra } : {}),
-        ...(options.out !== undefined ? { outDir: resolve(options.out) } : {}),
-      });
-      if (options.json) {
-        printJson(result);
-        return;
-      }
-      for (const m of result.modules) {
-        process.stdout.write(`${m.name}: ${m.component}${m.cached ? ' (up to date)' : ''}\n`);
-      }
+      const { buildAction } = await import('../actions/build.js');
+      await buildAction(pathArg, cargoArgs, options);
     });
 }

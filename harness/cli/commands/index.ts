@@ -18,7 +18,10 @@ import { register as registerLocal } from './local.js';
 /** A subcommand module adds its commands to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-// One entry per command module; each module owns its own file in this folder.
+// One entry per command module; each module owns its own file in this folder. They register
+// options, arguments and help only: each command's implementation is in ../actions/, imported by
+// its action when it runs, so that `marine --help` or `marine air check` loads only what it uses
+// (harness/cli/test/lazy-load.test.ts checks it).
 export const commands: RegisterCommand[] = [
   registerAir,
   registerBlueprint,

@@ -1,6 +1,5 @@
-import { Command } from 'commander';
-import { interfaceOf, interfacesOf, renderInterfaceText } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
+// `marine it`. Registration only: the work is in ../actions/it.ts, loaded when it runs.
+import type { Command } from 'commander';
 
 const HELP = `
 Prints the functions and records of a module, or of a service's facade (--module: another
@@ -34,18 +33,8 @@ export function register(program: Command): void {
         target: string,
         options: { modulesDir?: string; json?: boolean; module?: string; all?: boolean },
       ) => {
-        if (options.all) {
-          const all = await interfacesOf(target, options.modulesDir);
-          if (options.json) printJson(Object.fromEntries(all.map((m) => [m.name, m.interface])));
-          else
-            process.stdout.write(
-              all.map((m) => `== ${m.name}\n${renderInterfaceText(m.interface)}`).join('\n'),
-            );
-          return;
-        }
-        const { interface: iface } = await interfaceOf(target, options.modulesDir, options.module);
-        if (options.json) printJson(iface);
-        else process.stdout.write(renderInterfaceText(iface));
+        const { itAction } = await import('../actions/it.js');
+        await itAction(target, options);
       },
     );
 }

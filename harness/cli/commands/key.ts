@@ -1,7 +1,5 @@
-import { chmod, writeFile } from 'node:fs/promises';
+// `marine key`. Registration only: the work is in ../actions/key.ts, loaded when it runs.
 import type { Command } from 'commander';
-import { keyJson } from '../../node/index.js';
-import { KeyPair } from '../../protocol/index.js';
 
 const HELP = `
 Prints a new Ed25519 key: its peer id and its secret key (base64 of the 32-byte seed, what
@@ -23,31 +21,7 @@ export function register(program: Command): void {
     .option('--json', 'print {"peerId","secretKey"} (with --out: {"peerId","file"})')
     .addHelpText('after', HELP)
     .action(async (options: { out?: string; json?: boolean }) => {
-      const keyPair = KeyPair.random();
-      const json = keyJson(keyPair);
-      if (options.out !== undefined) {
-        const out = options.out;
-        await writeFile(out, `${JSON.stringify(json)}\n`, { mode: 0o600, flag: 'wx' }).catch(
-          (error: NodeJS.ErrnoException) => {
-            throw new Error(
-              error.code === 'EEXIST'
-                ? `--out: ${out} already exists; a key file is never overwritten`
-                : `--out: cannot write ${out}: ${error.message}`,
-            );
-          },
-        );
-        await chmod(out, 0o600);
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify({ peerId: json.peerId, file: out })}\n`
-            : `peer id ${json.peerId}, key written to ${out}\n`,
-        );
-        return;
-      }
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(json)}\n`
-          : `peer id:    ${json.peerId}\nsecret key: ${json.secretKey}\n`,
-      );
+      const { keyNewAction } = await import('../actions/key.js');
+      await keyNewAction(options);
     });
 }

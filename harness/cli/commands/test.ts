@@ -1,12 +1,5 @@
-import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { buildServices } from '../../../marine-host/index.js';
-import { findTestFiles, runTestFiles } from '../../../marine-host/test-runner/run.js';
-import {
-  hasMarineTests,
-  marineTestPackages,
-  runCargoTests,
-} from '../../../marine-host/test-runner/rust.js';
+// `marine test`. Registration only: the work is in ../actions/test.ts, loaded when it runs.
+import type { Command } from 'commander';
 
 const HELP = `
 Builds the service modules of a crate or workspace (like \`marine build\`), then runs its tap
@@ -68,30 +61,7 @@ export function register(program: Command): void {
     .option('--release', "build with cargo's release profile")
     .addHelpText('after', HELP)
     .action(async (path: string, options: { build: boolean; release?: boolean }) => {
-      const dir = resolve(path);
-      if (options.build)
-        await buildServices({ path: dir, ...(options.release ? { release: true } : {}) });
-      const tests = findTestFiles(dir);
-      // Rust tests: a crate (or crates of a workspace) under PATH using #[marine_test]. Asking
-      // cargo only then keeps TypeScript-only projects free of toolchain look-ups.
-      const rust = hasMarineTests(dir, true) ? await marineTestPackages(dir) : undefined;
-      const hasRust = rust !== undefined && rust.packages.length > 0;
-      if (tests.length === 0 && !hasRust)
-        throw new Error(
-          `no tests found under ${dir}: expected *.test.ts / *.test.js files, or Rust sources with #[marine_test] (or include_test_env!)`,
-        );
-      let failed = false;
-      if (tests.length > 0) {
-        const results = await runTestFiles(dir, tests, (text) => process.stdout.write(text));
-        failed = results.some((r) => !r.ok);
-      }
-      if (hasRust) {
-        const code = await runCargoTests(rust, options.release ? { release: true } : {});
-        if (code !== 0) {
-          process.exitCode = code;
-          return;
-        }
-      }
-      if (failed) process.exitCode = 1;
+      const { testAction } = await import('../actions/test.js');
+      await testAction(path, options);
     });
 }

@@ -1,6 +1,5 @@
-import { Command } from 'commander';
-import { validateService } from '../../../marine-host/index.js';
-import { printJson } from '../output.js';
+// `marine validate`. Registration only: the work is in ../actions/validate.ts, loaded when it runs.
+import type { Command } from 'commander';
 import { SANDBOX_HELP } from './call.js';
 
 const HELP = `
@@ -34,39 +33,17 @@ export function register(program: Command): void {
       outputError: (text, write) => {
         if (!process.argv.includes('--json')) return write(text);
         const message = text.replace(/^error: /, '').trim();
-        printJson({
+        // printJson's output for these plain strings, without loading the protocol it needs for
+        // AIR values: commander exits right after this, before an import() could finish.
+        const result = {
           ok: false,
           findings: [{ file: '', field: '(command line)', message, severity: 'error' }],
-        });
+        };
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       },
     })
     .action(async (config: string, options: { modulesDir?: string; json?: boolean }) => {
-      let findings;
-      try {
-        findings = await validateService(config, options.modulesDir);
-      } catch (error) {
-        // Whatever went wrong, --json callers (CI) still get JSON, naming the file.
-        findings = [
-          {
-            file: config,
-            field: '(validate)',
-            message: `the check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-            severity: 'error' as const,
-          },
-        ];
-      }
-      const ok = !findings.some((f) => f.severity === 'error');
-      if (options.json) printJson({ ok, findings });
-      else {
-        for (const f of findings)
-          process.stdout.write(`${f.severity}: ${f.file}: ${f.field}: ${f.message}\n`);
-        const errors = findings.filter((f) => f.severity === 'error').length;
-        process.stdout.write(
-          ok
-            ? `ok: ${config} (${findings.length} warning${findings.length === 1 ? '' : 's'})\n`
-            : `${errors} error${errors === 1 ? '' : 's'} in ${config}\n`,
-        );
-      }
-      if (!ok) process.exitCode = 1;
+      const { validateAction } = await import('../actions/validate.js');
+      await validateAction(config, options);
     });
 }

@@ -1,7 +1,7 @@
 // marine deploy's progress bars: one line per peer, each redrawn in place (ANSI cursor up and
 // line clear) as its steps finish.
 import t from 'tap';
-import { DeployProgressBars, barLine } from '../commands/deploy-progress.js';
+import { DeployProgressBars, barLine } from '../actions/deploy-progress.js';
 
 t.test('a bar per peer, redrawn in place', (t) => {
   const writes: string[] = [];

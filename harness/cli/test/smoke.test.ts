@@ -72,8 +72,9 @@ t.test(
       }
       rmSync(dataDir, { recursive: true, force: true });
     });
-    // 400 ms: bin/marine.js runs within a few tens of ms, the CLI takes a second or more to
-    // load, and the node more to start; a signal then met Node's default (exit 130).
+    // 400 ms: bin/marine.js runs within a few tens of ms, the CLI and the node's implementation
+    // (loaded when the command runs) take a second or more to load, and the node more to start;
+    // a signal then met Node's default (exit 130).
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await new Promise((r) => setTimeout(r, 400));
