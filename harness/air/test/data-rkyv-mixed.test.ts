@@ -15,9 +15,15 @@ import {
   type Delivery,
 } from '../../testing/test/conformance/air-scenarios.js';
 import { loadScenarios, runScenario } from '../../testing/test/conformance/scenarios.js';
-import { readFileSync } from 'node:fs';
-import type { AquaCallRequest, AquaCallResult } from '../vm.js';
-import { runNetwork, testPeer, type NetworkRun, type Runner } from './vm-harness.js';
+import {
+  runNetwork,
+  type NetworkRun,
+  type Runner,
+  scenarioServices,
+  withScenarioPeers,
+  scenarioPeers,
+  vmScenarios,
+} from './vm-harness.js';
 
 const only = process.env['AIR_MIXED_ONLY'];
 const referencePool = await Promise.all(Array.from({ length: 3 }, () => createReferenceAquaVM()));
@@ -83,29 +89,9 @@ for (const scenario of loadScenarios()) {
 
 // The VM differential corpus too (three peers, every delivery order the harness offers): peer 0
 // and 2 on one VM, peer 1 on the other, both ways round.
-const differential = JSON.parse(
-  readFileSync(new URL('../../../fixtures/air/vm-differential.json', import.meta.url), 'utf8'),
-) as { scenarios: { name: string; air: string }[] };
-const peers = [testPeer(0), testPeer(1), testPeer(2)] as const;
-const withPeers = (air: string): string =>
-  air
-    .replaceAll('@A', `"${peers[0].peerId}"`)
-    .replaceAll('@B', `"${peers[1].peerId}"`)
-    .replaceAll('@C', `"${peers[2].peerId}"`);
-function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
-  switch (call.serviceId) {
-    case 'fail':
-      return { retCode: 1, result: 'boom' };
-    case 'arr':
-      return { retCode: 0, result: [1, 2, 3] };
-    case 'obj':
-      return { retCode: 0, result: { a: { b: [5, 6] }, n: 'x' } };
-    case 'inc':
-      return { retCode: 0, result: (call.arguments[0] as number) + 1 };
-    default:
-      return { retCode: 0, result: [call.functionName, ...call.arguments] };
-  }
-}
+const scenarios = vmScenarios();
+const peers = scenarioPeers;
+const withPeers = (air: string): string => withScenarioPeers(air, peers);
 const observable = (run: NetworkRun): unknown => ({
   calls: run.calls,
   outcomes: run.outcomes,
@@ -115,12 +101,19 @@ const observable = (run: NetworkRun): unknown => ({
 t.test('VM differential corpus on mixed peers', async (t) => {
   const ours = new AquaVM();
   const oneReference = referencePool[0]!;
-  for (const s of differential.scenarios) {
+  for (const s of scenarios) {
     if (only !== undefined && !s.name.includes(only)) continue;
     for (const order of ['fifo', 'lifo'] as const) {
       const options = { maxSteps: 3000, order };
       const expected = observable(
-        await runNetwork(oneReference, withPeers(s.air), peers, peers[0], handler, options),
+        await runNetwork(
+          oneReference,
+          withPeers(s.air),
+          peers,
+          peers[0],
+          scenarioServices,
+          options,
+        ),
       );
       for (const oursFirst of [true, false]) {
         const mixed: Runner = {
@@ -131,7 +124,7 @@ t.test('VM differential corpus on mixed peers', async (t) => {
           },
         };
         const actual = observable(
-          await runNetwork(mixed, withPeers(s.air), peers, peers[0], handler, options),
+          await runNetwork(mixed, withPeers(s.air), peers, peers[0], scenarioServices, options),
         );
         t.same(actual, expected, `${s.name} (${order}, ${oursFirst ? 'ours' : 'reference'} first)`);
       }

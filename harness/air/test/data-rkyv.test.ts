@@ -4,7 +4,6 @@
 // back to the very same bytes; encoded afresh (our own sharing of values), the reference reads
 // it to the same dump. The other way, every data our VM writes on the same corpus reads in the
 // reference to the dump of what our VM meant.
-import { readFileSync } from 'node:fs';
 import t from 'tap';
 import {
   decodeData,
@@ -13,34 +12,20 @@ import {
   readEnvelopeVersions,
 } from '../data/interpreter-data.js';
 import { humanReadableJson } from '../data/rkyv/human-readable.js';
-import { AquaVM, type AquaCallRequest, type AquaCallResult } from '../vm.js';
+import { AquaVM } from '../vm.js';
 import { createReferenceAquaVM } from '../../testing/index.js';
-import { runNetwork, testPeer, type Runner } from './vm-harness.js';
+import {
+  runNetwork,
+  type Runner,
+  scenarioServices,
+  withScenarioPeers,
+  scenarioPeers,
+  vmScenarios,
+} from './vm-harness.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../../fixtures/air/vm-differential.json', import.meta.url), 'utf8'),
-) as { scenarios: { name: string; air: string }[] };
-const peers = [testPeer(0), testPeer(1), testPeer(2)] as const;
-const withPeers = (air: string): string =>
-  air
-    .replaceAll('@A', `"${peers[0].peerId}"`)
-    .replaceAll('@B', `"${peers[1].peerId}"`)
-    .replaceAll('@C', `"${peers[2].peerId}"`);
-
-function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
-  switch (call.serviceId) {
-    case 'fail':
-      return { retCode: 1, result: 'boom' };
-    case 'arr':
-      return { retCode: 0, result: [1, 2, 3] };
-    case 'obj':
-      return { retCode: 0, result: { a: { b: [5, 6] }, n: 'x' } };
-    case 'inc':
-      return { retCode: 0, result: (call.arguments[0] as number) + 1 };
-    default:
-      return { retCode: 0, result: [call.functionName, ...call.arguments] };
-  }
-}
+const scenarios = vmScenarios();
+const peers = scenarioPeers;
+const withPeers = (air: string): string => withScenarioPeers(air, peers);
 
 // Strings at the inline limit (7 UTF-8 bytes), just past it (8), and multi-byte ones whose
 // UTF-16 length and UTF-8 length fall on different sides of it.
@@ -59,8 +44,10 @@ async function corpusData(runner: Runner): Promise<Uint8Array[]> {
       return out;
     },
   };
-  for (const air of [...fixture.scenarios.map((s) => s.air), ...EXTRA]) {
-    await runNetwork(capturing, withPeers(air), peers, peers[0], handler, { maxSteps: 3000 });
+  for (const air of [...scenarios.map((s) => s.air), ...EXTRA]) {
+    await runNetwork(capturing, withPeers(air), peers, peers[0], scenarioServices, {
+      maxSteps: 3000,
+    });
   }
   return [...seen.values()];
 }
@@ -140,12 +127,12 @@ t.test(
   async (t) => {
     // Ed25519 signatures are deterministic, so equal content means equal dumps.
     let compared = 0;
-    for (const s of fixture.scenarios) {
+    for (const s of scenarios) {
       const air = withPeers(s.air);
-      const expected = await runNetwork(reference, air, peers, peers[0], handler, {
+      const expected = await runNetwork(reference, air, peers, peers[0], scenarioServices, {
         maxSteps: 3000,
       });
-      const actual = await runNetwork(new AquaVM(), air, peers, peers[0], handler, {
+      const actual = await runNetwork(new AquaVM(), air, peers, peers[0], scenarioServices, {
         maxSteps: 3000,
       });
       for (const [peer, bytes] of expected.data) {

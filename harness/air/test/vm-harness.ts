@@ -1,5 +1,6 @@
 // Test helpers: deterministic peers and a tiny in-process particle loop around one AIR runner,
 // so VM tests can run multi-peer scripts without the network package.
+import { readFileSync } from 'node:fs';
 import { keyPairFromSeed } from '../../protocol/index.js';
 import type {
   AquaCallRequest,
@@ -18,6 +19,49 @@ export interface TestPeer {
 export function testPeer(n: number): TestPeer {
   const seed = new Uint8Array(32).fill(n + 1);
   return { seed, peerId: keyPairFromSeed(seed).peerId };
+}
+
+/** One hand-written VM scenario: AIR with `@A`, `@B`, `@C` for the three scenario peers. */
+export interface VmScenario {
+  readonly name: string;
+  readonly air: string;
+}
+
+/** The hand-written VM scenarios (fixtures/air/vm-differential.json). */
+export function vmScenarios(): readonly VmScenario[] {
+  const url = new URL('../../../fixtures/air/vm-differential.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { scenarios: VmScenario[] }).scenarios;
+}
+
+/** The three peers the scenarios run on (`@A`, `@B`, `@C`). */
+export const scenarioPeers = [testPeer(0), testPeer(1), testPeer(2)] as const;
+
+/**
+ * The services of the hand-written VM scenarios (fixtures/air/vm-differential.json): `fail`
+ * fails, `arr` and `obj` return fixed values, `inc` adds one, anything else echoes its function
+ * name and arguments.
+ */
+export function scenarioServices(_peer: string, call: AquaCallRequest): AquaCallResult {
+  switch (call.serviceId) {
+    case 'fail':
+      return { retCode: 1, result: 'boom' };
+    case 'arr':
+      return { retCode: 0, result: [1, 2, 3] };
+    case 'obj':
+      return { retCode: 0, result: { a: { b: [5, 6] }, n: 'x' } };
+    case 'inc':
+      return { retCode: 0, result: (call.arguments[0] as number) + 1 };
+    default:
+      return { retCode: 0, result: [call.functionName, ...call.arguments] };
+  }
+}
+
+/** The scenarios' peer placeholders `@A`, `@B`, `@C` replaced by the peer ids of `peers`. */
+export function withScenarioPeers(air: string, peers: readonly TestPeer[]): string {
+  return ['@A', '@B', '@C'].reduce(
+    (text, placeholder, i) => text.replaceAll(placeholder, `"${peers[i]?.peerId ?? ''}"`),
+    air,
+  );
 }
 
 /** Anything with AquaVM's invoke (ours synchronously, the reference asynchronously). */

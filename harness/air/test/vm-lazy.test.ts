@@ -2,35 +2,20 @@
 // ret codes, error messages, hops, and the data bytes each peer keeps) whether the VM parses the
 // script whole or makes a lazy tree of it, with every compound instruction lazy or only large
 // ones. Large scripts get lazy trees by default; here the threshold is lowered to reach them all.
-import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { AquaVM, configureLazyTrees, type AquaCallRequest, type AquaCallResult } from '../vm.js';
-import { runNetwork, testPeer, type NetworkRun } from './vm-harness.js';
+import { AquaVM, configureLazyTrees } from '../vm.js';
+import {
+  runNetwork,
+  type NetworkRun,
+  scenarioServices,
+  withScenarioPeers,
+  scenarioPeers,
+  vmScenarios,
+} from './vm-harness.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../../fixtures/air/vm-differential.json', import.meta.url), 'utf8'),
-) as { scenarios: { name: string; air: string }[] };
-const peers = [testPeer(0), testPeer(1), testPeer(2)] as const;
-const withPeers = (air: string): string =>
-  [peers[0], peers[1], peers[2]].reduce(
-    (s, p, i) => s.replaceAll(['@A', '@B', '@C'][i] ?? '', `"${p.peerId}"`),
-    air,
-  );
-
-function handler(_peer: string, call: AquaCallRequest): AquaCallResult {
-  switch (call.serviceId) {
-    case 'fail':
-      return { retCode: 1, result: 'boom' };
-    case 'arr':
-      return { retCode: 0, result: [1, 2, 3] };
-    case 'obj':
-      return { retCode: 0, result: { a: { b: [5, 6] }, n: 'x' } };
-    case 'inc':
-      return { retCode: 0, result: (call.arguments[0] as number) + 1 };
-    default:
-      return { retCode: 0, result: [call.functionName, ...call.arguments] };
-  }
-}
+const scenarios = vmScenarios();
+const peers = scenarioPeers;
+const withPeers = (air: string): string => withScenarioPeers(air, peers);
 
 function observable(run: NetworkRun): unknown {
   return {
@@ -45,15 +30,17 @@ t.teardown(() => configureLazyTrees());
 
 t.test('every VM scenario runs the same on a lazy tree', async (t) => {
   const vm = new AquaVM();
-  t.ok(fixture.scenarios.length >= 40);
-  for (const scenario of fixture.scenarios) {
+  t.ok(scenarios.length >= 40);
+  for (const scenario of scenarios) {
     const air = withPeers(scenario.air);
     const options = { maxSteps: 3000 };
     configureLazyTrees({ minText: Infinity, eagerMax: 0 });
-    const eager = observable(await runNetwork(vm, air, peers, peers[0], handler, options));
+    const eager = observable(await runNetwork(vm, air, peers, peers[0], scenarioServices, options));
     for (const eagerMax of [0, 60]) {
       configureLazyTrees({ minText: 0, eagerMax });
-      const lazy = observable(await runNetwork(vm, air, peers, peers[0], handler, options));
+      const lazy = observable(
+        await runNetwork(vm, air, peers, peers[0], scenarioServices, options),
+      );
       t.same(lazy, eager, `${scenario.name} (subtrees over ${eagerMax} characters lazy)`);
     }
   }
@@ -69,7 +56,7 @@ t.test('a large script gets a lazy tree and runs as parsed whole', async (t) => 
     air = `(par (call %init_peer_id% ("s${i % 5}" "f") [${i}] r${i}) ${air})`;
   t.ok(air.length > 64 * 1024, `${air.length} characters`);
   const run = async (): Promise<unknown> =>
-    observable(await runNetwork(vm, air, peers, peers[0], handler, { maxSteps: 5000 }));
+    observable(await runNetwork(vm, air, peers, peers[0], scenarioServices, { maxSteps: 5000 }));
   configureLazyTrees();
   const lazy = await run();
   configureLazyTrees({ minText: Infinity, eagerMax: 0 });
