@@ -420,9 +420,7 @@ export class Service {
           if (this.options.spareWorker === 'after-restart') return;
           return this.prepareSpareIn(SPARE_DELAY_AFTER_LOAD_MS);
         }
-        clearTimeout(this.spareTimer);
-        this.spareTimer = undefined;
-        this.prepareSpare();
+        this.prepareSpareNow();
       },
       () => undefined,
     );
@@ -449,6 +447,13 @@ export class Service {
     }, delayMs);
     // A pending spare never keeps the process alive.
     this.spareTimer.unref();
+  }
+
+  /** Starts spares now, cancelling a delayed start (see prepareSpareIn). */
+  private prepareSpareNow(): void {
+    clearTimeout(this.spareTimer);
+    this.spareTimer = undefined;
+    this.prepareSpare();
   }
 
   /** Starts spare workers in the background up to the number wanted, unless the service is closing. */
@@ -625,9 +630,7 @@ export class Service {
         if (swapped) {
           this.activate(spare);
           // The next spare starts now (see SPARE_DELAY_AFTER_LOAD_MS).
-          clearTimeout(this.spareTimer);
-          this.spareTimer = undefined;
-          this.prepareSpare();
+          this.prepareSpareNow();
           // Termination goes on in the background; the old worker's messages no longer count.
           stopped?.catch(() => undefined);
         } else await spare.worker.terminate();
@@ -894,9 +897,7 @@ export class Service {
     const timer = setTimeout(
       () => {
         if (this.spares.length > 0) return;
-        clearTimeout(this.spareTimer);
-        this.spareTimer = undefined;
-        this.prepareSpare();
+        this.prepareSpareNow();
       },
       Math.max(0, afterMs - (performance.now() - sent)),
     );
