@@ -3,7 +3,8 @@
 // generated binding of the same component called directly in this thread, given the same WASI
 // grants as the service gives it (its constructors, run once by `_initialize`, read the
 // environment and the preopened dirs). Also the SDK-built `greeting` example, as `marine build`
-// makes it, when its artifacts are built.
+// makes it, when its artifacts are built. Each service is measured twice: in its worker (the
+// default) and inline (execution 'inline': the guest metered in this thread, no thread switch).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildHostFixtures } from '../fixtures/configs/host/build-fixtures.js';
@@ -26,25 +27,16 @@ async function window(fn: () => Promise<unknown> | unknown): Promise<number> {
 }
 
 /**
- * The best calls/s of `a` and of `b` over short windows taken in turn: on a machine shared with
+ * The best calls/s of each path over short windows taken in turn: on a machine shared with
  * other work, a single long run measures mostly how much CPU the others left; the best window of
- * each, taken side by side, compares the two paths themselves.
+ * each, taken side by side, compares the paths themselves.
  */
-async function bestRates(
-  a: () => Promise<unknown> | unknown,
-  b: () => Promise<unknown> | unknown,
-): Promise<[number, number]> {
-  for (let i = 0; i < 5; i += 1) {
-    await a();
-    await b();
-  }
-  let bestA = 0;
-  let bestB = 0;
-  for (let i = 0; i < WINDOWS; i += 1) {
-    bestA = Math.max(bestA, await window(a));
-    bestB = Math.max(bestB, await window(b));
-  }
-  return [bestA, bestB];
+async function bestRates(paths: (() => Promise<unknown> | unknown)[]): Promise<number[]> {
+  for (let i = 0; i < 5; i += 1) for (const path of paths) await path();
+  const best = paths.map(() => 0);
+  for (let i = 0; i < WINDOWS; i += 1)
+    for (const [k, path] of paths.entries()) best[k] = Math.max(best[k]!, await window(path));
+  return best;
 }
 
 type Greeting = { greeting: (name: string) => string };
@@ -87,6 +79,7 @@ async function bindingOf(entry: string, grants: DirectGrants): Promise<Greeting>
 export async function run(): Promise<void> {
   const artifacts = await buildHostFixtures();
   const service = await loadService(join(artifacts, '../Config.toml'));
+  const inline = await loadService(join(artifacts, '../Config.toml'), { execution: 'inline' });
   // The grants the service gives its facade: its env (with the service id and the mapped dir's
   // alias, as the host injects them) and its mapped dir.
   const facade = (
@@ -110,26 +103,37 @@ export async function run(): Promise<void> {
   const sdkConfig = join(dirname(artifacts), '../../../services-rs/examples/greeting/Config.toml');
   const sdkEntry = join(dirname(artifacts), '../../../services-rs/artifacts/greeting/greeting.js');
   const sdk = existsSync(sdkEntry)
-    ? { service: await loadService(sdkConfig), direct: await bindingOf(sdkEntry, {}) }
+    ? {
+        service: await loadService(sdkConfig),
+        inline: await loadService(sdkConfig, { execution: 'inline' }),
+        direct: await bindingOf(sdkEntry, {}),
+      }
     : undefined;
   if (!sdk)
     process.stdout.write('(services-rs/examples not built: the SDK greeting row is skipped)\n');
   const rows: string[][] = [];
   const cases = [
-    ['10 B', 10, service, direct],
-    ['1 MiB', 1024 * 1024, service, direct],
-    ...(sdk ? ([['10 B, SDK greeting example', 10, sdk.service, sdk.direct]] as const) : []),
+    ['10 B', 10, service, inline, direct],
+    ['1 MiB', 1024 * 1024, service, inline, direct],
+    ...(sdk
+      ? ([['10 B, SDK greeting example', 10, sdk.service, sdk.inline, sdk.direct]] as const)
+      : []),
   ] as const;
   try {
-    for (const [label, size, svc, binding] of cases) {
+    for (const [label, size, svc, inl, binding] of cases) {
       const arg = 'x'.repeat(size);
       const expected = `Hi, ${arg}`;
-      if ((await svc.call('greeting', [arg])) !== expected || binding.greeting(arg) !== expected)
+      if (
+        (await svc.call('greeting', [arg])) !== expected ||
+        (await inl.call('greeting', [arg])) !== expected ||
+        binding.greeting(arg) !== expected
+      )
         throw new Error('greeting returned something else');
-      const [host, jco] = await bestRates(
+      const [host, hostInline, jco] = (await bestRates([
         () => svc.call('greeting', [arg]),
+        () => inl.call('greeting', [arg]),
         () => binding.greeting(arg),
-      );
+      ])) as [number, number, number];
       record(
         `${label} argument (reference: jco binding called directly)`,
         'calls/s',
@@ -137,13 +141,33 @@ export async function run(): Promise<void> {
         jco,
         false,
       );
-      rows.push([label, host.toFixed(0), jco.toFixed(0), (jco / host).toFixed(2)]);
+      record(
+        `${label} argument, inline service (reference: jco binding called directly)`,
+        'calls/s',
+        hostInline,
+        jco,
+        false,
+      );
+      rows.push([
+        label,
+        host.toFixed(0),
+        hostInline.toFixed(0),
+        jco.toFixed(0),
+        (jco / host).toFixed(2),
+        (jco / hostInline).toFixed(2),
+      ]);
     }
   } finally {
-    await service.close();
-    await sdk?.service.close();
+    await Promise.all([service.close(), inline.close(), sdk?.service.close(), sdk?.inline.close()]);
   }
-  const header = ['argument', 'host calls/s', 'jco direct calls/s', 'host overhead (direct/host)'];
+  const header = [
+    'argument',
+    'host calls/s (worker)',
+    'host calls/s (inline)',
+    'jco direct calls/s',
+    'overhead, worker',
+    'overhead, inline',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

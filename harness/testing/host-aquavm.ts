@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadService, type Service } from '../../marine-host/index.js';
+import { loadService, type Service, type ServiceOptions } from '../../marine-host/index.js';
 import type { AquaVM, AquaVMOptions } from '../air/index.js';
 import {
   aquaOutcome,
@@ -34,8 +34,11 @@ export interface HostAquaVM {
   close(): Promise<void>;
 }
 
-/** Loads avm.wasm as a one-module Marine service on our host. */
-export async function createHostAquaVM(options: AquaVMOptions = {}): Promise<HostAquaVM> {
+/** Loads avm.wasm as a one-module Marine service on our host (in a worker unless `execution` says). */
+export async function createHostAquaVM(
+  options: AquaVMOptions = {},
+  execution: ServiceOptions['execution'] = 'worker',
+): Promise<HostAquaVM> {
   const dir = mkdtempSync(join(tmpdir(), 'marine-ts-avm-'));
   const config = join(dir, 'Config.toml');
   writeFileSync(
@@ -44,7 +47,7 @@ export async function createHostAquaVM(options: AquaVMOptions = {}): Promise<Hos
   );
   let service: Service;
   try {
-    service = await loadService(config, { serviceId: 'avm', callTimeoutMs: 60000 });
+    service = await loadService(config, { serviceId: 'avm', callTimeoutMs: 60000, execution });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,12 +87,15 @@ export interface AvmPair {
  * Loads avm.wasm on marine-js and then on our host (the it-avm bench times these loads; the IT
  * conformance test compares every call): the one set-up both use.
  */
-export async function loadAvmPair(options: AquaVMOptions = {}): Promise<AvmPair> {
+export async function loadAvmPair(
+  options: AquaVMOptions = {},
+  execution: ServiceOptions['execution'] = 'worker',
+): Promise<AvmPair> {
   let start = performance.now();
   const reference = await createMarineJsAvm();
   const referenceLoadMs = performance.now() - start;
   start = performance.now();
-  const host = await createHostAquaVM(options);
+  const host = await createHostAquaVM(options, execution);
   const hostLoadMs = performance.now() - start;
   return {
     host,

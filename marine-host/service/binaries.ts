@@ -207,7 +207,9 @@ export function runBinarySync(link: BinaryLink | undefined, request: BinaryReque
   if (!link)
     return spawnFailed(
       request.path,
-      new Error('mounted binaries run only inside a loaded service'),
+      new Error(
+        "mounted binaries run only in a service's worker, and this service runs inline (ServiceOptions.execution)",
+      ),
     );
   const flag = new Int32Array(link.signal);
   // A reply that came after an earlier wait gave up belongs to no one now.

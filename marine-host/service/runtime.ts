@@ -15,10 +15,11 @@ import { withLegacyCallParameterFields } from '../module/sdk-shapes.js';
 import type { WitFunction } from '../module/wit.js';
 import { closeMarked, useFdLedger } from '../wasi/fd-ledger.js';
 import { DiskQuota, type DiskQuotaLimits } from '../wasi/quota.js';
-import { createWasi, mappedPreopens } from '../wasi/sandbox.js';
+import { createWasi, mappedPreopens, type WasiGrants } from '../wasi/sandbox.js';
 import { runBinarySync, type BinaryLink, type BinaryOutcome } from './binaries.js';
 import type { ItModel } from '../module/it/model.js';
 import { instantiateItModule } from '../module/it/runtime-it.js';
+import { METER_IMPORT_MODULE, METER_IMPORT_NAME, meterModule } from '../module/meter.js';
 import { fromJson } from './values.js';
 
 /** What the worker needs to instantiate one module (plain data: it crosses the thread boundary). */
@@ -61,6 +62,20 @@ export interface RuntimeSpec {
   readonly diskQuota: DiskQuotaLimits;
   /** Largest result in bytes that may leave the worker (see value-size.ts). */
   readonly valueSizeLimit: number;
+}
+
+/**
+ * How a runtime runs outside a service worker (inline.ts): its guest code metered, so a runaway
+ * call can be stopped in the host's own thread, and its open files marked in a ledger of its own.
+ */
+export interface InlineRuntimeOptions {
+  /**
+   * Called by the metered guest every so often (module/meter.ts): returns how many more checks
+   * the guest may pass before the next call, or throws to stop the guest.
+   */
+  readonly refuel: () => number;
+  /** The fd ledger of this service (fd-ledger.ts). */
+  readonly fdLedger: SharedArrayBuffer;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */
@@ -141,17 +156,22 @@ export class ServiceRuntime {
   private constructor(
     private readonly spec: RuntimeSpec,
     private readonly log: (record: LogRecord) => void,
+    private readonly inline: InlineRuntimeOptions | undefined,
   ) {}
 
-  /** Instantiates every module of the spec. */
+  /**
+   * Instantiates every module of the spec; `inline` when it runs in the host's thread (the
+   * compiled modules in `compiled` are then metered ones, and must only be reused so).
+   */
   static async create(
     spec: RuntimeSpec,
     log: (record: LogRecord) => void,
     compiled: Map<string, WasmModule>,
+    inline?: InlineRuntimeOptions,
   ): Promise<ServiceRuntime> {
     // The instance this one replaces (after a trap) is gone: so are the files it held open.
-    closeMarked();
-    const runtime = new ServiceRuntime(spec, log);
+    closeMarked(inline?.fdLedger);
+    const runtime = new ServiceRuntime(spec, log, inline);
     await runtime.instantiateAll(compiled);
     return runtime;
   }
@@ -194,17 +214,21 @@ export class ServiceRuntime {
           const bytes = readFileSync(path);
           const fileCaps = caps.get(path) ?? [];
           // A memory the budget did not count (none expected) may not grow at all.
-          mod = new Wasm.Module(
+          const capped =
             this.spec.memoryLimit === Infinity
               ? bytes
-              : capMemory(bytes, (min, index) => fileCaps[index] ?? min),
-          );
+              : capMemory(bytes, (min, index) => fileCaps[index] ?? min);
+          mod = new Wasm.Module(this.inline ? meterModule(capped) : capped);
           compiled.set(path, mod);
         }
         return mod;
       };
+      const meter = this.inline && { [METER_IMPORT_NAME]: this.inline.refuel };
       const instantiateCore = (module: WasmModule, imports: object): WasmInstance => {
-        const instance = new Wasm.Instance(module, imports);
+        const instance = new Wasm.Instance(
+          module,
+          meter ? { ...imports, [METER_IMPORT_MODULE]: meter } : imports,
+        );
         for (const value of Object.values(instance.exports)) {
           if (value instanceof Wasm.Memory) this.memories.push({ module: m.name, memory: value });
         }
@@ -242,10 +266,7 @@ export class ServiceRuntime {
       {
         name: m.name,
         envs: m.envs,
-        preopens: mappedPreopens(
-          { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.serviceQuota() },
-          log,
-        ),
+        preopens: mappedPreopens(this.grants(m), log),
         loggerEnabled: m.loggerEnabled,
         loggingMask: m.loggingMask,
         binaries: Object.fromEntries(m.mountedBinaries.map((b) => [b.fn.name, b.path])),
@@ -267,6 +288,16 @@ export class ServiceRuntime {
     return exports;
   }
 
+  /** What a module's WASI sandbox grants it (both module formats). */
+  private grants(m: RuntimeModuleSpec): WasiGrants {
+    return {
+      envs: m.envs,
+      mappedDirs: m.mappedDirs,
+      quota: this.serviceQuota(),
+      ...(this.inline ? { fdLedger: this.inline.fdLedger } : {}),
+    };
+  }
+
   /** The quota every mapped dir of the service shares (both module formats). */
   private serviceQuota(): DiskQuota {
     this.quota ??= new DiskQuota(
@@ -277,13 +308,10 @@ export class ServiceRuntime {
   }
 
   private importsFor(m: RuntimeModuleSpec): Record<string, Record<string, unknown>> {
-    const wasi = createWasi(
-      { envs: m.envs, mappedDirs: m.mappedDirs, quota: this.serviceQuota() },
-      (stream, text) => {
-        if (stream === 'stderr') this.callStderr.push(text);
-        this.log({ module: m.name, stream, text });
-      },
-    );
+    const wasi = createWasi(this.grants(m), (stream, text) => {
+      if (stream === 'stderr') this.callStderr.push(text);
+      this.log({ module: m.name, stream, text });
+    });
     this.drains.push(wasi.drain);
     const imports: Record<string, Record<string, unknown>> = { ...wasi.imports };
     for (const [target, fns] of m.moduleImports) {

@@ -46,6 +46,7 @@ import { DEFAULT_VALUE_SIZE_LIMIT, valueSizeOver } from './value-size.js';
 import type { CallReply, WorkerReply, WorkerRequest } from './worker.js';
 import { createChannelBuffer, HOST_SPIN_MS, HostChannel, type WaitOutcome } from './channel.js';
 import { startWorker } from './start-worker.js';
+import { InlineRunner } from './inline.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
@@ -99,6 +100,16 @@ export interface ServiceOptions {
    * a call that times out finds one ready (see SPARE_AT_LIMIT_FRACTION).
    */
   readonly spareWorker?: boolean | 'after-restart';
+  /**
+   * Where the guest runs. 'worker' (default): a worker thread of its own, stopped by terminating
+   * it; the host's thread stays free during calls. 'inline': in the host's own thread, its code
+   * metered so that a runaway call is still stopped at its limit and fails alone (inline.ts):
+   * no thread switch per call, so small calls cost near a direct call even on a busy machine,
+   * but the host's thread waits while a call runs, and a mounted binary's run fails (its result
+   * says so with ret_code MOUNTED_BINARY_SPAWN_FAILED): a worker runs it by waiting on this thread.
+   * For tools that call a service and wait anyway (tests, `marine call`), not for a node.
+   */
+  readonly execution?: 'worker' | 'inline';
 }
 
 /** Options of one call. */
@@ -142,6 +153,11 @@ const SPARES_IN_BURST = 2;
  * after the timeout would otherwise wait for.
  */
 const SPARE_AT_LIMIT_FRACTION = 0.5;
+/**
+ * Least time an inline service's instantiation may run guest code (main, initialisers), ms: a
+ * call limit of a few ms is for calls, and a worker's instantiation has no limit at all.
+ */
+const INLINE_START_LIMIT_FLOOR_MS = 10000;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -274,6 +290,8 @@ export class Service {
   private burstTimer: ReturnType<typeof setTimeout> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The modules running in this thread (ServiceOptions.execution 'inline'). */
+  private inline: InlineRunner | undefined;
   private readonly logRecords: LogRecord[] = [];
   private readonly functions: Map<string, WitFunction>;
   /** How many times the worker was (re)started. */
@@ -372,7 +390,7 @@ export class Service {
     };
     const service = new Service(plan, spec, { ...options, serviceId });
     try {
-      await service.start();
+      await (options.execution === 'inline' ? service.startInline() : service.start());
     } catch (error) {
       // The worker that failed to instantiate stays alive until terminated: without this, every
       // refused load (a memory limit below the modules' initial memory, a link error) left a
@@ -425,6 +443,24 @@ export class Service {
       () => undefined,
     );
     return slot.ready;
+  }
+
+  /** Instantiates the modules in this thread (ServiceOptions.execution 'inline'). */
+  private async startInline(): Promise<void> {
+    const inline = new InlineRunner(
+      this.spec,
+      (record) => this.record(record),
+      Math.max(this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS, INLINE_START_LIMIT_FLOOR_MS),
+    );
+    this.inline = inline;
+    this.starts += 1;
+    try {
+      this.memoryByModule = (await inline.start()).memoryByModule;
+    } catch (error) {
+      throw new LinkError(
+        `service ${this.name}: instantiation failed: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Makes `slot` the worker calls go to. */
@@ -610,6 +646,27 @@ export class Service {
   }
 
   private restart(): Promise<void> {
+    const inline = this.inline;
+    if (inline) {
+      this.restarting = inline
+        .start()
+        .then(
+          ({ memoryByModule }) => {
+            this.starts += 1;
+            this.memoryByModule = memoryByModule;
+          },
+          (error: Error) =>
+            this.record({
+              module: this.spec.facade,
+              stream: 'host',
+              text: `restart failed: ${error.message}`,
+            }),
+        )
+        .finally(() => {
+          this.restarting = undefined;
+        });
+      return this.restarting;
+    }
     const old = this.worker;
     this.worker = undefined;
     this.channel = undefined;
@@ -809,6 +866,26 @@ export class Service {
     } catch (error) {
       return Promise.reject(error as Error);
     }
+    if (this.inline) {
+      if (this.active === 0 && this.restarting === undefined) {
+        let outcome: JsonValue | Promise<JsonValue>;
+        try {
+          outcome = this.runInline(this.inline, call);
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+        if (!(outcome instanceof Promise)) return Promise.resolve(outcome);
+        return this.track(outcome);
+      }
+      const inline = this.inline;
+      return this.track(
+        this.queue.then(async () => {
+          if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
+          if (this.restarting) await this.restarting;
+          return this.runInline(inline, call);
+        }),
+      );
+    }
     // Nothing queued and the worker ready: the call goes out now, and a reply that comes while
     // this thread watches for it settles the call before this returns.
     if (
@@ -888,6 +965,34 @@ export class Service {
     });
   }
 
+  /** Runs a call in this thread (execution 'inline'); a failed call settles once the modules are back. */
+  private runInline(inline: InlineRunner, call: PreparedCall): JsonValue | Promise<JsonValue> {
+    const reply = inline.call([call.wit.name, call.values, call.module, call.cp], call.timeoutMs);
+    if (!(reply instanceof Promise)) return this.finishInline(call, reply);
+    // The modules are instantiated again before the next call may run.
+    const settled = reply.then((r) => {
+      this.starts += 1;
+      return this.finishInline(call, r);
+    });
+    this.restarting = settled.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.restarting.finally(() => {
+      this.restarting = undefined;
+    });
+    return settled;
+  }
+
+  private finishInline(call: PreparedCall, reply: CallReply): JsonValue {
+    if (!Array.isArray(reply) && reply.kind === 'timeout')
+      throw new CallTimeoutError(
+        `service ${this.name}: call ${call.name} did not finish within ${call.timeoutMs} ms; the guest was stopped and its modules instantiated again (module state is lost)`,
+      );
+    const result = this.settle(reply);
+    return call.wit.result ? toJson(result, call.wit.result) : null;
+  }
+
   /** A timer that starts a spare `afterMs` after `sent` if the service has none by then. */
   private spareIfStillRunning(
     afterMs: number,
@@ -934,6 +1039,7 @@ export class Service {
   async close(): Promise<void> {
     this.closed = true;
     if (this.restarting) await this.restarting;
+    this.inline?.close();
     const worker = this.worker;
     this.worker = undefined;
     this.channel = undefined;

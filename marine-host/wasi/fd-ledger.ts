@@ -5,6 +5,8 @@
 // each fd it hands to the guest here; a new instance in the same worker closes those of the
 // instance it replaces, and the host closes whatever is still marked once the worker has exited
 // (when terminated, the guest's descriptors are usually disposed already, which clears them).
+// A service run inline in the host's thread (inline.ts) has a ledger of its own, given to its
+// sandbox with the grants, since several such services share the thread.
 import { closeSync } from 'node:fs';
 
 /** Fds tracked (one byte each); higher fds are left to the process's own limit. */
@@ -22,14 +24,19 @@ export function useFdLedger(buffer: SharedArrayBuffer | undefined): void {
   ledger = buffer ? new Uint8Array(buffer) : undefined;
 }
 
-/** Records an fd handed to the guest (after it was opened). */
-export function noteOpen(fd: number): void {
-  if (ledger && fd >= 0 && fd < ledger.length) Atomics.store(ledger, fd, 1);
+/** The ledger a sandbox marks in: its own (an inline service's), else this thread's. */
+export function ledgerFor(own: SharedArrayBuffer | undefined): Uint8Array | undefined {
+  return own ? new Uint8Array(own) : ledger;
+}
+
+/** Records an fd handed to the guest (after it was opened) in `marks` (see ledgerFor). */
+export function noteOpen(fd: number, marks: Uint8Array | undefined): void {
+  if (marks && fd >= 0 && fd < marks.length) Atomics.store(marks, fd, 1);
 }
 
 /** Forgets an fd (before it is closed: a terminated worker leaks it rather than close it twice). */
-export function noteClose(fd: number): void {
-  if (ledger && fd >= 0 && fd < ledger.length) Atomics.store(ledger, fd, 0);
+export function noteClose(fd: number, marks: Uint8Array | undefined): void {
+  if (marks && fd >= 0 && fd < marks.length) Atomics.store(marks, fd, 0);
 }
 
 /** Closes every fd marked in `buffer` (its worker exited, or its instance was replaced); returns how many. */

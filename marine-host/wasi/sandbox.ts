@@ -14,7 +14,7 @@ import {
   type Identity,
   type Walk,
 } from './confine.js';
-import { noteClose, noteOpen } from './fd-ledger.js';
+import { ledgerFor, noteClose, noteOpen } from './fd-ledger.js';
 import { PathEscapeError } from './paths.js';
 import { DEFAULT_DISK_QUOTA, DiskQuota, DiskQuotaError } from './quota.js';
 
@@ -26,6 +26,8 @@ export interface WasiGrants {
   readonly mappedDirs: Readonly<Record<string, string>>;
   /** Disk quota shared by the service's mapped dirs (default: one over these dirs, DEFAULT_DISK_QUOTA). */
   readonly quota?: DiskQuota;
+  /** Where the guest's open fds are marked (fd-ledger.ts; default the thread's ledger). */
+  readonly fdLedger?: SharedArrayBuffer;
 }
 
 /**
@@ -268,6 +270,8 @@ interface Mount {
   readonly quota: DiskQuota;
   /** Writes a host line to the service log (quota refusals). */
   readonly note: (text: string) => void;
+  /** The fd ledger the guest's open files are marked in (fd-ledger.ts). */
+  readonly marks: Uint8Array | undefined;
 }
 
 /** Accounts a write of `len` bytes at `offset` (or appended) to an open file, before it happens. */
@@ -507,7 +511,7 @@ export class Descriptor {
           fs.ftruncateSync(fd, 0);
           this.mount.quota.grow(-st.size, 'truncate');
         }
-        noteOpen(fd);
+        noteOpen(fd, this.mount.marks);
         return new Descriptor(this.mount, [...walk.names, name], undefined, fd, flags);
       } catch (error) {
         fs.closeSync(fd);
@@ -591,7 +595,7 @@ export class Descriptor {
   }
   [Symbol.for('dispose')](): void {
     if (this.fd !== undefined) {
-      noteClose(this.fd);
+      noteClose(this.fd, this.mount.marks);
       try {
         fs.closeSync(this.fd);
       } catch {
@@ -648,8 +652,9 @@ export function mappedPreopens(grants: WasiGrants, log: LogSink): [Descriptor, s
       roots.map(([, root]) => root.real),
     );
   const note = (text: string): void => log('host', text);
+  const marks = ledgerFor(grants.fdLedger);
   return roots.map(([alias, root]) => [
-    new Descriptor({ root, quota, note }, [], root.id, undefined, {
+    new Descriptor({ root, quota, note, marks }, [], root.id, undefined, {
       read: true,
       write: true,
       mutateDirectory: true,

@@ -63,6 +63,7 @@ export function serviceOptions(options: ServiceCliOptions): ServiceOptions {
     ...(options.serviceId !== undefined ? { serviceId: options.serviceId } : {}),
     ...(options.hostId !== undefined ? { hostId: options.hostId } : {}),
     ...(valueSizeLimit !== undefined ? { valueSizeLimit } : {}),
+    ...(options.inline === true ? { execution: 'inline' as const } : {}),
     onLog: (r) => process.stderr.write(`[${r.module} ${r.stream}] ${r.text}\n`),
   };
 }

@@ -21,6 +21,8 @@ Each field is checked on the way in. The service's identity is not part of them:
 service_creator_peer_id and host_id come from --service-id, --owner and --host-id, and call
 parameters that claim other values are refused (the tetraplet policy reads the identity).
 Arguments and the result are each limited to --value-size-limit bytes (default 32 MiB).
+The modules run in a worker thread of their own, stopped at the time limit; --inline runs them
+in this process's thread instead, metered so that the limit still stops a runaway call.
 
 ${SANDBOX_HELP}
 
@@ -43,6 +45,7 @@ export interface ServiceCliOptions {
   serviceId?: string;
   hostId?: string;
   valueSizeLimit?: string;
+  inline?: boolean;
 }
 
 /** Registers `marine call`. */
@@ -78,6 +81,10 @@ export function register(program: Command): void {
       'largest arguments or result of a call (default 33554432)',
     )
     .option('--modules-dir <dir>', 'module store for blueprints')
+    .option(
+      '--inline',
+      "run the modules in this process's thread, metered, instead of a worker thread: no worker to start and no thread switch per call; mounted binaries cannot run",
+    )
     .addHelpText('after', HELP)
     .action(
       async (

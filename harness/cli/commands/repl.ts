@@ -41,6 +41,10 @@ export function register(program: Command): void {
       'largest arguments or result of a call (default 33554432)',
     )
     .option('--modules-dir <dir>', 'module store for blueprints')
+    .option(
+      '--inline',
+      "run the modules in this process's thread, metered, instead of a worker thread: no worker to start and no thread switch per call; mounted binaries cannot run",
+    )
     .option('--module <name>', 'module plain calls go to (its config name; default the facade)')
     .addHelpText('after', REPL_HELP)
     .action(async (config: string, options: ServiceCliOptions & { module?: string }) => {

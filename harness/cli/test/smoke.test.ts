@@ -90,3 +90,29 @@ t.test(
     t.equal(events.at(-1), 'stopped', 'then stops');
   },
 );
+
+t.test(
+  'marine call --inline runs the service in its own thread, the time limit still holds',
+  async (t) => {
+    const { buildHostFixtures } = await import('../../../fixtures/configs/host/build-fixtures.js');
+    const config = resolve(await buildHostFixtures(), '../Config.toml');
+    const root = resolve(import.meta.dirname, '../../..');
+    const ok = await execa(
+      'node',
+      ['bin/marine.js', 'call', config, 'add', '[1, 2]', '--json', '--inline'],
+      {
+        cwd: root,
+        reject: false,
+      },
+    );
+    t.equal(ok.exitCode, 0, ok.stderr);
+    t.equal(ok.stdout.trim(), '3');
+    const spin = await execa(
+      'node',
+      ['bin/marine.js', 'call', config, 'spin', '[]', '--inline', '--timeout', '300'],
+      { cwd: root, reject: false },
+    );
+    t.not(spin.exitCode, 0, 'a runaway call fails');
+    t.match(spin.stderr, /call spin did not finish within 300 ms; the guest was stopped/);
+  },
+);

@@ -4,6 +4,7 @@
 // is also given to marine-js with the same arguments and the raw outcomes (ret code, error, data
 // bytes, next peers, call request bytes, limit flags) must be equal. `ast` is compared over every
 // scenario and parser case, `to_human_readable_data` over every data blob the runs produced.
+// it-avm-inline.test.ts runs all of it again with avm.wasm inline in the test's thread, metered.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,10 @@ import { loadAirScenarios, permutations, runAirScenario } from './conformance/ai
 
 const only = process.env['AIR_CONFORMANCE_ONLY'];
 
-const pair = await loadAvmPair();
+/** Where our host runs avm.wasm (it-avm-inline.test.ts sets 'inline'). */
+const execution = process.env['MARINE_IT_AVM_EXECUTION'] === 'inline' ? 'inline' : 'worker';
+const pair = await loadAvmPair({}, execution);
+t.comment(`avm.wasm runs on our host with execution '${execution}'`);
 const { host } = pair;
 t.teardown(() => host.close());
 const refCall = (fn: string, args: unknown[]): unknown => pair.reference.call(fn, args);
