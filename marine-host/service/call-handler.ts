@@ -25,7 +25,7 @@ export type CallRequest =
   | [fn: string, args: unknown[], module: string | null, callParameters: unknown];
 
 /** How a guest failure is classified for the host's error. */
-export type FailureKind = 'trap' | 'oom' | 'exit' | 'too-big' | 'timeout' | 'host';
+export type FailureKind = 'trap' | 'oom' | 'stack' | 'exit' | 'too-big' | 'timeout' | 'host';
 
 /** A call's reply. */
 export type CallReply =
@@ -124,12 +124,12 @@ export class CallHandler {
     if (exited) kind = 'exit';
     if (
       stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
-      /out of memory|Maximum call stack/i.test(message)
+      /out of memory/i.test(message)
     )
       kind = kind === 'trap' ? 'oom' : kind;
     if (/out of memory/i.test(message)) kind = 'oom';
-    // In the host's own thread the JS stack's limit is the guest's: a RangeError, not a trap.
-    if (error instanceof RangeError && /Maximum call stack/.test(message)) kind = 'oom';
+    // The engine's stack limit (a RangeError, in a worker as inline): recursion too deep.
+    if (/Maximum call stack/.test(message)) kind = 'stack';
     if (error instanceof GuestStopped) kind = 'timeout';
     this.runtime = undefined;
     try {

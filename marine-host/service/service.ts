@@ -635,6 +635,10 @@ export class Service {
       throw new ModuleExitError(
         `service ${this.name}: the module called ${message.exitOk === false ? 'exit with a non-zero status' : 'exit(0)'} during the call, so it returned no result; the service was restarted${stderr}`,
       );
+    } else if (message.kind === 'stack') {
+      throw new GuestTrapError(
+        `service ${this.name}: the guest overflowed its call stack (recursion too deep: ${message.message}); the modules were instantiated again${stderr}`,
+      );
     } else if (message.kind === 'too-big') {
       throw new ValueSizeLimitError(`service ${this.name}: ${message.message}`);
     } else if (message.kind === 'trap') {

@@ -1,4 +1,5 @@
-// Attacks on the host's ingress and limits (issue #17: H1-H4, M1, M7, L1, L2, L4, L6, exit).
+// Attacks on the host's ingress and limits (issue #17: H1-H4, M1, M7, L1, L2, L4, L6, exit;
+// stack exhaustion, in a worker and inline).
 // Each test runs the attack against a real service, the guest side written in Rust
 // (fixtures/configs/host/fx-ingress and fx-hog), asserts that it fails the way it should, and
 // then that the host keeps serving: another call succeeds afterwards.
@@ -13,6 +14,7 @@ import {
   ArgumentError,
   CallParametersError,
   ConfigError,
+  GuestTrapError,
   MemoryLimitError,
   ModuleExitError,
   PolicyError,
@@ -408,3 +410,26 @@ t.test('exit(0) in a guest is reported as an exit, not a trap', async (t) => {
   });
   await stillServes(t, svc);
 });
+
+for (const execution of ['worker', 'inline'] as const) {
+  t.test(
+    `stack exhaustion: a guest recursing without end fails its call (${execution})`,
+    async (t) => {
+      const svc = await attackService(t, { ...identity, execution });
+      t.equal(await svc.call('recurse', [1000], undefined, { module: 'fx_hog' }), 1000);
+      const error = (await svc.call('recurse', [100_000_000], undefined, { module: 'fx_hog' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error | undefined;
+      t.ok(error instanceof Error, 'the call fails');
+      t.match(error?.message ?? '', /the guest overflowed its call stack \(recursion too deep/);
+      t.ok(error instanceof GuestTrapError, 'a trap of the guest');
+      await stillServes(t, svc);
+      t.equal(
+        await svc.call('recurse', [1000], undefined, { module: 'fx_hog' }),
+        1000,
+        'the module answers again after its restart',
+      );
+    },
+  );
+}
