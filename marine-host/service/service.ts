@@ -47,6 +47,7 @@ import type { CallReply, WorkerReply, WorkerRequest } from './worker.js';
 import { createChannelBuffer, HOST_SPIN_MS, HostChannel, type WaitOutcome } from './channel.js';
 import { startWorker } from './start-worker.js';
 import { InlineRunner } from './inline.js';
+import { GuestStopped } from './call-handler.js';
 import { BinaryRunner } from './binaries.js';
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
 
@@ -71,6 +72,12 @@ export interface ServiceOptions {
   readonly valueSizeLimit?: number;
   /** Default time limit of one call, ms (default 10 000). */
   readonly callTimeoutMs?: number;
+  /**
+   * Time limit of an instantiation, ms: the modules' own start code (constructors, `main`) must
+   * finish within it, or the load fails (a restart likewise). Default: the call time limit, at
+   * least 10 000.
+   */
+  readonly startTimeoutMs?: number;
   /** Time limit of one mounted binary run, ms (default 10 000). */
   readonly binaryTimeoutMs?: number;
   /** Disk quota of the mapped dirs (default: the config's `[disk_quota]`, else 1 GiB and 100 000 entries). */
@@ -154,10 +161,10 @@ const SPARES_IN_BURST = 2;
  */
 const SPARE_AT_LIMIT_FRACTION = 0.5;
 /**
- * Least time an inline service's instantiation may run guest code (main, initialisers), ms: a
- * call limit of a few ms is for calls, and a worker's instantiation has no limit at all.
+ * Least default time limit of an instantiation (ServiceOptions.startTimeoutMs), ms: a call limit
+ * of a few ms is meant for calls, not for compiling and starting the modules.
  */
-const INLINE_START_LIMIT_FLOOR_MS = 10000;
+const START_TIMEOUT_FLOOR_MS = 10000;
 /** JS heap of a service's worker thread, MiB. */
 const WORKER_HEAP_MB = 512;
 
@@ -337,6 +344,7 @@ export class Service {
     }
     checkTimeout(options.callTimeoutMs, 'callTimeoutMs');
     checkTimeout(options.binaryTimeoutMs, 'binaryTimeoutMs');
+    checkTimeout(options.startTimeoutMs, 'startTimeoutMs');
     const serviceId = options.serviceId ?? randomUUID();
     const valueSizeLimit = options.valueSizeLimit ?? DEFAULT_VALUE_SIZE_LIMIT;
     if (!Number.isSafeInteger(valueSizeLimit) || valueSizeLimit < 1)
@@ -445,22 +453,37 @@ export class Service {
     return slot.ready;
   }
 
+  /** The time limit of an instantiation (ServiceOptions.startTimeoutMs). */
+  private startTimeoutMs(): number {
+    return (
+      this.options.startTimeoutMs ??
+      Math.max(this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS, START_TIMEOUT_FLOOR_MS)
+    );
+  }
+
   /** Instantiates the modules in this thread (ServiceOptions.execution 'inline'). */
   private async startInline(): Promise<void> {
     const inline = new InlineRunner(
       this.spec,
       (record) => this.record(record),
-      Math.max(this.options.callTimeoutMs ?? DEFAULT_TIMEOUT_MS, INLINE_START_LIMIT_FLOOR_MS),
+      this.startTimeoutMs(),
     );
     this.inline = inline;
     this.starts += 1;
     try {
       this.memoryByModule = (await inline.start()).memoryByModule;
     } catch (error) {
-      throw new LinkError(
-        `service ${this.name}: instantiation failed: ${(error as Error).message}`,
-      );
+      throw error instanceof GuestStopped
+        ? this.startTooLong(error.timeoutMs)
+        : new LinkError(`service ${this.name}: instantiation failed: ${(error as Error).message}`);
     }
+  }
+
+  /** The error of an instantiation stopped at its time limit (startTimeoutMs). */
+  private startTooLong(limitMs: number): LinkError {
+    return new LinkError(
+      `service ${this.name}: instantiation did not finish within ${limitMs} ms (a module's start code, its constructors or main, ran too long); it was stopped`,
+    );
   }
 
   /** Makes `slot` the worker calls go to. */
@@ -548,10 +571,19 @@ export class Service {
       if ((message as WorkerReply).type === 'log') log((message as { record: LogRecord }).record);
     });
     const state = { ready: false };
+    let startTimer: ReturnType<typeof setTimeout> | undefined;
     const ready = new Promise<void>((resolve, reject) => {
+      // A module whose start code never ends would hold the worker, and the load, for good.
+      const limitMs = this.startTimeoutMs();
+      startTimer = setTimeout(() => {
+        reject(this.startTooLong(limitMs));
+        binaries.killAll();
+        void worker.terminate();
+      }, limitMs);
       worker.on('message', (message: WorkerReply) => {
         switch (message.type) {
           case 'ready':
+            clearTimeout(startTimer);
             // Log records of the instantiation come first.
             channel.drain();
             this.memoryByModule = message.modules;
@@ -559,6 +591,7 @@ export class Service {
             resolve();
             break;
           case 'init-error':
+            clearTimeout(startTimer);
             channel.drain();
             reject(new LinkError(`service ${this.name}: instantiation failed: ${message.message}`));
             break;
@@ -586,6 +619,7 @@ export class Service {
         );
       });
       worker.on('exit', (code) => {
+        clearTimeout(startTimer);
         channel.stop();
         reject(
           new MarineHostError(

@@ -433,3 +433,27 @@ for (const execution of ['worker', 'inline'] as const) {
     },
   );
 }
+
+for (const execution of ['worker', 'inline'] as const) {
+  t.test(
+    `a module that never finishes starting fails its load at the limit (${execution})`,
+    async (t) => {
+      // Every fixture module spins in _initialize when FX_STUCK_AT_START is in its environment.
+      const dir = t.testdir({});
+      const file = join(dir, 'Config.toml');
+      writeFileSync(
+        file,
+        `modules_dir = ${JSON.stringify(artifacts)}\n[[module]]\nname = "fx_hog"\n[module.wasi]\nenvs = { FX_STUCK_AT_START = "1" }\n`,
+      );
+      const began = performance.now();
+      await t.rejects(
+        loadService(file, { execution, startTimeoutMs: 1500 }),
+        /instantiation did not finish within 1500 ms \(a module's start code, its constructors or main, ran too long\); it was stopped/,
+      );
+      const took = performance.now() - began;
+      t.ok(took >= 1500 && took < 6000, `refused at its limit (${took.toFixed(0)} ms)`);
+      const svc = await attackService(t, { ...identity, execution });
+      await stillServes(t, svc);
+    },
+  );
+}
