@@ -10,6 +10,7 @@
 // services in workers), and mounted binaries, which a worker runs by waiting on the host's thread,
 // cannot run at all (their runs fail with MOUNTED_BINARY_SPAWN_FAILED, saying why).
 import { closeMarked, createFdLedger } from '../wasi/fd-ledger.js';
+import { blockFor } from '../wasi/sandbox.js';
 import { CallHandler, GuestStopped, type CallReply, type CallRequest } from './call-handler.js';
 import type { LogRecord, RuntimeSpec } from './runtime.js';
 
@@ -50,7 +51,18 @@ export class InlineRunner {
       if (performance.now() > this.deadline) throw new GuestStopped(this.limitMs);
       return CHECKS_PER_REFUEL;
     };
-    this.handler = new CallHandler(spec, log, new Map(), { refuel, fdLedger: this.fdLedger });
+    // A guest's sleep blocks this thread: it may not outlast the call's limit either.
+    const pause = (ms: number): void => {
+      const left = this.deadline - performance.now();
+      if (ms < left) return blockFor(ms);
+      blockFor(left);
+      throw new GuestStopped(this.limitMs);
+    };
+    this.handler = new CallHandler(spec, log, new Map(), {
+      refuel,
+      pause,
+      fdLedger: this.fdLedger,
+    });
   }
 
   private limit(ms: number): void {

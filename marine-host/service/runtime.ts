@@ -76,6 +76,8 @@ export interface InlineRuntimeOptions {
   readonly refuel: () => number;
   /** The fd ledger of this service (fd-ledger.ts). */
   readonly fdLedger: SharedArrayBuffer;
+  /** How a guest's sleep blocks: never past the call's limit (WasiGrants.pause). */
+  readonly pause: (ms: number) => void;
 }
 
 /** A log line from a module: guest stdout/stderr or the logger host API. */
@@ -294,7 +296,7 @@ export class ServiceRuntime {
       envs: m.envs,
       mappedDirs: m.mappedDirs,
       quota: this.serviceQuota(),
-      ...(this.inline ? { fdLedger: this.inline.fdLedger } : {}),
+      ...(this.inline ? { fdLedger: this.inline.fdLedger, pause: this.inline.pause } : {}),
     };
   }
 

@@ -4,7 +4,7 @@
 // are closed, and other services are untouched. Each case runs against the same fixture the
 // worker tests use, and the results are compared with the worker's.
 import t from 'tap';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildHostFixtures } from '../../fixtures/configs/host/build-fixtures.js';
 import {
@@ -108,3 +108,29 @@ stubborn = "/bin/true"
   t.equal(await svc.call('ping'), 'pong');
   t.ok(openFds() - before < 50, `a trapped guest's files were closed (${before} → ${openFds()})`);
 });
+
+const sleeperConfig = resolve(
+  import.meta.dirname,
+  '../../services-rs/examples/sleeper/Config.toml',
+);
+const sleeperBuilt = existsSync(
+  resolve(import.meta.dirname, '../../services-rs/artifacts/sleeper.wasm'),
+);
+
+t.test(
+  "a guest's sleep cannot outlast its call's limit",
+  { skip: sleeperBuilt ? false : 'run `marine build services-rs/examples` first' },
+  async (t) => {
+    const service = await loadService(sleeperConfig, { execution: 'inline' });
+    t.teardown(() => service.close());
+    t.equal(await service.call('sleep_ms', [30]), 30, 'a short sleep sleeps');
+    const began = performance.now();
+    await t.rejects(
+      service.call('sleep_ms', [60_000], undefined, { timeoutMs: 300 }),
+      CallTimeoutError,
+    );
+    const took = performance.now() - began;
+    t.ok(took >= 290 && took < 1500, `woken at its limit (${took.toFixed(0)} ms for 300)`);
+    t.equal(await service.call('sleep_ms', [1]), 1, 'the service works afterwards');
+  },
+);

@@ -28,6 +28,17 @@ export interface WasiGrants {
   readonly quota?: DiskQuota;
   /** Where the guest's open fds are marked (fd-ledger.ts; default the thread's ledger). */
   readonly fdLedger?: SharedArrayBuffer;
+  /**
+   * How a guest's sleep blocks (default: the thread waits the whole time, which in a service's
+   * worker blocks only that service). A service run inline gives one that stops the guest at its
+   * call's time limit instead of sleeping past it.
+   */
+  readonly pause?: (ms: number) => void;
+}
+
+/** Blocks this thread for `ms` (a guest's sleep). */
+export function blockFor(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
@@ -88,15 +99,19 @@ class IoError {
 
 /** `wasi:io/poll` pollable; every host stream here is always ready. */
 class Pollable {
-  constructor(private readonly deadlineNs?: bigint) {}
+  constructor(
+    private readonly deadlineNs?: bigint,
+    private readonly pause: (ms: number) => void = blockFor,
+  ) {}
   ready(): boolean {
     return this.deadlineNs === undefined || process.hrtime.bigint() >= this.deadlineNs;
   }
   block(): void {
     if (this.deadlineNs === undefined) return;
     const waitMs = Number((this.deadlineNs - process.hrtime.bigint()) / 1000000n);
-    // A blocking sleep is fine: the guest runs in its own worker, and the call time limit still applies.
-    if (waitMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitMs);
+    // Blocking is fine in the service's worker (the call time limit still applies); inline, the
+    // grant's pause keeps to that limit itself.
+    if (waitMs > 0) this.pause(waitMs);
   }
 }
 
@@ -700,8 +715,8 @@ export function createWasi(grants: WasiGrants, log: LogSink): WasiInstance {
     'wasi:clocks/monotonic-clock': {
       now: () => process.hrtime.bigint() - start,
       resolution: () => 1000n,
-      subscribeDuration: (ns: bigint) => new Pollable(process.hrtime.bigint() + ns),
-      subscribeInstant: (at: bigint) => new Pollable(start + at),
+      subscribeDuration: (ns: bigint) => new Pollable(process.hrtime.bigint() + ns, grants.pause),
+      subscribeInstant: (at: bigint) => new Pollable(start + at, grants.pause),
     },
     'wasi:random/random': {
       getRandomBytes: (len: bigint) => new Uint8Array(randomBytes(Number(len))),
