@@ -160,8 +160,21 @@ function hex(b: number): string {
  * Throws MeterError on anything it cannot rewrite safely.
  */
 export function meterModule(bytes: Uint8Array): Uint8Array {
-  return new Rewriter(bytes).run();
+  // Only a valid module is rewritten: an invalid one could name the fuel counter or the refuel
+  // import by an index that does not exist yet, which the rewrite would make valid (a loop that
+  // refills its own fuel would then never be stopped).
+  // (Checked after the rewrite, whose errors say what is wrong and where.)
+  const metered = new Rewriter(bytes).run();
+  if (!Wasm.validate(bytes))
+    throw new MeterError(
+      'the module is not valid WebAssembly (the engine refuses it), so it is not metered',
+    );
+  return metered;
 }
+
+// This project's lib settings carry no WebAssembly types; the one function used is declared here.
+const Wasm = (globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } })
+  .WebAssembly;
 
 interface Section {
   readonly id: number;
