@@ -2,7 +2,7 @@
 // the modules) and after a call times out (the worker thread is terminated and a new one
 // started: back to back, just after the load, and with the spare ready), measured against
 // references taken in the same run: loading the same service afresh (load + first call) and
-// instantiating its component directly with jco in this thread.
+// instantiating its component directly with jco in this thread. The same for a service run inline.
 import { join } from 'node:path';
 import { buildHostFixtures } from '../fixtures/configs/host/build-fixtures.js';
 import { loadService } from '../marine-host/service/index.js';
@@ -84,6 +84,34 @@ export async function run(): Promise<void> {
     'first timeout after the load (spare started at half the limit) → next call',
     median(first),
   ]);
+  // A service run inline (execution 'inline'): a failed call re-instantiates the modules in this
+  // thread from the compiled (metered) modules; the timeout is the meter stopping the guest.
+  const inline = await loadService(config, { execution: 'inline' });
+  try {
+    await inline.call('greeting', ['warm']);
+    const trap: number[] = [];
+    const timeout: number[] = [];
+    for (let i = 0; i < ROUNDS; i += 1) {
+      trap.push(
+        await time(async () => {
+          await inline.call('trap').catch(() => undefined);
+          await inline.call('greeting', ['after trap']);
+        }),
+      );
+      // The stopped call's error comes once the modules are instantiated again.
+      const began = performance.now();
+      await inline.call('spin', [], undefined, { timeoutMs: TIMEOUT_MS }).catch(() => undefined);
+      await inline.call('greeting', ['after timeout']);
+      timeout.push(performance.now() - began - TIMEOUT_MS);
+    }
+    rows.push(['inline service: trap → next call answered', median(trap)]);
+    rows.push([
+      `inline service: timeout (${TIMEOUT_MS} ms) → next call answered, past the limit`,
+      median(timeout),
+    ]);
+  } finally {
+    await inline.close();
+  }
   const fresh: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < ROUNDS; i += 1) {
