@@ -686,9 +686,8 @@ export class Service {
   private restart(): Promise<void> {
     const inline = this.inline;
     if (inline) {
-      this.restarting = inline
-        .start()
-        .then(
+      return this.whileRestarting(
+        inline.start().then(
           ({ memoryByModule }) => {
             this.starts += 1;
             this.memoryByModule = memoryByModule;
@@ -699,11 +698,8 @@ export class Service {
               stream: 'host',
               text: `restart failed: ${error.message}`,
             }),
-        )
-        .finally(() => {
-          this.restarting = undefined;
-        });
-      return this.restarting;
+        ),
+      );
     }
     const old = this.worker;
     this.worker = undefined;
@@ -1003,6 +999,22 @@ export class Service {
     });
   }
 
+  /**
+   * Makes calls wait for `work` (an inline service's re-instantiation), until it settles or a
+   * later restart takes its place.
+   */
+  private whileRestarting(work: Promise<unknown>): Promise<void> {
+    const restarting = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.restarting = restarting;
+    void restarting.then(() => {
+      if (this.restarting === restarting) this.restarting = undefined;
+    });
+    return restarting;
+  }
+
   /** Runs a call in this thread (execution 'inline'); a failed call settles once the modules are back. */
   private runInline(inline: InlineRunner, call: PreparedCall): JsonValue | Promise<JsonValue> {
     const reply = inline.call([call.wit.name, call.values, call.module, call.cp], call.timeoutMs);
@@ -1012,13 +1024,7 @@ export class Service {
       this.starts += 1;
       return this.finishInline(call, r);
     });
-    this.restarting = settled.then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.restarting.finally(() => {
-      this.restarting = undefined;
-    });
+    this.whileRestarting(settled);
     return settled;
   }
 
