@@ -1,8 +1,8 @@
 // One service's modules and the calls they answer, wherever they run: in a service worker
 // (worker.ts) or inline in the host's thread (inline.ts). A call's failure is classified here for
-// the host's error, and a failed call re-instantiates the modules before its reply: a trap (or a
-// guest stopped mid-call) poisons a component instance. Compiled core modules are kept, so that
-// is cheap.
+// the host's error, and a failed call re-instantiates the modules before the next call runs: a
+// trap (or a guest stopped mid-call) poisons a component instance. Compiled core modules are
+// kept, so that is cheap.
 import { formatByteSize } from '../config/byte-size.js';
 import {
   ServiceRuntime,
@@ -66,6 +66,11 @@ export class CallHandler {
   private callParameters: unknown = {};
   /** `memory` of the last reply (-1: send the modules' memory with the next one). */
   private lastMemory = -1;
+  /**
+   * The re-instantiation after a failed call, while it runs: the failed call's reply does not
+   * wait for it (the host may swap in a spare meanwhile), the next call does.
+   */
+  restarting: Promise<void> | undefined;
 
   constructor(
     private readonly spec: RuntimeSpec,
@@ -87,8 +92,9 @@ export class CallHandler {
     return this.runtime;
   }
 
-  /** Runs one call; a failed call re-instantiates the modules before its reply. */
+  /** Runs one call (after the re-instantiation a failed call began, if it still runs). */
   handle(request: CallRequest): CallReply | Promise<CallReply> {
+    if (this.restarting) return this.restarting.then(() => this.handle(request));
     const current = this.runtime;
     if (!current)
       return { type: 'error', kind: 'host', message: 'the service failed to start', stderr: [] };
@@ -116,7 +122,8 @@ export class CallHandler {
     }
   }
 
-  private async failed(current: ServiceRuntime, error: unknown): Promise<CallReply> {
+  /** The failed call's reply, at once; the modules are instantiated again behind it. */
+  private failed(current: ServiceRuntime, error: unknown): CallReply {
     const stderr = current.callStderr.slice(-8);
     const message = describeError(error);
     let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
@@ -132,16 +139,21 @@ export class CallHandler {
     if (/Maximum call stack/.test(message)) kind = 'stack';
     if (error instanceof GuestStopped) kind = 'timeout';
     this.runtime = undefined;
-    try {
-      await this.start();
-    } catch (restartError) {
-      this.runtime = undefined;
-      this.log({
-        module: this.spec.facade,
-        stream: 'host',
-        text: `restart after a failed call failed: ${describeError(restartError)}`,
-      });
-    }
+    const restarting = this.start().then(
+      () => undefined,
+      (restartError: unknown) => {
+        this.runtime = undefined;
+        this.log({
+          module: this.spec.facade,
+          stream: 'host',
+          text: `restart after a failed call failed: ${describeError(restartError)}`,
+        });
+      },
+    );
+    this.restarting = restarting;
+    void restarting.then(() => {
+      if (this.restarting === restarting) this.restarting = undefined;
+    });
     return {
       type: 'error',
       kind,

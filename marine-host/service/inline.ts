@@ -83,8 +83,12 @@ export class InlineRunner {
     return { memoryByModule: runtime.memoryByModule() };
   }
 
-  /** Runs one call within `timeoutMs`; a failed call's reply comes once the modules are instantiated again. */
+  /** Runs one call within `timeoutMs`; a failed call's modules are instantiated again behind its reply. */
   call(request: CallRequest, timeoutMs: number): CallReply | Promise<CallReply> {
+    // After a failed call the modules are instantiated again first, under the start's limit; the
+    // call's own limit starts when it does.
+    const restarting = this.handler.restarting;
+    if (restarting) return restarting.then(() => this.call(request, timeoutMs));
     this.startPending = false;
     this.limit(timeoutMs);
     try {

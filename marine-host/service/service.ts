@@ -658,6 +658,10 @@ export class Service {
       }
       return value;
     }
+    // The worker instantiates its modules again after a guest failure (all but a result over
+    // the size limit); a spare that is ready takes its place at once instead.
+    if (!this.inline && message.kind !== 'too-big' && this.spares.some((x) => x.state.ready))
+      void this.restart();
     const stderr =
       message.stderr.length > 0 ? `\nguest stderr:\n  ${message.stderr.join('\n  ')}` : '';
     if (message.kind === 'oom') {
@@ -1018,17 +1022,14 @@ export class Service {
   /** Runs a call in this thread (execution 'inline'); a failed call settles once the modules are back. */
   private runInline(inline: InlineRunner, call: PreparedCall): JsonValue | Promise<JsonValue> {
     const reply = inline.call([call.wit.name, call.values, call.module, call.cp], call.timeoutMs);
-    if (!(reply instanceof Promise)) return this.finishInline(call, reply);
-    // The modules are instantiated again before the next call may run.
-    const settled = reply.then((r) => {
-      this.starts += 1;
-      return this.finishInline(call, r);
-    });
-    this.whileRestarting(settled);
-    return settled;
+    // A call after a failed one waits (in the handler) for the modules to be instantiated again.
+    if (reply instanceof Promise) return reply.then((r) => this.finishInline(call, r));
+    return this.finishInline(call, reply);
   }
 
   private finishInline(call: PreparedCall, reply: CallReply): JsonValue {
+    // After a guest failure the modules are being instantiated again (call-handler.ts).
+    if (!Array.isArray(reply) && reply.kind !== 'too-big') this.starts += 1;
     if (!Array.isArray(reply) && reply.kind === 'timeout')
       throw new CallTimeoutError(
         `service ${this.name}: call ${call.name} did not finish within ${call.timeoutMs} ms; the guest was stopped and its modules instantiated again (module state is lost)`,

@@ -63,4 +63,7 @@ try {
 for (;;) {
   const reply = handler.handle(channel.next(WORKER_SPIN_MS) as WorkerRequest);
   channel.reply(reply instanceof Promise ? await reply : reply);
+  // A failed call's modules are instantiated again now, before this thread waits for the next
+  // request (the host may have swapped in a spare and terminate this worker meanwhile).
+  if (handler.restarting) await handler.restarting;
 }
