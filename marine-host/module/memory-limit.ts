@@ -4,6 +4,7 @@
 // A service's total_memory_limit is one budget for all its modules: splitMemoryBudget gives every
 // memory a maximum so that the maxima sum to the budget, which then holds at every memory.grow,
 // during a call, whatever the modules do (Wasm offers no hook on memory.grow itself).
+import { unsignedLeb128 } from '../build/wasm/bytes.js';
 
 function readLeb(bytes: Uint8Array, at: number): [number, number] {
   let result = 0;
@@ -16,18 +17,6 @@ function readLeb(bytes: Uint8Array, at: number): [number, number] {
     if ((byte & 0x80) === 0) return [result, pos];
     shift += 7;
   }
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  do {
-    let byte = v % 128;
-    v = Math.floor(v / 128);
-    if (v > 0) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0);
-  return out;
 }
 
 /** Pages (64 KiB) the module's own memories start with, summed. */
@@ -117,7 +106,7 @@ export function capMemory(
       continue;
     }
     let [count, pos] = readLeb(bytes, body);
-    const section: number[] = leb(count);
+    const section: number[] = unsignedLeb128(count);
     while (count > 0) {
       const flags = bytes[pos] ?? 0;
       const [min, p1] = readLeb(bytes, pos + 1);
@@ -129,16 +118,20 @@ export function capMemory(
         pos = p2;
       }
       if (flags & ~1) {
-        section.push(flags, ...leb(min), ...(max !== undefined ? leb(max) : []));
+        section.push(
+          flags,
+          ...unsignedLeb128(min),
+          ...(max !== undefined ? unsignedLeb128(max) : []),
+        );
       } else {
         const limit = typeof maxPages === 'number' ? maxPages : maxPages(min, index);
         index += 1;
         const cap = Math.max(min, max === undefined ? limit : Math.min(max, limit));
-        section.push(1, ...leb(min), ...leb(cap));
+        section.push(1, ...unsignedLeb128(min), ...unsignedLeb128(cap));
       }
       count -= 1;
     }
-    out.push(5, ...leb(section.length), ...section);
+    out.push(5, ...unsignedLeb128(section.length), ...section);
     at = end;
   }
   return Uint8Array.from(out);

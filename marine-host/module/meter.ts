@@ -10,6 +10,8 @@
 // correctly), but only those are rewritten. Anything the pass does not understand is refused
 // with MeterError rather than guessed at, since a misread instruction stream could hide a loop.
 
+import { unsignedLeb128 } from '../build/wasm/bytes.js';
+
 /** Module name of the import the rewrite adds. */
 export const METER_IMPORT_MODULE = 'marine-ts:meter';
 /** Field name of the import the rewrite adds: `() -> i32`, the next fuel budget. */
@@ -797,25 +799,14 @@ class Rewriter {
   }
 
   private meterCheck(fuel: number, refuel: number): Uint8Array {
-    const g = this.lebBytes(fuel);
-    const f = this.lebBytes(refuel);
+    const g = unsignedLeb128(fuel);
+    const f = unsignedLeb128(refuel);
     // fuel -= 1; if (fuel < 1) fuel = refuel(). Wasm has no global.tee, hence set then get.
     return Uint8Array.from([
       ...[0x23, ...g, 0x41, 0x01, 0x6b, 0x24, ...g], // global.get i32.const 1 i32.sub global.set
       ...[0x23, ...g, 0x41, 0x01, 0x48], // global.get i32.const 1 i32.lt_s
       ...[0x04, 0x40, 0x10, ...f, 0x24, ...g, 0x0b], // if call $refuel global.set end
     ]);
-  }
-
-  private lebBytes(n: number): number[] {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n !== 0) b |= 0x80;
-      out.push(b);
-    } while (n !== 0);
-    return out;
   }
 
   private funcTypeReturningI32(): void {

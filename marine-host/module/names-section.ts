@@ -2,6 +2,7 @@
 // Rust for each WIT label `marine build` chose (`field_0` for `field0`, `Result` for `result`).
 // WIT cannot spell every Rust name, so the component carries them, and hosts show the author's
 // names in JSON, Aqua and TypeScript while calling jco's bindings by the WIT labels.
+import { unsignedLeb128 } from '../build/wasm/bytes.js';
 import { ModuleLoadError } from '../errors.js';
 
 /** Name of the component-level custom section holding the Rust names. */
@@ -26,17 +27,6 @@ export interface ComponentNames {
   >;
 }
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
 /** `binary` (a module or component) with a custom section appended. */
 export function appendCustomSection(
   binary: Uint8Array,
@@ -44,9 +34,9 @@ export function appendCustomSection(
   data: Uint8Array,
 ): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
-  const payload = [...leb(nameBytes.length), ...nameBytes];
+  const payload = [...unsignedLeb128(nameBytes.length), ...nameBytes];
   const size = payload.length + data.length;
-  const header = [0, ...leb(size), ...payload];
+  const header = [0, ...unsignedLeb128(size), ...payload];
   const out = new Uint8Array(binary.length + header.length + data.length);
   out.set(binary, 0);
   out.set(header, binary.length);

@@ -142,6 +142,19 @@ export class ByteWriter {
   }
 }
 
+/** The unsigned LEB128 bytes of a non-negative safe integer (section sizes, counts, indices). */
+export function unsignedLeb128(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let byte = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) byte |= 0x80;
+    out.push(byte);
+  } while (v > 0);
+  return out;
+}
+
 /** Concatenates byte arrays. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length, 0);
