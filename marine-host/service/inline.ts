@@ -36,7 +36,7 @@ export class InlineRunner {
 
   /**
    * `startLimitMs`: how long an instantiation's guest code (main, initialisers) may run; the
-   * service gives it its call limit, never under 10 s (INLINE_START_LIMIT_FLOOR_MS).
+   * service gives it its call limit, never under 10 s (ServiceOptions.startTimeoutMs).
    */
   constructor(
     spec: RuntimeSpec,

@@ -904,37 +904,20 @@ export class Service {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    if (this.inline) {
-      if (this.active === 0 && this.restarting === undefined) {
-        let outcome: JsonValue | Promise<JsonValue>;
-        try {
-          outcome = this.runInline(this.inline, call);
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
-        if (!(outcome instanceof Promise)) return Promise.resolve(outcome);
-        return this.track(outcome);
-      }
-      const inline = this.inline;
-      return this.track(
-        this.queue.then(async () => {
-          if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
-          if (this.restarting) await this.restarting;
-          return this.runInline(inline, call);
-        }),
-      );
-    }
-    // Nothing queued and the worker ready: the call goes out now, and a reply that comes while
-    // this thread watches for it settles the call before this returns.
+    // Nothing queued and the modules ready: an inline call runs now; a worker's call goes out now,
+    // and a reply that comes while this thread watches for it settles the call before this returns.
+    const inline = this.inline;
+    const channel = this.channel;
     if (
       this.active === 0 &&
       this.restarting === undefined &&
-      this.channel !== undefined &&
-      this.readyState.ready
+      (inline !== undefined || (channel !== undefined && this.readyState.ready))
     ) {
       let outcome: JsonValue | Promise<JsonValue>;
       try {
-        outcome = this.dispatch(this.channel, call);
+        outcome = inline
+          ? this.runInline(inline, call)
+          : this.dispatch(channel as HostChannel, call);
       } catch (error) {
         return Promise.reject(error as Error);
       }
@@ -957,6 +940,7 @@ export class Service {
   private async run(call: PreparedCall): Promise<JsonValue> {
     if (this.closed) throw new ServiceClosedError(`service ${this.name} is closed`);
     if (this.restarting) await this.restarting;
+    if (this.inline) return this.runInline(this.inline, call);
     if (!this.worker) await this.start();
     await this.ready;
     const channel = this.channel;
