@@ -76,7 +76,7 @@ export class CallHandler {
     private readonly spec: RuntimeSpec,
     private readonly log: (record: LogRecord) => void,
     /** Compiled core modules by path, shared by every instantiation of this handler. */
-    readonly compiled: Map<string, object>,
+    private readonly compiled: Map<string, object>,
     private readonly inline?: InlineRuntimeOptions,
   ) {}
 

@@ -14,6 +14,7 @@ import {
   meterModule,
 } from '../module/meter.js';
 import { createWasi } from '../wasi/sandbox.js';
+import { unsignedLeb128 } from '../build/wasm/bytes.js';
 
 // This project's lib settings carry no WebAssembly types; what the test uses is declared here.
 interface Descriptor {
@@ -47,16 +48,7 @@ const AVM = join(root, 'node_modules/@fluencelabs/avm/dist/avm.wasm');
 
 type Bytes = number[];
 
-function u32(n: number): Bytes {
-  const out: Bytes = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
+const u32: (n: number) => Bytes = unsignedLeb128;
 
 function s64(n: bigint): Bytes {
   const out: Bytes = [];
