@@ -20,7 +20,7 @@ import {
   type NetworkRun,
   type Runner,
   scenarioServices,
-  withScenarioPeers,
+  withScenarioPeers as withPeers,
   scenarioPeers,
   vmScenarios,
 } from './vm-harness.js';
@@ -91,7 +91,6 @@ for (const scenario of loadScenarios()) {
 // and 2 on one VM, peer 1 on the other, both ways round.
 const scenarios = vmScenarios();
 const peers = scenarioPeers;
-const withPeers = (air: string): string => withScenarioPeers(air, peers);
 const observable = (run: NetworkRun): unknown => ({
   calls: run.calls,
   outcomes: run.outcomes,

@@ -18,14 +18,13 @@ import {
   runNetwork,
   type Runner,
   scenarioServices,
-  withScenarioPeers,
+  withScenarioPeers as withPeers,
   scenarioPeers,
   vmScenarios,
 } from './vm-harness.js';
 
 const scenarios = vmScenarios();
 const peers = scenarioPeers;
-const withPeers = (air: string): string => withScenarioPeers(air, peers);
 
 // Strings at the inline limit (7 UTF-8 bytes), just past it (8), and multi-byte ones whose
 // UTF-16 length and UTF-8 length fall on different sides of it.

@@ -8,7 +8,7 @@ import {
   runNetwork,
   type NetworkRun,
   scenarioServices,
-  withScenarioPeers,
+  withScenarioPeers as withPeers,
   scenarioPeers,
   vmScenarios,
 } from './vm-harness.js';
@@ -20,7 +20,6 @@ const names: [string, string][] = [
   ['@B', peers[1].peerId],
   ['@C', peers[2].peerId],
 ];
-const withPeers = (air: string): string => withScenarioPeers(air, peers);
 const withNames = (text: string): string => names.reduce((s, [k, id]) => s.replaceAll(id, k), text);
 
 function observable(run: NetworkRun): unknown {

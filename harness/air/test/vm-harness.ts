@@ -57,7 +57,7 @@ export function scenarioServices(_peer: string, call: AquaCallRequest): AquaCall
 }
 
 /** The scenarios' peer placeholders `@A`, `@B`, `@C` replaced by the peer ids of `peers`. */
-export function withScenarioPeers(air: string, peers: readonly TestPeer[]): string {
+export function withScenarioPeers(air: string, peers: readonly TestPeer[] = scenarioPeers): string {
   return ['@A', '@B', '@C'].reduce(
     (text, placeholder, i) => text.replaceAll(placeholder, `"${peers[i]?.peerId ?? ''}"`),
     air,

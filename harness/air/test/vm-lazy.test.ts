@@ -8,14 +8,13 @@ import {
   runNetwork,
   type NetworkRun,
   scenarioServices,
-  withScenarioPeers,
+  withScenarioPeers as withPeers,
   scenarioPeers,
   vmScenarios,
 } from './vm-harness.js';
 
 const scenarios = vmScenarios();
 const peers = scenarioPeers;
-const withPeers = (air: string): string => withScenarioPeers(air, peers);
 
 function observable(run: NetworkRun): unknown {
   return {
