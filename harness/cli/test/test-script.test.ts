@@ -19,6 +19,10 @@ async function summary(t: Test, log: string, status: number) {
 
 t.test('a real tap run: pass, skip, failing todo and failure are told apart', async (t) => {
   const dir = t.testdir({
+    // The inner tap's project root, so it keeps its `.tap/` state here: run from the repository
+    // root it shared `.tap/processinfo` with the tap running this file, and the two raced on it
+    // (ENOTEMPTY when one removed it while the other wrote there).
+    'package.json': '{"private": true}',
     'sample.test.mjs': [
       "import t from 'tap';",
       "t.test('passes', async (t) => t.pass('yes'));",
@@ -34,8 +38,8 @@ t.test('a real tap run: pass, skip, failing todo and failure are told apart', as
   );
   const run = await execa(
     'npx',
-    ['tap', '--reporter=tap', '--disable-coverage', join(dir, 'sample.test.mjs')],
-    { cwd: root, reject: false, env, extendEnv: false, all: true },
+    ['tap', '--reporter=tap', '--disable-coverage', 'sample.test.mjs'],
+    { cwd: dir, reject: false, env, extendEnv: false, all: true },
   );
   t.not(run.exitCode, 0);
   t.match(run.all, /^ {4}ok 3 - failing todo # TODO later$/m, 'tap prints a failing todo as ok');
