@@ -514,7 +514,9 @@ export class AquaVM {
         serviceId: r.serviceId,
         functionName: r.functionName,
         arguments: r.arguments as JsonValue[],
-        tetraplets: r.tetraplets,
+        // Copies: the VM's own tetraplet objects live on in its caches (tetrapletCid, loaded
+        // data), and a host that changed one would change them there.
+        tetraplets: r.tetraplets.map((forArg) => forArg.map((t) => ({ ...t }))),
       });
     }
     return { retCode, errorMessage, data, nextPeerPks: ctx.nextPeers, callRequests, ...flags };

@@ -76,3 +76,37 @@ t.test('a fold over a canon stream with next first runs its body in reverse', as
   t.same(visits(fold(`(seq (next i) ${visit})`), 'reverse'), [3, 2, 1], 'last element first');
   t.same(visits(fold(`(seq ${visit} (next i))`), 'forward'), [1, 2, 3], 'in order otherwise');
 });
+
+t.test('a host that changes the tetraplets it was handed changes nothing of the VM', async (t) => {
+  // The VM keeps tetraplet objects in its caches (their CIDs, data it loaded or wrote): the ones
+  // in call requests are copies, so a host's edits cannot reach those caches.
+  const air = `(seq (call "${A.peerId}" ("s" "f") [] x) (seq (call "${A.peerId}" ("s" "g") [x] y) (call "${A.peerId}" ("s" "h") [x y])))`;
+  const run = (meddle: boolean): Uint8Array => {
+    const vm = new AquaVM();
+    let data = empty;
+    let results = new Map<number, { retCode: number; result: unknown }>();
+    for (;;) {
+      const out = vm.invoke(air, data, empty, params(A, "meddle"), results);
+      t.equal(out.retCode, 0, out.errorMessage);
+      data = out.data;
+      if (out.callRequests.size === 0) return data;
+      results = new Map();
+      for (const [id, request] of out.callRequests) {
+        if (meddle) {
+          for (const forArgument of request.tetraplets) {
+            for (const tetraplet of forArgument) {
+              const writable = tetraplet as { -readonly [K in keyof typeof tetraplet]: string };
+              writable.service_id = 'meddled';
+              writable.lens = '.$.meddled';
+            }
+          }
+        }
+        results.set(id, { retCode: 0, result: request.functionName });
+      }
+    }
+  };
+  const clean = run(false);
+  const meddled = run(true);
+  t.ok(clean.length > 0);
+  t.same(meddled, clean, 'the same bytes with and without the host meddling');
+});
