@@ -63,3 +63,12 @@ export function toBase64(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/**
+ * Short bytes (keys, seeds, signatures) as a string with one char code per byte: an exact Map key.
+ * `apply` over the typed array, not a spread: a spread walks the iterator protocol, which before
+ * the JIT has warmed up costs several microseconds per call, and key lookups run on every invoke.
+ */
+export function byteKey(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}

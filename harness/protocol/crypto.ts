@@ -7,6 +7,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { blake3 } from './blake3.js';
+import { byteKey } from './bytes.js';
 
 /** An Ed25519 key made from a 32-byte seed, ready to sign (a provider may precompute). */
 export interface Ed25519Signer {
@@ -128,7 +129,7 @@ export function nodeCryptoProvider(node: NodeCryptoModule): CryptoProvider {
   // A peer verifies the same few peers' keys again and again: keep their key objects.
   const publicKeys = new Map<string, NodeKeyObject>();
   const publicKeyObject = (publicKey: Uint8Array): NodeKeyObject => {
-    const id = String.fromCharCode(...publicKey);
+    const id = byteKey(publicKey);
     let key = publicKeys.get(id);
     if (key === undefined) {
       key = node.createPublicKey({

@@ -1,6 +1,7 @@
 // Ed25519 keys and libp2p peer ids, built by hand so they need nothing but the crypto provider
 // and multiformats: a peer id is base58btc(identity-multihash(protobuf PublicKey{Type=Ed25519, Data})).
 import { base58btc } from 'multiformats/bases/base58';
+import { byteKey } from './bytes.js';
 import { getCrypto, type CryptoProvider, type Ed25519Signer } from './crypto.js';
 
 // protobuf PublicKey: field 1 (Type) = 1 (Ed25519), field 2 (Data) = 32 bytes.
@@ -39,7 +40,7 @@ export function keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
     keyCaches.set(provider, cache);
   }
   // The seed's bytes as a string of char codes: an exact key, cheaper to make than hex.
-  const id = String.fromCharCode(...seed);
+  const id = byteKey(seed);
   let keyPair = cache.get(id);
   if (keyPair === undefined) {
     const signer = provider.ed25519FromSeed(seed);
@@ -69,7 +70,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 /** The libp2p peer id (base58btc, `12D3KooW…`) of a raw 32-byte Ed25519 public key. */
 export function peerIdFromPublicKey(publicKey: Uint8Array): string {
   if (publicKey.length > 64) return encodePeerId(publicKey);
-  const key = String.fromCharCode(...publicKey);
+  const key = byteKey(publicKey);
   let peerId = peerIdOfKey.get(key);
   if (peerId === undefined) {
     peerId = encodePeerId(publicKey);

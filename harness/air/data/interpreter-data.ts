@@ -324,11 +324,22 @@ export function serviceResultCid(r: ServiceResult): string {
     `{"value_cid":${q(r.value_cid)},"argument_hash":${q(r.argument_hash)},"tetraplet_cid":${q(r.tetraplet_cid)}}`,
   );
 }
+
+// A value's tetraplet object goes with it from call to ap to canon, and each of those stores it
+// again: its CID is kept per object. The VM never changes a tetraplet once made, and hands copies
+// to the host (see AquaVM.run), so an object's CID stays its own.
+const tetrapletCids = new WeakMap<SecurityTetraplet, string>();
+
 /** CID of a tetraplet. */
 export function tetrapletCid(t: SecurityTetraplet): string {
-  return cidOfJsonText(
-    `{"peer_pk":${q(t.peer_pk)},"service_id":${q(t.service_id)},"function_name":${q(t.function_name)},"lens":${q(t.lens)}}`,
-  );
+  let cid = tetrapletCids.get(t);
+  if (cid === undefined) {
+    cid = cidOfJsonText(
+      `{"peer_pk":${q(t.peer_pk)},"service_id":${q(t.service_id)},"function_name":${q(t.function_name)},"lens":${q(t.lens)}}`,
+    );
+    tetrapletCids.set(t, cid);
+  }
+  return cid;
 }
 
 /** Commit after which tetraplet, service result and canon CIDs hash AquaVM's field order. */

@@ -1,7 +1,12 @@
 // Per-peer signatures over the content ids a peer produced in a particle. The signed bytes are the
 // Borsh encoding of (Vec<String> of sorted CIDs, String salt) with the particle id as salt, so a
 // signature cannot be replayed into another particle.
-import { peerIdFromPublicKey, verifySignature, type Ed25519Signer } from '../../protocol/index.js';
+import {
+  byteKey,
+  peerIdFromPublicKey,
+  verifySignature,
+  type Ed25519Signer,
+} from '../../protocol/index.js';
 
 const encoder = new TextEncoder();
 
@@ -9,17 +14,36 @@ const encoder = new TextEncoder();
 export function signedBytes(cids: readonly string[], salt: string): Uint8Array {
   // One buffer big enough for any UTF-8 (3 bytes per UTF-16 unit at most), written in place.
   let room = 8 + 3 * salt.length;
-  for (const cid of cids) room += 4 + 3 * cid.length;
+  for (let i = 0; i < cids.length; i++) room += 4 + 3 * cids[i]!.length;
   const out = new Uint8Array(room);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, cids.length, true);
+  writeU32(out, 0, cids.length);
   let at = 4;
-  for (const text of [...cids, salt]) {
-    const { written } = encoder.encodeInto(text, out.subarray(at + 4));
-    view.setUint32(at, written, true);
-    at += 4 + written;
-  }
+  for (let i = 0; i < cids.length; i++) at = writeString(out, at, cids[i]!);
+  at = writeString(out, at, salt);
   return out.slice(0, at);
+}
+
+function writeU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value & 0xff;
+  out[at + 1] = (value >>> 8) & 0xff;
+  out[at + 2] = (value >>> 16) & 0xff;
+  out[at + 3] = value >>> 24;
+}
+
+/** Writes a u32 LE length and the UTF-8 of `text` at `at`; returns the position after them. */
+function writeString(out: Uint8Array, at: number, text: string): number {
+  // CIDs and most particle ids are ASCII: copied by a loop, as a native encoder call costs more
+  // for a few dozen characters; any other text goes to the encoder.
+  const start = at + 4;
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) break;
+    out[start + i] = c;
+  }
+  const length = i === text.length ? i : encoder.encodeInto(text, out.subarray(start)).written;
+  writeU32(out, at, length);
+  return start + length;
 }
 
 /** Sorted copy of a CID multiset (the order both signer and verifier use). */
@@ -47,11 +71,6 @@ function messageKey(cids: readonly string[], salt: string): string {
   return JSON.stringify([salt, cids]);
 }
 
-/** A signature's bytes as a string of char codes: an exact cache key, cheaper than hex. */
-function signatureKey(signature: Uint8Array): string {
-  return String.fromCharCode.apply(null, signature as unknown as number[]);
-}
-
 /** Signs the sorted CIDs a peer produced, salted with the particle id. */
 export function signCids(
   signer: Ed25519Signer,
@@ -77,7 +96,7 @@ export function signCids(
       peerId = peerIdFromPublicKey(signer.publicKey);
       signerPeerIds.set(signer, peerId);
     }
-    rememberVerified(`${peerId} ${signatureKey(signature)} ${key}`);
+    rememberVerified(`${peerId} ${byteKey(signature)} ${key}`);
   }
   // A copy: callers own the bytes they get.
   return new Uint8Array(signature);
@@ -91,7 +110,7 @@ export function verifyCids(
   particleId: string,
 ): boolean {
   const sorted = sortCids(cids);
-  const key = `${peerId} ${signatureKey(signature)} ${messageKey(sorted, particleId)}`;
+  const key = `${peerId} ${byteKey(signature)} ${messageKey(sorted, particleId)}`;
   if (verified.has(key)) return true;
   const ok = verifySignature(peerId, signedBytes(sorted, particleId), signature);
   if (ok) rememberVerified(key);

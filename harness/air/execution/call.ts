@@ -192,6 +192,28 @@ function executeResolvedCall(
   );
 }
 
+/**
+ * Whether the tetraplet recorded under `cid` is `tetraplet`. Every store entry hashes to its CID
+ * (checked when the data was loaded, or computed when put), so equal fields mean equal CIDs; the
+ * call's tetraplet is a new object on every run, and comparing fields spares hashing its JSON.
+ */
+function recordedTetrapletIs(
+  ctx: ExecutionContext,
+  cid: string,
+  tetraplet: SecurityTetraplet,
+): boolean {
+  const recorded = ctx.stores.tetraplets.get(cid);
+  if (
+    recorded !== undefined &&
+    recorded.peer_pk === tetraplet.peer_pk &&
+    recorded.service_id === tetraplet.service_id &&
+    recorded.function_name === tetraplet.function_name &&
+    recorded.lens === tetraplet.lens
+  )
+    return true;
+  return cid === tetrapletCid(tetraplet);
+}
+
 function verifyRecorded(
   ctx: ExecutionContext,
   cid: string,
@@ -205,7 +227,7 @@ function verifyRecorded(
       parametersMismatchMessage('call argument_hash', argumentHash, aggregate.argument_hash),
     );
   }
-  if (aggregate.tetraplet_cid !== tetrapletCid(tetraplet)) {
+  if (!recordedTetrapletIs(ctx, aggregate.tetraplet_cid, tetraplet)) {
     throw new UncatchableError(
       UncatchableErrorCode.InstructionParametersMismatch,
       parametersMismatchMessage(

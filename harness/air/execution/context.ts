@@ -117,6 +117,7 @@ export class ExecutionContext {
   private readonly streams = new Map<string, Stream[]>();
   /** Every stream created in this run (compacted at the end). */
   readonly allStreams: Stream[] = [];
+  private literal: SecurityTetraplet | undefined;
 
   constructor(
     readonly params: ExecutionParams,
@@ -396,8 +397,11 @@ export class ExecutionContext {
     return { values, tetraplet: this.tetraplet(r.tetraplet), cid, isMap };
   }
 
-  /** The literal tetraplet (init peer, no service, no function). */
+  /**
+   * The literal tetraplet (init peer, no service, no function): one object per run, so that its
+   * CID is hashed once (tetrapletCid keeps CIDs per object) however many literals the run uses.
+   */
   literalTetraplet(): SecurityTetraplet {
-    return literalTetraplet(this.params.initPeerId);
+    return (this.literal ??= literalTetraplet(this.params.initPeerId));
   }
 }
