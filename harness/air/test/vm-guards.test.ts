@@ -83,10 +83,10 @@ t.test('a host that changes the tetraplets it was handed changes nothing of the 
   const air = `(seq (call "${A.peerId}" ("s" "f") [] x) (seq (call "${A.peerId}" ("s" "g") [x] y) (call "${A.peerId}" ("s" "h") [x y])))`;
   const run = (meddle: boolean): Uint8Array => {
     const vm = new AquaVM();
-    let data = empty;
+    let data: Uint8Array = empty;
     let results = new Map<number, { retCode: number; result: unknown }>();
     for (;;) {
-      const out = vm.invoke(air, data, empty, params(A, "meddle"), results);
+      const out = vm.invoke(air, data, empty, params(A, 'meddle'), results);
       t.equal(out.retCode, 0, out.errorMessage);
       data = out.data;
       if (out.callRequests.size === 0) return data;
