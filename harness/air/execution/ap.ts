@@ -43,14 +43,15 @@ export function apToStream(
  */
 export function appliedAggregate(value: ValueAggregate): ValueAggregate {
   const t = value.tetraplet;
-  switch (value.provenance.kind) {
-    case 'literal':
-      return { ...value, tetraplet: literalTetraplet(t.peer_pk) };
-    case 'canon':
-      return { ...value, tetraplet: { ...literalTetraplet(t.peer_pk), lens: t.lens } };
-    default:
-      return value;
-  }
+  const kind = value.provenance.kind;
+  if (kind !== 'literal' && kind !== 'canon') return value;
+  // Most often the tetraplet is already what ap makes of it (a literal's, or a canon value's
+  // without service and function): the value is kept as it is, tetraplet object and all, so
+  // that its CID, kept per object, is not hashed again in every canon the value goes into.
+  if (t.service_id === '' && t.function_name === '' && (kind === 'canon' || t.lens === ''))
+    return value;
+  if (kind === 'literal') return { ...value, tetraplet: literalTetraplet(t.peer_pk) };
+  return { ...value, tetraplet: { ...literalTetraplet(t.peer_pk), lens: t.lens } };
 }
 
 /** Executes ap. */

@@ -118,6 +118,11 @@ export class ExecutionContext {
   /** Every stream created in this run (compacted at the end). */
   readonly allStreams: Stream[] = [];
   private literal: SecurityTetraplet | undefined;
+  /**
+   * Canon element CIDs of the values this run canonicalized (their entries are in the stores).
+   * A stream canonicalized again and again, as a growing one is, hashes only its new values.
+   */
+  private readonly canonElementCids = new Map<ValueAggregate, string>();
 
   constructor(
     readonly params: ExecutionParams,
@@ -333,13 +338,16 @@ export class ExecutionContext {
   /** Stores a canon result built from values, returning its CID. */
   putCanonResult(tetraplet: SecurityTetraplet, values: readonly ValueAggregate[]): string {
     const elements = values.map((v) => {
+      let cid = this.canonElementCids.get(v);
+      if (cid !== undefined) return cid;
       const e: CanonElement = {
         value: this.putValue(v.value),
         tetraplet: this.putTetraplet(v.tetraplet),
         provenance: v.provenance,
       };
-      const cid = canonElementCid(e);
+      cid = canonElementCid(e);
       this.stores.canonElements.set(cid, e);
+      this.canonElementCids.set(v, cid);
       return cid;
     });
     const r: CanonResult = { tetraplet: this.putTetraplet(tetraplet), values: elements };
