@@ -534,22 +534,21 @@ class JsonReader {
     }
   }
 
+  private word(length: number, value: boolean | null): boolean | null {
+    this.pos += length;
+    return value;
+  }
+
   private value(): JsonValue {
     this.space();
     const c = this.text[this.pos];
     if (c === '{') return this.object();
     if (c === '[') return this.array();
     if (c === '"') return this.string();
-    for (const [word, v] of [
-      ['true', true],
-      ['false', false],
-      ['null', null],
-    ] as const) {
-      if (this.text.startsWith(word, this.pos)) {
-        this.pos += word.length;
-        return v;
-      }
-    }
+    // Decided by the first character: most values here are numbers, read below.
+    if (c === 't' && this.text.startsWith('true', this.pos)) return this.word(4, true);
+    if (c === 'f' && this.text.startsWith('false', this.pos)) return this.word(5, false);
+    if (c === 'n' && this.text.startsWith('null', this.pos)) return this.word(4, null);
     NUMBER.lastIndex = this.pos;
     const m = NUMBER.exec(this.text);
     if (!m) throw new JsonSyntaxError(this.pos, 'a JSON value');
