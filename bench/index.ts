@@ -1,5 +1,5 @@
-// `npm run bench [names…] [--json]`: runs every benchmark module (or those whose file names start
-// with a given name) in turn. Each prints its own table, measured against the reference in the
+// `npm run [-s] bench [names…] [--json]`: runs every benchmark module (or those whose file names
+// start with a given name) in turn. Each prints its own table, measured against the reference in the
 // same run, so ratios stay meaningful on any machine, and records every line (bench/report.ts).
 // With --json the tables go to stderr and stdout gets one JSON document: the machine and every
 // line with our figure, the reference's and the ratio.

@@ -1,5 +1,6 @@
 // Every benchmark line as a ratio against its reference in the same run: benchmark modules print
-// their tables and record each line here; `npm run bench -- --json` prints the recorded lines.
+// their tables and record each line here; `npm run -s bench -- --json` prints the recorded lines
+// (-s keeps npm's banner off stdout).
 // (This file is a helper, not a benchmark: bench/index.ts skips it.)
 
 /** One benchmark line: our figure, the reference's in the same run, and their ratio. */
