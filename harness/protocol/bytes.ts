@@ -17,6 +17,24 @@ export function utf8Text(bytes: Uint8Array): string {
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/**
+ * Writes the UTF-8 of `text` into `out` at `at` and returns how many bytes it took; `out` must
+ * have room for 3 bytes per UTF-16 unit. CIDs, peer ids and most JSON texts are ASCII: they are
+ * copied by a loop, which for strings this short costs less than a call into the encoder; the
+ * encoder takes over at the first other unit.
+ */
+export function writeUtf8(text: string, out: Uint8Array, at: number): number {
+  const n = text.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) break;
+    out[at + i] = c;
+  }
+  if (i === n) return n;
+  return i + encoder.encodeInto(text.slice(i), out.subarray(at + i)).written;
+}
+
 /** Number of UTF-8 bytes of a string, without encoding it. */
 export function utf8Length(text: string): number {
   // A native search skips the ASCII prefix (all of most texts) several times faster than a loop;

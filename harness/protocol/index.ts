@@ -53,4 +53,4 @@ export {
   type CryptoProvider,
   type Ed25519Signer,
 } from './crypto.js';
-export { byteKey, toBase64, toHex, utf8Bytes, utf8Length, utf8Text } from './bytes.js';
+export { byteKey, toBase64, toHex, utf8Bytes, utf8Length, utf8Text, writeUtf8 } from './bytes.js';

@@ -5,10 +5,9 @@ import {
   byteKey,
   peerIdFromPublicKey,
   verifySignature,
+  writeUtf8,
   type Ed25519Signer,
 } from '../../protocol/index.js';
-
-const encoder = new TextEncoder();
 
 /** Borsh bytes of `(cids, salt)`: u32 LE count, then each string as u32 LE length + UTF-8; then salt. */
 export function signedBytes(cids: readonly string[], salt: string): Uint8Array {
@@ -32,18 +31,9 @@ function writeU32(out: Uint8Array, at: number, value: number): void {
 
 /** Writes a u32 LE length and the UTF-8 of `text` at `at`; returns the position after them. */
 function writeString(out: Uint8Array, at: number, text: string): number {
-  // CIDs and most particle ids are ASCII: copied by a loop, as a native encoder call costs more
-  // for a few dozen characters; any other text goes to the encoder.
-  const start = at + 4;
-  let i = 0;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) break;
-    out[start + i] = c;
-  }
-  const length = i === text.length ? i : encoder.encodeInto(text, out.subarray(start)).written;
+  const length = writeUtf8(text, out, at + 4);
   writeU32(out, at, length);
-  return start + length;
+  return at + 4 + length;
 }
 
 /** Sorted copy of a CID multiset (the order both signer and verifier use). */

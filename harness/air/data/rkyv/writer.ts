@@ -3,6 +3,7 @@
 // first write what they own, in field order, then the struct itself is written (aligned, with
 // zeroed padding). Callers follow the same order, so the bytes are the ones rkyv writes.
 
+import { writeUtf8 } from '../../../protocol/index.js';
 import { INLINE_STRING_CAPACITY } from './reader.js';
 
 const encoder = new TextEncoder();
@@ -108,18 +109,7 @@ export class RkyvWriter {
     // UTF-8 never takes more than 3 bytes per UTF-16 unit.
     this.reserve(s.length * 3);
     const at = this.pos;
-    const buf = this.buf;
-    // CIDs, peer ids and most JSON texts are ASCII: copied by a loop, which for strings this
-    // short costs less than a call into the encoder; the encoder takes over at the first other unit.
-    const n = s.length;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[at + i] = c;
-    }
-    let written = i;
-    if (i < n) written += encoder.encodeInto(s.slice(i), buf.subarray(at + i)).written;
+    const written = writeUtf8(s, this.buf, at);
     this.pos += written;
     return { pos: at, len: written };
   }
