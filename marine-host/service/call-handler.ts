@@ -129,11 +129,9 @@ export class CallHandler {
     let kind: FailureKind = error instanceof Wasm.RuntimeError ? 'trap' : 'host';
     const exited = error instanceof Error && error.name === 'GuestExitError';
     if (exited) kind = 'exit';
-    if (
-      stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)) ||
-      /out of memory/i.test(message)
-    )
-      kind = kind === 'trap' ? 'oom' : kind;
+    // A trap right after Rust's allocator reported a failed allocation is out of memory too.
+    if (kind === 'trap' && stderr.some((l) => /memory allocation of \d+ bytes failed/.test(l)))
+      kind = 'oom';
     if (/out of memory/i.test(message)) kind = 'oom';
     // The engine's stack limit (a RangeError, in a worker as inline): recursion too deep.
     if (/Maximum call stack/.test(message)) kind = 'stack';
