@@ -709,38 +709,38 @@ export class Service {
     this.worker = undefined;
     this.channel = undefined;
     // Calls wait for this, so exactly one worker takes over.
-    this.restarting = (async () => {
-      // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
-      this.binaries?.killAll();
-      // The old worker is stopped while the spare takes over: nothing it sends counts any more.
-      const stopped = old?.terminate();
-      this.noteRestart();
-      const spare = this.takeSpare();
-      let swapped = false;
-      if (spare && !this.closed) {
-        swapped = await spare.ready.then(
-          () => true,
-          () => false,
-        );
-        if (swapped) {
-          this.activate(spare);
-          // The next spare starts now (see SPARE_DELAY_AFTER_LOAD_MS).
-          this.prepareSpareNow();
-          // Termination goes on in the background; the old worker's messages no longer count.
-          stopped?.catch(() => undefined);
-        } else await spare.worker.terminate();
-      }
-      if (!swapped) {
-        // Started without waiting for the old worker's exit (10-40 ms of isolate teardown):
-        // its execution stops at once, and the new worker needs 40 ms or more to boot before it
-        // looks at anything the old one touched (mapped dirs, their quota).
+    return this.whileRestarting(this.replaceWorker(old));
+  }
+
+  /** Stops `old` (the failed worker) and puts a ready spare, or a new worker, in its place. */
+  private async replaceWorker(old: Worker | undefined): Promise<void> {
+    // The call limit holds whatever a mounted binary does: its whole group goes with the worker.
+    this.binaries?.killAll();
+    // The old worker is stopped while the spare takes over: nothing it sends counts any more.
+    const stopped = old?.terminate();
+    this.noteRestart();
+    const spare = this.takeSpare();
+    let swapped = false;
+    if (spare && !this.closed) {
+      swapped = await spare.ready.then(
+        () => true,
+        () => false,
+      );
+      if (swapped) {
+        this.activate(spare);
+        // The next spare starts now (see SPARE_DELAY_AFTER_LOAD_MS).
+        this.prepareSpareNow();
+        // Termination goes on in the background; the old worker's messages no longer count.
         stopped?.catch(() => undefined);
-        if (!this.closed) await this.start(true).catch(() => undefined);
-      }
-    })().finally(() => {
-      this.restarting = undefined;
-    });
-    return this.restarting;
+      } else await spare.worker.terminate();
+    }
+    if (!swapped) {
+      // Started without waiting for the old worker's exit (10-40 ms of isolate teardown):
+      // its execution stops at once, and the new worker needs 40 ms or more to boot before it
+      // looks at anything the old one touched (mapped dirs, their quota).
+      stopped?.catch(() => undefined);
+      if (!this.closed) await this.start(true).catch(() => undefined);
+    }
   }
 
   /** The planned module called `module` (config name), or the facade; throws naming the modules there are. */
@@ -988,8 +988,8 @@ export class Service {
   }
 
   /**
-   * Makes calls wait for `work` (an inline service's re-instantiation), until it settles or a
-   * later restart takes its place.
+   * Makes calls wait for `work` (a restart: a worker replaced, or an inline service's modules
+   * instantiated again), until it settles or a later restart takes its place.
    */
   private whileRestarting(work: Promise<unknown>): Promise<void> {
     const restarting = work.then(
